@@ -2,8 +2,8 @@
 
 Inputs are pandas DataFrames (one row per entity; list-valued columns hold tuples):
 
-**Candidates** (one row per person; the schema has no field for sex, age, nationality, health,
-disability or family situation, so the engine cannot receive them)
+**Candidates** (one row per person; the schema has no field for any protected personal
+attribute, see DESIGN.md §4 "Constraints, not characteristics": the engine cannot receive them)
 
 ===========================  ==========================================================
 ``candidate_id``             external id (str), unique
