@@ -11,7 +11,7 @@ attribute, see DESIGN.md §4 "Constraints, not characteristics": the engine cann
 ``licences``                 tuple of licence/certificate codes (see :mod:`matching.licences`)
 ``skills``                   tuple of ROME skill codes (int, code OGR), may be empty
 ``has_vehicle``              bool
-``travel_mode``              ``voiture`` | ``deux_roues`` | ``transport_commun`` | ``velo`` | ``marche``
+``travel_mode``              one of ``TRAVEL_MODES`` (``voiture``, ``transport_commun``…)
 ``max_distance_km``          float, NaN when the person gave a time instead
 ``max_travel_minutes``       float, NaN when the person gave a distance instead
 ``readiness_stage``          ``diagnostic`` | ``en_parcours`` | ``pret_emploi``
@@ -51,7 +51,7 @@ attribute, see DESIGN.md §4 "Constraints, not characteristics": the engine cann
 ``has_early_starts``         bool
 ``start_date``               datetime64[D]
 ``end_date``                 datetime64[D], NaT for an open-ended contract
-``contract_type``            ``CDI`` | ``CDD`` | ``INTERIM`` | ``CDDI`` | ``PRO`` | ``APPRENTISSAGE`` | ``AUTRE``
+``contract_type``            one of ``CONTRACT_TYPES`` (``CDI``, ``CDD``, ``INTERIM``…)
 ``open_positions``           int >= 1
 ``lot_ref``                  clause lot reference (str, may be empty)
 ===========================  ==========================================================

@@ -356,7 +356,7 @@ def load_former_communes(src: Source) -> pd.DataFrame:
 
 
 def load_postal_localities(src: Source) -> pd.DataFrame:
-    """Load La Poste rows: ``code_insee``, ``code_postal``, ``localite`` (``ligne_5``, may be empty)."""
+    """Load La Poste rows: ``code_insee``, ``code_postal``, ``localite`` (``ligne_5``, or empty)."""
     raw = _read_csv(src, ["code_insee", "code_postal"])
     return pd.DataFrame(
         {
@@ -425,13 +425,13 @@ class CommuneIndex:
             for code, name, now in zip(
                 former["code_insee"], former["nom"], former["code_insee_actuel"], strict=True
             ):
-                cid = current.get(now)
-                if cid is None:
+                now_id = current.get(now)
+                if now_id is None:
                     continue
-                by_code.setdefault(code, (cid, "former_code"))
+                by_code.setdefault(code, (now_id, "former_code"))
                 key = fold_place_name(name)
-                if all(c != cid for c, _ in by_name[key]):
-                    by_name[key].append((cid, "former_name"))
+                if all(c != now_id for c, _ in by_name[key]):
+                    by_name[key].append((now_id, "former_name"))
         if postal is not None:
             # La Poste 2023 rows: postal codes of former communes, and named localities (ligne 5).
             for code, cp, loc in zip(
@@ -465,10 +465,12 @@ class CommuneIndex:
 
     def by_postal(self, postal_code: str) -> list[CommuneMatch]:
         """Every current commune served by a postal code (often several)."""
-        return [self._match(c, "postal_code") for c in self.by_postal_code.get(postal_code.strip(), ())]
+        return [
+            self._match(c, "postal_code") for c in self.by_postal_code.get(postal_code.strip(), ())
+        ]
 
     def by_commune_name(self, name: str, *, departement: str | None = None) -> list[CommuneMatch]:
-        """Communes whose current or former name folds to the same text (all of them if ambiguous)."""
+        """Communes whose current or former name folds to the same text (all if ambiguous)."""
         hits = self.by_name.get(fold_place_name(name), ())
         out = [self._match(c, k) for c, k in hits]
         if departement is not None:
@@ -501,7 +503,9 @@ class CommuneIndex:
             hit = self.by_insee(q)
             if hit is not None:
                 out.append(hit)
-            out.extend(c for c in self.by_postal(q) if all(c.commune_id != o.commune_id for o in out))
+            out.extend(
+                c for c in self.by_postal(q) if all(c.commune_id != o.commune_id for o in out)
+            )
             return out
         return self.by_commune_name(q)
 

@@ -28,7 +28,9 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clausematch",
-        description="clausematch: rapprocher les bénéficiaires du RSA des offres des clauses sociales.",
+        description=(
+            "clausematch : rapprocher les bénéficiaires du RSA des offres des clauses sociales."
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
     for name in _COMMAND_MODULES:
