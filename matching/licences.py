@@ -7,10 +7,21 @@ compared after :func:`closure`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["IMPLIES", "LICENCE_CODES", "LICENCE_LABELS", "closure", "label"]
+from matching.text import fold
+
+__all__ = [
+    "IMPLIES",
+    "LICENCE_CODES",
+    "LICENCE_LABELS",
+    "closure",
+    "label",
+    "parse_licence",
+    "parse_licences",
+]
 
 LICENCE_LABELS: Final[dict[str, str]] = {
     "PERMIS_B": "permis B",
@@ -78,3 +89,79 @@ def closure(codes: Iterable[str]) -> frozenset[str]:
 def label(code: str) -> str:
     """French label of a licence code (``KeyError`` if unknown)."""
     return LICENCE_LABELS[code]
+
+
+_PERMIS_WORDS = re.compile(r"^(?:permis\s+)?(be|b|c1|ce|c|d)(?:\s|$)")
+_CACES = re.compile(
+    r"caces\s*(?:r\s*)?(\d{3})?\s*(?:cat(?:egorie)?\.?\s*)?([0-9][ab]?|[a-g][0-9]?)?"
+)
+_HAB = re.compile(r"habilitation\s+electrique\s*([a-z0-9]+)?|\b(b0|h0|br|b1v|b2v)\b")
+_SIMPLE = {
+    "fimo": "FIMO",
+    "fco": "FCO",
+    "sst": "SST",
+    "aipr": "AIPR",
+    "haccp": "HACCP",
+    "certiphyto": "CERTIPHYTO",
+    "vl": "PERMIS_B",
+    "pl": "PERMIS_C",
+    "spl": "PERMIS_CE",
+}
+
+
+def parse_licence(text: str) -> str | None:
+    """Read one licence or certificate as people write it; ``None`` when not recognised.
+
+    Accepts codes (``PERMIS_B``), France Travail labels (``"B - Véhicule léger"``,
+    ``"C - Poids lourd"``), short forms (``"permis B"``, ``"CE"``, ``"SPL"``) and certificates
+    (``"CACES R489 cat 3"``, ``"CACES 1B"``, ``"habilitation électrique BR"``, ``"SST"``).
+    """
+    raw = text.strip()
+    if raw.upper() in LICENCE_LABELS:
+        return raw.upper()
+    t = fold(raw)
+    if not t:
+        return None
+    if t in _SIMPLE:
+        return _SIMPLE[t]
+    m = _CACES.match(t)
+    if m and t.startswith("caces"):
+        reco, cat = m.group(1), (m.group(2) or "").upper()
+        if reco is None:
+            # "CACES 3" / "CACES 1B" without the recommendation: lift trucks (R489) by far the
+            # most common in offers.
+            reco = "489" if cat[:1].isdigit() else "482"
+        code = f"CACES_R{reco}" + (f"_{cat}" if cat else "")
+        if code in LICENCE_LABELS:
+            return code
+        return None
+    if t.startswith(("habilitation", "hab ")) or re.fullmatch(r"(b0|h0|br|b1v|b2v)( h0)?", t):
+        m2 = re.search(r"\b(b0|h0|br|b1v|b2v)\b", t)
+        level = {"b0": "B0", "h0": "B0", "br": "BR", "b1v": "B1V", "b2v": "B2V"}.get(
+            m2.group(1) if m2 else "b0", "B0"
+        )
+        return f"HAB_ELEC_{level}"
+    m = _PERMIS_WORDS.match(t)
+    if m:
+        return f"PERMIS_{m.group(1).upper()}"
+    return None
+
+
+def parse_licences(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a list of licences (``,``, ``;``, ``|``, ``/`` or `` et ``) and read each one.
+
+    Returns
+    -------
+    (codes, unknown): the recognised codes in order, without duplicates, and the parts that
+    were not recognised (for an error message).
+    """
+    parts = [p for p in re.split(r"[,;|/]|\bet\b", text) if p.strip()]
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in parts:
+        code = parse_licence(part)
+        if code is None:
+            unknown.append(part.strip())
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes), tuple(unknown)
