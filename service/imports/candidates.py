@@ -1,0 +1,500 @@
+"""Candidate files (the Département's export of coached beneficiaries) → validated records.
+
+CSV, ``;`` or ``,`` separated, UTF-8 (with or without BOM) or Windows-1252. One row per person,
+identified by a **pseudonymous** external id (never a name: the file must not carry names,
+addresses or free text about the person). Accepted columns (case, accents and spaces do not
+matter):
+
+- ``identifiant`` (required): pseudonymous id in the Département's software, the upsert key;
+- ``coach`` (required): the coach's user name in clausematch (``coach-alencon``);
+- ``commune`` and/or ``code postal`` (one required): INSEE code or name of the commune of
+  residence; the postal code disambiguates a name;
+- ``métiers`` (required): target jobs separated by ``|``, each a ROME code (``F1703``), an OGR
+  code or a job title, ``:N`` giving years of experience (``F1703:4|Agent d'entretien:1``);
+- ``permis``: ``B``, ``B, CACES R489 cat 3, SST``…;
+- ``véhicule``: oui / non (non);
+- ``mode de déplacement``: voiture, deux-roues, transports en commun, vélo, à pied (voiture
+  with a vehicle, else transports en commun);
+- ``distance max km`` or ``temps de trajet max min``: the accepted range (30 km when neither);
+- ``étape`` (required): diagnostic, en parcours, prêt à l'emploi;
+- ``date d'évaluation`` (required): date of the coach's assessment, not in the future;
+- ``disponible le``: first day the person can start (today);
+- ``heures max semaine``: hours per week accepted (35);
+- ``accepte nuit``, ``accepte week-end``, ``accepte horaires décalés``: oui / non (non);
+- ``compétences``: ROME skill codes separated by ``|``;
+- ``bénéficiaire RSA``: oui / non (oui), the clause's eligibility;
+- ``en emploi clause``: oui / non (non), already working on a clause contract;
+- ``actif``: oui / non (oui).
+
+Reporting-only columns (FSE+ statistics; stored apart, never read by the engine): ``sexe``
+(F/H), ``année de naissance``, ``niveau de formation`` (CITE 0-2 / 3-4 / 5-8),
+``situation`` (demandeur d'emploi, demandeur d'emploi de longue durée, inactif),
+``RQTH`` (oui / non).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from matching.licences import parse_licences
+from matching.referentials import CommuneIndex, RomeReferential
+from matching.text import fold
+from service.imports.offers import (
+    RowCollector,
+    TitleNormaliser,
+    resolve_commune_field,
+    with_original_columns,
+)
+from service.imports.reading import (
+    ImportLimits,
+    ImportRejected,
+    RowError,
+    decode,
+    parse_bool,
+    parse_date,
+    parse_float,
+    parse_int,
+    read_csv_table,
+)
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "CandidateParseResult",
+    "CandidateRecord",
+    "JobRecord",
+    "ReportingRecord",
+    "parse_candidates",
+]
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    code_rome: str
+    code_ogr: int | None
+    experience_years: float
+
+
+@dataclass(frozen=True)
+class ReportingRecord:
+    """FSE+ reporting-only attributes; ``None`` when the file does not give them."""
+
+    sex: str | None
+    birth_year: int | None
+    education_level: str | None
+    labour_status: str | None
+    disability_recognised: bool | None
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    external_id: str
+    coach: str
+    commune_insee: str
+    jobs: tuple[JobRecord, ...]
+    licences: tuple[str, ...]
+    skills: tuple[int, ...]
+    has_vehicle: bool
+    travel_mode: str
+    max_distance_km: float | None
+    max_travel_minutes: float | None
+    readiness_stage: str
+    readiness_assessed_on: date
+    available_from: date
+    max_weekly_hours: float
+    accepts_nights: bool
+    accepts_weekends: bool
+    accepts_early_starts: bool
+    rsa_beneficiary: bool
+    is_in_clause_job: bool
+    is_active: bool
+    reporting: ReportingRecord
+    line: int
+
+
+@dataclass(frozen=True)
+class CandidateParseResult:
+    records: list[CandidateRecord]
+    errors: list[RowError]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+CANDIDATE_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "external_id": ("identifiant", "id", "id_externe", "identifiant_externe", "reference"),
+    "coach": ("coach", "coach_emploi", "referent", "conseiller"),
+    "commune": ("commune", "code_insee", "commune_de_residence", "ville"),
+    "code_postal": ("code_postal", "cp"),
+    "jobs": ("metiers", "metiers_cibles", "metiers_vises", "emplois_cibles", "metier"),
+    "licences": ("permis", "permis_et_habilitations", "habilitations", "certificats"),
+    "vehicle": ("vehicule", "a_un_vehicule", "vehicule_personnel"),
+    "travel_mode": ("mode_de_deplacement", "mode_deplacement", "deplacement", "mobilite"),
+    "max_km": ("distance_max_km", "distance_max", "rayon_km", "distance_maximale_km"),
+    "max_minutes": (
+        "temps_de_trajet_max_min",
+        "temps_trajet_max_min",
+        "temps_de_trajet_max",
+        "duree_trajet_max_min",
+    ),
+    "stage": ("etape", "stade", "etape_du_parcours", "preparation"),
+    "assessed_on": ("date_d_evaluation", "date_evaluation", "evalue_le", "date_du_diagnostic"),
+    "available_from": (
+        "disponible_le",
+        "disponibilite",
+        "date_de_disponibilite",
+        "disponible_a_partir_du",
+    ),
+    "max_hours": (
+        "heures_max_semaine",
+        "heures_max",
+        "heures_hebdomadaires_max",
+        "duree_hebdo_max",
+    ),
+    "nights": ("accepte_nuit", "accepte_le_travail_de_nuit", "nuit"),
+    "weekends": ("accepte_week_end", "accepte_le_week_end", "week_end"),
+    "early": ("accepte_horaires_decales", "horaires_decales"),
+    "skills": ("competences", "codes_competences"),
+    "rsa": ("beneficiaire_rsa", "rsa"),
+    "in_clause_job": ("en_emploi_clause", "deja_en_emploi_clause", "en_poste_clause"),
+    "active": ("actif", "active", "suivi_actif"),
+    "sex": ("sexe",),
+    "birth_year": ("annee_de_naissance", "annee_naissance"),
+    "education": ("niveau_de_formation", "niveau_formation", "niveau_cite"),
+    "labour_status": ("situation", "situation_sur_le_marche_du_travail"),
+    "disability": ("rqth", "travailleur_handicape"),
+}
+_REQUIRED = ("external_id", "coach", "jobs", "stage", "assessed_on")
+
+_MODES = {
+    "voiture": "voiture",
+    "vehicule": "voiture",
+    "auto": "voiture",
+    "deux roues": "deux_roues",
+    "2 roues": "deux_roues",
+    "scooter": "deux_roues",
+    "moto": "deux_roues",
+    "transports en commun": "transport_commun",
+    "transport en commun": "transport_commun",
+    "transport commun": "transport_commun",
+    "bus": "transport_commun",
+    "train": "transport_commun",
+    "velo": "velo",
+    "a pied": "marche",
+    "marche": "marche",
+    "pied": "marche",
+}
+_STAGES = {
+    "diagnostic": "diagnostic",
+    "en parcours": "en_parcours",
+    "parcours": "en_parcours",
+    "en_parcours": "en_parcours",
+    "pret a l emploi": "pret_emploi",
+    "pret emploi": "pret_emploi",
+    "pret": "pret_emploi",
+    "pret_emploi": "pret_emploi",
+}
+_EDUCATION = {
+    "cite 0 2": "ISCED_0_2",
+    "cite 3 4": "ISCED_3_4",
+    "cite 5 8": "ISCED_5_8",
+    "0 2": "ISCED_0_2",
+    "3 4": "ISCED_3_4",
+    "5 8": "ISCED_5_8",
+}
+_LABOUR = {
+    "demandeur d emploi": "unemployed",
+    "chomeur": "unemployed",
+    "demandeur d emploi de longue duree": "long_term_unemployed",
+    "chomeur de longue duree": "long_term_unemployed",
+    "longue duree": "long_term_unemployed",
+    "inactif": "inactive",
+    "inactive": "inactive",
+}
+_JOB_EXPERIENCE = re.compile(r"^(?P<job>.+?)\s*:\s*(?P<years>\d+(?:[.,]\d+)?)\s*(?:ans?)?$")
+
+
+def _choice(mapping: Mapping[str, str], what: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        v = fold(value)
+        if v in mapping:
+            return mapping[v]
+        raise ValueError(f"« {value} » n'est pas {what} ({', '.join(sorted(set(mapping)))})")
+
+    return parse
+
+
+def parse_candidates(
+    data: bytes,
+    *,
+    communes: CommuneIndex,
+    rome: RomeReferential,
+    normalise_titles: TitleNormaliser,
+    known_coaches: Sequence[str],
+    today: date,
+    limits: ImportLimits | None = None,
+    min_title_score: float = 0.3,
+) -> CandidateParseResult:
+    """Read and validate a whole candidate file; see the module docstring for the columns.
+
+    ``known_coaches`` are the user names of active coaches; ``today`` is the default
+    availability date and the upper bound of assessment dates.
+    """
+    lim = limits or ImportLimits()
+    table = read_csv_table(decode(data, limits=lim), limits=lim)
+    cols: dict[str, str] = {}
+    for fld, aliases in CANDIDATE_COLUMNS.items():
+        hit = next((a for a in aliases if a in table.headers), None)
+        if hit is not None:
+            cols[fld] = hit
+    missing = [CANDIDATE_COLUMNS[f][0] for f in _REQUIRED if f not in cols]
+    if "commune" not in cols and "code_postal" not in cols:
+        missing.append("commune (ou code_postal)")
+    if missing:
+        raise ImportRejected(
+            [
+                RowError(
+                    1,
+                    None,
+                    "missing_columns",
+                    f"Colonnes obligatoires absentes : {', '.join(missing)}. Colonnes trouvées : "
+                    f"{', '.join(table.original_headers)}.",
+                )
+            ]
+        )
+    used = set(cols.values())
+    ignored = [h for h in table.headers if h and h not in used]
+    warnings = [f"Colonnes ignorées : {', '.join(ignored)}."] if ignored else []
+    coaches = set(known_coaches)
+
+    # Job titles given as text are normalised in one batch.
+    raw_jobs: list[list[tuple[str, float | None, str | None]]] = []
+    titles: list[str] = []
+    for values in table.rows:
+        entries = []
+        for part in (p.strip() for p in values.get(cols["jobs"], "").split("|")):
+            if not part:
+                continue
+            m = _JOB_EXPERIENCE.match(part)
+            job, years_text = (m["job"].strip(), m["years"]) if m else (part, None)
+            try:
+                years = float(years_text.replace(",", ".")) if years_text else 0.0
+            except ValueError:
+                years = None
+            entries.append((job, years, years_text))
+            if not (re.fullmatch(r"[A-Za-z]\d{4}", job) or job.isdigit()):
+                titles.append(job)
+        raw_jobs.append(entries)
+    guesses = dict(zip(titles, normalise_titles(titles), strict=True)) if titles else {}
+
+    records: list[CandidateRecord] = []
+    errors = list(table.errors)
+    seen: dict[str, int] = {}
+    for values, line, entries in zip(table.rows, table.lines, raw_jobs, strict=True):
+        row = RowCollector(line, [])
+        rec = _read_row(
+            row,
+            values,
+            cols,
+            entries,
+            guesses,
+            communes=communes,
+            rome=rome,
+            coaches=coaches,
+            today=today,
+            min_title_score=min_title_score,
+        )
+        if rec is not None and rec.external_id in seen:
+            row.fail(
+                cols["external_id"],
+                "duplicate_id",
+                f"Identifiant « {rec.external_id} » déjà présent ligne {seen[rec.external_id]}.",
+            )
+        if row.errors or rec is None:
+            errors.extend(row.errors)
+            continue
+        seen[rec.external_id] = line
+        records.append(rec)
+    return CandidateParseResult(records, with_original_columns(errors, table), warnings)
+
+
+def _read_row(
+    row: RowCollector,
+    values: dict[str, str],
+    cols: dict[str, str],
+    entries: list[tuple[str, float | None, str | None]],
+    guesses: Mapping[str, Any],
+    *,
+    communes: CommuneIndex,
+    rome: RomeReferential,
+    coaches: set[str],
+    today: date,
+    min_title_score: float,
+) -> CandidateRecord | None:
+    def get(fld: str) -> str:
+        return values.get(cols[fld], "") if fld in cols else ""
+
+    def typed(fld: str, parse: Callable[[str], Any], default: Any) -> Any:
+        raw = get(fld)
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            msg = str(exc)
+            row.fail(cols[fld], f"bad_{fld}", f"{msg[0].upper()}{msg[1:]}.")
+            return default
+
+    ext = get("external_id")
+    if not ext:
+        row.fail(cols["external_id"], "missing_id", "Identifiant manquant.")
+    coach = get("coach")
+    if not coach:
+        row.fail(cols["coach"], "missing_coach", "Coach manquant.")
+    elif coach not in coaches:
+        row.fail(cols["coach"], "unknown_coach", f"Coach inconnu : « {coach} ».")
+    commune = resolve_commune_field(
+        row, communes, get("commune"), get("code_postal"), cols.get("commune", "code_postal")
+    )
+    jobs: list[JobRecord] = []
+    if not entries:
+        row.fail(cols["jobs"], "missing_jobs", "Aucun métier visé.")
+    for job, years, years_text in entries:
+        if years is None or years < 0 or years > 50:
+            row.fail(cols["jobs"], "bad_experience", f"Expérience impossible : « {years_text} ».")
+            continue
+        if re.fullmatch(r"[A-Za-z]\d{4}", job):
+            if not rome.has_fiche(job):
+                row.fail(cols["jobs"], "unknown_rome", f"Code ROME inconnu : « {job} ».")
+                continue
+            jobs.append(JobRecord(job.upper(), None, years))
+        elif job.isdigit():
+            if not rome.has_appellation(job):
+                row.fail(
+                    cols["jobs"], "unknown_ogr", f"Code d'appellation ROME inconnu : « {job} »."
+                )
+                continue
+            jobs.append(JobRecord(str(rome.appellation(job)["code_rome"]), int(job), years))
+        else:
+            guess = guesses[job]
+            if guess.code_rome is None or guess.score < min_title_score:
+                row.fail(
+                    cols["jobs"],
+                    "unrecognised_job",
+                    f"Métier non reconnu : « {job} » ; indiquez son code ROME.",
+                )
+                continue
+            jobs.append(JobRecord(guess.code_rome, guess.code_ogr, years))
+    licences: tuple[str, ...] = ()
+    if get("licences"):
+        licences, unknown = parse_licences(get("licences"))
+        if unknown:
+            row.fail(
+                cols["licences"],
+                "unknown_licence",
+                f"Permis ou habilitation non reconnu : {', '.join(unknown)}.",
+            )
+    has_vehicle = typed("vehicle", parse_bool, False)
+    default_mode = "voiture" if has_vehicle else "transport_commun"
+    mode = typed("travel_mode", _choice(_MODES, "un mode de déplacement"), default_mode)
+    max_km = typed("max_km", parse_float, None)
+    max_min = typed("max_minutes", parse_float, None)
+    if max_km is None and max_min is None:
+        max_km = 30.0
+    if max_km is not None and not 0 < max_km <= 300:
+        row.fail(cols.get("max_km"), "bad_max_km", f"Distance maximale impossible : {max_km:g} km.")
+    if max_min is not None and not 0 < max_min <= 240:
+        row.fail(
+            cols.get("max_minutes"),
+            "bad_max_minutes",
+            f"Temps de trajet impossible : {max_min:g} min.",
+        )
+    stage = typed("stage", _choice(_STAGES, "une étape connue"), None)
+    if stage is None and not get("stage"):
+        row.fail(cols["stage"], "missing_stage", "Étape du parcours manquante.")
+    assessed = typed("assessed_on", parse_date, None)
+    if assessed is None and not get("assessed_on"):
+        row.fail(cols["assessed_on"], "missing_assessed_on", "Date d'évaluation manquante.")
+    if assessed is not None and assessed > today:
+        row.fail(
+            cols["assessed_on"],
+            "future_assessment",
+            f"La date d'évaluation ({assessed:%d/%m/%Y}) est dans le futur.",
+        )
+    available = typed("available_from", parse_date, today)
+    hours = typed("max_hours", parse_float, 35.0)
+    if not 1 <= hours <= 48:
+        row.fail(
+            cols.get("max_hours"), "bad_max_hours", f"Heures par semaine impossibles : {hours:g}."
+        )
+    skills: list[int] = []
+    known = set() if rome.skills is None else set(rome.skills["code_ogr"].tolist())
+    for part in re.split(r"[|,;\s]+", get("skills")):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) not in known:
+            row.fail(
+                cols["skills"], "unknown_skill", f"Code de compétence ROME inconnu : « {part} »."
+            )
+        else:
+            skills.append(int(part))
+    reporting = ReportingRecord(
+        sex=typed(
+            "sex",
+            _choice({"f": "F", "femme": "F", "h": "M", "homme": "M", "m": "M"}, "F ou H"),
+            None,
+        ),
+        birth_year=typed("birth_year", parse_int, None),
+        education_level=typed("education", _choice(_EDUCATION, "un niveau CITE"), None),
+        labour_status=typed("labour_status", _choice(_LABOUR, "une situation connue"), None),
+        disability_recognised=typed("disability", parse_bool, None),
+    )
+    if (
+        reporting.birth_year is not None
+        and not today.year - 80 <= reporting.birth_year <= today.year - 15
+    ):
+        row.fail(
+            cols.get("birth_year"), "bad_birth_year", f"Année impossible : {reporting.birth_year}."
+        )
+    flags = {
+        f: typed(f, parse_bool, d)
+        for f, d in (
+            ("nights", False),
+            ("weekends", False),
+            ("early", False),
+            ("rsa", True),
+            ("in_clause_job", False),
+            ("active", True),
+        )
+    }
+    if row.errors or commune is None or stage is None or assessed is None:
+        return None
+    return CandidateRecord(
+        external_id=ext,
+        coach=coach,
+        commune_insee=commune,
+        jobs=tuple(jobs),
+        licences=licences,
+        skills=tuple(dict.fromkeys(skills)),
+        has_vehicle=has_vehicle,
+        travel_mode=mode,
+        max_distance_km=max_km,
+        max_travel_minutes=max_min,
+        readiness_stage=stage,
+        readiness_assessed_on=assessed,
+        available_from=available,
+        max_weekly_hours=hours,
+        accepts_nights=flags["nights"],
+        accepts_weekends=flags["weekends"],
+        accepts_early_starts=flags["early"],
+        rsa_beneficiary=flags["rsa"],
+        is_in_clause_job=flags["in_clause_job"],
+        is_active=flags["active"],
+        reporting=reporting,
+        line=row.line,
+    )

@@ -1,0 +1,291 @@
+"""Reading import files safely: size limits, encodings, separators, one error per bad row.
+
+Everything here is pure (bytes in, rows and errors out); nothing touches the database. A file is
+read whole and validated before anything is written: callers apply it in one transaction only
+when :class:`ImportRejected` was not raised and no row error was found.
+
+Why the standard ``csv`` module and not pandas here: an import must name *every* malformed row
+with its line number (a row with too many fields, a 10 MB field); pandas' C parser stops at the
+first one and its python engine does not give line numbers. The rows are small and few (limits
+below), so this costs nothing measurable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from matching.text import fold
+
+__all__ = [
+    "CsvTable",
+    "ImportLimits",
+    "ImportRejected",
+    "RowError",
+    "decode",
+    "parse_bool",
+    "parse_date",
+    "parse_float",
+    "parse_int",
+    "read_csv_table",
+    "read_json",
+]
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Refuse files beyond these sizes (settings give the values)."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 50_000
+    max_field_chars: int = 10_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an import file.
+
+    ``line`` is the line of the file (the header is line 1) or, for JSON, the position of the
+    offer in the list (1 = first); ``None`` for a problem with the whole file.
+    """
+
+    line: int | None
+    column: str | None
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class ImportRejected(Exception):
+    """The file is refused as a whole; ``errors`` lists every reason (French messages)."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0].message if self.errors else "fichier refusé"
+        more = f" (et {len(self.errors) - 1} autre(s) erreur(s))" if len(self.errors) > 1 else ""
+        super().__init__(first + more)
+
+
+def _file_error(code: str, message: str) -> ImportRejected:
+    return ImportRejected([RowError(None, None, code, message)])
+
+
+def decode(data: bytes, *, limits: ImportLimits) -> str:
+    """Decode an import file: UTF-8 (with or without BOM), else Windows-1252.
+
+    Raises :class:`ImportRejected` for an empty, oversized or binary file.
+    """
+    if len(data) > limits.max_bytes:
+        raise _file_error(
+            "file_too_large",
+            f"Fichier trop volumineux : {len(data) / 1_048_576:.1f} Mo, la limite est de "
+            f"{limits.max_bytes / 1_048_576:.0f} Mo. Découpez-le en plusieurs fichiers.",
+        )
+    if not data.strip():
+        raise _file_error("empty_file", "Le fichier est vide.")
+    if b"\x00" in data[:4096]:
+        raise _file_error(
+            "binary_file",
+            "Le fichier n'est pas un fichier texte (CSV ou JSON). Un classeur Excel doit être "
+            "enregistré au format CSV.",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _file_error(
+            "bad_encoding",
+            f"Encodage non reconnu (octet {data[exc.start]:#04x} à la position {exc.start}) : "
+            "enregistrez le fichier en UTF-8 ou en Windows-1252.",
+        ) from None
+
+
+def normalise_header(name: str) -> str:
+    """``"Date de début"`` → ``"date_de_debut"``: the form column aliases are written in."""
+    return fold(name).replace(" ", "_")
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """Rows of a CSV file keyed by normalised header, with their file line numbers."""
+
+    headers: tuple[str, ...]
+    original_headers: tuple[str, ...]
+    rows: list[dict[str, str]]
+    lines: list[int]
+    errors: list[RowError] = field(default_factory=list)
+    delimiter: str = ";"
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ";"
+
+
+def read_csv_table(text: str, *, limits: ImportLimits) -> CsvTable:
+    """Parse CSV text separated by ``;``, ``,`` or tab (sniffed from the header line).
+
+    Rows with the wrong number of fields, or a field longer than ``limits.max_field_chars``, are
+    reported as row errors; blank lines are skipped. Raises :class:`ImportRejected` when the file
+    has no header, no data row, duplicated columns or too many rows.
+    """
+    header_line = text.split("\n", 1)[0]
+    delimiter = _sniff_delimiter(header_line)
+    # The field limit is checked row by row below with a clear message; the csv module's own
+    # limit only has to be above ours.
+    csv.field_size_limit(max(limits.max_field_chars * 4, 131_072))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    errors: list[RowError] = []
+    try:
+        original = next(reader)
+    except StopIteration:
+        raise _file_error("empty_file", "Le fichier est vide.") from None
+    except csv.Error as exc:
+        raise _file_error("bad_header", f"Ligne d'en-tête illisible : {exc}.") from None
+    headers = tuple(normalise_header(h) for h in original)
+    if not any(headers):
+        raise _file_error("no_header", "La première ligne doit donner les noms des colonnes.")
+    dupes = sorted({h for h in headers if h and headers.count(h) > 1})
+    if dupes:
+        raise _file_error(
+            "duplicate_columns", f"Colonnes en double dans l'en-tête : {', '.join(dupes)}."
+        )
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    iterator: Iterator[list[str]] = iter(reader)
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            values = next(iterator)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                code, message = (
+                    "field_too_long",
+                    f"Valeur trop longue (plus de {limits.max_field_chars} caractères).",
+                )
+            else:
+                code, message = "unreadable_row", f"Ligne illisible : {exc}."
+            errors.append(RowError(start_line, None, code, message))
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) + len(errors) >= limits.max_rows:
+            raise _file_error(
+                "too_many_rows",
+                f"Trop de lignes : la limite est de {limits.max_rows} lignes par fichier.",
+            )
+        if len(values) != len(headers):
+            errors.append(
+                RowError(
+                    start_line,
+                    None,
+                    "wrong_field_count",
+                    f"La ligne a {len(values)} valeurs au lieu de {len(headers)} (une par colonne de "
+                    f"l'en-tête) : vérifiez le séparateur « {delimiter} » et les guillemets.",
+                )
+            )
+            continue
+        long = [h for h, v in zip(original, values, strict=True) if len(v) > limits.max_field_chars]
+        if long:
+            errors.append(
+                RowError(
+                    start_line,
+                    long[0],
+                    "field_too_long",
+                    f"Valeur trop longue (plus de {limits.max_field_chars} caractères).",
+                )
+            )
+            continue
+        rows.append({h: v.strip() for h, v in zip(headers, values, strict=True)})
+        lines.append(start_line)
+    if not rows and not errors:
+        raise _file_error("header_only", "Le fichier ne contient que la ligne d'en-tête.")
+    return CsvTable(headers, tuple(original), rows, lines, errors, delimiter)
+
+
+def read_json(text: str) -> Any:
+    """Parse JSON text; :class:`ImportRejected` with the line and column of a syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(
+            [
+                RowError(
+                    exc.lineno,
+                    None,
+                    "bad_json",
+                    f"JSON invalide (colonne {exc.colno}) : {exc.msg}.",
+                )
+            ]
+        ) from None
+
+
+# --------------------------------------------------------------------------- values
+
+_TRUE = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
+_FALSE = {"non", "n", "no", "faux", "false", "0", ""}
+
+
+def parse_bool(value: str) -> bool:
+    """``oui``/``non`` (and ``1``/``0``, ``vrai``/``faux``…); empty is ``False``."""
+    v = fold(value)
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise ValueError(f"« {value} » n'est pas oui ou non")
+
+
+def parse_date(value: str) -> date:
+    """``JJ/MM/AAAA`` (or ``JJ-MM-AAAA``, ``JJ.MM.AAAA``) or ISO ``AAAA-MM-JJ``."""
+    v = value.strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(v, fmt).date()
+        except ValueError:
+            continue
+    if "T" in v:
+        try:
+            return datetime.fromisoformat(v.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    raise ValueError(f"« {value} » n'est pas une date valide (JJ/MM/AAAA ou AAAA-MM-JJ)")
+
+
+def parse_float(value: str) -> float:
+    """A French or English decimal: ``24,5``, ``24.5``, ``35h``, ``35 h``."""
+    v = value.strip().lower().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    v = v.removesuffix("h").removesuffix("heures").removesuffix("km").removesuffix("min")
+    try:
+        out = float(v)
+    except ValueError:
+        raise ValueError(f"« {value} » n'est pas un nombre") from None
+    if out != out or out in (float("inf"), float("-inf")):
+        raise ValueError(f"« {value} » n'est pas un nombre")
+    return out
+
+
+def parse_int(value: str) -> int:
+    """A whole number (``3``, ``3,0``)."""
+    f = parse_float(value)
+    if f != int(f):
+        raise ValueError(f"« {value} » n'est pas un nombre entier")
+    return int(f)
