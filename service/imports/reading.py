@@ -198,8 +198,9 @@ def read_csv_table(text: str, *, limits: ImportLimits) -> CsvTable:
                     start_line,
                     None,
                     "wrong_field_count",
-                    f"La ligne a {len(values)} valeurs au lieu de {len(headers)} (une par colonne de "
-                    f"l'en-tête) : vérifiez le séparateur « {delimiter} » et les guillemets.",
+                    f"La ligne a {len(values)} valeurs au lieu de {len(headers)} (une par "
+                    f"colonne de l'en-tête) : vérifiez le séparateur « {delimiter} » et les "
+                    "guillemets.",
                 )
             )
             continue

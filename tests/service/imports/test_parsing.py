@@ -10,8 +10,9 @@ import pytest
 from fixtures import REFERENTIALS_DIR
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.text import fold
-from service.imports.candidates import parse_candidates
+from service.imports.candidates import CandidateParseResult, parse_candidates
 from service.imports.offers import (
+    OfferParseResult,
     TitleGuess,
     end_from_duration,
     is_valid_siret,
@@ -46,7 +47,7 @@ def offers(
     filename: str = "offres.csv",
     encoding: str = "utf-8",
     limits: ImportLimits | None = None,
-):  # type: ignore[no-untyped-def]
+) -> OfferParseResult:
     data = text if isinstance(text, bytes) else text.encode(encoding)
     return parse_offers(
         data,
@@ -252,7 +253,7 @@ def test_values() -> None:
 CAND_HEADER = "Identifiant;Coach;Commune;Métiers;Permis;Véhicule;Distance max km;Étape;Date d'évaluation;Disponible le;Sexe;Année de naissance\n"
 
 
-def candidates(text: str, rome: RomeReferential, communes: CommuneIndex):  # type: ignore[no-untyped-def]
+def candidates(text: str, rome: RomeReferential, communes: CommuneIndex) -> CandidateParseResult:
     return parse_candidates(
         text.encode("cp1252"),
         communes=communes,
