@@ -16,7 +16,10 @@ __all__ = ["CliError", "main"]
 
 # Modules under service.cli that register sub-commands, in the order ``--help`` lists them.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "serve",
+    "db",
     "demo",
+    "users",
     "titles",
 )
 

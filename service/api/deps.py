@@ -1,0 +1,53 @@
+"""Dependencies shared by the routers: settings, referentials, pagination, path ids."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from service.config import Settings, get_settings
+from service.errors import InvalidInput
+from service.referentials import Referentials
+from service.services import Pagination
+
+__all__ = ["EntityId", "PageDep", "RefsDep", "SettingsDep"]
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+MAX_ID = 2_147_483_647
+EntityId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def get_referentials(request: Request) -> Referentials:
+    refs: Referentials = request.app.state.referentials
+    return refs
+
+
+RefsDep = Annotated[Referentials, Depends(get_referentials)]
+
+
+def get_pagination(
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(ge=1, description="taille de page")] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> Pagination:
+    """``?limit=&offset=``; a limit above the configured maximum is refused."""
+    if limit is None:
+        limit = settings.page_size_default
+    if limit > settings.page_size_max:
+        raise InvalidInput(f"limit : au plus {settings.page_size_max} éléments par page")
+    return Pagination(limit=min(limit, settings.page_size_max), offset=offset)
+
+
+PageDep = Annotated[Pagination, Depends(get_pagination)]
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the error codes a router may answer (all in the one shape)."""
+    from service.schemas import ErrorRead
+
+    return {code: {"model": ErrorRead} for code in codes}
+
+
+STANDARD_ERRORS = error_responses(401, 403, 404, 409, 422)

@@ -1,0 +1,47 @@
+"""``clausematch serve [--host H] [--port P]``: run the web service (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.cli import CliError
+from service.config import get_settings
+from service.db import DatabaseNotAtHead, check_at_head, make_engine
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("serve", help="démarrer le service (API)", description=__doc__)
+    parser.add_argument("--host", help="adresse d'écoute (défaut : CLAUSEMATCH_HOST)")
+    parser.add_argument("--port", type=int, help="port (défaut : CLAUSEMATCH_PORT)")
+    parser.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        check_at_head(engine)
+    except DatabaseNotAtHead as exc:
+        raise CliError(str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise CliError(f"base de données injoignable : {type(exc).__name__}") from exc
+    finally:
+        engine.dispose()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    from service.main import create_app
+
+    # uvicorn's access log prints query strings; ours prints route templates only.
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+    return 0

@@ -1,0 +1,69 @@
+"""``clausematch users add | list``: accounts and API tokens."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.cli import CliError
+from service.config import get_settings
+from service.db import DatabaseNotAtHead, check_at_head, make_engine, make_sessionmaker
+from service.errors import AppError
+from service.models import ROLES
+from service.schemas import UserCreate
+from service.services import Pagination, create_user, list_users
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("users", help="comptes et jetons d'API", description=__doc__)
+    sub = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="créer un compte et afficher son jeton (une seule fois)")
+    add.add_argument("name", help="identifiant (minuscules, chiffres, . _ -)")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.set_defaults(func=_add)
+    lst = sub.add_parser("list", help="lister les comptes")
+    lst.set_defaults(func=_list)
+
+
+def _add(args: argparse.Namespace) -> int:
+    try:
+        data = UserCreate(username=args.name, role=args.role)
+    except ValueError as exc:
+        raise CliError(
+            f"identifiant invalide : {args.name!r} (minuscules, chiffres, . _ -)"
+        ) from exc
+    engine = make_engine(get_settings().database_url)
+    try:
+        check_at_head(engine)
+        with make_sessionmaker(engine)() as session, session.begin():
+            user, token = create_user(session, None, data)
+            print(f"compte {user.username} ({user.role}) créé, id {user.id}")
+        print("jeton d'API (affiché une seule fois, à conserver) :")
+        print(token)
+    except (AppError, DatabaseNotAtHead) as exc:
+        raise CliError(str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise CliError(f"base de données : {type(exc).__name__}") from exc
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _list(_: argparse.Namespace) -> int:
+    engine = make_engine(get_settings().database_url)
+    try:
+        check_at_head(engine)
+        with make_sessionmaker(engine)() as session:
+            users, _total = list_users(session, Pagination(limit=10_000, offset=0))
+            print(f"{'id':>4}  {'identifiant':<24} {'rôle':<12} actif")
+            for user in users:
+                active = "oui" if user.is_active else "non"
+                print(f"{user.id:>4}  {user.username:<24} {user.role:<12} {active}")
+    except DatabaseNotAtHead as exc:
+        raise CliError(str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise CliError(f"base de données : {type(exc).__name__}") from exc
+    finally:
+        engine.dispose()
+    return 0

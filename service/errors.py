@@ -1,0 +1,144 @@
+"""Application errors: one hierarchy, turned into one JSON shape by :func:`register_handlers`.
+
+Every error answers ``{"error": <class name>, "detail": <message>}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "AppError",
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "Unauthorized",
+    "error_body",
+    "register_handlers",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base of the errors the API reports to its clients."""
+
+    status_code: int = 400
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class InvalidInput(AppError):
+    status_code = 422
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
+class Unauthorized(AppError):
+    status_code = 401
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+_STATUS_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    415: "UnsupportedMediaType",
+    422: "InvalidInput",
+}
+
+
+def error_body(error: str, detail: str) -> dict[str, str]:
+    return {"error": error, "detail": detail}
+
+
+def _json(
+    status: int, error: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(error, detail), status_code=status, headers=headers)
+
+
+def _location(loc: Sequence[Any]) -> str:
+    # ("body", "jobs", 0, "code_rome") -> "jobs[0].code_rome"; the "body"/"query" prefix is noise.
+    parts = list(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header"} else list(loc)
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or str(loc[0] if loc else "requête")
+
+
+def format_validation_errors(errors: Sequence[Any]) -> str:
+    """One readable line per invalid field: ``weekly_hours: Input should be ...``."""
+    lines = []
+    for err in errors:
+        msg = str(err.get("msg", "invalide")).removeprefix("Value error, ")
+        lines.append(f"{_location(err.get('loc', ()))}: {msg}")
+    return "; ".join(lines) or "requête invalide"
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return _json(exc.status_code, type(exc).__name__, exc.detail, exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _json(422, "InvalidInput", format_validation_errors(exc.errors()))
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    name = _STATUS_NAMES.get(exc.status_code, "HTTPError")
+    headers = dict(exc.headers) if exc.headers else None
+    return _json(exc.status_code, name, str(exc.detail), headers)
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    # The message of the driver may quote values (personal data): log the class only.
+    logger.info("integrity error: %s", type(getattr(exc, "orig", exc)).__name__)
+    return _json(
+        409, "Conflict", "conflit avec des données existantes (doublon ou référence utilisée)"
+    )
+
+
+async def _stale_error(_: Request, exc: Exception) -> JSONResponse:
+    return _json(
+        409, "Conflict", "l'enregistrement a été modifié entre-temps : rechargez-le et recommencez"
+    )
+
+
+def register_handlers(app: FastAPI) -> None:
+    """Map every error the API may raise to the one JSON shape."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StaleDataError, _stale_error)

@@ -1,0 +1,87 @@
+"""The FastAPI application: ``create_app()`` builds it from settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from service.api import audit, buyers, candidates, companies, contracts, health, lots, offers, users
+from service.api import referentials as referentials_api
+from service.config import Settings, get_settings
+from service.db import check_at_head, make_engine, make_sessionmaker
+from service.errors import register_handlers
+from service.referentials import load_referentials
+
+__all__ = ["create_app"]
+
+access_log = logging.getLogger("clausematch.access")
+
+_ROUTERS = (
+    health.router,
+    users.router,
+    candidates.router,
+    offers.router,
+    companies.router,
+    buyers.router,
+    contracts.router,
+    lots.router,
+    referentials_api.router,
+    audit.router,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API. It refuses to start on a database that is not at the latest migration."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_at_head(engine)
+        app.state.referentials = load_referentials(settings.referentials_dir)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="clausematch",
+        version="0.1.0",
+        description=(
+            "Rapprocher les bénéficiaires du RSA des offres d'emploi des clauses sociales de "
+            "l'Orne. Toutes les routes sauf `/health` demandent un jeton : "
+            "`Authorization: Bearer <jeton>`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.dependency_overrides[get_settings] = lambda: settings
+    register_handlers(app)
+    for router in _ROUTERS:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def log_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Method, route template, status, time and user id only: never bodies nor query strings.
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        access_log.info(
+            "%s %s %d %.1fms user=%s",
+            request.method,
+            getattr(route, "path", "<unmatched>"),
+            response.status_code,
+            (time.perf_counter() - start) * 1000,
+            getattr(request.state, "user_id", "-"),
+        )
+        return response
+
+    return app

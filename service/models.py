@@ -1,0 +1,404 @@
+"""SQLAlchemy models of the service.
+
+The engine's inputs (:mod:`matching.columns`) map onto ``candidates`` (+ ``candidate_jobs``,
+``candidate_licences``) and ``offers`` (+ ``offer_licences``). Attributes kept for statistics
+only (FSE+ reporting, bias audits) live in ``candidate_reporting``, which the engine loader
+never reads.
+
+Licences are child tables (one row per code) rather than a JSON list: the codes are a closed
+vocabulary, both backends can then answer "who holds a CACES R482" or "which offers require a
+permis C" with plain SQL and an index, and removing a code is an ordinary DELETE. Skills (ROME
+skill codes) are only consumed by the engine as a set, never queried one by one, so they stay a
+JSON list of integers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matching.columns import CONTRACT_TYPES, READINESS_STAGES, TRAVEL_MODES
+from service.db import Base, UTCDateTime, utcnow
+
+__all__ = [
+    "OFFER_SOURCES",
+    "OFFER_STATUSES",
+    "PROPOSAL_STATES",
+    "ROLES",
+    "AuditEntry",
+    "Buyer",
+    "Candidate",
+    "CandidateJob",
+    "CandidateLicence",
+    "CandidateReporting",
+    "Company",
+    "Contract",
+    "Lot",
+    "Match",
+    "MatchRun",
+    "Offer",
+    "OfferLicence",
+    "Proposal",
+    "User",
+]
+
+ROLES: Final = ("coach", "facilitator", "admin")
+OFFER_STATUSES: Final = ("open", "closed")
+OFFER_SOURCES: Final = ("manual", "orne_emploi", "france_travail", "demo")
+PROPOSAL_STATES: Final = (
+    "proposed",
+    "validated",
+    "refused",
+    "presented",
+    "hired",
+    "not_retained",
+    "in_post",
+    "ended",
+    "obsolete",
+)
+SEXES: Final = ("F", "M")
+EDUCATION_LEVELS: Final = ("isced_0_2", "isced_3_4", "isced_5_8")
+LABOUR_STATUSES: Final = ("unemployed", "long_term_unemployed", "inactive", "employed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class _Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class User(_Timestamps, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Candidate(_Timestamps, Base):
+    """A person followed by a coach: what the engine reads, nothing more."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        CheckConstraint(_in("travel_mode", TRAVEL_MODES), name="travel_mode"),
+        CheckConstraint(_in("readiness_stage", READINESS_STAGES), name="readiness_stage"),
+        CheckConstraint("max_distance_km IS NULL OR max_distance_km >= 0", name="max_distance_km"),
+        CheckConstraint(
+            "max_travel_minutes IS NULL OR max_travel_minutes >= 0", name="max_travel_minutes"
+        ),
+        CheckConstraint("max_weekly_hours >= 0", name="max_weekly_hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    has_vehicle: Mapped[bool] = mapped_column(Boolean, default=False)
+    travel_mode: Mapped[str] = mapped_column(String(20))
+    max_distance_km: Mapped[float | None] = mapped_column(Float)
+    max_travel_minutes: Mapped[float | None] = mapped_column(Float)
+    readiness_stage: Mapped[str] = mapped_column(String(20))
+    readiness_assessed_on: Mapped[date] = mapped_column(Date)
+    available_from: Mapped[date] = mapped_column(Date)
+    max_weekly_hours: Mapped[float] = mapped_column(Float)
+    accepts_nights: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepts_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepts_early_starts: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_in_clause_job: Mapped[bool] = mapped_column(Boolean, default=False)
+    skills: Mapped[list[int]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer)
+
+    jobs: Mapped[list[CandidateJob]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="CandidateJob.id"
+    )
+    licences: Mapped[list[CandidateLicence]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CandidateLicence.code",
+    )
+    reporting: Mapped[CandidateReporting | None] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CandidateJob(Base):
+    """A job a person targets, with their experience in it."""
+
+    __tablename__ = "candidate_jobs"
+    __table_args__ = (CheckConstraint("experience_years >= 0", name="experience_years"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    code_ogr: Mapped[int | None] = mapped_column(Integer)
+    code_rome: Mapped[str] = mapped_column(String(5), index=True)
+    experience_years: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CandidateLicence(Base):
+    __tablename__ = "candidate_licences"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class CandidateReporting(Base):
+    """Statistics-only attributes (FSE+ indicators, bias audits). The engine never reads them."""
+
+    __tablename__ = "candidate_reporting"
+    __table_args__ = (
+        CheckConstraint(f"sex IS NULL OR {_in('sex', SEXES)}", name="sex"),
+        CheckConstraint(
+            f"education_level IS NULL OR {_in('education_level', EDUCATION_LEVELS)}",
+            name="education_level",
+        ),
+        CheckConstraint(
+            f"labour_status IS NULL OR {_in('labour_status', LABOUR_STATUSES)}",
+            name="labour_status",
+        ),
+    )
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    education_level: Mapped[str | None] = mapped_column(String(16))
+    labour_status: Mapped[str | None] = mapped_column(String(32))
+    disability_recognised: Mapped[bool | None] = mapped_column(Boolean)
+    rsa_beneficiary: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Company(_Timestamps, Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    siret: Mapped[str] = mapped_column(String(14), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Buyer(_Timestamps, Base):
+    """A public buyer (*acheteur*)."""
+
+    __tablename__ = "buyers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Contract(_Timestamps, Base):
+    """A public contract (*marché*)."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "reference"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Lot(_Timestamps, Base):
+    """A lot of a contract, carrying the insertion hours the awarded company committed to."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "number"),
+        CheckConstraint("insertion_hours >= 0", name="insertion_hours"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    trade: Mapped[str] = mapped_column(String(200))
+    insertion_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Offer(_Timestamps, Base):
+    """A job offer; the engine reads it through :mod:`matching.columns`."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(_in("status", OFFER_STATUSES), name="status"),
+        CheckConstraint(_in("source", OFFER_SOURCES), name="source"),
+        CheckConstraint(_in("contract_type", CONTRACT_TYPES), name="contract_type"),
+        CheckConstraint("weekly_hours >= 0", name="weekly_hours"),
+        CheckConstraint("experience_years_required >= 0", name="experience_years_required"),
+        CheckConstraint("open_positions >= 1", name="open_positions"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        Index("ix_offers_status_start_date", "status", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    intitule: Mapped[str] = mapped_column(String(300))
+    code_ogr: Mapped[int | None] = mapped_column(Integer)
+    code_rome: Mapped[str | None] = mapped_column(String(5), index=True)
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    required_skills: Mapped[list[int]] = mapped_column(JSON, default=list)
+    experience_years_required: Mapped[float] = mapped_column(Float, default=0.0)
+    weekly_hours: Mapped[float] = mapped_column(Float)
+    has_nights: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_early_starts: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    contract_type: Mapped[str] = mapped_column(String(16))
+    open_positions: Mapped[int] = mapped_column(Integer, default=1)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    version: Mapped[int] = mapped_column(Integer)
+
+    required_licences: Mapped[list[OfferLicence]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="OfferLicence.code",
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class OfferLicence(Base):
+    __tablename__ = "offer_licences"
+
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class MatchRun(Base):
+    """One scoring run (batch or on demand): inputs, model version, counts."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="batch")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    model_version: Mapped[str] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    n_candidates: Mapped[int] = mapped_column(Integer, default=0)
+    n_offers: Mapped[int] = mapped_column(Integer, default=0)
+    n_matches: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+
+
+class Match(Base):
+    """One scored pair kept by a run."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("run_id", "offer_id", "candidate_id"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    components: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    model_version: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer)
+
+
+class Proposal(_Timestamps, Base):
+    """A coach proposes a person on an offer (workflow comes later); score snapshot kept."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (CheckConstraint(_in("state", PROPOSAL_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16), default="proposed")
+    state_reason: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float)
+    components: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AuditEntry(Base):
+    """Who read or changed what, when. ``detail`` names fields, never values about a person."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
