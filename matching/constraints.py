@@ -1,0 +1,230 @@
+"""Hard constraints: the pairs that are never ranked, and why ("Pourquoi pas X ?").
+
+Every check is kept as one bit of :class:`Exclusion` (``uint16``), so a pair excluded for
+several reasons keeps them all. A pair is rankable when its flags are 0.
+
+=====================  =================================================================
+``NOT_ELIGIBLE``       the person is not (or no longer) eligible for the clause
+``INACTIVE``           the person's follow-up is not active
+``IN_CLAUSE_JOB``      the person already works on a clause contract
+``MISSING_LICENCE``    a licence or certificate the offer requires is not held (after closure)
+``TOO_FAR``            road distance beyond the person's range (km, or minutes converted)
+``HOURS``              weekly hours over the person's maximum
+``NIGHTS``             night work, refused by the person
+``WEEKENDS``           weekend work, refused by the person
+``EARLY_STARTS``       early starts, refused by the person
+``NOT_AVAILABLE``      the person is available only after the contract ends
+=====================  =================================================================
+
+Having no job link with the offer is *not* an exclusion: it gives a skills component of 0 and
+the coach may still propose the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntFlag
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from matching import columns as col
+from matching.distances import MODE_OVERHEAD_MIN, MODE_SPEED_KMH, road_km
+from matching.french import date_fr, de_place, km_fr, licence_with_article, list_fr
+from matching.licences import LICENCE_CODES
+
+if TYPE_CHECKING:
+    from matching.distances import CommuneDistances
+    from matching.schema import CandidatePool, OfferSet
+
+__all__ = ["Exclusion", "Reason", "exclusion_flags", "why_not"]
+
+IdArray = npt.NDArray[np.int32]
+U16 = npt.NDArray[np.uint16]
+
+
+class Exclusion(IntFlag):
+    """Why a (candidate, offer) pair is excluded; several bits may be set."""
+
+    NOT_ELIGIBLE = 1 << 0
+    INACTIVE = 1 << 1
+    IN_CLAUSE_JOB = 1 << 2
+    MISSING_LICENCE = 1 << 3
+    TOO_FAR = 1 << 4
+    HOURS = 1 << 5
+    NIGHTS = 1 << 6
+    WEEKENDS = 1 << 7
+    EARLY_STARTS = 1 << 8
+    NOT_AVAILABLE = 1 << 9
+
+
+STATIC_EXCLUSIONS: Final = Exclusion.NOT_ELIGIBLE | Exclusion.INACTIVE | Exclusion.IN_CLAUSE_JOB
+"""Exclusions that depend on the person only (such people are never indexed for ranking)."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason a pair is excluded: its code and a French sentence for the coach."""
+
+    code: Exclusion
+    message: str
+
+
+def exclusion_flags(
+    pool: CandidatePool,
+    offers: OfferSet,
+    candidate_idx: npt.NDArray[np.integer],
+    offer_idx: npt.NDArray[np.integer],
+    distance_km: npt.NDArray[np.float32],
+) -> U16:
+    """Exclusion bits of pairs.
+
+    Parameters
+    ----------
+    pool, offers : prepared inputs
+    candidate_idx, offer_idx : int arrays (P,), dense indices of each pair
+    distance_km : float32 (P,), road distance of each pair
+
+    Returns
+    -------
+    uint16 (P,), :class:`Exclusion` bits; 0 = rankable.
+    """
+    c, o = candidate_idx, offer_idx
+    flags = pool.static_flags[c] | (pool.refused_schedule[c] & offers.schedule[o])
+    req = offers.required_licences[o]
+    flags |= np.where(
+        (req & ~pool.licence_mask[c]) != 0, Exclusion.MISSING_LICENCE.value, 0
+    ).astype(np.uint16)
+    flags |= np.where(distance_km > pool.range_km[c], Exclusion.TOO_FAR.value, 0).astype(np.uint16)
+    flags |= np.where(
+        offers.weekly_hours[o] > pool.max_weekly_hours[c], Exclusion.HOURS.value, 0
+    ).astype(np.uint16)
+    flags |= np.where(
+        pool.available_day[c] > offers.end_day[o], Exclusion.NOT_AVAILABLE.value, 0
+    ).astype(np.uint16)
+    out: U16 = flags.astype(np.uint16, copy=False)
+    return out
+
+
+_MODE_PHRASE: Final = {
+    "voiture": "en voiture",
+    "deux_roues": "en deux-roues",
+    "transport_commun": "en transport en commun",
+    "velo": "à vélo",
+    "marche": "à pied",
+}
+
+
+def _hours_fr(hours: float) -> str:
+    whole = int(hours)
+    minutes = round((hours - whole) * 60)
+    return f"{whole} h {minutes:02d}" if minutes else f"{whole} h"
+
+
+def _minutes_fr(minutes: float) -> str:
+    m = round(minutes)
+    if m < 60:
+        return f"{m} min"
+    return f"{m // 60} h {m % 60:02d}" if m % 60 else f"{m // 60} h"
+
+
+def _too_far_message(
+    pool: CandidatePool, offers: OfferSet, c: int, o: int, distance: float, names: CommuneDistances
+) -> str:
+    site = str(names.names[offers.commune[o]])
+    home = str(names.names[pool.commune[c]])
+    declared = col.TRAVEL_MODES[int(pool.travel_mode[c])]
+    effective = col.TRAVEL_MODES[int(pool.effective_mode[c])]
+    head = f"Le lieu de travail ({site}) est à {km_fr(distance)} {de_place(home)}"
+    if distance == np.inf:
+        return f"La distance entre {site} et {home} est inconnue (commune sans coordonnées)."
+    max_km = float(pool.max_distance_km[c])
+    if not np.isnan(max_km) and pool.range_km[c] >= max_km:
+        return f"{head}, au-delà des {km_fr(max_km)} acceptés {_MODE_PHRASE[declared]}."
+    minutes = MODE_OVERHEAD_MIN[effective] + distance / MODE_SPEED_KMH[effective] * 60.0
+    note = ""
+    if declared != effective:
+        note = " (pas de véhicule : trajet estimé en transport en commun)"
+    return (
+        f"{head}, soit environ {_minutes_fr(minutes)} {_MODE_PHRASE[effective]}{note}, "
+        f"au-delà des {_minutes_fr(float(pool.max_travel_minutes[c]))} de trajet acceptées."
+    )
+
+
+def why_not(
+    pool: CandidatePool,
+    offers: OfferSet,
+    candidate_id: str,
+    offer_id: str,
+    *,
+    distances: CommuneDistances,
+) -> list[Reason]:
+    """Every reason the pair (``candidate_id``, ``offer_id``) is excluded, in French.
+
+    Returns an empty list when the pair is rankable. ``KeyError`` for an unknown id.
+    The distance is computed like the table's (works for communes not yet in the table).
+    """
+    c = int(pool.index_of([candidate_id])[0])
+    o = int(offers.index_of([offer_id])[0])
+    coords = distances.coordinates
+    dist = float(
+        road_km(
+            coords[pool.commune[c : c + 1]],
+            coords[offers.commune[o : o + 1]],
+            detour_factor=distances.detour_factor,
+        )[0, 0]
+    )
+    if pool.commune[c] == offers.commune[o] and np.isfinite(dist):
+        dist = 0.0
+    flags = Exclusion(
+        int(
+            exclusion_flags(
+                pool,
+                offers,
+                np.array([c]),
+                np.array([o]),
+                np.array([dist], dtype=np.float32),
+            )[0]
+        )
+    )
+    out: list[Reason] = []
+    for flag in Exclusion:
+        if not flags & flag:
+            continue
+        if flag is Exclusion.NOT_ELIGIBLE:
+            msg = "Cette personne n'est pas reconnue éligible aux clauses sociales."
+        elif flag is Exclusion.INACTIVE:
+            msg = "Le suivi de cette personne n'est pas actif (dossier clos ou suspendu)."
+        elif flag is Exclusion.IN_CLAUSE_JOB:
+            msg = "Cette personne travaille déjà sur un marché avec clause sociale."
+        elif flag is Exclusion.MISSING_LICENCE:
+            missing = int(offers.required_licences[o]) & ~int(pool.licence_mask[c])
+            labels = [
+                licence_with_article(code)
+                for i, code in enumerate(LICENCE_CODES)
+                if missing >> i & 1
+            ]
+            msg = f"Le poste demande {list_fr(labels)}, que cette personne n'a pas."
+        elif flag is Exclusion.TOO_FAR:
+            msg = _too_far_message(pool, offers, c, o, dist, distances)
+        elif flag is Exclusion.HOURS:
+            msg = (
+                f"Le poste est à {_hours_fr(float(offers.weekly_hours[o]))} par semaine, "
+                f"au-delà des {_hours_fr(float(pool.max_weekly_hours[c]))} que cette personne "
+                "peut faire."
+            )
+        elif flag is Exclusion.NIGHTS:
+            msg = "Le poste comporte du travail de nuit, que cette personne a exclu."
+        elif flag is Exclusion.WEEKENDS:
+            msg = "Le poste demande de travailler le week-end, ce que cette personne a exclu."
+        elif flag is Exclusion.EARLY_STARTS:
+            msg = "Le poste commence tôt le matin, ce que cette personne a exclu."
+        else:
+            msg = (
+                "Cette personne n'est disponible qu'à partir du "
+                f"{date_fr(int(pool.available_day[c]), with_year=True)}, après la fin du contrat "
+                f"({date_fr(int(offers.end_day[o]), with_year=True)})."
+            )
+        out.append(Reason(flag, msg))
+    return out

@@ -1,0 +1,217 @@
+"""The prepared state the service keeps in memory, with cheap update paths.
+
+:class:`MatchingState` is immutable: every update returns a new state sharing what did not
+change, so a service can swap one reference while requests keep reading the old state.
+
+Update costs (``n`` candidates, ``m`` communes in the distance table):
+
+* candidates added or replaced: validation of the new rows only, one ``take`` over the pool's
+  arrays, new communes' rows of the distance table, and a re-sort of the reach index
+  (O(n log n), about 10 ms for 100,000 people);
+* offers added or replaced: validation of the new rows, new communes' table rows, empty
+  index groups for them; the candidate side is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matching import columns as col
+from matching.components import JobAffinity
+from matching.constraints import Reason, why_not
+from matching.distances import DETOUR_FACTOR, CommuneDistances
+from matching.ranking import (
+    DEFAULT_BLOCK_SIZE,
+    RankedPairs,
+    ReachIndex,
+    offers_for,
+    shortlist,
+    top_k_per_offer,
+)
+from matching.referentials import CommuneIndex, RomeReferential
+from matching.schema import CandidatePool, OfferSet, prepare_candidates, prepare_offers
+from matching.scoring import Scorer, WeightedScorer
+
+__all__ = ["MatchingState"]
+
+DateLike = dt.date | np.datetime64 | pd.Timestamp | str
+
+
+def _upsert_order(
+    old_ids: npt.NDArray[np.object_], new_ids: npt.NDArray[np.object_]
+) -> npt.NDArray[np.int64]:
+    """Rows of ``old ⊕ new``: old rows in place (replaced by their new version), then new ones."""
+    n_old = old_ids.shape[0]
+    pos = (
+        pd.Index(old_ids).get_indexer(pd.Index(new_ids)) if n_old else np.full(new_ids.shape[0], -1)
+    )
+    order = np.arange(n_old, dtype=np.int64)
+    replaced = pos >= 0
+    order[pos[replaced]] = n_old + np.flatnonzero(replaced)
+    return np.concatenate([order, n_old + np.flatnonzero(~replaced)])
+
+
+@dataclass(frozen=True, eq=False)
+class MatchingState:
+    """Prepared pool and offers, distance table, reach index, job affinity and scorer."""
+
+    pool: CandidatePool
+    offers: OfferSet
+    distances: CommuneDistances
+    index: ReachIndex
+    affinity: JobAffinity
+    scorer: Scorer
+    rome: RomeReferential
+    communes: CommuneIndex
+
+    @classmethod
+    def build(
+        cls,
+        candidates: pd.DataFrame,
+        candidate_jobs: pd.DataFrame,
+        offers: pd.DataFrame,
+        *,
+        rome: RomeReferential,
+        communes: CommuneIndex,
+        scorer: Scorer | None = None,
+        affinity: JobAffinity | None = None,
+        detour_factor: float = DETOUR_FACTOR,
+    ) -> MatchingState:
+        """Validate the frames (see :mod:`matching.schema`) and build every structure."""
+        pool = prepare_candidates(candidates, candidate_jobs, rome=rome, communes=communes)
+        offer_set = prepare_offers(offers, rome=rome, communes=communes)
+        distances = CommuneDistances.build(
+            communes,
+            np.concatenate([pool.commune, offer_set.commune]),
+            detour_factor=detour_factor,
+        )
+        return cls(
+            pool=pool,
+            offers=offer_set,
+            distances=distances,
+            index=ReachIndex.build(pool, distances),
+            affinity=affinity if affinity is not None else JobAffinity.from_rome(rome),
+            scorer=scorer if scorer is not None else WeightedScorer(),
+            rome=rome,
+            communes=communes,
+        )
+
+    # -- updates
+    def with_candidates(
+        self, candidates: pd.DataFrame, candidate_jobs: pd.DataFrame
+    ) -> MatchingState:
+        """Add new people and replace known ones (by ``candidate_id``; their jobs too)."""
+        new = prepare_candidates(candidates, candidate_jobs, rome=self.rome, communes=self.communes)
+        order = _upsert_order(self.pool.ids, new.ids)
+        pool = self.pool.concat(new, check_unique=False).take(order)
+        distances = self.distances.extend(new.commune)
+        return replace(
+            self, pool=pool, distances=distances, index=ReachIndex.build(pool, distances)
+        )
+
+    def without_candidates(self, candidate_ids: Iterable[str]) -> MatchingState:
+        """Drop people (``KeyError`` for an unknown id); the others keep their relative order."""
+        drop = self.pool.index_of(candidate_ids)
+        keep = np.setdiff1d(np.arange(len(self.pool)), drop)
+        pool = self.pool.take(keep)
+        return replace(self, pool=pool, index=ReachIndex.build(pool, self.distances))
+
+    def with_offers(self, offers: pd.DataFrame) -> MatchingState:
+        """Add new offers and replace known ones (by ``offer_id``)."""
+        new = prepare_offers(offers, rome=self.rome, communes=self.communes)
+        order = _upsert_order(self.offers.ids, new.ids)
+        offer_set = self.offers.concat(new, check_unique=False).take(order)
+        distances = self.distances.extend(new.commune)
+        return replace(
+            self, offers=offer_set, distances=distances, index=self.index.grow(len(distances))
+        )
+
+    def without_offers(self, offer_ids: Iterable[str]) -> MatchingState:
+        """Drop offers (``KeyError`` for an unknown id)."""
+        drop = self.offers.index_of(offer_ids)
+        keep = np.setdiff1d(np.arange(len(self.offers)), drop)
+        return replace(self, offers=self.offers.take(keep))
+
+    def with_scorer(self, scorer: Scorer) -> MatchingState:
+        """The same state scored by another scorer (e.g. a newly activated model)."""
+        return replace(self, scorer=scorer)
+
+    # -- queries
+    def shortlist(
+        self, offer_id: str, k: int = 20, *, as_of: DateLike, explain: bool = True
+    ) -> pd.DataFrame:
+        """Top-``k`` candidates of an offer, see :func:`matching.ranking.shortlist`."""
+        return shortlist(
+            self.pool,
+            self.offers,
+            offer_id,
+            k,
+            distances=self.distances,
+            affinity=self.affinity,
+            as_of=as_of,
+            scorer=self.scorer,
+            index=self.index,
+            explain=explain,
+        )
+
+    def offers_for(
+        self, candidate_id: str, k: int = 20, *, as_of: DateLike, explain: bool = True
+    ) -> pd.DataFrame:
+        """Top-``k`` offers of a person, see :func:`matching.ranking.offers_for`."""
+        return offers_for(
+            self.pool,
+            self.offers,
+            candidate_id,
+            k,
+            distances=self.distances,
+            affinity=self.affinity,
+            as_of=as_of,
+            scorer=self.scorer,
+            explain=explain,
+        )
+
+    def top_k_per_offer(
+        self,
+        *,
+        as_of: DateLike,
+        k: int = 20,
+        offer_ids: Iterable[str] | None = None,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> RankedPairs:
+        """Batch top-``k`` over the given offers (default all), see :func:`top_k_per_offer`."""
+        idx = None if offer_ids is None else self.offers.index_of(offer_ids)
+        return top_k_per_offer(
+            self.pool,
+            self.offers,
+            distances=self.distances,
+            affinity=self.affinity,
+            as_of=as_of,
+            k=k,
+            scorer=self.scorer,
+            offer_idx=idx,
+            block_size=block_size,
+            index=self.index,
+        )
+
+    def why_not(self, candidate_id: str, offer_id: str) -> list[Reason]:
+        """Every exclusion reason of a pair, in French (empty when rankable)."""
+        return why_not(self.pool, self.offers, candidate_id, offer_id, distances=self.distances)
+
+    def ranked_frame(self, ranked: RankedPairs) -> pd.DataFrame:
+        """Batch results with external ids: offer, candidate, rank, score, components."""
+        data: dict[str, object] = {
+            col.OFFER_ID: self.offers.ids[ranked.offer_idx],
+            col.CANDIDATE_ID: self.pool.ids[ranked.candidate_idx],
+            col.RANK: ranked.rank,
+            col.SCORE: ranked.score,
+        }
+        for i, name in enumerate(col.COMPONENTS):
+            data[name] = ranked.components[:, i]
+        data["distance_km"] = ranked.distance_km
+        return pd.DataFrame(data)

@@ -1,0 +1,510 @@
+"""Rank candidates for offers (and offers for a candidate): pre-filter, exclude, score, top-k.
+
+Path of one block of offers
+---------------------------
+1. **Reach** (:class:`ReachIndex`): rankable candidates (no static exclusion) are grouped by the
+   distance-table row of their commune, sorted by range descending within a group. For an offer,
+   the communes within reach of *someone* are those with ``km[offer_row, row] <= max range of the
+   group``; within each such group the reachable people are a prefix (range >= distance), found
+   by one ``searchsorted`` over all groups at once. Scoring therefore touches only people who
+   can get there; no pair beyond every range is ever built.
+2. **Exclusions** (:func:`matching.constraints.exclusion_flags`) on the reachable pairs.
+3. **Components** (:func:`matching.components.pair_components`) and **score** (a
+   :class:`~matching.scoring.Scorer`) on the remaining pairs.
+4. **Top-k** per offer: each pair gets an int64 key ``(float32 bits of score) << 32 |
+   (2**32 - 1 - candidate_idx)``, unique per offer, so ``argpartition`` + sorting the k kept keys
+   gives the k best with ties broken by the lower candidate index, whatever the block size.
+
+Blocks of ``block_size`` offers bound memory (pairs of one block only); the output does not
+depend on ``block_size``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matching import columns as col
+from matching.components import JobAffinity, pair_components
+from matching.constraints import exclusion_flags
+from matching.distances import CommuneDistances
+from matching.explain import explain_pairs
+from matching.schema import CandidatePool, OfferSet
+from matching.scoring import Scorer, WeightedScorer
+
+__all__ = [
+    "DEFAULT_BLOCK_SIZE",
+    "RankedPairs",
+    "ReachIndex",
+    "as_day",
+    "offers_for",
+    "reachable_pairs",
+    "score_pairs",
+    "shortlist",
+    "top_k_per_offer",
+]
+
+IdArray = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.integer]
+
+DEFAULT_BLOCK_SIZE: Final = 64
+_ROW_SCALE: Final = float(2**20)  # > any range in km: keys of different rows never overlap
+_MAX_RANGE_KM: Final = 20_000.0
+_LOW_MASK: Final = np.int64(0xFFFFFFFF)
+
+
+def as_day(value: dt.date | np.datetime64 | pd.Timestamp | str) -> int:
+    """Engine day number (days since 1970-01-01) of a date."""
+    day = np.datetime64(pd.Timestamp(value).date(), "D")
+    return int((day - np.datetime64("1970-01-01", "D")).astype(np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class ReachIndex:
+    """Rankable candidates grouped by commune for the reach pre-filter.
+
+    Attributes (``r`` rankable candidates, ``m`` rows of the distance table)
+    ----------
+    candidates : int32 (r,), candidate indices, by table row then range descending
+    ptr : int64 (m + 1,), group offsets of each table row
+    keys : float64 (r,), ``row * 2**20 - range_km``, ascending
+    max_range : float32 (m,), largest range in each group, -1 for an empty group
+    """
+
+    candidates: IdArray
+    ptr: I64
+    keys: npt.NDArray[np.float64]
+    max_range: F32
+
+    @classmethod
+    def build(cls, pool: CandidatePool, distances: CommuneDistances) -> ReachIndex:
+        """Index the rankable candidates (``ValueError`` if a commune is not in the table)."""
+        rankable = np.flatnonzero(pool.static_flags == 0).astype(np.int32)
+        rows = distances.rows(pool.commune[rankable]).astype(np.int64)
+        rng = np.minimum(pool.range_km[rankable], np.float32(_MAX_RANGE_KM))
+        order = np.lexsort((-rng, rows))
+        rows, rng, cands = rows[order], rng[order], rankable[order]
+        m = len(distances)
+        ptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=m), out=ptr[1:])
+        max_range = np.full(m, -1.0, dtype=np.float32)
+        starts = ptr[:-1][ptr[1:] > ptr[:-1]]
+        max_range[rows[starts]] = rng[starts]
+        keys = rows.astype(np.float64) * _ROW_SCALE - rng.astype(np.float64)
+        return cls(candidates=cands, ptr=ptr, keys=keys, max_range=max_range)
+
+    def grow(self, n_rows: int) -> ReachIndex:
+        """The same index over a distance table extended to ``n_rows`` rows (new rows empty)."""
+        extra = n_rows - self.max_range.shape[0]
+        if extra <= 0:
+            return self
+        return ReachIndex(
+            candidates=self.candidates,
+            ptr=np.concatenate([self.ptr, np.full(extra, self.ptr[-1], dtype=np.int64)]),
+            keys=self.keys,
+            max_range=np.concatenate([self.max_range, np.full(extra, -1.0, dtype=np.float32)]),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RankedPairs:
+    """Top-k pairs, sorted by offer index then rank.
+
+    Attributes (``n`` pairs)
+    ----------
+    offer_idx, candidate_idx : int32 (n,), dense indices
+    score : float32 (n,)
+    components : float32 (n, 3), ``columns.COMPONENTS``
+    rank : int16 (n,), 1 = best for the offer
+    distance_km : float32 (n,), road distance of the pair
+    """
+
+    offer_idx: IdArray
+    candidate_idx: IdArray
+    score: F32
+    components: F32
+    rank: npt.NDArray[np.int16]
+    distance_km: F32
+
+    def __len__(self) -> int:
+        return int(self.offer_idx.shape[0])
+
+    @classmethod
+    def concat(cls, parts: list[RankedPairs]) -> RankedPairs:
+        if not parts:
+            return _empty_ranked()
+        return cls(
+            offer_idx=np.concatenate([p.offer_idx for p in parts]),
+            candidate_idx=np.concatenate([p.candidate_idx for p in parts]),
+            score=np.concatenate([p.score for p in parts]),
+            components=np.concatenate([p.components for p in parts]),
+            rank=np.concatenate([p.rank for p in parts]),
+            distance_km=np.concatenate([p.distance_km for p in parts]),
+        )
+
+
+def _empty_ranked() -> RankedPairs:
+    return RankedPairs(
+        offer_idx=np.zeros(0, np.int32),
+        candidate_idx=np.zeros(0, np.int32),
+        score=np.zeros(0, np.float32),
+        components=np.zeros((0, 3), np.float32),
+        rank=np.zeros(0, np.int16),
+        distance_km=np.zeros(0, np.float32),
+    )
+
+
+def reachable_pairs(
+    index: ReachIndex,
+    distances: CommuneDistances,
+    offers: OfferSet,
+    block_offers: IntArray,
+) -> tuple[I64, IdArray, F32]:
+    """Pairs of the block's offers with the rankable candidates who can reach them.
+
+    Returns
+    -------
+    pair_local : int64 (P,), position of the pair's offer in ``block_offers`` (ascending)
+    candidate_idx : int32 (P,)
+    distance_km : float32 (P,)
+    """
+    rows = distances.rows(offers.commune[block_offers])
+    d = distances.km[rows]
+    b, g = np.nonzero(d <= index.max_range)
+    dg = d[b, g]
+    starts = index.ptr[g]
+    ends = np.searchsorted(index.keys, g * _ROW_SCALE - dg.astype(np.float64), side="right")
+    counts = ends - starts
+    total = int(counts.sum())
+    offsets = np.cumsum(counts) - counts
+    pos = np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
+    return (
+        np.repeat(b.astype(np.int64), counts),
+        index.candidates[pos],
+        np.repeat(dg, counts),
+    )
+
+
+def score_pairs(
+    pool: CandidatePool,
+    offers: OfferSet,
+    *,
+    affinity: JobAffinity,
+    scorer: Scorer,
+    block_offers: IntArray,
+    pair_local: IntArray,
+    candidate_idx: IntArray,
+    distance_km: F32,
+    as_of_day: int,
+) -> tuple[npt.NDArray[np.bool_], F32, F32]:
+    """Exclude, then score pairs.
+
+    Returns
+    -------
+    keep : bool (P,), pairs with no exclusion
+    components : float32 (K, 3), of the kept pairs
+    scores : float32 (K,), of the kept pairs
+    """
+    flags = exclusion_flags(pool, offers, candidate_idx, block_offers[pair_local], distance_km)
+    keep = flags == 0
+    comps = pair_components(
+        pool,
+        offers,
+        affinity,
+        block_offers=block_offers,
+        pair_local=pair_local[keep],
+        candidate_idx=candidate_idx[keep],
+        distance_km=distance_km[keep],
+        as_of_day=as_of_day,
+    )
+    scores, _ = scorer.score(comps)
+    scores = np.asarray(scores, dtype=np.float32)
+    if scores.size and not (scores.min() >= 0.0 and scores.max() <= 1.0):
+        raise ValueError(f"scorer {scorer.name!r} returned scores outside [0, 1]")
+    return keep, comps, scores
+
+
+def _top_k_segments(
+    keys: I64, segment: IntArray, n_segments: int, k: int
+) -> tuple[I64, I64, npt.NDArray[np.int16]]:
+    """Best ``k`` keys of each segment (``segment`` ascending).
+
+    Returns (segment, position in ``keys``, rank) of the kept entries, by segment then rank.
+    """
+    counts = np.bincount(segment, minlength=n_segments)
+    width = int(counts.max()) if counts.size else 0
+    if width == 0 or k <= 0:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0, np.int16)
+    offsets = np.cumsum(counts) - counts
+    col = np.arange(keys.shape[0]) - offsets[segment]
+    padded = np.full((n_segments, width), -1, dtype=np.int64)
+    padded[segment, col] = keys
+    kk = min(k, width)
+    if kk < width:
+        part = np.argpartition(padded, width - kk, axis=1)[:, width - kk :]
+    else:
+        part = np.broadcast_to(np.arange(width), (n_segments, width))
+    top = np.take_along_axis(padded, part, axis=1)
+    order = np.argsort(-top, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    cols = np.take_along_axis(part, order, axis=1)
+    valid = top >= 0
+    seg_out, rank0 = np.nonzero(valid)
+    pos = offsets[seg_out] + cols[seg_out, rank0]
+    return seg_out.astype(np.int64), pos.astype(np.int64), (rank0 + 1).astype(np.int16)
+
+
+def _keys(scores: F32, tie: IntArray) -> I64:
+    bits = np.ascontiguousarray(scores, dtype=np.float32).view(np.int32).astype(np.int64)
+    out: I64 = (bits << 32) | (_LOW_MASK - tie.astype(np.int64))
+    return out
+
+
+def top_k_per_offer(
+    pool: CandidatePool,
+    offers: OfferSet,
+    *,
+    distances: CommuneDistances,
+    affinity: JobAffinity,
+    as_of: dt.date | np.datetime64 | pd.Timestamp | str,
+    k: int = 20,
+    scorer: Scorer | None = None,
+    offer_idx: IntArray | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    index: ReachIndex | None = None,
+) -> RankedPairs:
+    """The ``k`` best rankable candidates of each offer.
+
+    Parameters
+    ----------
+    pool, offers : prepared inputs
+    distances : table covering every commune of ``pool`` and ``offers``
+    affinity : :class:`JobAffinity` of the ROME referential
+    as_of : today's date (freshness of the assessments)
+    k : shortlist length per offer
+    scorer : default :class:`WeightedScorer` with the default weights
+    offer_idx : int (B,), offers to rank (default: all), any order; output is by offer index
+    block_size : offers scored together (bounds memory: pairs of one block only)
+    index : a prebuilt :class:`ReachIndex` of ``pool`` (built if omitted)
+
+    Returns
+    -------
+    RankedPairs sorted by offer index then rank.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if block_size < 1:
+        raise ValueError(f"block_size must be >= 1, got {block_size}")
+    scorer = scorer if scorer is not None else WeightedScorer()
+    index = index if index is not None else ReachIndex.build(pool, distances)
+    day = as_day(as_of)
+    todo = (
+        np.arange(len(offers), dtype=np.int64)
+        if offer_idx is None
+        else np.unique(np.asarray(offer_idx, dtype=np.int64))
+    )
+    parts = []
+    for start in range(0, todo.shape[0], block_size):
+        block = todo[start : start + block_size]
+        parts.append(_rank_block(pool, offers, distances, affinity, scorer, index, block, k, day))
+    return RankedPairs.concat(parts)
+
+
+def _rank_block(
+    pool: CandidatePool,
+    offers: OfferSet,
+    distances: CommuneDistances,
+    affinity: JobAffinity,
+    scorer: Scorer,
+    index: ReachIndex,
+    block: I64,
+    k: int,
+    day: int,
+) -> RankedPairs:
+    pair_local, cand, dist = reachable_pairs(index, distances, offers, block)
+    keep, comps, scores = score_pairs(
+        pool,
+        offers,
+        affinity=affinity,
+        scorer=scorer,
+        block_offers=block,
+        pair_local=pair_local,
+        candidate_idx=cand,
+        distance_km=dist,
+        as_of_day=day,
+    )
+    pair_local, cand, dist = pair_local[keep], cand[keep], dist[keep]
+    seg, pos, rank = _top_k_segments(_keys(scores, cand), pair_local, block.shape[0], k)
+    return RankedPairs(
+        offer_idx=block[seg].astype(np.int32),
+        candidate_idx=cand[pos].astype(np.int32),
+        score=scores[pos],
+        components=comps[pos],
+        rank=rank,
+        distance_km=dist[pos],
+    )
+
+
+def _frame(
+    pool: CandidatePool,
+    offers: OfferSet,
+    ranked: RankedPairs,
+    *,
+    scorer: Scorer,
+    affinity: JobAffinity,
+    distances: CommuneDistances,
+    as_of_day: int,
+    id_column: str,
+    explain: bool,
+) -> pd.DataFrame:
+    _, contributions = scorer.score(ranked.components)
+    ids = (
+        pool.ids[ranked.candidate_idx]
+        if id_column == col.CANDIDATE_ID
+        else offers.ids[ranked.offer_idx]
+    )
+    data: dict[str, object] = {
+        id_column: ids,
+        col.RANK: ranked.rank.astype(np.int64),
+        col.SCORE: ranked.score,
+    }
+    for i, name in enumerate(col.COMPONENTS):
+        data[name] = ranked.components[:, i]
+    for i, name in enumerate(col.COMPONENTS):
+        data[f"contribution_{name}"] = np.asarray(contributions, dtype=np.float32)[:, i]
+    data["distance_km"] = ranked.distance_km
+    if explain:
+        data[col.EXPLANATION] = explain_pairs(
+            pool,
+            offers,
+            affinity=affinity,
+            distances=distances,
+            candidate_idx=ranked.candidate_idx,
+            offer_idx=ranked.offer_idx,
+            distance_km=ranked.distance_km,
+            as_of_day=as_of_day,
+        )
+    return pd.DataFrame(data)
+
+
+def shortlist(
+    pool: CandidatePool,
+    offers: OfferSet,
+    offer_id: str,
+    k: int = 20,
+    *,
+    distances: CommuneDistances,
+    affinity: JobAffinity,
+    as_of: dt.date | np.datetime64 | pd.Timestamp | str,
+    scorer: Scorer | None = None,
+    index: ReachIndex | None = None,
+    explain: bool = True,
+) -> pd.DataFrame:
+    """Top-``k`` candidates for one offer.
+
+    Returns
+    -------
+    DataFrame, best first: ``candidate_id``, ``rank``, ``score``, ``skills``, ``mobility``,
+    ``readiness``, ``contribution_<component>``, ``distance_km``, ``explanation`` (French).
+    ``KeyError`` for an unknown offer id.
+    """
+    scorer = scorer if scorer is not None else WeightedScorer()
+    o = offers.index_of([offer_id])
+    ranked = top_k_per_offer(
+        pool,
+        offers,
+        distances=distances,
+        affinity=affinity,
+        as_of=as_of,
+        k=k,
+        scorer=scorer,
+        offer_idx=o,
+        block_size=1,
+        index=index,
+    )
+    return _frame(
+        pool,
+        offers,
+        ranked,
+        scorer=scorer,
+        affinity=affinity,
+        distances=distances,
+        as_of_day=as_day(as_of),
+        id_column=col.CANDIDATE_ID,
+        explain=explain,
+    )
+
+
+def offers_for(
+    pool: CandidatePool,
+    offers: OfferSet,
+    candidate_id: str,
+    k: int = 20,
+    *,
+    distances: CommuneDistances,
+    affinity: JobAffinity,
+    as_of: dt.date | np.datetime64 | pd.Timestamp | str,
+    scorer: Scorer | None = None,
+    explain: bool = True,
+) -> pd.DataFrame:
+    """Top-``k`` offers for one candidate (ties broken by the lower offer index).
+
+    Returns
+    -------
+    DataFrame, best first, with ``offer_id`` and the columns of :func:`shortlist`; empty when the
+    person is excluded whatever the offer (see :func:`matching.constraints.why_not`).
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    scorer = scorer if scorer is not None else WeightedScorer()
+    day = as_day(as_of)
+    c = int(pool.index_of([candidate_id])[0])
+    ranked = _empty_ranked()
+    if pool.static_flags[c] == 0 and len(offers):
+        row = distances.rows(pool.commune[c : c + 1])[0]
+        d_all = distances.km[row, distances.rows(offers.commune)]
+        reach = np.flatnonzero(d_all <= pool.range_km[c]).astype(np.int64)
+        cand = np.full(reach.shape[0], c, dtype=np.int32)
+        local = np.arange(reach.shape[0], dtype=np.int64)
+        keep, comps, scores = score_pairs(
+            pool,
+            offers,
+            affinity=affinity,
+            scorer=scorer,
+            block_offers=reach,
+            pair_local=local,
+            candidate_idx=cand,
+            distance_km=d_all[reach],
+            as_of_day=day,
+        )
+        kept = reach[keep]
+        _, pos, rank = _top_k_segments(
+            _keys(scores, kept), np.zeros(kept.shape[0], dtype=np.int64), 1, k
+        )
+        ranked = RankedPairs(
+            offer_idx=kept[pos].astype(np.int32),
+            candidate_idx=cand[: pos.shape[0]],
+            score=scores[pos],
+            components=comps[pos],
+            rank=rank,
+            distance_km=d_all[kept[pos]],
+        )
+    return _frame(
+        pool,
+        offers,
+        ranked,
+        scorer=scorer,
+        affinity=affinity,
+        distances=distances,
+        as_of_day=day,
+        id_column=col.OFFER_ID,
+        explain=explain,
+    )
