@@ -13,7 +13,8 @@ import pytest
 from fixtures import REFERENTIALS_DIR
 from matching import columns as col
 from matching.licences import LICENCE_CODES
-from matching.referentials import RomeReferential, load_communes, load_rome
+from matching.referentials import RomeReferential, load_commune_index, load_communes, load_rome
+from matching.schema import prepare_candidates, prepare_offers
 from matching.synthetic import (
     DEMO_TABLES,
     TITLE,
@@ -318,3 +319,12 @@ def test_100k_candidates_in_under_10_seconds(communes: pd.DataFrame, rome: RomeR
     elapsed = time.perf_counter() - t0
     assert len(data.candidates) == 100_000 and len(data.offers) == 2_000
     assert elapsed < 10.0
+
+
+def test_pool_passes_the_engine_validation(pool: DemoData, rome: RomeReferential) -> None:
+    communes = load_commune_index(REFERENTIALS_DIR)
+    prepared = prepare_candidates(
+        pool.candidates, pool.candidate_jobs, rome=rome, communes=communes
+    )
+    offers = prepare_offers(pool.offers, rome=rome, communes=communes)
+    assert len(prepared) == len(pool.candidates) and len(offers) == len(pool.offers)
