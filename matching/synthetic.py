@@ -826,7 +826,8 @@ def _contracted(masc: str, fem: str) -> str:
     p = 0
     while p < min(len(masc), len(fem)) and masc[p] == fem[p]:
         p += 1
-    return f"{masc}({fem[p:]})" if p >= 3 else f"{masc}/{fem}"
+    # only short endings read naturally in brackets: Agent(e), Ouvrier(ère), Conducteur(rice)
+    return f"{masc}({fem[p:]})" if p >= 3 and len(fem) - p <= 4 else f"{masc}/{fem}"
 
 
 _TITLE_NOISE: Final = (
