@@ -26,18 +26,21 @@ import argparse
 import time
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fixtures import REFERENTIALS_DIR
 from matching import columns as col
 from matching.capacity import allocate_lists, congestion_stats, top_per_offer
 from matching.referentials import RomeReferential, load_commune_index, load_rome
 from matching.synthetic import DemoData, generate_pool
 
+# Not ``fixtures.REFERENTIALS_DIR``: run as a script (``make bench``) the stale editable install
+# may resolve ``fixtures`` as a namespace package without its ``__init__``.
+REFERENTIALS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "referentials"
 AS_OF = date(2026, 11, 16)
 DEPARTEMENTS = ("61", "14", "27", "28", "50", "53", "72")
 Edges = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float32]]
