@@ -14,7 +14,7 @@ Candidates
       commune's population.
     * 1, 2 or 3 target jobs (probabilities 0.50 / 0.35 / 0.15). The first is drawn from
       :data:`TRADES` with the candidate weights (building and cleaning weigh most); each further
-      job stays in the same trade family with probability 0.7. Within a fiche the appellation is
+      job stays in the same trade sector with probability 0.7. Within a fiche the appellation is
       drawn among the fiche's common appellations (``is_rare`` false; supervisory, engineering,
       military titles left out), the fiche's principal appellation weighing 6 times the others;
       10 % of jobs carry the fiche only (``code_ogr`` missing).
@@ -50,9 +50,9 @@ Clause structure and offers
       A lot has a main fiche, commits 70 to 2,100 insertion hours (works, multiples of 35) or 350
       to 3,500 (services) and is awarded to a company with a well-formed, Luhn-valid, fake SIRET.
     * Offers are spread over the lots (each lot gets at least one when there are enough offers);
-      70 % are in the lot's main fiche, the rest in another fiche of the same family. Titles are
-      built from the appellation label (gender forms, *H/F*, contract, town, capitals, usual
-      abbreviations) or from a street title (``Chauffeur PL``, ``Manœuvre BTP``...).
+      70 % are in the lot's main fiche, the rest in another fiche of the same sector. Titles are
+      built from the appellation label (masculine and feminine forms, *H/F*, contract, town,
+      capitals, usual abbreviations) or from a street title (``Chauffeur PL``, ``Manœuvre BTP``...).
     * Required licences follow the job (``_OFFER_LICENCES``). 35 h for 80 % (39 h 8 %, 24 to 28 h
       12 %; part time twice as frequent in cleaning and care). Nights and weekends are rare except
       in care, cleaning, catering and logistics. Start 7 to 90 days after ``as_of``. Contracts:
@@ -97,10 +97,10 @@ TITLE: Final = "intitule"
 
 @dataclass(frozen=True)
 class Trade:
-    """A ROME fiche clause contracts hire for, its family and its sampling weights."""
+    """A ROME fiche clause contracts hire for, its sector and its sampling weights."""
 
     code_rome: str
-    family: str
+    sector: str
     candidate_weight: float
     offer_weight: float
 
@@ -140,8 +140,8 @@ TRADES: Final[tuple[Trade, ...]] = (
     Trade("H2913", "industrie", 1.0, 0.5),  # soudeur
 )
 
-_WORKS_FAMILIES: Final = ("gros_oeuvre", "second_oeuvre", "travaux_publics", "espaces_verts")
-_SERVICE_FAMILIES: Final = (
+_WORKS_SECTORS: Final = ("gros_oeuvre", "second_oeuvre", "travaux_publics", "espaces_verts")
+_SERVICE_SECTORS: Final = (
     "proprete",
     "espaces_verts",
     "restauration",
@@ -224,7 +224,7 @@ _OFFER_LICENCES: Final[dict[str, tuple[tuple[tuple[str, ...], float], ...]]] = {
     "*": ((("PERMIS_B",), 0.1), (("SST",), 0.03)),
 }
 
-# Schedules by family: P(nights), P(weekends), P(early starts), P(part time).
+# Schedules by sector: P(nights), P(weekends), P(early starts), P(part time).
 _SCHEDULE_P: Final[dict[str, tuple[float, float, float, float]]] = {
     "gros_oeuvre": (0.01, 0.02, 0.35, 0.03),
     "second_oeuvre": (0.01, 0.02, 0.3, 0.05),
@@ -306,7 +306,7 @@ _CONTRACT_OBJECTS: Final[dict[str, tuple[str, ...]]] = {
         "Réhabilitation de 24 logements",
         "Rénovation énergétique du collège",
         "Construction de la gendarmerie",
-        "Extension de la maison de santé",
+        "Extension de la maison médicale",
         "Aménagement de la traverse de bourg",
         "Réfection de la RD",
         "Renouvellement des réseaux d'eau potable",
@@ -449,7 +449,7 @@ _COMPANY_KINDS: Final[dict[str, ColumnKind]] = {
     "name": "str",
     "legal_form": "str",
     "commune_insee": "str",
-    "family": "str",
+    "sector": "str",
 }
 
 DEMO_TABLES: Final[dict[str, dict[str, ColumnKind]]] = {
@@ -578,7 +578,7 @@ class _Catalogue:
     """Trade fiches with their usable appellations, as arrays indexed by trade position."""
 
     codes: tuple[str, ...]
-    families: tuple[str, ...]
+    sectors: tuple[str, ...]
     app_codes: tuple[IntArray, ...]
     app_labels: tuple[tuple[str, ...], ...]
     app_p: tuple[FloatArray, ...]
@@ -589,7 +589,7 @@ class _Catalogue:
 def _catalogue(rome: RomeReferential) -> _Catalogue:
     apps = rome.appellations
     excluded = "|".join(_EXCLUDED_TITLE_WORDS)
-    codes, families, app_codes, app_labels, app_p, skill_codes, skill_p = (
+    codes, sectors, app_codes, app_labels, app_p, skill_codes, skill_p = (
         [],
         [],
         [],
@@ -607,7 +607,7 @@ def _catalogue(rome: RomeReferential) -> _Catalogue:
             usable = rows
         weights = np.where(usable["is_main"].to_numpy(), 6.0, 1.0)
         codes.append(trade.code_rome)
-        families.append(trade.family)
+        sectors.append(trade.sector)
         app_codes.append(usable["code_ogr"].to_numpy(dtype=np.int64))
         app_labels.append(tuple(usable["libelle"]))
         app_p.append(weights / weights.sum())
@@ -622,7 +622,7 @@ def _catalogue(rome: RomeReferential) -> _Catalogue:
             skill_p.append(np.zeros(0))
     return _Catalogue(
         tuple(codes),
-        tuple(families),
+        tuple(sectors),
         tuple(app_codes),
         tuple(app_labels),
         tuple(app_p),
@@ -675,12 +675,12 @@ def _generate_candidates(
     p_trade = _trade_probabilities(for_offers=False)
     trade = rng.choice(len(TRADES), size=len(owner), p=p_trade)
     first_trade = trade[first_of_owner]
-    # further jobs: same family as the first with probability 0.7
-    families = np.array(cat.families)
-    same_family = ~is_first & (rng.random(len(owner)) < 0.7)
-    for fam in np.unique(families):
-        members = np.flatnonzero(families == fam)
-        rows = np.flatnonzero(same_family & (families[first_trade[owner]] == fam))
+    # further jobs: same sector as the first with probability 0.7
+    sectors = np.array(cat.sectors)
+    same_sector = ~is_first & (rng.random(len(owner)) < 0.7)
+    for fam in np.unique(sectors):
+        members = np.flatnonzero(sectors == fam)
+        rows = np.flatnonzero(same_sector & (sectors[first_trade[owner]] == fam))
         if len(rows):
             p = p_trade[members] / p_trade[members].sum()
             trade[rows] = members[rng.choice(len(members), size=len(rows), p=p)]
@@ -809,7 +809,7 @@ def _generate_candidates(
 # --------------------------------------------------------------------------- titles
 
 
-def _gender_forms(label: str) -> tuple[str, str, str]:
+def _title_forms(label: str) -> tuple[str, str, str]:
     """Split a ROME label ``"Ouvrier / Ouvrière d'entretien"`` into masculine, feminine, rest."""
     if " / " not in label:
         return label, label, ""
@@ -820,7 +820,7 @@ def _gender_forms(label: str) -> tuple[str, str, str]:
 
 
 def _contracted(masc: str, fem: str) -> str:
-    """``Agent(e)``, ``Ouvrier(ère)``: one-word gender pairs written the way offers do."""
+    """``Agent(e)``, ``Ouvrier(ère)``: one-word masculine/feminine pairs, as offers write them."""
     if masc == fem or " " in masc:
         return masc
     p = 0
@@ -853,7 +853,7 @@ def _offer_title(
     if street and rng.random() < 0.4:
         title = _pick(rng, street)
     else:
-        masc, fem, rest = _gender_forms(label)
+        masc, fem, rest = _title_forms(label)
         style = rng.random()
         if style < 0.45:
             head = masc
@@ -946,18 +946,18 @@ def _generate_clauses(
         pop = frame["population"].to_numpy(dtype=np.float64)
         return str(frame["code_insee"].iloc[int(rng.choice(len(frame), p=pop / pop.sum()))])
 
-    families = np.array(cat.families)
+    sectors = np.array(cat.sectors)
     p_offer = _trade_probabilities(for_offers=True)
 
-    def draw_trade(family_pool: Sequence[str]) -> int:
-        mask = np.isin(families, list(family_pool))
+    def draw_trade(sector_pool: Sequence[str]) -> int:
+        mask = np.isin(sectors, list(sector_pool))
         p = np.where(mask, p_offer, 0.0)
         return int(rng.choice(len(p), p=p / p.sum()))
 
     contracts: list[dict[str, object]] = []
     lots: list[dict[str, object]] = []
     companies: list[dict[str, object]] = []
-    company_by_family: dict[str, list[int]] = {}
+    company_by_sector: dict[str, list[int]] = {}
     lot_trade: list[int] = []
     n_contracts = math.ceil(n_offers / 4)
     for c in range(n_contracts):
@@ -970,13 +970,13 @@ def _generate_clauses(
         contract_id = f"{notified.year}-{c + 1:03d}"
         if is_works:
             n_lots = int(rng.integers(1, 5))
-            trades = [draw_trade(_WORKS_FAMILIES) for _ in range(n_lots)]
+            trades = [draw_trade(_WORKS_SECTORS) for _ in range(n_lots)]
             title = _pick(rng, _CONTRACT_OBJECTS["works"])
         else:
             n_lots = int(rng.integers(1, 3))
-            first = draw_trade(_SERVICE_FAMILIES)
-            trades = [first] + [draw_trade((cat.families[first],)) for _ in range(n_lots - 1)]
-            title = _pick(rng, _CONTRACT_OBJECTS[cat.families[first]])
+            first = draw_trade(_SERVICE_SECTORS)
+            trades = [first] + [draw_trade((cat.sectors[first],)) for _ in range(n_lots - 1)]
+            title = _pick(rng, _CONTRACT_OBJECTS[cat.sectors[first]])
         contracts.append(
             {
                 "contract_id": contract_id,
@@ -988,8 +988,8 @@ def _generate_clauses(
             }
         )
         for j, t in enumerate(trades):
-            family = cat.families[t]
-            known = company_by_family.setdefault(family, [])
+            sector = cat.sectors[t]
+            known = company_by_sector.setdefault(sector, [])
             if known and rng.random() < 0.35:
                 company = known[int(rng.integers(len(known)))]
             else:
@@ -998,7 +998,7 @@ def _generate_clauses(
                 siret = _fake_siret(rng)
                 same_dept = top[top["departement"] == dept_of[site]]
                 form = _pick(rng, _LEGAL_FORMS)
-                stem = _pick(rng, _COMPANY_STEMS[family])
+                stem = _pick(rng, _COMPANY_STEMS[sector])
                 companies.append(
                     {
                         "siret": siret,
@@ -1006,7 +1006,7 @@ def _generate_clauses(
                         "name": f"{form} {stem} {_pick(rng, _COMPANY_PLACES)}",
                         "legal_form": form,
                         "commune_insee": site if rng.random() < 0.5 else draw_site(same_dept),
-                        "family": family,
+                        "sector": sector,
                     }
                 )
             start = notified + pd.Timedelta(days=int(rng.integers(30, 91)))
@@ -1050,8 +1050,8 @@ def _generate_clauses(
         lot = lots[int(lot_i)]
         t = lot_trade[int(lot_i)]
         if rng.random() >= 0.7:
-            t = draw_trade((cat.families[t],))
-        family = cat.families[t]
+            t = draw_trade((cat.sectors[t],))
+        sector = cat.sectors[t]
         code_rome = cat.codes[t]
         a = int(rng.choice(len(cat.app_codes[t]), p=cat.app_p[t]))
         site = contract_site[str(lot["contract_id"])]
@@ -1059,7 +1059,7 @@ def _generate_clauses(
         months = 12 if contract_type == "PRO" else int(rng.choice([3, 4, 6, 6, 9, 12]))
         start = as_of + pd.Timedelta(days=int(rng.integers(7, 91)))
         end = pd.NaT if contract_type == "CDI" else start + pd.Timedelta(days=int(30.4 * months))
-        nights_p, weekends_p, early_p, part_p = _SCHEDULE_P[family]
+        nights_p, weekends_p, early_p, part_p = _SCHEDULE_P[sector]
         u = rng.random()
         if u < part_p:
             weekly = float(rng.choice([24.0, 26.0, 28.0]))

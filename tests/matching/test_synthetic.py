@@ -166,12 +166,12 @@ def test_shares_are_roughly_as_documented(pool: DemoData) -> None:
 
 
 def test_building_and_cleaning_dominate(pool: DemoData) -> None:
-    family = {t.code_rome: t.family for t in TRADES}
-    fam = pool.candidate_jobs[col.CODE_ROME].map(family).value_counts(normalize=True)
-    assert fam[["gros_oeuvre", "second_oeuvre", "travaux_publics"]].sum() > 0.3
-    assert fam["proprete"] > fam["restauration"]
-    offer_fam = pool.offers[col.CODE_ROME].map(family).value_counts(normalize=True)
-    assert offer_fam[["gros_oeuvre", "second_oeuvre", "travaux_publics"]].sum() > 0.35
+    sector = {t.code_rome: t.sector for t in TRADES}
+    sec = pool.candidate_jobs[col.CODE_ROME].map(sector).value_counts(normalize=True)
+    assert sec[["gros_oeuvre", "second_oeuvre", "travaux_publics"]].sum() > 0.3
+    assert sec["proprete"] > sec["restauration"]
+    offer_sec = pool.offers[col.CODE_ROME].map(sector).value_counts(normalize=True)
+    assert offer_sec[["gros_oeuvre", "second_oeuvre", "travaux_publics"]].sum() > 0.35
 
 
 def test_candidates_only_in_requested_departements(
