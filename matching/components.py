@@ -178,6 +178,55 @@ class JobAffinity:
         return int(self.value.shape[0] - 1)
 
 
+def _best_job(
+    pool: CandidatePool,
+    offers: OfferSet,
+    affinity: JobAffinity,
+    c: npt.NDArray[np.intp],
+    offer_idx: IntArray,
+    *,
+    block_offers: IntArray | None = None,
+    pair_local: IntArray | None = None,
+) -> tuple[F32, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int32]]:
+    """Job score and slot of the best job of each pair, plus the flat row offsets used.
+
+    With ``block_offers`` (B,) and ``pair_local`` (P,), only the block's rows of the affinity
+    table are read (cache-friendly for large blocks); the relation table is then not usable with
+    the returned offsets.
+    """
+    width = affinity.value.shape[1]
+    if block_offers is not None and pair_local is not None:
+        bo = np.asarray(block_offers, dtype=np.intp)
+        local = np.asarray(pair_local, dtype=np.intp)
+        values = affinity.value[offers.fiche[bo]].ravel()
+        row_start = local * width
+        oa = offers.appellation[bo][local]
+        required = offers.experience_required[bo][local]
+    else:
+        o = np.asarray(offer_idx, dtype=np.intp)
+        values = affinity.value.ravel()
+        row_start = offers.fiche[o].astype(np.intp) * width
+        oa = offers.appellation[o]
+        required = offers.experience_required[o]
+    oa = np.where(oa >= 0, oa, np.int32(-2))  # a missing appellation never matches padding (-1)
+    inv_required = np.float32(1.0) / np.maximum(required, np.float32(1.0))
+    best = np.full(c.shape[0], -1.0, dtype=np.float32)
+    slot = np.zeros(c.shape[0], dtype=np.intp)
+    for j in range(pool.job_fiche.shape[0]):
+        # padding (-1) lands on the last column of the previous row: the zero padding column
+        flat = row_start + pool.job_fiche[j][c]
+        v = values[flat]
+        same = pool.job_appellation[j][c] == oa
+        v = np.where(same, np.float32(1.0), v)
+        fit = np.minimum(pool.job_experience[j][c] * inv_required, np.float32(1.0))
+        v *= np.float32(EXPERIENCE_FLOOR) + np.float32(1.0 - EXPERIENCE_FLOOR) * fit
+        better = v > best
+        best = np.where(better, v, best)
+        slot = np.where(better, j, slot)
+    best = np.maximum(best, np.float32(0.0))
+    return best, slot, row_start, oa
+
+
 def job_match(
     pool: CandidatePool,
     offers: OfferSet,
@@ -185,34 +234,22 @@ def job_match(
     candidate_idx: IntArray,
     offer_idx: IntArray,
 ) -> tuple[F32, npt.NDArray[np.intp], npt.NDArray[np.int8]]:
-    """Best target job of each pair.
+    """Best target job of each pair, with its :class:`Relation` (for explanations).
 
     Returns
     -------
     job_score : float32 (P,), ``max_j relation_j * experience_factor_j``
-    best_slot : intp (P,), column of ``pool.job_fiche`` giving it
+    best_slot : intp (P,), job slot (row of ``pool.job_fiche``) giving it
     relation : int8 (P,), :class:`Relation` of that job
     """
-    pad = affinity.n_fiches
-    jf = pool.job_fiche[candidate_idx]
-    jf = np.where(jf < 0, pad, jf)
-    of = offers.fiche[offer_idx][:, None]
-    rel = affinity.relation[of, jf]
-    base = affinity.value[of, jf]
-    oa = offers.appellation[offer_idx][:, None]
-    same_app = (pool.job_appellation[candidate_idx] == oa) & (oa >= 0)
-    base = np.where(same_app, np.float32(1.0), base)
-    rel = np.where(same_app, np.int8(Relation.SAME_APPELLATION), rel)
-    required = np.maximum(offers.experience_required[offer_idx], np.float32(1.0))[:, None]
-    fit = np.minimum(pool.job_experience[candidate_idx] / required, np.float32(1.0))
-    score = base * (np.float32(EXPERIENCE_FLOOR) + np.float32(1 - EXPERIENCE_FLOOR) * fit)
-    best = np.argmax(score, axis=1)
-    rows = np.arange(score.shape[0])
-    return (
-        score[rows, best].astype(np.float32, copy=False),
-        best,
-        rel[rows, best].astype(np.int8, copy=False),
-    )
+    c = np.asarray(candidate_idx, dtype=np.intp)
+    best, slot, row_start, oa = _best_job(pool, offers, affinity, c, offer_idx)
+    relations = affinity.relation.ravel()
+    chosen_fiche = pool.job_fiche[slot, c]
+    rel = relations[row_start + chosen_fiche].astype(np.int8)
+    same_app = pool.job_appellation[slot, c] == oa
+    rel = np.where(same_app, np.int8(Relation.SAME_APPELLATION), rel).astype(np.int8)
+    return best, slot, rel
 
 
 def skill_overlap(
@@ -330,7 +367,15 @@ def pair_components(
     """
     offer_idx = block_offers[pair_local]
     out = np.empty((candidate_idx.shape[0], 3), dtype=np.float32)
-    job, _, _ = job_match(pool, offers, affinity, candidate_idx, offer_idx)
+    job, _, _, _ = _best_job(
+        pool,
+        offers,
+        affinity,
+        np.asarray(candidate_idx, dtype=np.intp),
+        offer_idx,
+        block_offers=block_offers,
+        pair_local=pair_local,
+    )
     overlap, _ = skill_overlap(pool, offers, block_offers, pair_local, candidate_idx)
     out[:, 0] = job + (np.float32(1.0) - job) * np.float32(SKILL_OVERLAP_WEIGHT) * overlap
     out[:, 1] = mobility_component(distance_km, pool.range_km[candidate_idx])

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from matching.distances import CommuneDistances
     from matching.schema import CandidatePool, OfferSet
 
-__all__ = ["Exclusion", "Reason", "exclusion_flags", "why_not"]
+__all__ = ["STATIC_EXCLUSIONS", "Exclusion", "Reason", "exclusion_flags", "is_rankable", "why_not"]
 
 IdArray = npt.NDArray[np.int32]
 U16 = npt.NDArray[np.uint16]
@@ -104,6 +104,24 @@ def exclusion_flags(
         pool.available_day[c] > offers.end_day[o], Exclusion.NOT_AVAILABLE.value, 0
     ).astype(np.uint16)
     out: U16 = flags.astype(np.uint16, copy=False)
+    return out
+
+
+def is_rankable(
+    pool: CandidatePool,
+    offers: OfferSet,
+    candidate_idx: npt.NDArray[np.integer],
+    offer_idx: npt.NDArray[np.integer],
+    distance_km: npt.NDArray[np.float32],
+) -> npt.NDArray[np.bool_]:
+    """``exclusion_flags(...) == 0`` computed directly as booleans (the hot path), bool (P,)."""
+    c, o = candidate_idx, offer_idx
+    ok = (pool.static_flags[c] | (pool.refused_schedule[c] & offers.schedule[o])) == 0
+    ok &= (offers.required_licences[o] & ~pool.licence_mask[c]) == 0
+    ok &= distance_km <= pool.range_km[c]
+    ok &= offers.weekly_hours[o] <= pool.max_weekly_hours[c]
+    ok &= pool.available_day[c] <= offers.end_day[o]
+    out: npt.NDArray[np.bool_] = ok
     return out
 
 

@@ -106,9 +106,9 @@ def explain_pairs(
     block, local = np.unique(o, return_inverse=True)
     _, matched = skill_overlap(pool, offers, block, local, c)
     required = offers.skill_ptr[o + 1] - offers.skill_ptr[o]
-    p_fiche = pool.job_fiche[c, best]
-    p_app = pool.job_appellation[c, best]
-    p_exp = pool.job_experience[c, best]
+    p_fiche = pool.job_fiche[best, c]
+    p_app = pool.job_appellation[best, c]
+    p_exp = pool.job_experience[best, c]
     out: list[str] = []
     for i in range(c.shape[0]):
         ci, oi = int(c[i]), int(o[i])

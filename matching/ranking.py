@@ -31,7 +31,7 @@ import pandas as pd
 
 from matching import columns as col
 from matching.components import JobAffinity, pair_components
-from matching.constraints import exclusion_flags
+from matching.constraints import is_rankable
 from matching.distances import CommuneDistances
 from matching.explain import explain_pairs
 from matching.schema import CandidatePool, OfferSet
@@ -72,13 +72,13 @@ class ReachIndex:
 
     Attributes (``r`` rankable candidates, ``m`` rows of the distance table)
     ----------
-    candidates : int32 (r,), candidate indices, by table row then range descending
+    candidates : intp (r,), candidate indices, by table row then range descending
     ptr : int64 (m + 1,), group offsets of each table row
     keys : float64 (r,), ``row * 2**20 - range_km``, ascending
     max_range : float32 (m,), largest range in each group, -1 for an empty group
     """
 
-    candidates: IdArray
+    candidates: npt.NDArray[np.intp]
     ptr: I64
     keys: npt.NDArray[np.float64]
     max_range: F32
@@ -86,7 +86,7 @@ class ReachIndex:
     @classmethod
     def build(cls, pool: CandidatePool, distances: CommuneDistances) -> ReachIndex:
         """Index the rankable candidates (``ValueError`` if a commune is not in the table)."""
-        rankable = np.flatnonzero(pool.static_flags == 0).astype(np.int32)
+        rankable = np.flatnonzero(pool.static_flags == 0).astype(np.intp)
         rows = distances.rows(pool.commune[rankable]).astype(np.int64)
         rng = np.minimum(pool.range_km[rankable], np.float32(_MAX_RANGE_KM))
         order = np.lexsort((-rng, rows))
@@ -166,13 +166,13 @@ def reachable_pairs(
     distances: CommuneDistances,
     offers: OfferSet,
     block_offers: IntArray,
-) -> tuple[I64, IdArray, F32]:
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], F32]:
     """Pairs of the block's offers with the rankable candidates who can reach them.
 
     Returns
     -------
-    pair_local : int64 (P,), position of the pair's offer in ``block_offers`` (ascending)
-    candidate_idx : int32 (P,)
+    pair_local : intp (P,), position of the pair's offer in ``block_offers`` (ascending)
+    candidate_idx : intp (P,)
     distance_km : float32 (P,)
     """
     rows = distances.rows(offers.commune[block_offers])
@@ -186,7 +186,7 @@ def reachable_pairs(
     offsets = np.cumsum(counts) - counts
     pos = np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
     return (
-        np.repeat(b.astype(np.int64), counts),
+        np.repeat(b, counts),
         index.candidates[pos],
         np.repeat(dg, counts),
     )
@@ -212,8 +212,7 @@ def score_pairs(
     components : float32 (K, 3), of the kept pairs
     scores : float32 (K,), of the kept pairs
     """
-    flags = exclusion_flags(pool, offers, candidate_idx, block_offers[pair_local], distance_km)
-    keep = flags == 0
+    keep = is_rankable(pool, offers, candidate_idx, block_offers[pair_local], distance_km)
     comps = pair_components(
         pool,
         offers,
@@ -234,32 +233,36 @@ def score_pairs(
 def _top_k_segments(
     keys: I64, segment: IntArray, n_segments: int, k: int
 ) -> tuple[I64, I64, npt.NDArray[np.int16]]:
-    """Best ``k`` keys of each segment (``segment`` ascending).
+    """Best ``k`` keys of each segment (``segment`` ascending, keys unique within a segment).
 
     Returns (segment, position in ``keys``, rank) of the kept entries, by segment then rank.
+    One ``argpartition`` per segment over its own slice (a padded 2-D ``argpartition`` is
+    much slower: its many equal padding values defeat introselect), then a sort of the k kept.
     """
     counts = np.bincount(segment, minlength=n_segments)
-    width = int(counts.max()) if counts.size else 0
-    if width == 0 or k <= 0:
+    bounds = np.zeros(n_segments + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    neg = -keys
+    seg_parts: list[I64] = []
+    pos_parts: list[I64] = []
+    for s in np.flatnonzero(counts):
+        lo, hi = int(bounds[s]), int(bounds[s + 1])
+        chunk = neg[lo:hi]
+        if hi - lo > k:
+            sel = np.argpartition(chunk, k - 1)[:k]
+            sel = sel[np.argsort(chunk[sel])]
+        else:
+            sel = np.argsort(chunk)
+        pos_parts.append(sel + lo)
+        seg_parts.append(np.full(sel.shape[0], s, dtype=np.int64))
+    if not pos_parts:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0, np.int16)
-    offsets = np.cumsum(counts) - counts
-    col = np.arange(keys.shape[0]) - offsets[segment]
-    padded = np.full((n_segments, width), -1, dtype=np.int64)
-    padded[segment, col] = keys
-    kk = min(k, width)
-    if kk < width:
-        part = np.argpartition(padded, width - kk, axis=1)[:, width - kk :]
-    else:
-        part = np.broadcast_to(np.arange(width), (n_segments, width))
-    top = np.take_along_axis(padded, part, axis=1)
-    order = np.argsort(-top, axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    cols = np.take_along_axis(part, order, axis=1)
-    valid = top >= 0
-    seg_out, rank0 = np.nonzero(valid)
-    pos = offsets[seg_out] + cols[seg_out, rank0]
-    return seg_out.astype(np.int64), pos.astype(np.int64), (rank0 + 1).astype(np.int16)
+    seg_out = np.concatenate(seg_parts)
+    pos = np.concatenate(pos_parts)
+    first = np.searchsorted(seg_out, seg_out, side="left")
+    rank = (np.arange(pos.shape[0]) - first + 1).astype(np.int16)
+    return seg_out, pos, rank
 
 
 def _keys(scores: F32, tie: IntArray) -> I64:

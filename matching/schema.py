@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from typing import Any, Final
 
@@ -50,6 +51,7 @@ BoolArray = npt.NDArray[np.bool_]
 OPEN_END: Final = np.iinfo(np.int32).max
 """``end_day`` of an open-ended contract."""
 
+_JOB_FIELDS: Final = ("job_appellation", "job_fiche", "job_experience")
 _LICENCE_BIT: Final[dict[str, int]] = {code: i for i, code in enumerate(LICENCE_CODES)}
 
 STAGE_VALUES: Final[dict[str, float]] = {"diagnostic": 0.25, "en_parcours": 0.6, "pret_emploi": 1.0}
@@ -75,9 +77,12 @@ class CandidatePool:
     licence_mask : uint64 (n,), bit ``i`` = ``LICENCE_CODES[i]`` held, after :func:`closure`
     skill_ptr : int64 (n + 1,), CSR offsets into ``skill_codes``
     skill_codes : int64 (nnz,), declared ROME skill codes (code OGR), sorted within a row
-    job_appellation : int32 (n, J), appellation id of each target job, -1 if unknown / padding
-    job_fiche : int32 (n, J), fiche id of each target job, -1 for padding
-    job_experience : float32 (n, J), years of experience in the job (0 for padding)
+    job_appellation : int32 (J, n), appellation id of each target job, -1 if unknown / padding
+    job_fiche : int32 (J, n), fiche id of each target job, -1 for padding
+    job_experience : float32 (J, n), years of experience in the job (0 for padding)
+
+    Job arrays are slot-major (``[j, i]`` = job slot ``j`` of person ``i``) so that the engine
+    gathers one contiguous 1-D row per slot.
     has_vehicle : bool (n,)
     travel_mode : int8 (n,), index into ``columns.TRAVEL_MODES`` as declared
     effective_mode : int8 (n,), mode used for travel time: ``voiture`` without a vehicle is
@@ -121,14 +126,18 @@ class CandidatePool:
 
     def index_of(self, candidate_ids: Iterable[str]) -> IdArray:
         """Dense indices of external ids; ``KeyError`` names the unknown ones."""
-        return _index_of(self.ids, candidate_ids, "candidate")
+        return _index_of(self._positions, candidate_ids, "candidate")
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {str(v): i for i, v in enumerate(self.ids)}
 
     def take(self, rows: npt.ArrayLike) -> CandidatePool:
         """A pool made of the given rows, in that order."""
         r = np.asarray(rows, dtype=np.int64)
         ptr, codes = _csr_take(self.skill_ptr, self.skill_codes, r)
         fields = {
-            name: getattr(self, name)[r]
+            name: getattr(self, name)[:, r] if name in _JOB_FIELDS else getattr(self, name)[r]
             for name in self.__dataclass_fields__
             if name not in ("skill_ptr", "skill_codes")
         }
@@ -136,13 +145,14 @@ class CandidatePool:
 
     def concat(self, other: CandidatePool, *, check_unique: bool = True) -> CandidatePool:
         """This pool followed by ``other`` (ids must stay unique unless told otherwise)."""
-        width = max(self.job_fiche.shape[1], other.job_fiche.shape[1])
+        width = max(self.job_fiche.shape[0], other.job_fiche.shape[0])
         a, b = _pad_jobs(self, width), _pad_jobs(other, width)
         fields: dict[str, Any] = {}
         for name in self.__dataclass_fields__:
             if name in ("skill_ptr", "skill_codes"):
                 continue
-            fields[name] = np.concatenate([getattr(a, name), getattr(b, name)])
+            axis = 1 if name in _JOB_FIELDS else 0
+            fields[name] = np.concatenate([getattr(a, name), getattr(b, name)], axis=axis)
         if check_unique:
             _check_unique(fields["ids"], col.CANDIDATE_ID)
         ptr = np.concatenate([self.skill_ptr, other.skill_ptr[1:] + self.skill_ptr[-1]])
@@ -193,7 +203,11 @@ class OfferSet:
 
     def index_of(self, offer_ids: Iterable[str]) -> IdArray:
         """Dense indices of external ids; ``KeyError`` names the unknown ones."""
-        return _index_of(self.ids, offer_ids, "offer")
+        return _index_of(self._positions, offer_ids, "offer")
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {str(v): i for i, v in enumerate(self.ids)}
 
     def take(self, rows: npt.ArrayLike) -> OfferSet:
         """An offer set made of the given rows, in that order."""
@@ -223,14 +237,13 @@ class OfferSet:
 # --------------------------------------------------------------------------- helpers
 
 
-def _index_of(ids: npt.NDArray[np.object_], wanted: Iterable[str], what: str) -> IdArray:
-    lookup = pd.Index(ids)
+def _index_of(positions: dict[str, int], wanted: Iterable[str], what: str) -> IdArray:
     want = list(wanted)
-    pos = lookup.get_indexer(pd.Index(want, dtype=object))
+    pos = np.fromiter((positions.get(w, -1) for w in want), dtype=np.int32, count=len(want))
     if (pos < 0).any():
         unknown = [w for w, p in zip(want, pos, strict=True) if p < 0]
         raise KeyError(f"unknown {what} ids: {unknown[:10]}")
-    return pos.astype(np.int32)
+    return pos
 
 
 def _csr_take(ptr: I64, values: I64, rows: I64) -> tuple[I64, I64]:
@@ -245,16 +258,16 @@ def _csr_take(ptr: I64, values: I64, rows: I64) -> tuple[I64, I64]:
 
 
 def _pad_jobs(pool: CandidatePool, width: int) -> CandidatePool:
-    extra = width - pool.job_fiche.shape[1]
+    extra = width - pool.job_fiche.shape[0]
     if extra == 0:
         return pool
     n = len(pool)
     return CandidatePool(
         **{
             **{name: getattr(pool, name) for name in pool.__dataclass_fields__},
-            "job_appellation": np.hstack([pool.job_appellation, np.full((n, extra), -1, np.int32)]),
-            "job_fiche": np.hstack([pool.job_fiche, np.full((n, extra), -1, np.int32)]),
-            "job_experience": np.hstack([pool.job_experience, np.zeros((n, extra), np.float32)]),
+            "job_appellation": np.vstack([pool.job_appellation, np.full((extra, n), -1, np.int32)]),
+            "job_fiche": np.vstack([pool.job_fiche, np.full((extra, n), -1, np.int32)]),
+            "job_experience": np.vstack([pool.job_experience, np.zeros((extra, n), np.float32)]),
         }
     )
 
@@ -614,12 +627,12 @@ def _candidate_jobs(
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     slot = np.arange(owner_sorted.shape[0]) - starts[owner_sorted]
-    job_app = np.full((n, width), -1, dtype=np.int32)
-    job_fiche = np.full((n, width), -1, dtype=np.int32)
-    job_exp = np.zeros((n, width), dtype=np.float32)
-    job_app[owner_sorted, slot] = appellation[order]
-    job_fiche[owner_sorted, slot] = fiche[order]
-    job_exp[owner_sorted, slot] = experience[order]
+    job_app = np.full((width, n), -1, dtype=np.int32)
+    job_fiche = np.full((width, n), -1, dtype=np.int32)
+    job_exp = np.zeros((width, n), dtype=np.float32)
+    job_app[slot, owner_sorted] = appellation[order]
+    job_fiche[slot, owner_sorted] = fiche[order]
+    job_exp[slot, owner_sorted] = experience[order]
     return job_app, job_fiche, job_exp
 
 
