@@ -431,6 +431,8 @@ _CONTRACT_KINDS: Final[dict[str, ColumnKind]] = {
     "nature": "str",
     "commune_insee": "str",
     "notified_on": "date",
+    "start_date": "date",
+    "end_date": "date",
 }
 _LOT_KINDS: Final[dict[str, ColumnKind]] = {
     "lot_ref": "str",
@@ -1029,6 +1031,10 @@ def _generate_clauses(
                 }
             )
             lot_trade.append(t)
+        # the contract runs from its first lot's start to its last lot's end
+        own = [lot for lot in lots if lot["contract_id"] == contract_id]
+        contracts[-1]["start_date"] = min(pd.Timestamp(str(lot["start_date"])) for lot in own)
+        contracts[-1]["end_date"] = max(pd.Timestamp(str(lot["end_date"])) for lot in own)
 
     # offers: one per lot first (when there are enough), the rest in proportion to lot hours
     n_lots_total = len(lots)

@@ -239,6 +239,10 @@ def test_clause_structure_is_linked(pool: DemoData) -> None:
     assert pool.lots["siret"].isin(pool.companies["siret"]).all()
     assert pool.contracts["buyer_id"].isin(pool.buyers["buyer_id"]).all()
     assert (pool.lots["insertion_hours"] > 0).all()
+    span = pool.lots.merge(pool.contracts, on="contract_id", suffixes=("", "_contract"))
+    assert (span["start_date_contract"] <= span["start_date"]).all()
+    assert (span["end_date_contract"] >= span["end_date"]).all()
+    assert (pool.contracts["notified_on"] < pool.contracts["start_date"]).all()
     assert "Département de l'Orne" in set(pool.buyers["name"])
     assert pool.offers[TITLE].str.len().gt(2).all()
 
