@@ -41,9 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        check_at_head(engine)
-        app.state.referentials = load_referentials(settings.referentials_dir)
         try:
+            check_at_head(engine)
+            app.state.referentials = load_referentials(settings.referentials_dir)
             yield
         finally:
             engine.dispose()

@@ -377,7 +377,11 @@ def get_reporting(session: Session, user: User, candidate_id: int) -> CandidateR
     _visible_candidate(session, user, candidate_id)
     row = ReportingRepository(session).get(candidate_id)
     audit(session, user, "read", "candidate_reporting", candidate_id)
-    return row if row is not None else CandidateReporting(candidate_id=candidate_id)
+    return (
+        row
+        if row is not None
+        else CandidateReporting(candidate_id=candidate_id, rsa_beneficiary=True)
+    )
 
 
 def put_reporting(

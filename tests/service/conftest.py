@@ -1,0 +1,207 @@
+"""Service test fixtures.
+
+One migrated database per backend and per xdist worker (a SQLite file always; a PostgreSQL
+database ``test_<worker>`` when ``CLAUSEMATCH_TEST_DATABASE_URL`` is set), one transaction per test
+rolled back at the end, and the app's session dependency bound to that transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from alembic import command
+from factories import Actor, make_user
+from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.db import alembic_config, get_session, make_engine
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+# starlette asks for httpx2, which is not a dependency of the project; TestClient works unchanged.
+_TESTCLIENT_DEPRECATION = "Using `httpx` with `starlette.testclient` is deprecated"
+warnings.filterwarnings("ignore", message=_TESTCLIENT_DEPRECATION)
+
+PG_URL = os.environ.get("CLAUSEMATCH_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("filterwarnings", f"ignore:{_TESTCLIENT_DEPRECATION}")
+
+
+@pytest.fixture(scope="session")
+def worker(request: pytest.FixtureRequest) -> str:
+    wid: str = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    return wid
+
+
+def _pg_admin() -> Engine:
+    url = make_url(PG_URL).set(database="postgres")
+    return make_engine(url.render_as_string(hide_password=False)).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+
+
+def create_pg_database(name: str) -> str:
+    """A fresh, empty PostgreSQL database; returns its URL."""
+    admin = _pg_admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(name: str) -> None:
+    admin = _pg_admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path, worker: str) -> Iterator[str]:
+    """A fresh, empty database on the current backend (migration and start-up tests)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    name = f"test_{worker}_empty"
+    url = create_pg_database(name)
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, worker: str
+) -> Iterator[str]:
+    """The migrated database of this worker on this backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        command.upgrade(alembic_config(url), "head")
+        yield url
+        return
+    name = f"test_{worker}"
+    url = create_pg_database(name)
+    command.upgrade(alembic_config(url), "head")
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One outer transaction per test, rolled back at the end whatever the test committed."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        finally:
+            trans.rollback()
+
+
+def _session(connection: Connection) -> Session:
+    return Session(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """The test's own session (factories, checks), on the test's transaction."""
+    with _session(connection) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, page_size_default=20, page_size_max=100)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    from service.main import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def _started(app: FastAPI) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    # Entering the client runs the lifespan once per session: the head check, the referentials.
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def client(app: FastAPI, _started: TestClient, connection: Connection) -> Iterator[TestClient]:
+    """A client whose requests each get their own session on the test's transaction."""
+
+    def session_override() -> Iterator[Session]:
+        with _session(connection) as s:
+            try:
+                yield s
+            except BaseException:
+                s.rollback()
+                raise
+            s.commit()
+
+    app.dependency_overrides[get_session] = session_override
+    try:
+        yield _started
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture
+def coach(session: Session) -> Actor:
+    return make_user(session, role="coach", username="coach-a")
+
+
+@pytest.fixture
+def other_coach(session: Session) -> Actor:
+    return make_user(session, role="coach", username="coach-b")
+
+
+@pytest.fixture
+def facilitator(session: Session) -> Actor:
+    return make_user(session, role="facilitator", username="facil")
+
+
+@pytest.fixture
+def admin(session: Session) -> Actor:
+    return make_user(session, role="admin", username="admin")
+
+
+@pytest.fixture
+def actors(coach: Actor, facilitator: Actor, admin: Actor) -> dict[str, Actor]:
+    return {"coach": coach, "facilitator": facilitator, "admin": admin}

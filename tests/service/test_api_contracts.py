@@ -1,0 +1,135 @@
+"""Companies, buyers, contracts and lots."""
+
+from __future__ import annotations
+
+import pytest
+from factories import SIRETS, Actor, make_buyer, make_company, make_contract, make_lot
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from service.schemas import is_valid_siret
+
+
+@pytest.mark.parametrize("siret", SIRETS)
+def test_valid_sirets(siret: str) -> None:
+    assert is_valid_siret(siret)
+
+
+@pytest.mark.parametrize("siret", ["73282932000075", "7328293200007", "7328293200007A", ""])
+def test_invalid_sirets(siret: str) -> None:
+    assert not is_valid_siret(siret)
+
+
+def test_company_siret_checked_and_unique(client: TestClient, admin: Actor) -> None:
+    bad = client.post(
+        "/companies", json={"siret": "73282932000075", "name": "X"}, headers=admin.headers
+    )
+    assert bad.status_code == 422
+    assert "SIRET invalide" in bad.json()["detail"]
+    ok = client.post(
+        "/companies",
+        json={"siret": "732 829 320 00074", "name": "Bocage BTP"},
+        headers=admin.headers,
+    )
+    assert ok.status_code == 201
+    assert ok.json()["siret"] == "73282932000074"
+    again = client.post(
+        "/companies", json={"siret": "73282932000074", "name": "Autre"}, headers=admin.headers
+    )
+    assert again.status_code == 409
+
+
+def test_company_update_and_stale_version(
+    client: TestClient, session: Session, facilitator: Actor
+) -> None:
+    company = make_company(session)
+    ok = client.patch(
+        f"/companies/{company.id}",
+        json={"version": 1, "name": "Nouveau nom"},
+        headers=facilitator.headers,
+    )
+    assert ok.status_code == 200
+    assert ok.json()["version"] == 2
+    stale = client.patch(
+        f"/companies/{company.id}",
+        json={"version": 1, "name": "Encore"},
+        headers=facilitator.headers,
+    )
+    assert stale.status_code == 409
+    assert client.get(f"/companies/{company.id}", headers=facilitator.headers).json()["name"] == (
+        "Nouveau nom"
+    )
+
+
+def test_contract_dates_in_order(client: TestClient, session: Session, admin: Actor) -> None:
+    buyer = make_buyer(session)
+    body = {
+        "buyer_id": buyer.id,
+        "reference": "2026-017",
+        "title": "Voirie",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-01-01",
+    }
+    response = client.post("/contracts", json=body, headers=admin.headers)
+    assert response.status_code == 422
+    assert "ends_on (2026-01-01) est avant starts_on (2026-06-01)" in response.json()["detail"]
+    created = client.post("/contracts", json={**body, "ends_on": None}, headers=admin.headers)
+    assert created.status_code == 201
+    patched = client.patch(
+        f"/contracts/{created.json()['id']}",
+        json={"version": 1, "ends_on": "2025-12-31"},
+        headers=admin.headers,
+    )
+    assert patched.status_code == 422
+
+
+def test_contract_needs_an_existing_buyer(client: TestClient, admin: Actor) -> None:
+    body = {"buyer_id": 999999, "reference": "R", "title": "T", "starts_on": "2026-01-01"}
+    response = client.post("/contracts", json=body, headers=admin.headers)
+    assert response.status_code == 422
+    assert "buyer_id" in response.json()["detail"]
+
+
+def test_lot_hours_and_links(client: TestClient, session: Session, facilitator: Actor) -> None:
+    contract = make_contract(session)
+    company = make_company(session)
+    body = {
+        "contract_id": contract.id,
+        "number": "3",
+        "trade": "Menuiseries",
+        "insertion_hours": 350,
+        "company_id": company.id,
+        "starts_on": "2026-04-01",
+    }
+    negative = client.post(
+        "/lots", json={**body, "insertion_hours": -5}, headers=facilitator.headers
+    )
+    assert negative.status_code == 422
+    assert "insertion_hours" in negative.json()["detail"]
+    created = client.post("/lots", json=body, headers=facilitator.headers)
+    assert created.status_code == 201
+    duplicate = client.post("/lots", json=body, headers=facilitator.headers)
+    assert duplicate.status_code == 409
+    listed = client.get(f"/lots?contract_id={contract.id}", headers=facilitator.headers).json()
+    assert listed["total"] == 1
+    # Referenced rows cannot go: the lot holds the company and the contract.
+    assert client.delete(f"/companies/{company.id}", headers=facilitator.headers).status_code == 409
+    assert (
+        client.delete(f"/contracts/{contract.id}", headers=facilitator.headers).status_code == 409
+    )
+
+
+def test_delete_chain(client: TestClient, session: Session, admin: Actor) -> None:
+    lot = make_lot(session)
+    contract_id, lot_id = lot.contract_id, lot.id
+    assert client.delete(f"/lots/{lot_id}", headers=admin.headers).status_code == 204
+    assert client.delete(f"/contracts/{contract_id}", headers=admin.headers).status_code == 204
+    assert client.get(f"/lots/{lot_id}", headers=admin.headers).status_code == 404
+
+
+def test_buyer_unique_name(client: TestClient, session: Session, admin: Actor) -> None:
+    make_buyer(session, name="Département de l'Orne")
+    response = client.post("/buyers", json={"name": "Département de l'Orne"}, headers=admin.headers)
+    assert response.status_code == 409
+    contract = make_contract(session)
+    assert client.delete(f"/buyers/{contract.buyer_id}", headers=admin.headers).status_code == 409
