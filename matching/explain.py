@@ -61,9 +61,8 @@ def _job_phrase(
         else affinity.fiche_labels[person_fiche]
     )
     if rel == Relation.SAME_FICHE:
-        return (
-            f"Même fiche métier : {affinity.fiche_labels[offer_fiche]} ({code_o}), vise {label_p}"
-        )
+        head = f"Même fiche métier : {affinity.fiche_labels[offer_fiche]} ({code_o})"
+        return head if person_app < 0 else f"{head}, vise {label_p}"
     if rel == Relation.SAME_REFERENCE:
         return f"Métier voisin : {label_p} ({code_p}), même fiche de référence que {code_o}"
     if rel == Relation.CLOSE:
