@@ -1,0 +1,335 @@
+"""The engine's state kept in memory by the service, and how it follows the database.
+
+The :class:`~matching.engine.MatchingState` (prepared arrays, commune distance table, reach
+index) is built once at start-up. Before answering, a scoring request calls
+:meth:`ScoringState.sync`: one aggregate query per table (row count, sum of row versions, highest
+id) tells whether anything changed since the state was built — whoever wrote it, this process, a
+``clausematch import`` in another process or another worker. Only then are the changed rows read
+and applied incrementally (``with_candidates`` / ``with_offers`` / ``without_*``), under a lock,
+and the new immutable state swapped in; requests already running keep the one they started with.
+A request never rebuilds the state from scratch.
+
+Engine ids are the database primary keys as strings: stable, and not the pseudonymous external id
+either (a shortlist shown to another coach carries only this internal id).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matching import columns as col
+from matching.engine import MatchingState
+from matching.referentials import CommuneIndex, RomeReferential
+from matching.scoring import Scorer, WeightedScorer
+from service.models import Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence
+
+__all__ = ["ScoringRepository", "ScoringState", "TableSignature"]
+
+
+@dataclass(frozen=True)
+class TableSignature:
+    """Changes whenever a row is added, removed or updated (versions only ever grow)."""
+
+    count: int
+    version_sum: int
+    max_id: int
+
+
+class ScoringRepository:
+    """The SQL the scoring state needs: signatures, versions, and rows as engine frames."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def signature(self, model: type[Candidate] | type[Offer]) -> TableSignature:
+        row = self.session.execute(
+            select(
+                func.count(model.id),
+                func.coalesce(func.sum(model.version), 0),
+                func.coalesce(func.max(model.id), 0),
+            )
+        ).one()
+        return TableSignature(int(row[0]), int(row[1]), int(row[2]))
+
+    def versions(self, model: type[Candidate] | type[Offer]) -> dict[int, int]:
+        return {int(i): int(v) for i, v in self.session.execute(select(model.id, model.version))}
+
+    def candidate_frames(
+        self, ids: Iterable[int] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Candidates and their target jobs in the engine's schema (:mod:`matching.columns`)."""
+        stmt = select(
+            Candidate.id,
+            Candidate.commune_insee,
+            Candidate.skills,
+            Candidate.has_vehicle,
+            Candidate.travel_mode,
+            Candidate.max_distance_km,
+            Candidate.max_travel_minutes,
+            Candidate.readiness_stage,
+            Candidate.readiness_assessed_on,
+            Candidate.available_from,
+            Candidate.max_weekly_hours,
+            Candidate.accepts_nights,
+            Candidate.accepts_weekends,
+            Candidate.accepts_early_starts,
+            Candidate.is_eligible,
+            Candidate.is_active,
+            Candidate.is_in_clause_job,
+        )
+        id_list = None if ids is None else sorted(set(ids))
+        if id_list is not None:
+            stmt = stmt.where(Candidate.id.in_(id_list))
+        rows = self.session.execute(stmt).all()
+        lic_stmt = select(CandidateLicence.candidate_id, CandidateLicence.code)
+        job_stmt = select(
+            CandidateJob.candidate_id,
+            CandidateJob.code_ogr,
+            CandidateJob.code_rome,
+            CandidateJob.experience_years,
+        ).order_by(CandidateJob.candidate_id, CandidateJob.id)
+        if id_list is not None:
+            lic_stmt = lic_stmt.where(CandidateLicence.candidate_id.in_(id_list))
+            job_stmt = job_stmt.where(CandidateJob.candidate_id.in_(id_list))
+        licences: dict[int, list[str]] = {}
+        for cid, code in self.session.execute(lic_stmt):
+            licences.setdefault(int(cid), []).append(str(code))
+        candidates = pd.DataFrame(
+            {
+                col.CANDIDATE_ID: pd.Series([str(r.id) for r in rows], dtype=object),
+                col.COMMUNE_INSEE: pd.Series([r.commune_insee for r in rows], dtype=object),
+                col.LICENCES: pd.Series(
+                    [tuple(licences.get(int(r.id), ())) for r in rows], dtype=object
+                ),
+                col.SKILLS: pd.Series([tuple(r.skills or ()) for r in rows], dtype=object),
+                col.HAS_VEHICLE: pd.Series([bool(r.has_vehicle) for r in rows], dtype=bool),
+                col.TRAVEL_MODE: pd.Series([r.travel_mode for r in rows], dtype=object),
+                col.MAX_DISTANCE_KM: pd.Series([r.max_distance_km for r in rows], dtype="float64"),
+                col.MAX_TRAVEL_MINUTES: pd.Series(
+                    [r.max_travel_minutes for r in rows], dtype="float64"
+                ),
+                col.READINESS_STAGE: pd.Series([r.readiness_stage for r in rows], dtype=object),
+                col.READINESS_ASSESSED_ON: pd.to_datetime(
+                    pd.Series([r.readiness_assessed_on for r in rows], dtype=object)
+                ),
+                col.AVAILABLE_FROM: pd.to_datetime(
+                    pd.Series([r.available_from for r in rows], dtype=object)
+                ),
+                col.MAX_WEEKLY_HOURS: pd.Series(
+                    [r.max_weekly_hours for r in rows], dtype="float64"
+                ),
+                col.ACCEPTS_NIGHTS: pd.Series([bool(r.accepts_nights) for r in rows], dtype=bool),
+                col.ACCEPTS_WEEKENDS: pd.Series(
+                    [bool(r.accepts_weekends) for r in rows], dtype=bool
+                ),
+                col.ACCEPTS_EARLY_STARTS: pd.Series(
+                    [bool(r.accepts_early_starts) for r in rows], dtype=bool
+                ),
+                col.IS_ELIGIBLE: pd.Series([bool(r.is_eligible) for r in rows], dtype=bool),
+                col.IS_ACTIVE: pd.Series([bool(r.is_active) for r in rows], dtype=bool),
+                col.IS_IN_CLAUSE_JOB: pd.Series(
+                    [bool(r.is_in_clause_job) for r in rows], dtype=bool
+                ),
+            }
+        )
+        job_rows = self.session.execute(job_stmt).all()
+        jobs = pd.DataFrame(
+            {
+                col.CANDIDATE_ID: pd.Series([str(r[0]) for r in job_rows], dtype=object),
+                col.CODE_OGR: pd.array([r[1] for r in job_rows], dtype="Int64"),
+                col.CODE_ROME: pd.Series([r[2] for r in job_rows], dtype=object),
+                col.EXPERIENCE_YEARS: pd.Series([r[3] for r in job_rows], dtype="float64"),
+            }
+        )
+        return candidates, jobs
+
+    def offer_frame(self, ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Open offers with a ROME code, in the engine's schema (plus ``intitule``)."""
+        stmt = select(
+            Offer.id,
+            Offer.code_ogr,
+            Offer.code_rome,
+            Offer.commune_insee,
+            Offer.required_skills,
+            Offer.experience_years_required,
+            Offer.weekly_hours,
+            Offer.has_nights,
+            Offer.has_weekends,
+            Offer.has_early_starts,
+            Offer.start_date,
+            Offer.end_date,
+            Offer.contract_type,
+            Offer.open_positions,
+            Offer.lot_id,
+            Offer.intitule,
+        ).where(Offer.status == "open", Offer.code_rome.is_not(None))
+        id_list = None if ids is None else sorted(set(ids))
+        if id_list is not None:
+            stmt = stmt.where(Offer.id.in_(id_list))
+        rows = self.session.execute(stmt).all()
+        lic_stmt = select(OfferLicence.offer_id, OfferLicence.code)
+        if id_list is not None:
+            lic_stmt = lic_stmt.where(OfferLicence.offer_id.in_(id_list))
+        licences: dict[int, list[str]] = {}
+        for oid, code in self.session.execute(lic_stmt):
+            licences.setdefault(int(oid), []).append(str(code))
+        return pd.DataFrame(
+            {
+                col.OFFER_ID: pd.Series([str(r.id) for r in rows], dtype=object),
+                col.CODE_OGR: pd.array([r.code_ogr for r in rows], dtype="Int64"),
+                col.CODE_ROME: pd.Series([r.code_rome for r in rows], dtype=object),
+                col.COMMUNE_INSEE: pd.Series([r.commune_insee for r in rows], dtype=object),
+                col.REQUIRED_LICENCES: pd.Series(
+                    [tuple(licences.get(int(r.id), ())) for r in rows], dtype=object
+                ),
+                col.REQUIRED_SKILLS: pd.Series(
+                    [tuple(r.required_skills or ()) for r in rows], dtype=object
+                ),
+                col.EXPERIENCE_YEARS_REQUIRED: pd.Series(
+                    [r.experience_years_required for r in rows], dtype="float64"
+                ),
+                col.WEEKLY_HOURS: pd.Series([r.weekly_hours for r in rows], dtype="float64"),
+                col.HAS_NIGHTS: pd.Series([bool(r.has_nights) for r in rows], dtype=bool),
+                col.HAS_WEEKENDS: pd.Series([bool(r.has_weekends) for r in rows], dtype=bool),
+                col.HAS_EARLY_STARTS: pd.Series(
+                    [bool(r.has_early_starts) for r in rows], dtype=bool
+                ),
+                col.START_DATE: pd.to_datetime(
+                    pd.Series([r.start_date for r in rows], dtype=object)
+                ),
+                col.END_DATE: pd.to_datetime(pd.Series([r.end_date for r in rows], dtype=object)),
+                col.CONTRACT_TYPE: pd.Series([r.contract_type for r in rows], dtype=object),
+                col.OPEN_POSITIONS: pd.Series([r.open_positions for r in rows], dtype="int64"),
+                col.LOT_REF: pd.Series(
+                    ["" if r.lot_id is None else str(r.lot_id) for r in rows], dtype=object
+                ),
+                "intitule": pd.Series([r.intitule for r in rows], dtype=object),
+            }
+        )
+
+
+class ScoringState:
+    """The in-memory engine state of one service process, kept in step with the database."""
+
+    def __init__(
+        self,
+        *,
+        rome: RomeReferential,
+        communes: CommuneIndex,
+        scorer_provider: Callable[[], Scorer] | None = None,
+    ) -> None:
+        self._rome = rome
+        self._communes = communes
+        self._scorer_provider = scorer_provider or WeightedScorer
+        self._lock = threading.Lock()
+        self._state: MatchingState | None = None
+        self._signatures: tuple[TableSignature, TableSignature] | None = None
+        self._candidate_versions: dict[int, int] = {}
+        self._offer_versions: dict[int, int] = {}
+        self.n_full_builds = 0
+        self.n_incremental_updates = 0
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._state is None:
+            return self._scorer_provider()
+        return self._state.scorer
+
+    def build(self, session: Session) -> MatchingState:
+        """Read every candidate and open offer and build the state (at start-up)."""
+        with self._lock:
+            return self._build_locked(session)
+
+    def _build_locked(self, session: Session) -> MatchingState:
+        repo = ScoringRepository(session)
+        signatures = (repo.signature(Candidate), repo.signature(Offer))
+        candidates, jobs = repo.candidate_frames()
+        offers = repo.offer_frame()
+        self._state = MatchingState.build(
+            candidates,
+            jobs,
+            offers,
+            rome=self._rome,
+            communes=self._communes,
+            scorer=self._scorer_provider(),
+        )
+        self._candidate_versions = repo.versions(Candidate)
+        self._offer_versions = repo.versions(Offer)
+        self._signatures = signatures
+        self.n_full_builds += 1
+        return self._state
+
+    def sync(self, session: Session) -> MatchingState:
+        """The current state, after applying what changed in the database since the last call."""
+        repo = ScoringRepository(session)
+        signatures = (repo.signature(Candidate), repo.signature(Offer))
+        state = self._state
+        if state is not None and signatures == self._signatures:
+            return state
+        with self._lock:
+            if self._state is None:
+                return self._build_locked(session)
+            if signatures == self._signatures:
+                return self._state
+            state = self._state
+            if signatures[0] != self._signatures_or_empty()[0]:
+                state = self._sync_candidates(repo, state)
+            if signatures[1] != self._signatures_or_empty()[1]:
+                state = self._sync_offers(repo, state)
+            self._state = state
+            self._signatures = signatures
+            self.n_incremental_updates += 1
+            return state
+
+    def use_scorer(self, scorer_provider: Callable[[], Scorer]) -> None:
+        """Score with another scorer from now on (a newly activated model)."""
+        with self._lock:
+            self._scorer_provider = scorer_provider
+            if self._state is not None:
+                self._state = self._state.with_scorer(scorer_provider())
+
+    def _signatures_or_empty(self) -> tuple[TableSignature, TableSignature]:
+        empty = TableSignature(-1, -1, -1)
+        return self._signatures or (empty, empty)
+
+    def _sync_candidates(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:
+        now = repo.versions(Candidate)
+        old = self._candidate_versions
+        changed = [i for i, v in now.items() if old.get(i) != v]
+        gone = [str(i) for i in old if i not in now]
+        if gone:
+            state = state.without_candidates(gone)
+        if changed:
+            candidates, jobs = repo.candidate_frames(changed)
+            state = state.with_candidates(candidates, jobs)
+        self._candidate_versions = now
+        return state
+
+    def _sync_offers(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:
+        now = repo.versions(Offer)
+        old = self._offer_versions
+        changed = [i for i, v in now.items() if old.get(i) != v]
+        in_state = set(state.offers.ids.tolist())
+        frame = repo.offer_frame(changed) if changed else None
+        kept = set() if frame is None else set(frame[col.OFFER_ID])
+        # Offers deleted, closed or without a ROME code leave the state.
+        drop = [str(i) for i in old if i not in now and str(i) in in_state]
+        drop += [str(i) for i in changed if str(i) not in kept and str(i) in in_state]
+        if drop:
+            state = state.without_offers(drop)
+        if frame is not None and len(frame):
+            state = state.with_offers(frame)
+        self._offer_versions = now
+        return state
+
+    @staticmethod
+    def today() -> date:
+        """The service's clock (the engine has none): dates are passed in explicitly."""
+        return date.today()

@@ -1,0 +1,327 @@
+"""Shortlists, best offers for a person, and "Pourquoi pas ?": the service side of the engine.
+
+Scoping (see the README's access matrix): a facilitator sees every candidate in full; a coach
+sees their own caseload in full and, in a shortlist over the whole pool (``scope=all``), other
+coaches' candidates without identifying details: internal id, their coach, commune, score and
+explanation, so the coach can ask a colleague. An admin reads no candidate data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matching import columns as col
+from matching.engine import MatchingState
+from matching.explain import explain_pairs
+from matching.ranking import as_day
+from service.errors import InvalidInput, NotFound
+from service.models import Candidate, Offer, User
+from service.referentials import Referentials
+from service.scoring import ScoringState
+from service.services import audit
+
+__all__ = [
+    "CandidateOffersRead",
+    "ShortlistRead",
+    "WhyNotRead",
+    "offers_for_candidate",
+    "shortlist_for_offer",
+    "why_not",
+]
+
+Scope = Literal["mine", "all"]
+MAX_K = 200
+
+
+class Components(BaseModel):
+    skills: float = Field(description="métier et compétences, entre 0 et 1")
+    mobility: float = Field(description="distance ou temps de trajet, entre 0 et 1")
+    readiness: float = Field(description="préparation et disponibilité, entre 0 et 1")
+
+
+class ShortlistItem(BaseModel):
+    rank: int
+    candidate_id: int = Field(description="identifiant interne de la personne")
+    external_id: str | None = Field(
+        description="identifiant du suivi, seulement pour son propre suivi (ou le facilitateur)"
+    )
+    is_own_caseload: bool
+    coach: str = Field(description="le coach qui suit la personne")
+    commune_insee: str
+    commune: str
+    score: float
+    components: Components
+    contributions: Components
+    distance_km: float
+    explanation: str
+
+
+class ShortlistRead(BaseModel):
+    offer_id: int
+    offer_external_id: str
+    intitule: str
+    scope: Scope
+    k: int
+    as_of: date
+    model_version: str
+    items: list[ShortlistItem]
+
+
+class OfferItem(BaseModel):
+    rank: int
+    offer_id: int
+    offer_external_id: str
+    intitule: str
+    code_rome: str | None
+    commune_insee: str
+    commune: str
+    start_date: date
+    score: float
+    components: Components
+    contributions: Components
+    distance_km: float
+    explanation: str
+
+
+class CandidateOffersRead(BaseModel):
+    candidate_id: int
+    k: int
+    as_of: date
+    model_version: str
+    items: list[OfferItem]
+
+
+class Reason(BaseModel):
+    code: str
+    message: str
+
+
+class WhyNotRead(BaseModel):
+    candidate_id: int
+    offer_id: int
+    is_excluded: bool
+    reasons: list[Reason]
+    summary: str
+
+
+def _check_k(k: int) -> None:
+    if not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k : entre 1 et {MAX_K}")
+
+
+def _scorer_version(state: MatchingState) -> str:
+    return f"{state.scorer.name}:{state.scorer.version}"
+
+
+def _components(row: pd.Series, prefix: str = "") -> Components:
+    return Components(
+        skills=float(row[f"{prefix}{col.COMPONENT_SKILLS}"]),
+        mobility=float(row[f"{prefix}{col.COMPONENT_MOBILITY}"]),
+        readiness=float(row[f"{prefix}{col.COMPONENT_READINESS}"]),
+    )
+
+
+def _offer_in_state(state: MatchingState, offer: Offer) -> str:
+    oid = str(offer.id)
+    if oid not in set(state.offers.ids.tolist()):
+        why = (
+            "elle est clôturée"
+            if offer.status != "open"
+            else "son métier (code ROME) n'est pas renseigné"
+        )
+        raise InvalidInput(f"l'offre {offer.id} ne peut pas être classée : {why}")
+    return oid
+
+
+def shortlist_for_offer(
+    session: Session,
+    scoring: ScoringState,
+    refs: Referentials,
+    user: User,
+    offer_id: int,
+    *,
+    k: int,
+    scope: Scope,
+    today: date,
+) -> ShortlistRead:
+    """Top-``k`` candidates of an offer, scoped to what ``user`` may see."""
+    _check_k(k)
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"offre {offer_id} introuvable")
+    state = scoring.sync(session)
+    oid = _offer_in_state(state, offer)
+    mine_only = user.role == "coach" and scope == "mine"
+    if mine_only:
+        caseload = {
+            str(i)
+            for i in session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id))
+        }
+        ranked = state.shortlist(oid, len(state.pool) or 1, as_of=today, explain=False)
+        ranked = ranked[ranked[col.CANDIDATE_ID].isin(caseload)].head(k).copy()
+        ranked[col.RANK] = range(1, len(ranked) + 1)
+        idx_c = state.pool.index_of(ranked[col.CANDIDATE_ID].tolist())
+        idx_o = state.offers.index_of([oid] * len(ranked))
+        ranked[col.EXPLANATION] = explain_pairs(
+            state.pool,
+            state.offers,
+            affinity=state.affinity,
+            distances=state.distances,
+            candidate_idx=idx_c,
+            offer_idx=idx_o,
+            distance_km=ranked["distance_km"].to_numpy(dtype="float32"),
+            as_of_day=as_day(today),
+        )
+    else:
+        ranked = state.shortlist(oid, k, as_of=today)
+    ids = [int(c) for c in ranked[col.CANDIDATE_ID]]
+    people = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
+    coaches = {
+        u.id: u.username
+        for u in session.scalars(
+            select(User).where(User.id.in_({p.coach_id for p in people.values()}))
+        )
+    }
+    items = []
+    for row in ranked.to_dict("records"):
+        person = people[int(row[col.CANDIDATE_ID])]
+        own = user.role == "facilitator" or person.coach_id == user.id
+        commune = refs.communes.by_insee(person.commune_insee)
+        items.append(
+            ShortlistItem(
+                rank=int(row[col.RANK]),
+                candidate_id=person.id,
+                external_id=person.external_id if own else None,
+                is_own_caseload=person.coach_id == user.id,
+                coach=coaches.get(person.coach_id, ""),
+                commune_insee=person.commune_insee,
+                commune=commune.nom if commune else person.commune_insee,
+                score=round(float(row[col.SCORE]), 4),
+                components=_components(pd.Series(row)),
+                contributions=_components(pd.Series(row), "contribution_"),
+                distance_km=round(float(row["distance_km"]), 1),
+                explanation=str(row[col.EXPLANATION]),
+            )
+        )
+    audit(
+        session,
+        user,
+        "shortlist",
+        "offer",
+        offer.id,
+        {"k": k, "scope": scope, "candidates": len(items)},
+    )
+    return ShortlistRead(
+        offer_id=offer.id,
+        offer_external_id=offer.external_id,
+        intitule=offer.intitule,
+        scope="mine" if mine_only else "all",
+        k=k,
+        as_of=today,
+        model_version=_scorer_version(state),
+        items=items,
+    )
+
+
+def _visible_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
+    person = session.get(Candidate, candidate_id)
+    if person is None or (user.role == "coach" and person.coach_id != user.id):
+        raise NotFound(f"personne {candidate_id} introuvable")
+    return person
+
+
+def offers_for_candidate(
+    session: Session,
+    scoring: ScoringState,
+    refs: Referentials,
+    user: User,
+    candidate_id: int,
+    *,
+    k: int,
+    today: date,
+) -> CandidateOffersRead:
+    """Best open offers for one person of the caller's caseload (audited as a read)."""
+    _check_k(k)
+    person = _visible_candidate(session, user, candidate_id)
+    state = scoring.sync(session)
+    ranked = state.offers_for(str(person.id), k, as_of=today)
+    offer_ids = [int(o) for o in ranked[col.OFFER_ID]]
+    offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))}
+    items = []
+    for row in ranked.to_dict("records"):
+        offer = offers[int(row[col.OFFER_ID])]
+        commune = refs.communes.by_insee(offer.commune_insee)
+        items.append(
+            OfferItem(
+                rank=int(row[col.RANK]),
+                offer_id=offer.id,
+                offer_external_id=offer.external_id,
+                intitule=offer.intitule,
+                code_rome=offer.code_rome,
+                commune_insee=offer.commune_insee,
+                commune=commune.nom if commune else offer.commune_insee,
+                start_date=offer.start_date,
+                score=round(float(row[col.SCORE]), 4),
+                components=_components(pd.Series(row)),
+                contributions=_components(pd.Series(row), "contribution_"),
+                distance_km=round(float(row["distance_km"]), 1),
+                explanation=str(row[col.EXPLANATION]),
+            )
+        )
+    audit(session, user, "read_offers_for", "candidate", person.id, {"k": k})
+    return CandidateOffersRead(
+        candidate_id=person.id,
+        k=k,
+        as_of=today,
+        model_version=_scorer_version(state),
+        items=items,
+    )
+
+
+def why_not(
+    session: Session,
+    scoring: ScoringState,
+    user: User,
+    candidate_id: int,
+    offer_id: int,
+    *,
+    today: date,
+) -> WhyNotRead:
+    """Every reason a person is excluded from an offer, or their place when they are not."""
+    person = _visible_candidate(session, user, candidate_id)
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"offre {offer_id} introuvable")
+    state = scoring.sync(session)
+    oid = _offer_in_state(state, offer)
+    reasons = state.why_not(str(person.id), oid)
+    if reasons:
+        summary = (
+            f"Cette personne n'est pas proposée pour cette offre : {len(reasons)} contrainte(s) "
+            "l'excluent."
+        )
+    else:
+        ranked = state.shortlist(oid, len(state.pool), as_of=today, explain=False)
+        hit = ranked[ranked[col.CANDIDATE_ID] == str(person.id)]
+        if len(hit):
+            summary = (
+                f"Aucune contrainte ne l'exclut : cette personne est classée "
+                f"{int(hit[col.RANK].iloc[0])}e sur {len(ranked)} (score "
+                f"{float(hit[col.SCORE].iloc[0]):.2f})."
+            )
+        else:
+            summary = "Aucune contrainte ne l'exclut."
+    audit(session, user, "why_not", "candidate", person.id, {"offer_id": offer.id})
+    return WhyNotRead(
+        candidate_id=person.id,
+        offer_id=offer.id,
+        is_excluded=bool(reasons),
+        reasons=[Reason(code=(r.code.name or "").lower(), message=r.message) for r in reasons],
+        summary=summary,
+    )
