@@ -1,0 +1,436 @@
+"""Outcome history: one row per (candidate as they were at the time, offer), as a CSV file.
+
+A row says that a candidate was *considered* for an offer on ``scored_on`` (shown on the
+offer's shortlist or found by a coach), what happened (proposed by the coach, validated by the
+facilitator, hired by the company, hours worked, outcome) and when it was settled
+(``decided_on``). It carries every field the engine needs to recompute the pair's components
+exactly as they were then (the columns of :mod:`matching.columns`), so training uses the same
+feature code as serving (:mod:`matching.features`).
+
+Columns (the file is UTF-8, ``,``-separated, one header line, in any column order)
+-------------------------------------------------------------------------------------
+
+=============================  =================================================================
+**keys**
+``offer_id``                   offer external id (str): the group key (splits never cut an offer)
+``candidate_id``               candidate external id (str); (offer_id, candidate_id) is unique
+``scored_on``                  ISO date the pair was considered: the engine's ``as_of``
+``decided_on``                 ISO date the outcome was settled (>= ``scored_on``): time splits
+**candidate** (as on ``scored_on``; engine column in brackets when renamed)
+``candidate_commune_insee``    [``commune_insee``]
+``licences``                   ``|``-joined licence codes, may be empty
+``skills``                     ``|``-joined ROME skill codes (int), may be empty
+``has_vehicle``                ``true`` / ``false``
+``travel_mode``                one of ``columns.TRAVEL_MODES``
+``max_distance_km``            float, empty when minutes are given
+``max_travel_minutes``         float, empty when kilometres are given
+``readiness_stage``            one of ``columns.READINESS_STAGES``
+``readiness_assessed_on``      ISO date
+``available_from``             ISO date
+``max_weekly_hours``           float
+``accepts_nights``, ``accepts_weekends``, ``accepts_early_starts``, ``is_eligible``,
+``is_active``, ``is_in_clause_job``   ``true`` / ``false``
+**candidate jobs** (aligned ``|``-joined lists, one item per target job; empty: no job)
+``job_code_ogr``               appellation codes, an item may be empty (fiche only)
+``job_code_rome``              fiche codes
+``job_experience_years``       floats
+**offer** (the same on every row of an offer)
+``offer_code_ogr``             [``code_ogr``], may be empty
+``offer_code_rome``            [``code_rome``]
+``offer_commune_insee``        [``commune_insee``]
+``required_licences``          ``|``-joined
+``required_skills``            ``|``-joined ints
+``experience_years_required``, ``weekly_hours``   floats
+``has_nights``, ``has_weekends``, ``has_early_starts``   ``true`` / ``false``
+``start_date``                 ISO date
+``end_date``                   ISO date, empty for an open-ended contract
+``contract_type``              one of ``columns.CONTRACT_TYPES``
+``open_positions``             int >= 1
+``lot_ref``                    str, may be empty
+**outcome**
+``proposed``                   the coach proposed the person (``true`` / ``false``)
+``validated``                  the facilitator validated the proposal (implies ``proposed``)
+``hired``                      the company hired the person (implies ``validated``): the label
+``hours``                      insertion hours worked (float >= 0, > 0 only when hired)
+``outcome``                    empty unless hired; then one of ``OUTCOMES``
+**reporting only** (bias audit; never read by the engine nor by the model)
+``sex``                        ``F`` / ``M`` / empty
+``age_band``                   one of ``AGE_BANDS`` / empty (age on ``scored_on``)
+=============================  =================================================================
+
+In memory (:func:`read_history`) list columns hold tuples (``job_code_ogr`` items are ``int``
+or ``None``), dates are ``datetime64[s]``, booleans ``bool``, ``open_positions`` ``int64``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matching import columns as col
+
+__all__ = [
+    "AGE_BANDS",
+    "CANDIDATE_FIELDS",
+    "HISTORY_COLUMNS",
+    "JOB_FIELDS",
+    "KEY_COLUMNS",
+    "LABEL",
+    "OFFER_FIELDS",
+    "OUTCOMES",
+    "OUTCOME_COLUMNS",
+    "REPORTING_COLUMNS",
+    "age_band",
+    "read_history",
+    "validate_history",
+    "write_history",
+]
+
+Kind = Literal[
+    "str", "float", "int", "bool", "date", "str_tuple", "int_tuple", "float_tuple", "job_ogr"
+]
+
+SCORED_ON: Final = "scored_on"
+DECIDED_ON: Final = "decided_on"
+LABEL: Final = "hired"
+KEY_COLUMNS: Final = (col.OFFER_ID, col.CANDIDATE_ID, SCORED_ON, DECIDED_ON)
+
+CANDIDATE_FIELDS: Final[dict[str, str]] = {
+    "candidate_commune_insee": col.COMMUNE_INSEE,
+    col.LICENCES: col.LICENCES,
+    col.SKILLS: col.SKILLS,
+    col.HAS_VEHICLE: col.HAS_VEHICLE,
+    col.TRAVEL_MODE: col.TRAVEL_MODE,
+    col.MAX_DISTANCE_KM: col.MAX_DISTANCE_KM,
+    col.MAX_TRAVEL_MINUTES: col.MAX_TRAVEL_MINUTES,
+    col.READINESS_STAGE: col.READINESS_STAGE,
+    col.READINESS_ASSESSED_ON: col.READINESS_ASSESSED_ON,
+    col.AVAILABLE_FROM: col.AVAILABLE_FROM,
+    col.MAX_WEEKLY_HOURS: col.MAX_WEEKLY_HOURS,
+    col.ACCEPTS_NIGHTS: col.ACCEPTS_NIGHTS,
+    col.ACCEPTS_WEEKENDS: col.ACCEPTS_WEEKENDS,
+    col.ACCEPTS_EARLY_STARTS: col.ACCEPTS_EARLY_STARTS,
+    col.IS_ELIGIBLE: col.IS_ELIGIBLE,
+    col.IS_ACTIVE: col.IS_ACTIVE,
+    col.IS_IN_CLAUSE_JOB: col.IS_IN_CLAUSE_JOB,
+}
+"""History column → engine candidate column (``candidate_id`` is a key column)."""
+
+JOB_FIELDS: Final[dict[str, str]] = {
+    "job_code_ogr": col.CODE_OGR,
+    "job_code_rome": col.CODE_ROME,
+    "job_experience_years": col.EXPERIENCE_YEARS,
+}
+"""History list column → engine candidate-job column."""
+
+OFFER_FIELDS: Final[dict[str, str]] = {
+    "offer_code_ogr": col.CODE_OGR,
+    "offer_code_rome": col.CODE_ROME,
+    "offer_commune_insee": col.COMMUNE_INSEE,
+    col.REQUIRED_LICENCES: col.REQUIRED_LICENCES,
+    col.REQUIRED_SKILLS: col.REQUIRED_SKILLS,
+    col.EXPERIENCE_YEARS_REQUIRED: col.EXPERIENCE_YEARS_REQUIRED,
+    col.WEEKLY_HOURS: col.WEEKLY_HOURS,
+    col.HAS_NIGHTS: col.HAS_NIGHTS,
+    col.HAS_WEEKENDS: col.HAS_WEEKENDS,
+    col.HAS_EARLY_STARTS: col.HAS_EARLY_STARTS,
+    col.START_DATE: col.START_DATE,
+    col.END_DATE: col.END_DATE,
+    col.CONTRACT_TYPE: col.CONTRACT_TYPE,
+    col.OPEN_POSITIONS: col.OPEN_POSITIONS,
+    col.LOT_REF: col.LOT_REF,
+}
+"""History column → engine offer column (``offer_id`` is a key column)."""
+
+OUTCOME_COLUMNS: Final = ("proposed", "validated", LABEL, "hours", "outcome")
+REPORTING_COLUMNS: Final = ("sex", "age_band")
+OUTCOMES: Final = ("emploi_durable", "emploi_transition", "sortie_positive", "abandon")
+"""Outcome of a hire (DESIGN.md glossary); ``abandon``: the person left within the trial."""
+SEXES: Final = ("F", "M")
+AGE_BANDS: Final = ("<30", "30-54", "55+")
+"""FSE+ common-indicator bands: below 30, 30 to 54, above 54."""
+
+_KINDS: Final[dict[str, Kind]] = {
+    col.OFFER_ID: "str",
+    col.CANDIDATE_ID: "str",
+    SCORED_ON: "date",
+    DECIDED_ON: "date",
+    "candidate_commune_insee": "str",
+    col.LICENCES: "str_tuple",
+    col.SKILLS: "int_tuple",
+    col.HAS_VEHICLE: "bool",
+    col.TRAVEL_MODE: "str",
+    col.MAX_DISTANCE_KM: "float",
+    col.MAX_TRAVEL_MINUTES: "float",
+    col.READINESS_STAGE: "str",
+    col.READINESS_ASSESSED_ON: "date",
+    col.AVAILABLE_FROM: "date",
+    col.MAX_WEEKLY_HOURS: "float",
+    col.ACCEPTS_NIGHTS: "bool",
+    col.ACCEPTS_WEEKENDS: "bool",
+    col.ACCEPTS_EARLY_STARTS: "bool",
+    col.IS_ELIGIBLE: "bool",
+    col.IS_ACTIVE: "bool",
+    col.IS_IN_CLAUSE_JOB: "bool",
+    "job_code_ogr": "job_ogr",
+    "job_code_rome": "str_tuple",
+    "job_experience_years": "float_tuple",
+    "offer_code_ogr": "float",  # nullable int, see _to_frame
+    "offer_code_rome": "str",
+    "offer_commune_insee": "str",
+    col.REQUIRED_LICENCES: "str_tuple",
+    col.REQUIRED_SKILLS: "int_tuple",
+    col.EXPERIENCE_YEARS_REQUIRED: "float",
+    col.WEEKLY_HOURS: "float",
+    col.HAS_NIGHTS: "bool",
+    col.HAS_WEEKENDS: "bool",
+    col.HAS_EARLY_STARTS: "bool",
+    col.START_DATE: "date",
+    col.END_DATE: "date",
+    col.CONTRACT_TYPE: "str",
+    col.OPEN_POSITIONS: "int",
+    col.LOT_REF: "str",
+    "proposed": "bool",
+    "validated": "bool",
+    LABEL: "bool",
+    "hours": "float",
+    "outcome": "str",
+    "sex": "str",
+    "age_band": "str",
+}
+HISTORY_COLUMNS: Final = tuple(_KINDS)
+"""Every column of a history file, in the order :func:`write_history` writes them."""
+
+_NULLABLE: Final = frozenset(
+    {col.MAX_DISTANCE_KM, col.MAX_TRAVEL_MINUTES, col.END_DATE, "offer_code_ogr"}
+)
+_ALLOWED: Final[dict[str, tuple[str, ...]]] = {
+    col.TRAVEL_MODE: col.TRAVEL_MODES,
+    col.READINESS_STAGE: col.READINESS_STAGES,
+    col.CONTRACT_TYPE: col.CONTRACT_TYPES,
+    "outcome": ("", *OUTCOMES),
+    "sex": ("", *SEXES),
+    "age_band": ("", *AGE_BANDS),
+}
+_TRUE: Final = frozenset({"true", "True", "TRUE", "1"})
+_FALSE: Final = frozenset({"false", "False", "FALSE", "0"})
+
+
+def age_band(age_years: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """FSE+ age band (``AGE_BANDS``) of ages in years, object (n,); empty for a missing age."""
+    age = np.asarray(age_years, dtype=np.float64)
+    out = np.full(age.shape, "", dtype=object)
+    out[age < 30] = AGE_BANDS[0]
+    out[(age >= 30) & (age <= 54)] = AGE_BANDS[1]
+    out[age > 54] = AGE_BANDS[2]
+    return out
+
+
+def _line(rows: npt.NDArray[np.bool_] | pd.Series) -> str:
+    """File line numbers (header = line 1) of the first offending rows."""
+    bad = np.flatnonzero(np.asarray(rows, dtype=bool))
+    shown = ", ".join(str(int(i) + 2) for i in bad[:5])
+    more = f" and {bad.shape[0] - 5} more" if bad.shape[0] > 5 else ""
+    return f"line {shown}{more}" if bad.shape[0] == 1 else f"lines {shown}{more}"
+
+
+def _fail(column: str, rows: npt.NDArray[np.bool_] | pd.Series, problem: str) -> ValueError:
+    return ValueError(f"history column {column!r}, {_line(rows)}: {problem}")
+
+
+def _split(raw: pd.Series) -> pd.Series:
+    return raw.map(lambda v: tuple(v.split("|")) if v else ())
+
+
+def _parse_column(name: str, kind: Kind, raw: pd.Series) -> pd.Series:
+    """Parse one text column of the file; ``ValueError`` names the column and the lines."""
+    if kind == "str":
+        return raw.astype("str")
+    if kind == "bool":
+        ok_true, ok_false = raw.isin(_TRUE), raw.isin(_FALSE)
+        if not (ok_true | ok_false).all():
+            raise _fail(name, ~(ok_true | ok_false), "expected true or false")
+        return ok_true.astype(bool)
+    if kind in ("float", "int"):
+        values = pd.to_numeric(raw.replace("", None), errors="coerce")
+        bad = values.isna() & (raw != "")
+        if bad.any():
+            raise _fail(name, bad, "not a number")
+        if values.isna().any() and name not in _NULLABLE:
+            raise _fail(name, values.isna(), "missing value")
+        if kind == "int":
+            if not np.all(np.mod(values, 1) == 0):
+                raise _fail(name, np.mod(values, 1) != 0, "not an integer")
+            return values.astype(np.int64)
+        return values.astype(np.float64)
+    if kind == "date":
+        values = pd.to_datetime(raw.replace("", None), format="%Y-%m-%d", errors="coerce")
+        bad = values.isna() & (raw != "")
+        if bad.any():
+            raise _fail(name, bad, "not an ISO date (YYYY-MM-DD)")
+        if values.isna().any() and name not in _NULLABLE:
+            raise _fail(name, values.isna(), "missing date")
+        return values.astype("datetime64[s]")
+    if kind == "str_tuple":
+        return _split(raw).astype(object)
+    if kind == "float_tuple":
+        try:
+            return raw.map(lambda v: tuple(float(p) for p in v.split("|")) if v else ()).astype(
+                object
+            )
+        except ValueError:
+            bad = ~raw.map(lambda v: all(_is_float(p) for p in v.split("|")) if v else True)
+            raise _fail(name, bad, "expected |-joined numbers") from None
+    if kind in ("int_tuple", "job_ogr"):
+        empty_ok = kind == "job_ogr"
+
+        def ints(v: str) -> tuple[int | None, ...]:
+            if not v:
+                return ()
+            return tuple(None if (p == "" and empty_ok) else int(p) for p in v.split("|"))
+
+        try:
+            return raw.map(ints).astype(object)
+        except ValueError:
+            bad = ~raw.map(
+                lambda v: (
+                    all(p.isdigit() or (empty_ok and p == "") for p in v.split("|")) if v else True
+                )
+            )
+            raise _fail(name, bad, "expected |-joined integers") from None
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _check(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cross-column rules on a parsed frame; returns it with ``job_experience_years`` floats."""
+    for name, allowed in _ALLOWED.items():
+        bad = ~frame[name].isin(allowed)
+        if bad.any():
+            first = frame.loc[bad, name].iloc[0]
+            raise _fail(name, bad, f"unknown value {first!r}, expected one of {allowed}")
+    for name in (col.OFFER_ID, col.CANDIDATE_ID, "offer_commune_insee"):
+        bad = frame[name].astype("str").str.len() == 0
+        if bad.any():
+            raise _fail(name, bad, "missing value")
+    dup = frame.duplicated([col.OFFER_ID, col.CANDIDATE_ID])
+    if dup.any():
+        raise _fail(col.CANDIDATE_ID, dup, "the same candidate appears twice for one offer")
+    n_rome = frame["job_code_rome"].map(len)
+    for name in ("job_code_ogr", "job_experience_years"):
+        bad = frame[name].map(len) != n_rome
+        if bad.any():
+            raise _fail(name, bad, "not as many items as job_code_rome")
+    negative = frame["job_experience_years"].map(lambda t: any(x < 0 for x in t))
+    if negative.any():
+        raise _fail("job_experience_years", negative, "negative experience")
+    for name in (
+        col.MAX_WEEKLY_HOURS,
+        col.EXPERIENCE_YEARS_REQUIRED,
+        col.WEEKLY_HOURS,
+        "hours",
+        col.MAX_DISTANCE_KM,
+        col.MAX_TRAVEL_MINUTES,
+    ):
+        bad = frame[name] < 0
+        if bad.any():
+            raise _fail(name, bad, "negative value")
+    bad = frame[col.OPEN_POSITIONS] < 1
+    if bad.any():
+        raise _fail(col.OPEN_POSITIONS, bad, "must be >= 1")
+    bad = frame[DECIDED_ON] < frame[SCORED_ON]
+    if bad.any():
+        raise _fail(DECIDED_ON, bad, f"before {SCORED_ON}")
+    bad = frame[LABEL] & ~frame["validated"]
+    if bad.any():
+        raise _fail(LABEL, bad, "hired without a validated proposal")
+    bad = frame["validated"] & ~frame["proposed"]
+    if bad.any():
+        raise _fail("validated", bad, "validated without a proposal")
+    bad = (frame["hours"] > 0) & ~frame[LABEL]
+    if bad.any():
+        raise _fail("hours", bad, "hours worked without a hire")
+    bad = frame[LABEL] != (frame["outcome"] != "")
+    if bad.any():
+        raise _fail("outcome", bad, "an outcome is given exactly for hired rows")
+    offer_cols = list(OFFER_FIELDS)
+    first = frame.groupby(col.OFFER_ID, sort=False)[offer_cols].transform("first")
+    same = (frame[offer_cols] == first) | (frame[offer_cols].isna() & first.isna())
+    for name in offer_cols:
+        if not same[name].all():
+            raise _fail(name, ~same[name], "differs from the offer's first row")
+    return frame
+
+
+def _is_float(text: object) -> bool:
+    try:
+        float(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def validate_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check an in-memory history frame (the types :func:`read_history` returns).
+
+    Returns the frame with columns in ``HISTORY_COLUMNS`` order (extra columns dropped).
+    Raises ``ValueError`` naming the missing columns, or the column and lines at fault.
+    """
+    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"history lacks columns {missing}")
+    out = frame.loc[:, list(HISTORY_COLUMNS)].reset_index(drop=True)
+    return _check(out)
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """Read and validate a history CSV (see the module docstring).
+
+    Returns
+    -------
+    DataFrame with ``HISTORY_COLUMNS`` (extra columns of the file are ignored), one row per
+    line. Raises ``ValueError`` for a missing column or a bad value (column and line named).
+    """
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    missing = [c for c in HISTORY_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{Path(path).name}: history lacks columns {missing}")
+    parsed = {name: _parse_column(name, kind, raw[name]) for name, kind in _KINDS.items()}
+    frame = pd.DataFrame(parsed)
+    frame["offer_code_ogr"] = frame["offer_code_ogr"].astype("Int64")
+    return _check(frame)
+
+
+def _serialise(name: str, kind: Kind, s: pd.Series) -> pd.Series:
+    if kind in ("str_tuple", "int_tuple", "float_tuple", "job_ogr"):
+        return s.map(lambda t: "|".join("" if x is None else _fmt(x) for x in t))
+    if kind == "date":
+        return pd.to_datetime(s).dt.strftime("%Y-%m-%d").fillna("")
+    if kind == "bool":
+        return s.map({True: "true", False: "false"})
+    if name == "offer_code_ogr":
+        return s.astype("Int64").astype("str").replace("<NA>", "")
+    if kind == "float":
+        return s.map(lambda v: "" if pd.isna(v) else _fmt(v))
+    return s.astype("str")
+
+
+def _fmt(x: object) -> str:
+    if isinstance(x, float | np.floating):
+        return repr(float(x)).removesuffix(".0") if float(x).is_integer() else repr(float(x))
+    return str(x)
+
+
+def write_history(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Validate ``frame`` and write it as a history CSV (columns in ``HISTORY_COLUMNS`` order)."""
+    checked = validate_history(frame)
+    out = pd.DataFrame(
+        {name: _serialise(name, kind, checked[name]) for name, kind in _KINDS.items()}
+    )
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(p, index=False, lineterminator="\n")
+    return p
