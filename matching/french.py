@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 import numpy as np
@@ -33,6 +34,7 @@ MONTHS: Final = (
     "décembre",
 )
 _EPOCH: Final = np.datetime64("1970-01-01", "D")
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 _VOWELS: Final = set("AEIOUYÂÀÉÈÊÎÏÔÛÙHaeiouyâàéèêîïôûùh")
 
 # Feminine licence and certificate names ("la FIMO", "l'habilitation ...").

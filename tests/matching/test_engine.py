@@ -685,8 +685,8 @@ def test_reach_index_covers_exactly_the_reachable_people(synthetic: MatchingStat
     pool, offers = synthetic.pool, synthetic.offers
     index = ReachIndex.build(pool, synthetic.distances)
     block = np.arange(len(offers))
-    local, cand, _ = reachable_pairs(index, synthetic.distances, offers, block)
-    got = set(zip(local.tolist(), cand.tolist(), strict=True))
+    local, position, _ = reachable_pairs(index, synthetic.distances, offers, block)
+    got = set(zip(local.tolist(), index.candidates[position].tolist(), strict=True))
     d = synthetic.distances.km[
         synthetic.distances.rows(offers.commune)[:, None],
         synthetic.distances.rows(pool.commune)[None, :],
