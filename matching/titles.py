@@ -1,0 +1,722 @@
+"""Offer titles → ROME appellations and fiches.
+
+Job-ad titles are messy ("MACON H/F", "Agent(e) d'entretien espaces verts (F/H)", "Chauffeur PL
+SPL - CDD 6 mois - secteur Flers"). :func:`clean_title` folds them to the words that name the job;
+:class:`TitleIndex` then matches many cleaned titles at once against the ROME appellation labels
+and against labelled example titles.
+
+Method (see ``tests/benchmarks/bench_titles.py`` for the measurements):
+
+1. Every document (appellation label, fiche label, labelled example title) is cleaned with
+   :func:`clean_title` and embedded as TF-IDF over character 2–5-grams (within words) and word
+   1–2-grams, L2-normalised.
+2. A linear classifier (ridge-style, one-vs-rest over *reference fiches*, fitted on the appellation
+   and fiche labels and the examples) gives each reference fiche a learned score; the cosine
+   similarity to the nearest document of each reference fiche gives a lexical score. Both are
+   fused into one score in [0, 1].
+3. Within the best reference fiches, the appellation whose label is closest to the title is
+   returned (its own fiche may be a child of the reference fiche).
+
+Everything is vectorised over blocks of titles: sparse products and ``argpartition``, no Python
+loop over appellations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.linalg as sla
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from matching._titles_lexicon import (
+    ABBREVIATIONS,
+    NOISE_PHRASES,
+    NOISE_TOKENS,
+    PLACE_MARKERS,
+    STOPWORDS,
+)
+from matching._titles_places import PLACES
+from matching.text import fold, strip_accents
+
+__all__ = ["TitleIndex", "clean_title", "load_title_index"]
+
+FloatArray = npt.NDArray[np.float32]
+IdArray = npt.NDArray[np.int32]
+
+# "H/F", "(F/H)", "H-F", "h / f / d", "F/M", "M/W/D"
+_GENDER_MARK = re.compile(
+    r"\(?\s*\b[hfmw]\s*[/\\|\-–.]\s*[hfmw]\b(?:\s*[/\\|\-–.]\s*[dxn]\b)?\s*\)?"
+)
+# "Agent(e)", "Technicien(ne)", "Coach sportif (ve)", "Administrateur(trice)"
+_PAREN_SUFFIX = re.compile(
+    r"\s?\((?:e|ne|le|fe|ve|se|te|re|ere|iere|euse|rice|trice|ive|esse|es|s|e\)s|x)\)"
+)
+# "Chargé.e", "Ingénieur-e", "expert·e·s"
+_DOT_SUFFIX = re.compile(
+    r"(?<=[a-z])[.·•\-](?:e|ne|le|fe|ve|se|te|ere|iere|euse|rice|trice|ive|esse)(?:[.·•]?s)?\b"
+)
+_SLASH = re.compile(r"\s*[/\\]\s*")
+_DIGIT = re.compile(r"\d")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_MAX_PLACE_WORDS = 6
+
+
+def _is_gender_variant(a: str, b: str) -> bool:
+    """True when ``b`` is the other-gender form of ``a`` ("macon"/"maconne", "chef"/"cheffe")."""
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    return p >= 3 and p >= n - 3
+
+
+def _merge_gender_pairs(parts: list[list[str]]) -> list[str]:
+    """Join slash-separated parts, dropping the feminine repetition of the masculine words."""
+    out = list(parts[0])
+    for part in parts[1:]:
+        best = 0
+        for n in range(min(len(out), len(part)), 0, -1):
+            if all(_is_gender_variant(out[len(out) - n + i], part[i]) for i in range(n)):
+                best = n
+                break
+        out.extend(part[best:])
+    return out
+
+
+def _singular(word: str) -> str:
+    """Drop a plural ``s`` ("lourds", "verts"), keeping short words and "-us"/"-ss" endings."""
+    if len(word) > 3 and word[-1] == "s" and word[-2] not in "us":
+        return word[:-1]
+    return word
+
+
+def _drop_places(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok in PLACE_MARKERS and (not out or out[-1] not in {"de", "du", "d"}):
+            # "secteur Flers", "région Normandie": drop the marker and the name that follows.
+            j = i + 1
+            while j < n and tokens[j] in STOPWORDS:
+                j += 1
+            i = j + 1
+            continue
+        for width in range(min(_MAX_PLACE_WORDS, n - i), 0, -1):
+            if " ".join(tokens[i : i + width]) in PLACES:
+                i += width
+                break
+        else:
+            out.append(tok)
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=65536)
+def clean_title(title: str) -> str:
+    """Fold an offer title to the words that name the job.
+
+    Lower case, no accents, no punctuation; gender marks ("H/F", "(F/H)", "Agent(e)", "Chargé.e")
+    and feminine repetitions ("Maçon / Maçonne") removed; abbreviations expanded ("PL" → "poids
+    lourd", "ASH" → "agent de service hospitalier"); contract, schedule and pay noise ("CDD 6 mois",
+    "35h", "temps partiel", "URGENT") and places ("Alençon", "secteur Flers", "PARIS (75)")
+    removed. Returns ``""`` when nothing is left.
+
+    Examples
+    --------
+    >>> clean_title("Maçon / Maçonne - CDD 6 mois - Alençon")
+    'macon'
+    >>> clean_title("Chauffeur PL SPL")
+    'chauffeur poids lourd super poids lourd'
+    """
+    if not isinstance(title, str):
+        return ""
+    text = strip_accents(title).lower()
+    text = _GENDER_MARK.sub(" ", text)
+    text = _PAREN_SUFFIX.sub("", text)
+    text = _DOT_SUFFIX.sub("", text)
+    parts = [_NON_WORD.sub(" ", p).split() for p in _SLASH.split(text)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    tokens = _merge_gender_pairs(parts)
+    tokens = _drop_places(tokens)
+    text = " " + " ".join(tokens) + " "
+    for phrase in NOISE_PHRASES:
+        text = text.replace(f" {phrase} ", " ")
+    words: list[str] = []
+    for tok in text.split():
+        expansion = ABBREVIATIONS.get(tok)
+        if expansion is not None:
+            # "Agent de service hospitalier (ASH)": skip an expansion the title already spells.
+            if expansion not in " ".join(words):
+                words.extend(expansion.split())
+        elif tok in NOISE_TOKENS or _DIGIT.search(tok):
+            continue
+        else:
+            words.append(_singular(tok))
+    while words and words[0] in STOPWORDS:
+        words.pop(0)
+    while words and words[-1] in STOPWORDS:
+        words.pop()
+    return " ".join(words)
+
+
+# --------------------------------------------------------------------------- index
+
+_APP_COLUMNS = ("code_ogr", "libelle", "code_rome")
+_FICHE_COLUMNS = ("code_rome", "libelle_rome", "code_rome_parent")
+_EXAMPLE_COLUMNS = ("intitule", "code_rome")
+# Fusion weights, chosen by 5-fold cross-validation on the shipped labelled titles
+# (tests/benchmarks/bench_titles.py): lexical evidence from the ROME labels, learned evidence from
+# the examples, and a small prior for the fiches offers are often filed under.
+_WORD_WEIGHT = 0.7
+_RIDGE_ALPHA = 1.0
+_PRIOR_WEIGHT = 0.1
+_LEXICAL_WEIGHT = 0.5
+_CHAR_NGRAMS = (3, 5)
+_FUSION = "noisy_or"
+_LEXICAL_POWER = 4.0
+_CHAR_MAX_DF = 0.1
+_BLOCK = 512
+
+MATCH_COLUMNS: tuple[str, ...] = (
+    "title_index",
+    "title",
+    "rank",
+    "code_ogr",
+    "appellation",
+    "code_rome",
+    "code_rome_parent",
+    "libelle_rome_parent",
+    "score",
+)
+
+
+class _Embedder:
+    """TF-IDF over character 2–5-grams (within words) and word 1–2-grams, L2-normalised rows."""
+
+    def __init__(self) -> None:
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=_CHAR_NGRAMS,
+            max_df=_CHAR_MAX_DF,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        self.words = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            token_pattern=r"\b\w+\b",
+            dtype=np.float32,
+        )
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self._stack(self.chars.fit_transform(texts), self.words.fit_transform(texts))
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self._stack(self.chars.transform(texts), self.words.transform(texts))
+
+    @staticmethod
+    def _stack(chars: sp.spmatrix, words: sp.spmatrix) -> sp.csr_matrix:
+        stacked = sp.hstack([chars, words * _WORD_WEIGHT], format="csr")
+        out: sp.csr_matrix = normalize(stacked).astype(np.float32)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class TitleIndex:
+    """Match offer titles to ROME appellations and reference fiches.
+
+    Build it with :meth:`build`; the attributes are the learned tables (dense ids are row
+    positions of the ``appellations`` and ``fiches`` frames given to :meth:`build`).
+
+    Attributes
+    ----------
+    classes : ndarray of str, shape (n_classes,)
+        Codes of the reference fiches (``code_rome_parent``), sorted.
+    class_labels : ndarray of str, shape (n_classes,)
+        Their labels.
+    app_code_ogr, app_label, app_code_rome : ndarray, shape (n_appellations,)
+        Appellations (int64 OGR code, label, fiche code), ordered by class then main title first.
+    app_class : ndarray of int32, shape (n_appellations,)
+        Reference-fiche index of each appellation.
+    ref_matrix : csr_matrix of float32, shape (n_ref_docs, n_features)
+        Embedded ROME labels, grouped by class (appellations of a class first, then fiche labels).
+    ref_bonus : ndarray of float32, shape (n_ref_docs,)
+        Small bonus of main titles when choosing the appellation inside a fiche.
+    ref_starts : ndarray of int64, shape (n_classes,)
+        First row of each class in ``ref_matrix`` (every class has at least its fiche label).
+    app_starts, app_counts : ndarray of int64, shape (n_classes,)
+        First appellation and number of appellations of each class.
+    example_matrix : csr_matrix of float32, shape (n_examples, n_features)
+        Embedded labelled example titles (deduplicated); 0 rows without examples.
+    ref_matrix_t, example_matrix_t : csr_matrix of float32
+        Their transposes, stored row-major so a block of queries multiplies without conversion.
+    example_weights : ndarray of float32, shape (n_examples, n_classes)
+        Kernel-ridge dual coefficients: the learned score of class ``c`` for a title is
+        ``(cos(title, examples) ** 2) @ example_weights[:, c]``.
+    prior : ndarray of float32, shape (n_classes,)
+        ``sqrt`` of the share of examples filed under each class (zeros without examples).
+    """
+
+    embedder: _Embedder
+    classes: npt.NDArray[np.str_]
+    class_labels: npt.NDArray[np.str_]
+    app_code_ogr: npt.NDArray[np.int64]
+    app_label: npt.NDArray[np.str_]
+    app_code_rome: npt.NDArray[np.str_]
+    app_class: IdArray
+    app_folded: npt.NDArray[np.str_]
+    app_rank_bonus: FloatArray
+    ref_matrix: sp.csr_matrix
+    ref_starts: npt.NDArray[np.int64]
+    app_starts: npt.NDArray[np.int64]
+    app_counts: npt.NDArray[np.int64]
+    app_rows: npt.NDArray[np.int64]
+    example_matrix: sp.csr_matrix
+    ref_matrix_t: sp.csr_matrix
+    ref_bonus: FloatArray
+    example_matrix_t: sp.csr_matrix
+    example_weights: FloatArray
+    prior: FloatArray
+
+    # ------------------------------------------------------------------ build
+
+    @classmethod
+    def build(
+        cls,
+        appellations: pd.DataFrame,
+        fiches: pd.DataFrame,
+        examples: pd.DataFrame | None = None,
+        *,
+        random_state: int | None = 0,
+    ) -> TitleIndex:
+        """Build the index from the ROME tables and optional labelled titles.
+
+        Parameters
+        ----------
+        appellations : DataFrame
+            As returned by :func:`matching.referentials.load_appellations`: ``code_ogr``,
+            ``libelle``, ``code_rome`` (``is_main`` optional).
+        fiches : DataFrame
+            As returned by :func:`matching.referentials.load_fiches`: ``code_rome``,
+            ``libelle_rome``, ``code_rome_parent`` (``libelle_rome_v3`` optional).
+        examples : DataFrame, optional
+            Labelled offer titles: ``intitule`` (str) and ``code_rome`` (a fiche code).
+        random_state : int, optional
+            Accepted for a uniform interface; the method is deterministic.
+
+        Returns
+        -------
+        TitleIndex
+
+        Raises
+        ------
+        ValueError
+            A column is missing, or a code refers to no fiche.
+        """
+        del random_state  # deterministic: no sampling anywhere
+        _require(appellations, _APP_COLUMNS, "appellations")
+        _require(fiches, _FICHE_COLUMNS, "fiches")
+        parent_of = pd.Series(
+            fiches["code_rome_parent"].to_numpy(), index=fiches["code_rome"].to_numpy()
+        )
+        classes = np.sort(fiches["code_rome_parent"].unique().astype(str))
+        class_of = pd.Series(np.arange(len(classes), dtype=np.int32), index=classes)
+        label_of = pd.Series(
+            fiches["libelle_rome"].to_numpy(), index=fiches["code_rome"].to_numpy()
+        )
+        class_labels = label_of.reindex(classes).fillna("").to_numpy(dtype=str)
+
+        app_parent = appellations["code_rome"].map(parent_of)
+        if app_parent.isna().any():
+            bad = appellations.loc[app_parent.isna(), "code_rome"].unique()[:5].tolist()
+            raise ValueError(f"appellations filed under unknown fiches: {bad}")
+        is_main = (
+            appellations["is_main"].to_numpy(dtype=bool)
+            if "is_main" in appellations.columns
+            else np.zeros(len(appellations), dtype=bool)
+        )
+        is_rare = (
+            appellations["is_rare"].to_numpy(dtype=bool)
+            if "is_rare" in appellations.columns
+            else np.zeros(len(appellations), dtype=bool)
+        )
+        is_ref_fiche = (appellations["code_rome"] == app_parent).to_numpy()
+        app = pd.DataFrame(
+            {
+                "code_ogr": appellations["code_ogr"].astype(np.int64).to_numpy(),
+                "label": appellations["libelle"].astype(str).to_numpy(),
+                "code_rome": appellations["code_rome"].astype(str).to_numpy(),
+                "cls": app_parent.map(class_of).to_numpy(dtype=np.int32),
+                # Within a class: the reference fiche's main title first (chosen on ties).
+                "order": np.where(is_main & is_ref_fiche, 0, np.where(is_main, 1, 2)),
+                "is_rare": is_rare,
+            }
+        ).sort_values(["cls", "order", "code_ogr"], kind="stable", ignore_index=True)
+
+        fiche_docs = pd.DataFrame(
+            {
+                "text": fiches["libelle_rome"].astype(str).to_numpy(),
+                "cls": fiches["code_rome_parent"].map(class_of).to_numpy(dtype=np.int32),
+            }
+        )
+        if "libelle_rome_v3" in fiches.columns:
+            v3 = pd.DataFrame(
+                {
+                    "text": fiches["libelle_rome_v3"].fillna("").astype(str).to_numpy(),
+                    "cls": fiche_docs["cls"].to_numpy(),
+                }
+            )
+            fiche_docs = pd.concat([fiche_docs, v3[v3["text"] != ""]], ignore_index=True)
+
+        app_clean = [clean_title(s) for s in app["label"]]
+        fiche_clean = [clean_title(s) for s in fiche_docs["text"]]
+        ref = pd.DataFrame(
+            {
+                "text": app_clean + fiche_clean,
+                "cls": np.r_[app["cls"].to_numpy(), fiche_docs["cls"].to_numpy()],
+                "app": np.r_[np.arange(len(app)), np.full(len(fiche_docs), -1)],
+                "is_app": np.r_[np.ones(len(app), bool), np.zeros(len(fiche_docs), bool)],
+            }
+        )
+        # Group rows by class, appellations (in their order) before the fiche labels.
+        ref = ref.sort_values(["cls", "is_app", "app"], ascending=[True, False, True])
+        ref = ref.reset_index(drop=True)
+        n_classes = len(classes)
+        cls_arr = ref["cls"].to_numpy()
+        ref_starts = np.searchsorted(cls_arr, np.arange(n_classes)).astype(np.int64)
+        app_counts = np.bincount(app["cls"].to_numpy(), minlength=n_classes).astype(np.int64)
+        app_starts = np.searchsorted(app["cls"].to_numpy(), np.arange(n_classes)).astype(np.int64)
+
+        ex_text: list[str] = []
+        ex_cls = np.zeros(0, dtype=np.int32)
+        if examples is not None and len(examples):
+            _require(examples, _EXAMPLE_COLUMNS, "examples")
+            ex_parent = examples["code_rome"].astype(str).str.strip().str.upper().map(parent_of)
+            if ex_parent.isna().any():
+                bad = examples.loc[ex_parent.isna(), "code_rome"].unique()[:5].tolist()
+                raise ValueError(f"examples filed under unknown fiches: {bad}")
+            ex = pd.DataFrame(
+                {
+                    "text": [clean_title(s) for s in examples["intitule"].astype(str)],
+                    "cls": ex_parent.map(class_of).to_numpy(dtype=np.int32),
+                }
+            )
+            ex = ex[ex["text"] != ""].drop_duplicates(ignore_index=True)
+            ex_text = ex["text"].tolist()
+            ex_cls = ex["cls"].to_numpy(dtype=np.int32)
+
+        embedder = _Embedder()
+        matrix = embedder.fit_transform(ref["text"].tolist() + ex_text)
+        ref_matrix = matrix[: len(ref)]
+        example_matrix = matrix[len(ref) :]
+        example_weights = np.zeros((len(ex_text), n_classes), dtype=np.float32)
+        prior = np.zeros(n_classes, dtype=np.float32)
+        if ex_text:
+            # Kernel ridge regression (one-vs-rest targets) with the squared-cosine kernel: a
+            # learned, weighted nearest-neighbour vote. Only classes with examples get a column.
+            gram = (example_matrix @ example_matrix.T).toarray()
+            gram = gram * gram
+            gram[np.diag_indices_from(gram)] += _RIDGE_ALPHA
+            seen = np.unique(ex_cls)
+            targets = np.zeros((len(ex_text), len(seen)), dtype=np.float32)
+            targets[np.arange(len(ex_text)), np.searchsorted(seen, ex_cls)] = 1.0
+            factor = sla.cho_factor(gram, lower=True, check_finite=False)
+            example_weights[:, seen] = sla.cho_solve(factor, targets, check_finite=False)
+            prior = np.sqrt(np.bincount(ex_cls, minlength=n_classes) / len(ex_cls)).astype(
+                np.float32
+            )
+
+        folded = np.array([fold(s) for s in app["label"]], dtype=str)
+        # Autocomplete order among equal matches: main titles first, rare ones last.
+        bonus = np.where(app["order"].to_numpy() == 0, 0.1, np.where(app["order"] == 1, 0.05, 0.0))
+        bonus = bonus - np.where(app["is_rare"].to_numpy(), 0.1, 0.0)
+        # Choosing the appellation inside a fiche: on near ties, prefer main titles.
+        ref_bonus = np.zeros(len(ref), dtype=np.float32)
+        app_order = app["order"].to_numpy()[ref["app"].to_numpy()[ref["is_app"].to_numpy()]]
+        ref_bonus[ref["is_app"].to_numpy()] = np.where(
+            app_order == 0, 0.03, np.where(app_order == 1, 0.02, 0.0)
+        )
+        app_rows = ref.index[ref["is_app"]].to_numpy()[np.argsort(ref.loc[ref["is_app"], "app"])]
+        return cls(
+            embedder=embedder,
+            classes=classes,
+            class_labels=class_labels,
+            app_code_ogr=app["code_ogr"].to_numpy(dtype=np.int64),
+            app_label=app["label"].to_numpy(dtype=str),
+            app_code_rome=app["code_rome"].to_numpy(dtype=str),
+            app_class=app["cls"].to_numpy(dtype=np.int32),
+            app_folded=folded,
+            app_rank_bonus=bonus.astype(np.float32),
+            ref_matrix=ref_matrix,
+            ref_starts=ref_starts,
+            app_starts=app_starts,
+            app_counts=app_counts,
+            app_rows=app_rows.astype(np.int64),
+            example_matrix=example_matrix,
+            ref_matrix_t=ref_matrix.T.tocsr(),
+            ref_bonus=ref_bonus,
+            example_matrix_t=example_matrix.T.tocsr(),
+            example_weights=example_weights,
+            prior=prior,
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    @property
+    def n_classes(self) -> int:
+        """Number of reference fiches."""
+        return len(self.classes)
+
+    def class_scores(self, cleaned: Sequence[str]) -> tuple[FloatArray, FloatArray]:
+        """Score every reference fiche for a block of cleaned titles.
+
+        Parameters
+        ----------
+        cleaned : sequence of str, length n
+            Titles already passed through :func:`clean_title`.
+
+        Returns
+        -------
+        scores : ndarray of float32, shape (n, n_classes)
+            Fused score in [0, 1] (0 for a title with no known word).
+        similarity : ndarray of float32, shape (n, n_ref_docs)
+            Cosine similarity of each title to each ROME label (rows of ``ref_matrix``).
+        """
+        lexical, learned, has_words, similarity = self._components(cleaned)
+        return _fuse(lexical, learned, self.prior, has_words), similarity
+
+    def _components(
+        self, cleaned: Sequence[str]
+    ) -> tuple[FloatArray, FloatArray | None, npt.NDArray[np.bool_], FloatArray]:
+        queries = self.embedder.transform(list(cleaned))
+        similarity = (queries @ self.ref_matrix_t).toarray()
+        lexical = np.maximum.reduceat(similarity, self.ref_starts, axis=1)
+        learned = None
+        if self.example_matrix.shape[0]:
+            kernel = (queries @ self.example_matrix_t).toarray()
+            learned = (kernel * kernel) @ self.example_weights
+        has_words = np.diff(queries.indptr) > 0
+        return lexical, learned, has_words, similarity
+
+    def match(self, titles: Sequence[str], k: int = 3) -> pd.DataFrame:
+        """Best appellations of many offer titles, with the next best distinct reference fiches.
+
+        Parameters
+        ----------
+        titles : sequence of str, length n
+            Raw offer titles (``None``/NaN and empty strings are allowed).
+        k : int, default 3
+            Number of distinct reference fiches returned per title.
+
+        Returns
+        -------
+        DataFrame, one row per (title, rank), ``n * k`` rows in title order then rank order
+        (titles with no known word get a single rank-1 row with no code and score 0). Columns:
+        ``title_index`` (int64, position in ``titles``), ``title`` (str, as given), ``rank``
+        (int64, 1 = best), ``code_ogr`` (Int64, the closest appellation of that reference fiche),
+        ``appellation`` (str), ``code_rome`` (str, the appellation's fiche), ``code_rome_parent``
+        (str, the reference fiche), ``libelle_rome_parent`` (str), ``score`` (float64 in [0, 1],
+        non-increasing with rank).
+        """
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        raw = ["" if not isinstance(t, str) else t for t in titles]
+        cleaned = [clean_title(t) for t in raw]
+        k_eff = min(k, self.n_classes)
+        frames = [
+            self._match_block(raw[i : i + _BLOCK], cleaned[i : i + _BLOCK], i, k_eff)
+            for i in range(0, len(raw), _BLOCK)
+        ]
+        if not frames:
+            return _empty_match_frame()
+        return pd.concat(frames, ignore_index=True)
+
+    def _match_block(self, raw: list[str], cleaned: list[str], offset: int, k: int) -> pd.DataFrame:
+        n = len(raw)
+        scores, similarity = self.class_scores(cleaned)
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < self.n_classes else None
+        if top is None:
+            top = np.tile(np.arange(self.n_classes), (n, 1))
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+
+        # Closest appellation inside each chosen class: a slice per (title, rank), never a scan.
+        app_idx = np.full((n, k), -1, dtype=np.int64)
+        for i in range(n):
+            row = similarity[i] + self.ref_bonus
+            for r in range(k):
+                c = top[i, r]
+                count = self.app_counts[c]
+                if count:
+                    start = self.ref_starts[c]
+                    app_idx[i, r] = self.app_starts[c] + int(np.argmax(row[start : start + count]))
+
+        has_match = top_scores[:, 0] > 0
+        keep = np.zeros((n, k), dtype=bool)
+        keep[has_match] = True
+        keep[~has_match, 0] = True
+        rows, ranks = np.nonzero(keep)
+        cls = top[rows, ranks]
+        apps = app_idx[rows, ranks]
+        valid = has_match[rows] & (apps >= 0)
+        safe = np.where(valid, apps, 0)
+        titles_arr = np.asarray(raw, dtype=object)
+        return pd.DataFrame(
+            {
+                "title_index": (rows + offset).astype(np.int64),
+                "title": titles_arr[rows],
+                "rank": (ranks + 1).astype(np.int64),
+                "code_ogr": pd.Series(self.app_code_ogr[safe], dtype="Int64").mask(~valid),
+                "appellation": np.where(valid, self.app_label[safe], ""),
+                "code_rome": np.where(
+                    valid,
+                    self.app_code_rome[safe],
+                    np.where(has_match[rows], self.classes[cls], ""),
+                ),
+                "code_rome_parent": np.where(has_match[rows], self.classes[cls], ""),
+                "libelle_rome_parent": np.where(has_match[rows], self.class_labels[cls], ""),
+                "score": np.where(has_match[rows], top_scores[rows, ranks], 0.0).astype(np.float64),
+            }
+        )
+
+    def search(self, query: str, k: int = 10) -> pd.DataFrame:
+        """Appellations for a partial query typed in an autocomplete box ("maç", "cariste").
+
+        Every word of the query must start a word of the label (accents and case ignored); labels
+        are ranked by similarity to the query, main titles first. When fewer than ``k`` labels
+        match that way (typos), the closest labels by character n-grams fill the list.
+
+        Parameters
+        ----------
+        query : str
+            What was typed so far.
+        k : int, default 10
+            Maximum number of appellations returned.
+
+        Returns
+        -------
+        DataFrame, at most ``k`` rows, best first: ``code_ogr`` (int64), ``appellation`` (str),
+        ``code_rome`` (str), ``code_rome_parent`` (str), ``score`` (float64 in [0, 1]).
+        Empty for an empty query.
+        """
+        words = fold(query if isinstance(query, str) else "").split()
+        if not words or k < 1:
+            return _empty_search_frame()
+        matched = np.ones(len(self.app_folded), dtype=bool)
+        padded = np.char.add(" ", self.app_folded)
+        for word in words:
+            matched &= np.char.find(padded, " " + word) >= 0
+        q = self.embedder.transform([" ".join(_singular(w) for w in words)])
+        sim = (q @ self.ref_matrix_t).toarray()[0][self.app_rows]
+        starts = np.char.startswith(self.app_folded, " ".join(words))
+        score = np.where(matched, 0.5 + 0.3 * sim + 0.1 * starts + self.app_rank_bonus, 0.5 * sim)
+        score = np.clip(score, 0.0, 1.0)
+        score = np.where(matched | (sim > 0.2), score, 0.0)
+        n_hits = int(np.count_nonzero(score > 0))
+        if n_hits == 0:
+            return _empty_search_frame()
+        kk = min(k, n_hits)
+        idx = np.argpartition(-score, kk - 1)[:kk]
+        idx = idx[np.argsort(-score[idx], kind="stable")]
+        return pd.DataFrame(
+            {
+                "code_ogr": self.app_code_ogr[idx],
+                "appellation": self.app_label[idx],
+                "code_rome": self.app_code_rome[idx],
+                "code_rome_parent": self.classes[self.app_class[idx]],
+                "score": score[idx].astype(np.float64),
+            }
+        )
+
+
+def _fuse(
+    lexical: FloatArray,
+    learned: FloatArray | None,
+    prior: FloatArray,
+    has_words: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """Fuse the lexical and learned evidence into a score in [0, 1], shape (n, n_classes)."""
+    if learned is None:
+        scores = lexical
+    elif _FUSION == "noisy_or":
+        lex = lexical**_LEXICAL_POWER
+        scores = 1.0 - (1.0 - lex) * (1.0 - np.clip(learned, 0.0, 1.0)) + _PRIOR_WEIGHT * prior
+    else:
+        scores = (
+            _LEXICAL_WEIGHT * lexical
+            + (1.0 - _LEXICAL_WEIGHT) * np.clip(learned, 0.0, 1.0)
+            + _PRIOR_WEIGHT * prior
+        )
+    out: FloatArray = np.where(has_words[:, None], np.clip(scores, 0.0, 1.0), 0.0).astype(
+        np.float32
+    )
+    return out
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks columns {missing}")
+
+
+def _empty_match_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "title_index": pd.Series([], dtype=np.int64),
+            "title": pd.Series([], dtype=object),
+            "rank": pd.Series([], dtype=np.int64),
+            "code_ogr": pd.Series([], dtype="Int64"),
+            "appellation": pd.Series([], dtype=object),
+            "code_rome": pd.Series([], dtype=object),
+            "code_rome_parent": pd.Series([], dtype=object),
+            "libelle_rome_parent": pd.Series([], dtype=object),
+            "score": pd.Series([], dtype=np.float64),
+        }
+    )
+
+
+def _empty_search_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code_ogr": pd.Series([], dtype=np.int64),
+            "appellation": pd.Series([], dtype=object),
+            "code_rome": pd.Series([], dtype=object),
+            "code_rome_parent": pd.Series([], dtype=object),
+            "score": pd.Series([], dtype=np.float64),
+        }
+    )
+
+
+def load_title_index(directory: str | Path, *, with_examples: bool = True) -> TitleIndex:
+    """Build the index from a referential folder laid out like ``fixtures/referentials``.
+
+    Reads ``rome_fiches.csv``, ``rome_appellations.csv.gz`` and (unless ``with_examples`` is
+    false) ``offer_titles_labelled.csv.gz``.
+    """
+    from matching.referentials import load_appellations, load_fiches
+
+    d = Path(directory)
+    fiches = load_fiches(d / "rome_fiches.csv")
+    appellations = load_appellations(d / "rome_appellations.csv.gz", fiches)
+    examples = None
+    if with_examples:
+        examples = pd.read_csv(d / "offer_titles_labelled.csv.gz", dtype=str, keep_default_na=False)
+    return TitleIndex.build(appellations, fiches, examples)
