@@ -8,6 +8,7 @@ rolled back at the end, and the app's session dependency bound to that transacti
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from alembic import command
 from factories import Actor, make_user
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 # starlette asks for httpx2, which is not a dependency of the project; TestClient works unchanged.
 _TESTCLIENT_DEPRECATION = "Using `httpx` with `starlette.testclient` is deprecated"
 warnings.filterwarnings("ignore", message=_TESTCLIENT_DEPRECATION)
+
+# pyproject's norecursedirs replaces pytest's defaults, so a .hypothesis/ folder in the work tree
+# makes collection warn (an error here): keep Hypothesis' files out of the tree.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clausematch-hypothesis")
 
 PG_URL = os.environ.get("CLAUSEMATCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
