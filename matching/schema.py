@@ -310,7 +310,7 @@ def _bool(frame: pd.DataFrame, column: str, ids: npt.NDArray[np.object_]) -> Boo
     s = frame[column]
     if s.isna().any():
         raise _fail(column, ids[s.isna().to_numpy()], "missing value")
-    if not pd.api.types.is_bool_dtype(s.dtype):
+    if len(s) and not pd.api.types.is_bool_dtype(s.dtype):
         raise ValueError(f"column {column!r}: expected bool dtype, got {s.dtype}")
     return s.to_numpy(dtype=bool)
 
@@ -325,7 +325,9 @@ def _float(
     strict_minimum: bool = False,
 ) -> F32:
     s = frame[column]
-    if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+    if len(s) and (
+        not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+    ):
         raise ValueError(f"column {column!r}: expected a numeric dtype, got {s.dtype}")
     values = s.to_numpy(dtype=np.float64, na_value=np.nan)
     nan = np.isnan(values)
@@ -343,6 +345,8 @@ def _days(
     frame: pd.DataFrame, column: str, ids: npt.NDArray[np.object_], *, allow_nat: bool = False
 ) -> IdArray:
     s = frame[column]
+    if len(s) == 0:
+        return np.zeros(0, dtype=np.int32)
     if not pd.api.types.is_datetime64_any_dtype(s.dtype):
         raise ValueError(f"column {column!r}: expected datetime64, got {s.dtype}")
     nat = s.isna().to_numpy()
@@ -473,7 +477,7 @@ def _jobs(
 ) -> tuple[IdArray, IdArray]:
     """Appellation and fiche ids of ``code_ogr`` / ``code_rome`` (fiche derived when missing)."""
     ogr = frame[col.CODE_OGR]
-    if not (pd.api.types.is_integer_dtype(ogr.dtype) or ogr.isna().all()):
+    if len(ogr) and not (pd.api.types.is_integer_dtype(ogr.dtype) or ogr.isna().all()):
         raise ValueError(
             f"column {col.CODE_OGR!r}: expected an integer dtype (Int64), got {ogr.dtype}"
         )
@@ -676,7 +680,7 @@ def prepare_offers(
         raise _fail(col.END_DATE, ids[wrong], f"end date before {col.START_DATE!r}")
     contract = _codes(offers, col.CONTRACT_TYPE, ids, _CONTRACT_CODE)
     positions_raw = offers[col.OPEN_POSITIONS]
-    if not pd.api.types.is_integer_dtype(positions_raw.dtype):
+    if len(positions_raw) and not pd.api.types.is_integer_dtype(positions_raw.dtype):
         raise ValueError(
             f"column {col.OPEN_POSITIONS!r}: expected an integer dtype, got {positions_raw.dtype}"
         )

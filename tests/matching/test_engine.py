@@ -893,3 +893,24 @@ def test_offer_fiche_is_derived_from_the_appellation(
     assert offers.end_day[1] == np.iinfo(np.int32).max
     with pytest.raises(ValueError, match=r"offer_id.*duplicated"):
         prepare_offers(offers_frame([offer("O1"), offer("O1")]), rome=rome, communes=communes)
+
+
+def test_empty_inputs(rome: RomeReferential, communes: CommuneIndex, affinity: JobAffinity) -> None:
+    no_people = pd.DataFrame({c: [] for c in col.CANDIDATE_COLUMNS})
+    no_jobs = pd.DataFrame({c: [] for c in col.CANDIDATE_JOB_COLUMNS})
+    no_offers = pd.DataFrame({c: [] for c in col.OFFER_COLUMNS})
+    state = MatchingState.build(
+        no_people,
+        no_jobs,
+        offers_frame([offer("O1")]),
+        rome=rome,
+        communes=communes,
+        affinity=affinity,
+    )
+    assert state.shortlist("O1", 5, as_of=AS_OF).empty
+    assert len(state.top_k_per_offer(as_of=AS_OF)) == 0
+    state = MatchingState.build(
+        candidates_frame([candidate("A")]), jobs_frame([]), no_offers, rome=rome, communes=communes
+    )
+    assert state.offers_for("A", 5, as_of=AS_OF).empty
+    assert len(state.top_k_per_offer(as_of=AS_OF)) == 0
