@@ -289,7 +289,7 @@ def _parse_column(name: str, kind: Kind, raw: pd.Series) -> pd.Series:
         empty_ok = kind == "job_ogr"
 
         def ints(v: str) -> tuple[int | None, ...]:
-            if not v:
+            if not v and not empty_ok:
                 return ()
             return tuple(None if (p == "" and empty_ok) else int(p) for p in v.split("|"))
 
@@ -401,6 +401,9 @@ def read_history(path: str | Path) -> pd.DataFrame:
     parsed = {name: _parse_column(name, kind, raw[name]) for name, kind in _KINDS.items()}
     frame = pd.DataFrame(parsed)
     frame["offer_code_ogr"] = frame["offer_code_ogr"].astype("Int64")
+    # "" is one fiche-only job (no appellation) unless the person has no job at all
+    no_job = frame["job_code_rome"].map(len) == 0
+    frame.loc[no_job, "job_code_ogr"] = pd.Series([()] * int(no_job.sum()), dtype=object).values
     return _check(frame)
 
 
