@@ -7,7 +7,14 @@ the words ROME appellations use, so "Chauffeur PL" meets "Conducteur de poids lo
 
 from __future__ import annotations
 
-__all__ = ["ABBREVIATIONS", "NOISE_PHRASES", "NOISE_TOKENS", "PLACE_MARKERS", "STOPWORDS"]
+__all__ = [
+    "ABBREVIATIONS",
+    "INVARIABLE",
+    "NOISE_PHRASES",
+    "NOISE_TOKENS",
+    "PLACE_MARKERS",
+    "STOPWORDS",
+]
 
 ABBREVIATIONS: dict[str, str] = {
     # trades and grades
@@ -67,8 +74,8 @@ ABBREVIATIONS: dict[str, str] = {
     "vl": "vehicule leger",
     "vul": "vehicule utilitaire leger",
     "tc": "transport en commun",
-    "r489": "cariste chariot elevateur",
-    "r389": "cariste chariot elevateur",
+    "r489": "chariot elevateur",
+    "r389": "chariot elevateur",
     "r482": "conducteur engins de chantier",
     "r372": "conducteur engins de chantier",
     "r486": "nacelle",
@@ -273,4 +280,33 @@ PLACE_MARKERS: frozenset[str] = frozenset(
 # Grammar words dropped when they end up dangling at either end of a cleaned title.
 STOPWORDS: frozenset[str] = frozenset(
     {"a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "ou", "pour"}
+)
+
+# Words ending in "s" in the singular: the plural-stripping step leaves them alone.
+INVARIABLE: frozenset[str] = frozenset(
+    {
+        "avis",
+        "bois",
+        "bras",
+        "caces",
+        "concours",
+        "corps",
+        "cours",
+        "divers",
+        "dos",
+        "fils",
+        "frais",
+        "gros",
+        "jus",
+        "mas",
+        "palais",
+        "pays",
+        "poids",
+        "prix",
+        "relais",
+        "repas",
+        "secours",
+        "tapis",
+        "temps",
+    }
 )

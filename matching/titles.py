@@ -39,6 +39,7 @@ from sklearn.preprocessing import normalize
 
 from matching._titles_lexicon import (
     ABBREVIATIONS,
+    INVARIABLE,
     NOISE_PHRASES,
     NOISE_TOKENS,
     PLACE_MARKERS,
@@ -96,7 +97,7 @@ def _merge_gender_pairs(parts: list[list[str]]) -> list[str]:
 
 def _singular(word: str) -> str:
     """Drop a plural ``s`` ("lourds", "verts"), keeping short words and "-us"/"-ss" endings."""
-    if len(word) > 3 and word[-1] == "s" and word[-2] not in "us":
+    if len(word) > 3 and word[-1] == "s" and word[-2] not in "us" and word not in INVARIABLE:
         return word[:-1]
     return word
 
@@ -190,6 +191,7 @@ _CHAR_NGRAMS = (3, 5)
 _FUSION = "noisy_or"
 _LEXICAL_POWER = 4.0
 _CHAR_MAX_DF = 0.1
+_MIN_DOCS_FOR_MAX_DF = 500
 _BLOCK = 512
 
 MATCH_COLUMNS: tuple[str, ...] = (
@@ -225,6 +227,9 @@ class _Embedder:
         )
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        # Pruning the n-grams found in more than 10 % of the labels is what makes the sparse
+        # products fast; on a tiny corpus it would prune everything.
+        self.chars.max_df = _CHAR_MAX_DF if len(texts) >= _MIN_DOCS_FOR_MAX_DF else 1.0
         return self._stack(self.chars.fit_transform(texts), self.words.fit_transform(texts))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
