@@ -914,3 +914,16 @@ def test_empty_inputs(rome: RomeReferential, communes: CommuneIndex, affinity: J
     )
     assert state.offers_for("A", 5, as_of=AS_OF).empty
     assert len(state.top_k_per_offer(as_of=AS_OF)) == 0
+
+
+def test_boolean_path_agrees_with_the_flags(synthetic: MatchingState) -> None:
+    from matching.constraints import is_rankable
+
+    pool, offers = synthetic.pool, synthetic.offers
+    grid_c, grid_o = np.meshgrid(np.arange(len(pool)), np.arange(len(offers)))
+    c, o = grid_c.ravel(), grid_o.ravel()
+    dist = synthetic.distances.between(pool.commune[c], offers.commune[o])
+    flags = exclusion_flags(pool, offers, c, o, dist)
+    np.testing.assert_array_equal(is_rankable(pool, offers, c, o, dist), flags == 0)
+    seen = np.bitwise_or.reduce(flags)
+    assert seen & Exclusion.TOO_FAR and seen & Exclusion.MISSING_LICENCE and seen & Exclusion.HOURS
