@@ -93,15 +93,15 @@ class ReachIndex:
         rankable = np.flatnonzero(pool.static_flags == 0).astype(np.intp)
         rows = distances.rows(pool.commune[rankable]).astype(np.int64)
         rng = np.minimum(pool.range_km[rankable], np.float32(_MAX_RANGE_KM))
-        order = np.lexsort((-rng, rows))
-        rows, rng, cands = rows[order], rng[order], rankable[order]
+        keys = rows.astype(np.float64) * _ROW_SCALE - rng.astype(np.float64)
+        order = np.argsort(keys, kind="stable")  # by row, then range descending
+        rows, rng, cands, keys = rows[order], rng[order], rankable[order], keys[order]
         m = len(distances)
         ptr = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=m), out=ptr[1:])
         max_range = np.full(m, -1.0, dtype=np.float32)
         starts = ptr[:-1][ptr[1:] > ptr[:-1]]
         max_range[rows[starts]] = rng[starts]
-        keys = rows.astype(np.float64) * _ROW_SCALE - rng.astype(np.float64)
         return cls(candidates=cands, ptr=ptr, keys=keys, max_range=max_range, pool=pool.take(cands))
 
     def grow(self, n_rows: int) -> ReachIndex:

@@ -128,6 +128,12 @@ class CandidatePool:
         """Dense indices of external ids; ``KeyError`` names the unknown ones."""
         return _index_of(self._positions, candidate_ids, "candidate")
 
+    def lookup(self, ids: Iterable[str]) -> IdArray:
+        """Dense indices of external ids, -1 for an unknown id (int32)."""
+        positions = self._positions
+        want = list(ids)
+        return np.fromiter((positions.get(w, -1) for w in want), dtype=np.int32, count=len(want))
+
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {str(v): i for i, v in enumerate(self.ids)}
@@ -204,6 +210,12 @@ class OfferSet:
     def index_of(self, offer_ids: Iterable[str]) -> IdArray:
         """Dense indices of external ids; ``KeyError`` names the unknown ones."""
         return _index_of(self._positions, offer_ids, "offer")
+
+    def lookup(self, ids: Iterable[str]) -> IdArray:
+        """Dense indices of external ids, -1 for an unknown id (int32)."""
+        positions = self._positions
+        want = list(ids)
+        return np.fromiter((positions.get(w, -1) for w in want), dtype=np.int32, count=len(want))
 
     @cached_property
     def _positions(self) -> dict[str, int]:
