@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,7 @@ IdArray = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.integer]
+RankArray = npt.NDArray[np.signedinteger[Any]]
 
 DEFAULT_BLOCK_SIZE: Final = 64
 _ROW_SCALE: Final = float(2**20)  # > any range in km: keys of different rows never overlap
@@ -127,7 +128,8 @@ class RankedPairs:
     offer_idx, candidate_idx : int32 (n,), dense indices
     score : float32 (n,)
     components : float32 (n, 3), ``columns.COMPONENTS``
-    rank : int16 (n,), 1 = best for the offer
+    rank : int16 (n,), 1 = best for the offer (int32 when ``k`` exceeds 32,767, e.g. a full
+        ranking of a large pool)
     distance_km : float32 (n,), road distance of the pair
     """
 
@@ -135,7 +137,7 @@ class RankedPairs:
     candidate_idx: IdArray
     score: F32
     components: F32
-    rank: npt.NDArray[np.int16]
+    rank: RankArray
     distance_km: F32
 
     def __len__(self) -> int:
@@ -236,9 +238,13 @@ def score_pairs(
     return keep, comps, scores
 
 
+def _rank_dtype(k: int) -> type[np.int16] | type[np.int32]:
+    return np.int16 if k <= np.iinfo(np.int16).max else np.int32
+
+
 def _top_k_segments(
     keys: I64, segment: IntArray, n_segments: int, k: int
-) -> tuple[I64, I64, npt.NDArray[np.int16]]:
+) -> tuple[I64, I64, RankArray]:
     """Best ``k`` keys of each segment (``segment`` ascending, keys unique within a segment).
 
     Returns (segment, position in ``keys``, rank) of the kept entries, by segment then rank.
@@ -263,11 +269,12 @@ def _top_k_segments(
         seg_parts.append(np.full(sel.shape[0], s, dtype=np.int64))
     if not pos_parts:
         z = np.zeros(0, np.int64)
-        return z, z, np.zeros(0, np.int16)
+        empty: RankArray = np.zeros(0, _rank_dtype(k))
+        return z, z, empty
     seg_out = np.concatenate(seg_parts)
     pos = np.concatenate(pos_parts)
     first = np.searchsorted(seg_out, seg_out, side="left")
-    rank = (np.arange(pos.shape[0]) - first + 1).astype(np.int16)
+    rank: RankArray = (np.arange(pos.shape[0]) - first + 1).astype(_rank_dtype(k))
     return seg_out, pos, rank
 
 

@@ -927,3 +927,14 @@ def test_boolean_path_agrees_with_the_flags(synthetic: MatchingState) -> None:
     np.testing.assert_array_equal(is_rankable(pool, offers, c, o, dist), flags == 0)
     seen = np.bitwise_or.reduce(flags)
     assert seen & Exclusion.TOO_FAR and seen & Exclusion.MISSING_LICENCE and seen & Exclusion.HOURS
+
+
+def test_full_ranking_beyond_int16(synthetic: MatchingState) -> None:
+    n = len(synthetic.pool)
+    oid = str(synthetic.offers.ids[0])
+    full = synthetic.shortlist(oid, 40_000, as_of=AS_OF, explain=False)
+    assert len(full) <= n
+    assert list(full[col.RANK]) == list(range(1, len(full) + 1))
+    ranked = synthetic.top_k_per_offer(as_of=AS_OF, k=40_000)
+    assert ranked.rank.dtype == np.int32
+    assert (synthetic.top_k_per_offer(as_of=AS_OF, k=5).rank.dtype) == np.int16
