@@ -59,6 +59,7 @@ DEFAULT_BLOCK_SIZE: Final = 64
 _ROW_SCALE: Final = float(2**20)  # > any range in km: keys of different rows never overlap
 _MAX_RANGE_KM: Final = 20_000.0
 _LOW_MASK: Final = np.int64(0xFFFFFFFF)
+_SCORE_TOLERANCE: Final = 1e-5
 
 
 def as_day(value: dt.date | np.datetime64 | pd.Timestamp | str) -> int:
@@ -233,8 +234,12 @@ def score_pairs(
     )
     scores, _ = scorer.score(comps)
     scores = np.asarray(scores, dtype=np.float32)
-    if scores.size and not (scores.min() >= 0.0 and scores.max() <= 1.0):
-        raise ValueError(f"scorer {scorer.name!r} returned scores outside [0, 1]")
+    if scores.size:
+        low, high = float(scores.min()), float(scores.max())
+        if not (low >= -_SCORE_TOLERANCE and high <= 1.0 + _SCORE_TOLERANCE):  # NaN fails too
+            raise ValueError(f"scorer {scorer.name!r} returned scores outside [0, 1]")
+        if low < 0.0 or high > 1.0:  # rounding of a model's output
+            scores = np.clip(scores, np.float32(0.0), np.float32(1.0))
     return keep, comps, scores
 
 

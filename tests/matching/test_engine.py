@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 
@@ -938,3 +939,25 @@ def test_full_ranking_beyond_int16(synthetic: MatchingState) -> None:
     ranked = synthetic.top_k_per_offer(as_of=AS_OF, k=40_000)
     assert ranked.rank.dtype == np.int32
     assert (synthetic.top_k_per_offer(as_of=AS_OF, k=5).rank.dtype) == np.int16
+
+
+class _BadScorer:
+    name = "bad"
+    version = "0"
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def score(
+        self, components: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        s = (components.mean(axis=1) + np.float32(self.offset)).astype(np.float32)
+        return s, components.astype(np.float32)
+
+
+def test_scores_out_of_range_are_refused(synthetic: MatchingState) -> None:
+    oid = str(synthetic.offers.ids[0])
+    with pytest.raises(ValueError, match="outside"):
+        synthetic.with_scorer(_BadScorer(0.5)).shortlist(oid, 5, as_of=AS_OF)
+    tiny = synthetic.with_scorer(_BadScorer(-1e-7)).shortlist(oid, 5, as_of=AS_OF)
+    assert (tiny[col.SCORE] >= 0).all()
