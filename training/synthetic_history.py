@@ -206,7 +206,8 @@ def _solve_intercepts(
 def _rank_within(keys: pd.DataFrame, by: list[str], order: str) -> npt.NDArray[np.int64]:
     """0-based position of each row within its ``by`` group, ordered by ``order``."""
     pos = keys.sort_values([*by, order], kind="stable").groupby(by, sort=False).cumcount()
-    return pos.reindex(keys.index).to_numpy(dtype=np.int64)
+    out: npt.NDArray[np.int64] = pos.reindex(keys.index).to_numpy(dtype=np.int64)
+    return out
 
 
 def _round(

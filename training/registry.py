@@ -1,0 +1,249 @@
+"""Model artifacts and the models directory: versions, compatibility checks, the active model.
+
+An artifact is one joblib file ``<models_dir>/<version>.joblib`` holding
+``{"format": 1, "model": MonotoneHireModel, "metadata": {...}}`` and a JSON sidecar
+``<version>.json`` with the same metadata minus the held-out offer list (read by
+``models list`` without unpickling anything). The metadata carries:
+
+* ``version``: ``m-<YYYYMMDD>-<hash8>``, the training day (UTC) and the first 8 hex digits of
+  ``sha256(data_sha256 + hyperparameters + split)``: the same data trained the same way the same
+  day gives the same id;
+* ``data_sha256`` (sha256 of the history file) and ``data_file`` (its name), ``n_rows``;
+* ``features``: the feature list, in order (``training.features.FEATURES``);
+* ``metrics``: held-out metrics of the model and of the default weights;
+* ``params`` (hyperparameters), ``split`` (kind, test size, seed; the joblib also holds the
+  held-out offer ids so ``evaluate`` can judge the model on offers it never saw);
+* ``libraries``: ``python``, ``numpy``, ``sklearn`` versions it was made with.
+
+:func:`load_artifact` refuses (``IncompatibleModelError``, a ``ValueError``) an artifact whose
+feature list differs from the one the code computes, or made with another scikit-learn
+major.minor, another numpy major or another Python major.minor (pickled estimators are not
+portable across those). The active version is recorded in ``<models_dir>/active.json``.
+
+Only load artifacts from a directory you control: joblib files are pickles and can run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import joblib
+import numpy as np
+import sklearn
+
+from training.features import FEATURES
+from training.model import MonotoneHireModel, TrainedScorer
+
+__all__ = [
+    "ACTIVE_FILE",
+    "ARTIFACT_FORMAT",
+    "IncompatibleModelError",
+    "ModelArtifact",
+    "activate",
+    "active_version",
+    "file_sha256",
+    "library_versions",
+    "list_models",
+    "load_active_scorer",
+    "load_artifact",
+    "make_version",
+    "resolve_artifact",
+    "save_artifact",
+]
+
+ARTIFACT_FORMAT: Final = 1
+ACTIVE_FILE: Final = "active.json"
+_SUFFIX: Final = ".joblib"
+
+
+class IncompatibleModelError(ValueError):
+    """The artifact cannot be used by this code (features, libraries or format differ)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModelArtifact:
+    """A fitted model and its metadata (see the module docstring)."""
+
+    model: MonotoneHireModel
+    metadata: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata["version"])
+
+    def scorer(self) -> TrainedScorer:
+        """The engine adapter of this model, named by its version."""
+        return TrainedScorer(
+            model=self.model, version=self.version, features=tuple(self.metadata["features"])
+        )
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of what a pickled model depends on."""
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "sklearn": sklearn.__version__,
+    }
+
+
+def make_version(data_sha256: str, params: Mapping[str, Any], *, day: date | None = None) -> str:
+    """``m-<YYYYMMDD>-<hash8>`` (see the module docstring); ``day`` defaults to today (UTC)."""
+    today = day if day is not None else datetime.now(UTC).date()
+    blob = json.dumps({"data": data_sha256, "params": params}, sort_keys=True, default=str)
+    return f"m-{today:%Y%m%d}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
+
+
+def _major_minor(version: str, parts: int) -> tuple[str, ...]:
+    return tuple(version.split(".")[:parts])
+
+
+def _check_compatible(metadata: Mapping[str, Any], features: tuple[str, ...], where: str) -> None:
+    got = tuple(metadata.get("features", ()))
+    if got != features:
+        raise IncompatibleModelError(
+            f"{where}: model features {list(got)} differ from the features this code computes"
+            f" {list(features)}; retrain the model (clausematch train)"
+        )
+    libs = metadata.get("libraries", {})
+    here = library_versions()
+    for name, parts in (("sklearn", 2), ("numpy", 1), ("python", 2)):
+        theirs = str(libs.get(name, "?"))
+        if _major_minor(theirs, parts) != _major_minor(here[name], parts):
+            raise IncompatibleModelError(
+                f"{where}: made with {name} {theirs}, this installation has {here[name]}"
+                f" (must match to {'major.minor' if parts == 2 else 'major'}); retrain the model"
+            )
+
+
+def _sidecar(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(metadata)
+    split = dict(out.get("split", {}))
+    split.pop("test_offers", None)
+    out["split"] = split
+    return out
+
+
+def save_artifact(artifact: ModelArtifact, path: str | Path) -> Path:
+    """Write the artifact: ``path`` is a directory (``<version>.joblib`` in it) or a file.
+
+    The JSON sidecar is written next to the joblib file (same stem, ``.json``).
+    """
+    p = Path(path)
+    target = p / f"{artifact.version}{_SUFFIX}" if p.suffix != _SUFFIX else p
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"format": ARTIFACT_FORMAT, "model": artifact.model, "metadata": artifact.metadata}
+    joblib.dump(payload, target)
+    sidecar = target.with_suffix(".json")
+    sidecar.write_text(json.dumps(_sidecar(artifact.metadata), indent=2, default=str) + "\n")
+    return target
+
+
+def load_artifact(path: str | Path, *, features: tuple[str, ...] = FEATURES) -> ModelArtifact:
+    """Load and check an artifact (``IncompatibleModelError`` when it cannot be used)."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no model artifact at {p}")
+    payload = joblib.load(p)
+    if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+        raise IncompatibleModelError(f"{p.name}: not a clausematch model artifact (format 1)")
+    metadata = payload["metadata"]
+    _check_compatible(metadata, features, p.name)
+    model = payload["model"]
+    if not isinstance(model, MonotoneHireModel):
+        raise IncompatibleModelError(f"{p.name}: the artifact holds a {type(model).__name__}")
+    return ModelArtifact(model=model, metadata=metadata)
+
+
+def resolve_artifact(models_dir: str | Path, version_or_path: str) -> Path:
+    """The file of a version id in ``models_dir``, or ``version_or_path`` if it is a file."""
+    as_path = Path(version_or_path)
+    if as_path.suffix == _SUFFIX and as_path.is_file():
+        return as_path
+    candidate = Path(models_dir) / f"{version_or_path}{_SUFFIX}"
+    if candidate.is_file():
+        return candidate
+    known = [m["version"] for m in list_models(models_dir)]
+    raise FileNotFoundError(
+        f"no model {version_or_path!r} in {models_dir} (known: {', '.join(known) or 'none'})"
+    )
+
+
+def list_models(models_dir: str | Path) -> list[dict[str, Any]]:
+    """Sidecar metadata of every artifact in ``models_dir``, newest first, with ``active``."""
+    d = Path(models_dir)
+    if not d.is_dir():
+        return []
+    active = active_version(d)
+    out = []
+    for sidecar in d.glob("*.json"):
+        if sidecar.name == ACTIVE_FILE or not sidecar.with_suffix(_SUFFIX).is_file():
+            continue
+        meta = json.loads(sidecar.read_text())
+        meta["active"] = meta.get("version") == active
+        out.append(meta)
+    return sorted(out, key=lambda m: (str(m.get("created_at", "")), m["version"]), reverse=True)
+
+
+def active_version(models_dir: str | Path) -> str | None:
+    """The active version recorded in ``models_dir``, or ``None``."""
+    f = Path(models_dir) / ACTIVE_FILE
+    if not f.is_file():
+        return None
+    version = json.loads(f.read_text()).get("version")
+    return str(version) if version else None
+
+
+def activate(models_dir: str | Path, version_or_path: str) -> str:
+    """Make a model active (checked loadable first); a file outside ``models_dir`` is copied in.
+
+    Returns the active version id.
+    """
+    d = Path(models_dir)
+    src = resolve_artifact(d, version_or_path)
+    artifact = load_artifact(src)
+    if src.parent.resolve() != d.resolve():
+        d.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, d / f"{artifact.version}{_SUFFIX}")
+        (d / f"{artifact.version}.json").write_text(
+            json.dumps(_sidecar(artifact.metadata), indent=2, default=str) + "\n"
+        )
+    record = {"version": artifact.version, "activated_at": datetime.now(UTC).isoformat()}
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".active-", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(record, indent=2) + "\n")
+    Path(tmp).replace(d / ACTIVE_FILE)  # atomic: a reader sees the old or the new record
+    return artifact.version
+
+
+def load_active_scorer(models_dir: str | Path) -> TrainedScorer | None:
+    """The engine scorer of the active model, or ``None`` when no model is active.
+
+    For the service: ``scorer = load_active_scorer(settings.models_dir) or WeightedScorer()``,
+    then record ``scorer.version`` (and ``scorer.name``) on every match. Raises
+    ``IncompatibleModelError`` / ``FileNotFoundError`` when the active record points at an
+    artifact that is missing or unusable (a broken deployment should be seen, not hidden).
+    """
+    version = active_version(models_dir)
+    if version is None:
+        return None
+    return load_artifact(resolve_artifact(models_dir, version)).scorer()
