@@ -72,8 +72,9 @@ PROPOSAL_STATES: Final = (
     "obsolete",
 )
 SEXES: Final = ("F", "M")
-EDUCATION_LEVELS: Final = ("isced_0_2", "isced_3_4", "isced_5_8")
+EDUCATION_LEVELS: Final = ("ISCED_0_2", "ISCED_3_4", "ISCED_5_8")
 LABOUR_STATUSES: Final = ("unemployed", "long_term_unemployed", "inactive", "employed")
+CONTRACT_NATURES: Final = ("travaux", "services", "fournitures")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -210,6 +211,9 @@ class Company(_Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     siret: Mapped[str] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    legal_form: Mapped[str | None] = mapped_column(String(32))
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
+    sector: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -221,8 +225,11 @@ class Buyer(_Timestamps, Base):
     __tablename__ = "buyers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -234,38 +241,46 @@ class Contract(_Timestamps, Base):
     __tablename__ = "contracts"
     __table_args__ = (
         UniqueConstraint("buyer_id", "reference"),
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+        CheckConstraint(f"nature IS NULL OR {_in('nature', CONTRACT_NATURES)}", name="nature"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
     reference: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date | None] = mapped_column(Date)
+    nature: Mapped[str | None] = mapped_column(String(16))
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Lot(_Timestamps, Base):
-    """A lot of a contract, carrying the insertion hours the awarded company committed to."""
+    """A lot of a contract, carrying the insertion hours the awarded company committed to.
+
+    ``reference`` is the lot reference offers carry (the engine's ``lot_ref``)."""
 
     __tablename__ = "lots"
     __table_args__ = (
         UniqueConstraint("contract_id", "number"),
         CheckConstraint("insertion_hours >= 0", name="insertion_hours"),
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
     number: Mapped[str] = mapped_column(String(20))
     trade: Mapped[str] = mapped_column(String(200))
+    code_rome: Mapped[str | None] = mapped_column(String(5))
     insertion_hours: Mapped[float] = mapped_column(Float, default=0.0)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -89,7 +89,7 @@ class UserRepository(_Repository[User]):
     def get_by_username(self, username: str) -> User | None:
         return self.session.scalars(select(User).where(User.username == username)).one_or_none()
 
-    def list(self, *, limit: int, offset: int) -> tuple[list[User], int]:
+    def page(self, *, limit: int, offset: int) -> tuple[list[User], int]:
         return self._page(select(User).order_by(User.id), limit=limit, offset=offset)
 
 
@@ -101,7 +101,7 @@ class CandidateRepository(_Repository[Candidate]):
         stmt = select(Candidate).where(Candidate.external_id == external_id)
         return self.session.scalars(stmt).one_or_none()
 
-    def list(
+    def page(
         self,
         *,
         coach_id: int | None,
@@ -118,6 +118,13 @@ class CandidateRepository(_Repository[Candidate]):
         if commune_insee is not None:
             stmt = stmt.where(Candidate.commune_insee == commune_insee)
         return self._page(stmt, limit=limit, offset=offset)
+
+    def for_engine(self, *, active_only: bool) -> list[Candidate]:
+        """Every candidate with jobs and licences loaded (never the reporting table)."""
+        stmt = select(Candidate).options(*self.eager).order_by(Candidate.id)
+        if active_only:
+            stmt = stmt.where(Candidate.is_active.is_(True))
+        return list(self.session.scalars(stmt))
 
 
 class ReportingRepository:
@@ -141,7 +148,7 @@ class OfferRepository(_Repository[Offer]):
         stmt = select(Offer).where(Offer.external_id == external_id)
         return self.session.scalars(stmt).one_or_none()
 
-    def list(
+    def page(
         self,
         *,
         status: str | None,
@@ -159,6 +166,17 @@ class OfferRepository(_Repository[Offer]):
             stmt = stmt.where(Offer.lot_id == lot_id)
         return self._page(stmt, limit=limit, offset=offset)
 
+    def for_engine(self, *, statuses: tuple[str, ...]) -> list[tuple[Offer, str | None]]:
+        """Offers of the given statuses with their licences, and their lot's reference."""
+        stmt = (
+            select(Offer, Lot.reference)
+            .outerjoin(Lot, Offer.lot_id == Lot.id)
+            .where(Offer.status.in_(statuses))
+            .options(*self.eager)
+            .order_by(Offer.id)
+        )
+        return [(offer, ref) for offer, ref in self.session.execute(stmt)]
+
 
 class CompanyRepository(_Repository[Company]):
     model = Company
@@ -166,7 +184,7 @@ class CompanyRepository(_Repository[Company]):
     def get_by_siret(self, siret: str) -> Company | None:
         return self.session.scalars(select(Company).where(Company.siret == siret)).one_or_none()
 
-    def list(self, *, limit: int, offset: int) -> tuple[list[Company], int]:
+    def page(self, *, limit: int, offset: int) -> tuple[list[Company], int]:
         return self._page(select(Company).order_by(Company.id), limit=limit, offset=offset)
 
     def is_referenced(self, company_id: int) -> bool:
@@ -184,7 +202,11 @@ class BuyerRepository(_Repository[Buyer]):
     def get_by_siret(self, siret: str) -> Buyer | None:
         return self.session.scalars(select(Buyer).where(Buyer.siret == siret)).one_or_none()
 
-    def list(self, *, limit: int, offset: int) -> tuple[list[Buyer], int]:
+    def get_by_external_id(self, external_id: str) -> Buyer | None:
+        stmt = select(Buyer).where(Buyer.external_id == external_id)
+        return self.session.scalars(stmt).one_or_none()
+
+    def page(self, *, limit: int, offset: int) -> tuple[list[Buyer], int]:
         return self._page(select(Buyer).order_by(Buyer.id), limit=limit, offset=offset)
 
     def is_referenced(self, buyer_id: int) -> bool:
@@ -200,7 +222,7 @@ class ContractRepository(_Repository[Contract]):
         )
         return self.session.scalars(stmt).one_or_none()
 
-    def list(self, *, buyer_id: int | None, limit: int, offset: int) -> tuple[list[Contract], int]:
+    def page(self, *, buyer_id: int | None, limit: int, offset: int) -> tuple[list[Contract], int]:
         stmt = select(Contract).order_by(Contract.id)
         if buyer_id is not None:
             stmt = stmt.where(Contract.buyer_id == buyer_id)
@@ -217,7 +239,10 @@ class LotRepository(_Repository[Lot]):
         stmt = select(Lot).where(Lot.contract_id == contract_id, Lot.number == number)
         return self.session.scalars(stmt).one_or_none()
 
-    def list(self, *, contract_id: int | None, limit: int, offset: int) -> tuple[list[Lot], int]:
+    def get_by_reference(self, reference: str) -> Lot | None:
+        return self.session.scalars(select(Lot).where(Lot.reference == reference)).one_or_none()
+
+    def page(self, *, contract_id: int | None, limit: int, offset: int) -> tuple[list[Lot], int]:
         stmt = select(Lot).order_by(Lot.id)
         if contract_id is not None:
             stmt = stmt.where(Lot.contract_id == contract_id)
@@ -240,7 +265,7 @@ class AuditFilter:
 class AuditRepository(_Repository[AuditEntry]):
     model = AuditEntry
 
-    def list(self, where: AuditFilter, *, limit: int, offset: int) -> tuple[list[AuditEntry], int]:
+    def page(self, where: AuditFilter, *, limit: int, offset: int) -> tuple[list[AuditEntry], int]:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
         if where.user_id is not None:
             stmt = stmt.where(AuditEntry.user_id == where.user_id)

@@ -292,7 +292,7 @@ class CandidateRead(_Out):
 class ReportingWrite(_In):
     sex: Literal["F", "M"] | None = None
     birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
-    education_level: Literal["isced_0_2", "isced_3_4", "isced_5_8"] | None = None
+    education_level: Literal["ISCED_0_2", "ISCED_3_4", "ISCED_5_8"] | None = None
     labour_status: Literal["unemployed", "long_term_unemployed", "inactive", "employed"] | None = (
         None
     )
@@ -398,14 +398,28 @@ class OfferRead(_Out):
 # --------------------------------------------------------------------------- companies, buyers
 
 
+Short = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=_NO_NUL)
+]
+Sector = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=_NO_NUL)
+]
+
+
 class CompanyCreate(_In):
     siret: Siret
     name: Name
+    legal_form: Short | None = None
+    commune_insee: CommuneField | None = None
+    sector: Sector | None = None
 
 
 class CompanyUpdate(_In):
     siret: Siret | None = None
     name: Name | None = None
+    legal_form: Short | None = None
+    commune_insee: CommuneField | None = None
+    sector: Sector | None = None
     version: Version
 
 
@@ -413,24 +427,36 @@ class CompanyRead(_Out):
     id: int
     siret: str
     name: str
+    legal_form: str | None
+    commune_insee: str | None
+    sector: str | None
     version: int
 
 
 class BuyerCreate(_In):
     name: Name
+    external_id: ExternalId | None = None
     siret: Siret | None = None
+    kind: Short | None = None
+    commune_insee: CommuneField | None = None
 
 
 class BuyerUpdate(_In):
     name: Name | None = None
+    external_id: ExternalId | None = None
     siret: Siret | None = None
+    kind: Short | None = None
+    commune_insee: CommuneField | None = None
     version: Version
 
 
 class BuyerRead(_Out):
     id: int
+    external_id: str | None
     name: str
     siret: str | None
+    kind: str | None
+    commune_insee: str | None
     version: int
 
 
@@ -445,71 +471,92 @@ LotNumber = Annotated[
 InsertionHours = Annotated[float, Field(ge=0, le=1_000_000)]
 
 
+Nature = Literal["travaux", "services", "fournitures"]
+
+
 class ContractCreate(_In):
     buyer_id: Id
     reference: Reference
     title: Text
-    starts_on: date
-    ends_on: date | None = None
+    nature: Nature | None = None
+    commune_insee: CommuneField | None = Field(default=None, description="commune du chantier")
+    notified_on: date | None = None
+    start_date: date
+    end_date: date | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ContractCreate:
-        _check_order(self.starts_on, self.ends_on, "starts_on", "ends_on")
+        _check_order(self.start_date, self.end_date, "start_date", "end_date")
         return self
 
 
 class ContractUpdate(_In):
     reference: Reference | None = None
     title: Text | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    nature: Nature | None = None
+    commune_insee: CommuneField | None = None
+    notified_on: date | None = None
+    start_date: date | None = None
+    end_date: date | None = None
     version: Version
 
 
 class ContractRead(_Out):
     id: int
-    buyer_id: Id
+    buyer_id: int
     reference: str
     title: str
-    starts_on: date
-    ends_on: date | None
+    nature: Nature | None
+    commune_insee: str | None
+    notified_on: date | None
+    start_date: date
+    end_date: date | None
     version: int
 
 
 class LotCreate(_In):
     contract_id: Id
     number: LotNumber
+    reference: Reference | None = Field(
+        default=None,
+        description="référence du lot portée par les offres ; par défaut <marché>-LOT<numéro>",
+    )
     trade: Name
+    code_rome: RomeCode | None = None
     insertion_hours: InsertionHours = 0.0
     company_id: Id | None = None
-    starts_on: date
-    ends_on: date | None = None
+    start_date: date
+    end_date: date | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> LotCreate:
-        _check_order(self.starts_on, self.ends_on, "starts_on", "ends_on")
+        _check_order(self.start_date, self.end_date, "start_date", "end_date")
         return self
 
 
 class LotUpdate(_In):
     number: LotNumber | None = None
+    reference: Reference | None = None
     trade: Name | None = None
+    code_rome: RomeCode | None = None
     insertion_hours: InsertionHours | None = None
     company_id: Id | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    start_date: date | None = None
+    end_date: date | None = None
     version: Version
 
 
 class LotRead(_Out):
     id: int
+    reference: str
     contract_id: int
     number: str
     trade: str
+    code_rome: str | None
     insertion_hours: float
     company_id: int | None
-    starts_on: date
-    ends_on: date | None
+    start_date: date
+    end_date: date | None
     version: int
 
 

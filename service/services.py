@@ -238,7 +238,7 @@ def create_user(session: Session, actor: User | None, data: UserCreate) -> tuple
 
 
 def list_users(session: Session, page: Pagination) -> tuple[list[User], int]:
-    return UserRepository(session).list(limit=page.limit, offset=page.offset)
+    return UserRepository(session).page(limit=page.limit, offset=page.offset)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -302,7 +302,7 @@ def list_candidates(
     is_active: bool | None = None,
     commune_insee: str | None = None,
 ) -> tuple[list[Candidate], int]:
-    rows, total = CandidateRepository(session).list(
+    rows, total = CandidateRepository(session).page(
         coach_id=user.id if user.role == "coach" else None,
         is_active=is_active,
         commune_insee=commune_insee,
@@ -412,7 +412,7 @@ def list_offers(
     code_rome: str | None = None,
     lot_id: int | None = None,
 ) -> tuple[list[Offer], int]:
-    return OfferRepository(session).list(
+    return OfferRepository(session).page(
         status=status, code_rome=code_rome, lot_id=lot_id, limit=page.limit, offset=page.offset
     )
 
@@ -483,31 +483,44 @@ def delete_offer(session: Session, user: User, offer_id: int) -> None:
 # --------------------------------------------------------------------------- companies
 
 
+def _optional_commune(refs: Referentials, fields: dict[str, Any]) -> None:
+    """Replace a given ``commune_insee`` by the INSEE code it resolves to (in place)."""
+    if fields.get("commune_insee") is not None:
+        fields["commune_insee"] = _commune(refs, fields["commune_insee"], "commune_insee")
+
+
 def list_companies(session: Session, page: Pagination) -> tuple[list[Company], int]:
-    return CompanyRepository(session).list(limit=page.limit, offset=page.offset)
+    return CompanyRepository(session).page(limit=page.limit, offset=page.offset)
 
 
 def get_company(session: Session, company_id: int) -> Company:
     return _found(CompanyRepository(session).get_by_id(company_id), "entreprise", company_id)
 
 
-def create_company(session: Session, user: User, data: CompanyCreate) -> Company:
+def create_company(
+    session: Session, refs: Referentials, user: User, data: CompanyCreate
+) -> Company:
     repo = CompanyRepository(session)
     if repo.get_by_siret(data.siret) is not None:
         raise Conflict(f"siret : une entreprise a déjà le SIRET {data.siret}")
-    company = repo.add(Company(siret=data.siret, name=data.name))
+    fields = data.model_dump()
+    _optional_commune(refs, fields)
+    company = repo.add(Company(**fields))
     audit(session, user, "create", "company", company.id)
     return company
 
 
-def update_company(session: Session, user: User, company_id: int, data: CompanyUpdate) -> Company:
+def update_company(
+    session: Session, refs: Referentials, user: User, company_id: int, data: CompanyUpdate
+) -> Company:
     repo = CompanyRepository(session)
     company = get_company(session, company_id)
     _check_version(company, data.version, "l'entreprise")
-    changes = _changes(data)
+    changes = _changes(data, nullable=("legal_form", "commune_insee", "sector"))
     new_siret = changes.get("siret")
     if new_siret not in {None, company.siret} and repo.get_by_siret(new_siret) is not None:
-        raise Conflict(f"siret : une entreprise a déjà le SIRET {changes['siret']}")
+        raise Conflict(f"siret : une entreprise a déjà le SIRET {new_siret}")
+    _optional_commune(refs, changes)
     for key, value in changes.items():
         setattr(company, key, value)
     company.updated_at = utcnow()
@@ -529,38 +542,45 @@ def delete_company(session: Session, user: User, company_id: int) -> None:
 
 
 def list_buyers(session: Session, page: Pagination) -> tuple[list[Buyer], int]:
-    return BuyerRepository(session).list(limit=page.limit, offset=page.offset)
+    return BuyerRepository(session).page(limit=page.limit, offset=page.offset)
 
 
 def get_buyer(session: Session, buyer_id: int) -> Buyer:
     return _found(BuyerRepository(session).get_by_id(buyer_id), "acheteur", buyer_id)
 
 
-def _buyer_unique(repo: BuyerRepository, name: str | None, siret: str | None) -> None:
-    if name is not None and repo.get_by_name(name) is not None:
-        raise Conflict(f"name : l'acheteur « {name} » existe déjà")
-    if siret is not None and repo.get_by_siret(siret) is not None:
-        raise Conflict(f"siret : un acheteur a déjà le SIRET {siret}")
+def _buyer_unique(repo: BuyerRepository, buyer: Buyer | None, fields: dict[str, Any]) -> None:
+    for field, lookup, what in (
+        ("name", repo.get_by_name, "le nom"),
+        ("siret", repo.get_by_siret, "le SIRET"),
+        ("external_id", repo.get_by_external_id, "l'identifiant"),
+    ):
+        value = fields.get(field)
+        if value is None or (buyer is not None and getattr(buyer, field) == value):
+            continue
+        if lookup(value) is not None:
+            raise Conflict(f"{field} : un acheteur a déjà {what} « {value} »")
 
 
-def create_buyer(session: Session, user: User, data: BuyerCreate) -> Buyer:
+def create_buyer(session: Session, refs: Referentials, user: User, data: BuyerCreate) -> Buyer:
     repo = BuyerRepository(session)
-    _buyer_unique(repo, data.name, data.siret)
-    buyer = repo.add(Buyer(name=data.name, siret=data.siret))
+    fields = data.model_dump()
+    _buyer_unique(repo, None, fields)
+    _optional_commune(refs, fields)
+    buyer = repo.add(Buyer(**fields))
     audit(session, user, "create", "buyer", buyer.id)
     return buyer
 
 
-def update_buyer(session: Session, user: User, buyer_id: int, data: BuyerUpdate) -> Buyer:
+def update_buyer(
+    session: Session, refs: Referentials, user: User, buyer_id: int, data: BuyerUpdate
+) -> Buyer:
     repo = BuyerRepository(session)
     buyer = get_buyer(session, buyer_id)
     _check_version(buyer, data.version, "l'acheteur")
-    changes = _changes(data, nullable=("siret",))
-    _buyer_unique(
-        repo,
-        changes.get("name") if changes.get("name") != buyer.name else None,
-        changes.get("siret") if changes.get("siret") != buyer.siret else None,
-    )
+    changes = _changes(data, nullable=("siret", "external_id", "kind", "commune_insee"))
+    _buyer_unique(repo, buyer, changes)
+    _optional_commune(refs, changes)
     for key, value in changes.items():
         setattr(buyer, key, value)
     buyer.updated_at = utcnow()
@@ -584,38 +604,43 @@ def delete_buyer(session: Session, user: User, buyer_id: int) -> None:
 def list_contracts(
     session: Session, page: Pagination, *, buyer_id: int | None = None
 ) -> tuple[list[Contract], int]:
-    return ContractRepository(session).list(buyer_id=buyer_id, limit=page.limit, offset=page.offset)
+    return ContractRepository(session).page(buyer_id=buyer_id, limit=page.limit, offset=page.offset)
 
 
 def get_contract(session: Session, contract_id: int) -> Contract:
     return _found(ContractRepository(session).get_by_id(contract_id), "marché", contract_id)
 
 
-def create_contract(session: Session, user: User, data: ContractCreate) -> Contract:
+def create_contract(
+    session: Session, refs: Referentials, user: User, data: ContractCreate
+) -> Contract:
     repo = ContractRepository(session)
     _ensure_exists(BuyerRepository(session), data.buyer_id, "buyer_id")
     if repo.get_by_reference(data.buyer_id, data.reference) is not None:
         raise Conflict(f"reference : l'acheteur a déjà un marché {data.reference}")
-    contract = repo.add(Contract(**data.model_dump()))
+    fields = data.model_dump()
+    _optional_commune(refs, fields)
+    contract = repo.add(Contract(**fields))
     audit(session, user, "create", "contract", contract.id)
     return contract
 
 
 def update_contract(
-    session: Session, user: User, contract_id: int, data: ContractUpdate
+    session: Session, refs: Referentials, user: User, contract_id: int, data: ContractUpdate
 ) -> Contract:
     repo = ContractRepository(session)
     contract = get_contract(session, contract_id)
     _check_version(contract, data.version, "le marché")
-    changes = _changes(data, nullable=("ends_on",))
+    changes = _changes(data, nullable=("end_date", "nature", "commune_insee", "notified_on"))
     new_ref = changes.get("reference")
     if new_ref not in {None, contract.reference} and repo.get_by_reference(
         contract.buyer_id, new_ref
     ):
         raise Conflict(f"reference : l'acheteur a déjà un marché {new_ref}")
+    _optional_commune(refs, changes)
     for key, value in changes.items():
         setattr(contract, key, value)
-    _dates_in_order(contract.starts_on, contract.ends_on, "starts_on", "ends_on")
+    _dates_in_order(contract.start_date, contract.end_date, "start_date", "end_date")
     contract.updated_at = utcnow()
     repo.flush()
     audit(session, user, "update", "contract", contract.id, {"fields": sorted(changes)})
@@ -637,7 +662,7 @@ def delete_contract(session: Session, user: User, contract_id: int) -> None:
 def list_lots(
     session: Session, page: Pagination, *, contract_id: int | None = None
 ) -> tuple[list[Lot], int]:
-    return LotRepository(session).list(
+    return LotRepository(session).page(
         contract_id=contract_id, limit=page.limit, offset=page.offset
     )
 
@@ -646,30 +671,47 @@ def get_lot(session: Session, lot_id: int) -> Lot:
     return _found(LotRepository(session).get_by_id(lot_id), "lot", lot_id)
 
 
-def create_lot(session: Session, user: User, data: LotCreate) -> Lot:
+def _lot_fiche(refs: Referentials, code_rome: str | None) -> None:
+    if code_rome is not None and not refs.rome.has_fiche(code_rome):
+        raise InvalidInput(f"code_rome : fiche ROME inconnue : {code_rome}")
+
+
+def create_lot(session: Session, refs: Referentials, user: User, data: LotCreate) -> Lot:
     repo = LotRepository(session)
-    _ensure_exists(ContractRepository(session), data.contract_id, "contract_id")
+    contract = ContractRepository(session).get_by_id(data.contract_id)
+    if contract is None:
+        raise InvalidInput(f"contract_id : {data.contract_id} n'existe pas")
     _ensure_exists(CompanyRepository(session), data.company_id, "company_id")
+    _lot_fiche(refs, data.code_rome)
     if repo.get_by_number(data.contract_id, data.number) is not None:
         raise Conflict(f"number : le marché a déjà un lot {data.number}")
-    lot = repo.add(Lot(**data.model_dump()))
+    reference = data.reference or f"{contract.reference}-LOT{data.number.zfill(2)}"
+    if repo.get_by_reference(reference) is not None:
+        raise Conflict(f"reference : un lot a déjà la référence {reference}")
+    lot = repo.add(Lot(**data.model_dump(exclude={"reference"}), reference=reference))
     audit(session, user, "create", "lot", lot.id)
     return lot
 
 
-def update_lot(session: Session, user: User, lot_id: int, data: LotUpdate) -> Lot:
+def update_lot(
+    session: Session, refs: Referentials, user: User, lot_id: int, data: LotUpdate
+) -> Lot:
     repo = LotRepository(session)
     lot = get_lot(session, lot_id)
     _check_version(lot, data.version, "le lot")
-    changes = _changes(data, nullable=("ends_on", "company_id"))
+    changes = _changes(data, nullable=("end_date", "company_id", "code_rome"))
     new_number = changes.get("number")
     if new_number not in {None, lot.number} and repo.get_by_number(lot.contract_id, new_number):
         raise Conflict(f"number : le marché a déjà un lot {new_number}")
+    new_reference = changes.get("reference")
+    if new_reference not in {None, lot.reference} and repo.get_by_reference(new_reference):
+        raise Conflict(f"reference : un lot a déjà la référence {new_reference}")
     if "company_id" in changes:
         _ensure_exists(CompanyRepository(session), changes["company_id"], "company_id")
+    _lot_fiche(refs, changes.get("code_rome"))
     for key, value in changes.items():
         setattr(lot, key, value)
-    _dates_in_order(lot.starts_on, lot.ends_on, "starts_on", "ends_on")
+    _dates_in_order(lot.start_date, lot.end_date, "start_date", "end_date")
     lot.updated_at = utcnow()
     repo.flush()
     audit(session, user, "update", "lot", lot.id, {"fields": sorted(changes)})
@@ -691,4 +733,4 @@ def delete_lot(session: Session, user: User, lot_id: int) -> None:
 def list_audit(
     session: Session, where: AuditFilter, page: Pagination
 ) -> tuple[list[AuditEntry], int]:
-    return AuditRepository(session).list(where, limit=page.limit, offset=page.offset)
+    return AuditRepository(session).page(where, limit=page.limit, offset=page.offset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service import services
-from service.api.deps import STANDARD_ERRORS, EntityId, PageDep
+from service.api.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
 from service.auth import AnyUser, ManagerUser
 from service.db import SessionDep
 from service.schemas import BuyerCreate, BuyerRead, BuyerUpdate, Page
@@ -30,9 +30,11 @@ def list_buyers(
 
 
 @router.post("", response_model=BuyerRead, status_code=201)
-def create_buyer(session: SessionDep, user: ManagerUser, body: BuyerCreate) -> BuyerRead:
+def create_buyer(
+    session: SessionDep, refs: RefsDep, user: ManagerUser, body: BuyerCreate
+) -> BuyerRead:
     """Register a public buyer."""
-    return BuyerRead.model_validate(services.create_buyer(session, user, body))
+    return BuyerRead.model_validate(services.create_buyer(session, refs, user, body))
 
 
 @router.get("/{buyer_id}", response_model=BuyerRead)
@@ -43,10 +45,10 @@ def get_buyer(session: SessionDep, _: AnyUser, buyer_id: EntityId) -> BuyerRead:
 
 @router.patch("/{buyer_id}", response_model=BuyerRead)
 def update_buyer(
-    session: SessionDep, user: ManagerUser, buyer_id: EntityId, body: BuyerUpdate
+    session: SessionDep, refs: RefsDep, user: ManagerUser, buyer_id: EntityId, body: BuyerUpdate
 ) -> BuyerRead:
     """Change some fields; send the `version` you read."""
-    return BuyerRead.model_validate(services.update_buyer(session, user, buyer_id, body))
+    return BuyerRead.model_validate(services.update_buyer(session, refs, user, buyer_id, body))
 
 
 @router.delete("/{buyer_id}", status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service import services
-from service.api.deps import STANDARD_ERRORS, EntityId, PageDep
+from service.api.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
 from service.auth import AnyUser, ManagerUser
 from service.db import SessionDep
 from service.schemas import CompanyCreate, CompanyRead, CompanyUpdate, Page
@@ -30,9 +30,11 @@ def list_companies(
 
 
 @router.post("", response_model=CompanyRead, status_code=201)
-def create_company(session: SessionDep, user: ManagerUser, body: CompanyCreate) -> CompanyRead:
+def create_company(
+    session: SessionDep, refs: RefsDep, user: ManagerUser, body: CompanyCreate
+) -> CompanyRead:
     """Register a company (SIRET checked with its Luhn key)."""
-    return CompanyRead.model_validate(services.create_company(session, user, body))
+    return CompanyRead.model_validate(services.create_company(session, refs, user, body))
 
 
 @router.get("/{company_id}", response_model=CompanyRead)
@@ -43,10 +45,12 @@ def get_company(session: SessionDep, _: AnyUser, company_id: EntityId) -> Compan
 
 @router.patch("/{company_id}", response_model=CompanyRead)
 def update_company(
-    session: SessionDep, user: ManagerUser, company_id: EntityId, body: CompanyUpdate
+    session: SessionDep, refs: RefsDep, user: ManagerUser, company_id: EntityId, body: CompanyUpdate
 ) -> CompanyRead:
     """Change some fields; send the `version` you read."""
-    return CompanyRead.model_validate(services.update_company(session, user, company_id, body))
+    return CompanyRead.model_validate(
+        services.update_company(session, refs, user, company_id, body)
+    )
 
 
 @router.delete("/{company_id}", status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from service import services
-from service.api.deps import STANDARD_ERRORS, EntityId, PageDep
+from service.api.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
 from service.auth import AnyUser, ManagerUser
 from service.db import SessionDep
 from service.schemas import ContractCreate, ContractRead, ContractUpdate, Page
@@ -33,9 +33,11 @@ def list_contracts(
 
 
 @router.post("", response_model=ContractRead, status_code=201)
-def create_contract(session: SessionDep, user: ManagerUser, body: ContractCreate) -> ContractRead:
+def create_contract(
+    session: SessionDep, refs: RefsDep, user: ManagerUser, body: ContractCreate
+) -> ContractRead:
     """Register a contract of a buyer."""
-    return ContractRead.model_validate(services.create_contract(session, user, body))
+    return ContractRead.model_validate(services.create_contract(session, refs, user, body))
 
 
 @router.get("/{contract_id}", response_model=ContractRead)
@@ -46,10 +48,16 @@ def get_contract(session: SessionDep, _: AnyUser, contract_id: EntityId) -> Cont
 
 @router.patch("/{contract_id}", response_model=ContractRead)
 def update_contract(
-    session: SessionDep, user: ManagerUser, contract_id: EntityId, body: ContractUpdate
+    session: SessionDep,
+    refs: RefsDep,
+    user: ManagerUser,
+    contract_id: EntityId,
+    body: ContractUpdate,
 ) -> ContractRead:
     """Change some fields; send the `version` you read."""
-    return ContractRead.model_validate(services.update_contract(session, user, contract_id, body))
+    return ContractRead.model_validate(
+        services.update_contract(session, refs, user, contract_id, body)
+    )
 
 
 @router.delete("/{contract_id}", status_code=204)

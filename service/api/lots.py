@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from service import services
-from service.api.deps import STANDARD_ERRORS, EntityId, PageDep
+from service.api.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
 from service.auth import AnyUser, ManagerUser
 from service.db import SessionDep
 from service.schemas import LotCreate, LotRead, LotUpdate, Page
@@ -33,9 +33,9 @@ def list_lots(
 
 
 @router.post("", response_model=LotRead, status_code=201)
-def create_lot(session: SessionDep, user: ManagerUser, body: LotCreate) -> LotRead:
+def create_lot(session: SessionDep, refs: RefsDep, user: ManagerUser, body: LotCreate) -> LotRead:
     """Register a lot of a contract."""
-    return LotRead.model_validate(services.create_lot(session, user, body))
+    return LotRead.model_validate(services.create_lot(session, refs, user, body))
 
 
 @router.get("/{lot_id}", response_model=LotRead)
@@ -46,10 +46,10 @@ def get_lot(session: SessionDep, _: AnyUser, lot_id: EntityId) -> LotRead:
 
 @router.patch("/{lot_id}", response_model=LotRead)
 def update_lot(
-    session: SessionDep, user: ManagerUser, lot_id: EntityId, body: LotUpdate
+    session: SessionDep, refs: RefsDep, user: ManagerUser, lot_id: EntityId, body: LotUpdate
 ) -> LotRead:
     """Change some fields; send the `version` you read."""
-    return LotRead.model_validate(services.update_lot(session, user, lot_id, body))
+    return LotRead.model_validate(services.update_lot(session, refs, user, lot_id, body))
 
 
 @router.delete("/{lot_id}", status_code=204)

@@ -119,8 +119,8 @@ def make_contract(session: Session, *, buyer: Buyer | None = None, **overrides: 
         "buyer_id": buyer.id,
         "reference": f"M{next(_seq)}",
         "title": "Réhabilitation du collège",
-        "starts_on": date(2026, 1, 1),
-        "ends_on": date(2027, 12, 31),
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2027, 12, 31),
     }
     fields.update(overrides)
     contract = Contract(**fields)
@@ -131,13 +131,15 @@ def make_contract(session: Session, *, buyer: Buyer | None = None, **overrides: 
 
 def make_lot(session: Session, *, contract: Contract | None = None, **overrides: Any) -> Lot:
     contract = contract or make_contract(session)
+    number = str(next(_seq))
     fields: dict[str, Any] = {
         "contract_id": contract.id,
-        "number": str(next(_seq)),
+        "reference": f"{contract.reference}-LOT{number}",
+        "number": number,
         "trade": "Gros œuvre",
         "insertion_hours": 700.0,
-        "starts_on": date(2026, 3, 1),
-        "ends_on": None,
+        "start_date": date(2026, 3, 1),
+        "end_date": None,
     }
     fields.update(overrides)
     lot = Lot(**fields)

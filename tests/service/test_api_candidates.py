@@ -259,7 +259,7 @@ def test_reporting_is_separate_from_the_record(
     assert empty.json()["sex"] is None
     written = client.put(
         f"/candidates/{person.id}/reporting",
-        json={"sex": "F", "birth_year": 1984, "education_level": "isced_3_4"},
+        json={"sex": "F", "birth_year": 1984, "education_level": "ISCED_3_4"},
         headers=coach.headers,
     )
     assert written.status_code == 200

@@ -67,24 +67,24 @@ def test_contract_dates_in_order(client: TestClient, session: Session, admin: Ac
         "buyer_id": buyer.id,
         "reference": "2026-017",
         "title": "Voirie",
-        "starts_on": "2026-06-01",
-        "ends_on": "2026-01-01",
+        "start_date": "2026-06-01",
+        "end_date": "2026-01-01",
     }
     response = client.post("/contracts", json=body, headers=admin.headers)
     assert response.status_code == 422
-    assert "ends_on (2026-01-01) est avant starts_on (2026-06-01)" in response.json()["detail"]
-    created = client.post("/contracts", json={**body, "ends_on": None}, headers=admin.headers)
+    assert "end_date (2026-01-01) est avant start_date (2026-06-01)" in response.json()["detail"]
+    created = client.post("/contracts", json={**body, "end_date": None}, headers=admin.headers)
     assert created.status_code == 201
     patched = client.patch(
         f"/contracts/{created.json()['id']}",
-        json={"version": 1, "ends_on": "2025-12-31"},
+        json={"version": 1, "end_date": "2025-12-31"},
         headers=admin.headers,
     )
     assert patched.status_code == 422
 
 
 def test_contract_needs_an_existing_buyer(client: TestClient, admin: Actor) -> None:
-    body = {"buyer_id": 999999, "reference": "R", "title": "T", "starts_on": "2026-01-01"}
+    body = {"buyer_id": 999999, "reference": "R", "title": "T", "start_date": "2026-01-01"}
     response = client.post("/contracts", json=body, headers=admin.headers)
     assert response.status_code == 422
     assert "buyer_id" in response.json()["detail"]
@@ -99,7 +99,7 @@ def test_lot_hours_and_links(client: TestClient, session: Session, facilitator: 
         "trade": "Menuiseries",
         "insertion_hours": 350,
         "company_id": company.id,
-        "starts_on": "2026-04-01",
+        "start_date": "2026-04-01",
     }
     negative = client.post(
         "/lots", json={**body, "insertion_hours": -5}, headers=facilitator.headers
@@ -133,3 +133,69 @@ def test_buyer_unique_name(client: TestClient, session: Session, admin: Actor) -
     assert response.status_code == 409
     contract = make_contract(session)
     assert client.delete(f"/buyers/{contract.buyer_id}", headers=admin.headers).status_code == 409
+
+
+def test_lot_reference_defaults_from_contract(
+    client: TestClient, session: Session, facilitator: Actor
+) -> None:
+    contract = make_contract(session, reference="2026-007")
+    body = {
+        "contract_id": contract.id,
+        "number": "2",
+        "trade": "Espaces verts",
+        "code_rome": "A1203",
+        "start_date": "2026-04-01",
+    }
+    created = client.post("/lots", json=body, headers=facilitator.headers)
+    assert created.status_code == 201, created.json()
+    assert created.json()["reference"] == "2026-007-LOT02"
+    unknown_fiche = client.post(
+        "/lots", json={**body, "number": "3", "code_rome": "A9999"}, headers=facilitator.headers
+    )
+    assert unknown_fiche.status_code == 422
+    assert "fiche ROME inconnue" in unknown_fiche.json()["detail"]
+    same_reference = client.post(
+        "/lots",
+        json={**body, "number": "4", "reference": "2026-007-LOT02"},
+        headers=facilitator.headers,
+    )
+    assert same_reference.status_code == 409
+
+
+def test_communes_of_the_clause_structure_are_resolved(client: TestClient, admin: Actor) -> None:
+    buyer = client.post(
+        "/buyers",
+        json={
+            "name": "Ville de Flers",
+            "external_id": "ACH005",
+            "kind": "commune",
+            "commune_insee": "Flers (61)",
+        },
+        headers=admin.headers,
+    )
+    assert buyer.status_code == 201, buyer.json()
+    assert buyer.json()["commune_insee"] == "61169"
+    contract = client.post(
+        "/contracts",
+        json={
+            "buyer_id": buyer.json()["id"],
+            "reference": "2026-001",
+            "title": "Voirie",
+            "nature": "travaux",
+            "commune_insee": "Nulle-Part",
+            "start_date": "2026-01-01",
+        },
+        headers=admin.headers,
+    )
+    assert contract.status_code == 422
+    assert "commune inconnue" in contract.json()["detail"]
+    company = client.post(
+        "/companies",
+        json={"siret": SIRETS[0], "name": "Bocage BTP", "commune_insee": "61001"},
+        headers=admin.headers,
+    )
+    assert company.json()["commune_insee"] == "61001"
+    twin = client.post(
+        "/buyers", json={"name": "Autre", "external_id": "ACH005"}, headers=admin.headers
+    )
+    assert twin.status_code == 409

@@ -7,6 +7,8 @@ app, whose session dependency is bound to the test's transaction (rolled back af
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from factories import Actor
 from fastapi import FastAPI
@@ -41,7 +43,7 @@ _ADMIN_PATHS = ("/users", "/audit")
 @schema.parametrize()
 @_SETTINGS
 def test_no_server_error(
-    case: schemathesis.Case,
+    case: schemathesis.Case[Any],
     app: FastAPI,
     client: TestClient,
     facilitator: Actor,

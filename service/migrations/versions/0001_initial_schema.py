@@ -1,4 +1,5 @@
-"""initial schema
+"""Initial schema: users, candidates (+ jobs, licences, reporting), clause structure, offers,
+match runs, proposals, audit log.
 
 Revision ID: 0001
 Revises:
@@ -21,12 +22,16 @@ def upgrade() -> None:
     op.create_table(
         "buyers",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("external_id", sa.String(length=64), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("siret", sa.String(length=14), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=True),
+        sa.Column("commune_insee", sa.String(length=5), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_buyers")),
+        sa.UniqueConstraint("external_id", name=op.f("uq_buyers_external_id")),
         sa.UniqueConstraint("name", name=op.f("uq_buyers_name")),
         sa.UniqueConstraint("siret", name=op.f("uq_buyers_siret")),
     )
@@ -35,6 +40,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("siret", sa.String(length=14), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("legal_form", sa.String(length=32), nullable=True),
+        sa.Column("commune_insee", sa.String(length=5), nullable=True),
+        sa.Column("sector", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -131,13 +139,20 @@ def upgrade() -> None:
         sa.Column("buyer_id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=True),
+        sa.Column("nature", sa.String(length=16), nullable=True),
+        sa.Column("commune_insee", sa.String(length=5), nullable=True),
+        sa.Column("notified_on", sa.Date(), nullable=True),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "ends_on IS NULL OR ends_on >= starts_on", name=op.f("ck_contracts_dates")
+            "nature IS NULL OR nature IN ('travaux', 'services', 'fournitures')",
+            name=op.f("ck_contracts_nature"),
+        ),
+        sa.CheckConstraint(
+            "end_date IS NULL OR end_date >= start_date", name=op.f("ck_contracts_dates")
         ),
         sa.ForeignKeyConstraint(
             ["buyer_id"], ["buyers.id"], name=op.f("fk_contracts_buyer_id_buyers")
@@ -218,7 +233,7 @@ def upgrade() -> None:
         sa.Column("rsa_beneficiary", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "education_level IS NULL OR education_level IN ('isced_0_2', 'isced_3_4', 'isced_5_8')",
+            "education_level IS NULL OR education_level IN ('ISCED_0_2', 'ISCED_3_4', 'ISCED_5_8')",
             name=op.f("ck_candidate_reporting_education_level"),
         ),
         sa.CheckConstraint(
@@ -239,17 +254,21 @@ def upgrade() -> None:
     op.create_table(
         "lots",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
         sa.Column("trade", sa.String(length=200), nullable=False),
+        sa.Column("code_rome", sa.String(length=5), nullable=True),
         sa.Column("insertion_hours", sa.Float(), nullable=False),
         sa.Column("company_id", sa.Integer(), nullable=True),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=True),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name=op.f("ck_lots_dates")),
+        sa.CheckConstraint(
+            "end_date IS NULL OR end_date >= start_date", name=op.f("ck_lots_dates")
+        ),
         sa.CheckConstraint("insertion_hours >= 0", name=op.f("ck_lots_insertion_hours")),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_lots_company_id_companies")
@@ -259,6 +278,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lots")),
         sa.UniqueConstraint("contract_id", "number", name=op.f("uq_lots_contract_id_number")),
+        sa.UniqueConstraint("reference", name=op.f("uq_lots_reference")),
     )
     with op.batch_alter_table("lots", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_lots_company_id"), ["company_id"], unique=False)
