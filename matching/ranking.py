@@ -284,7 +284,9 @@ def _top_k_segments(
 
 
 def _keys(scores: F32, tie: IntArray) -> I64:
-    bits = np.ascontiguousarray(scores, dtype=np.float32).view(np.int32).astype(np.int64)
+    # + 0.0 turns a -0.0 into +0.0, whose bits sort with the other non-negative floats
+    positive = np.ascontiguousarray(scores + np.float32(0.0), dtype=np.float32)
+    bits = positive.view(np.int32).astype(np.int64)
     out: I64 = (bits << 32) | (_LOW_MASK - tie.astype(np.int64))
     return out
 
