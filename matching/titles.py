@@ -265,15 +265,20 @@ class TitleIndex:
         Small bonus of main titles when choosing the appellation inside a fiche.
     ref_starts : ndarray of int64, shape (n_classes,)
         First row of each class in ``ref_matrix`` (every class has at least its fiche label).
-    app_starts, app_counts : ndarray of int64, shape (n_classes,)
-        First appellation and number of appellations of each class.
+    app_rows : ndarray of int64, shape (n_appellations,)
+        Row of each appellation in ``ref_matrix``.
+    app_slots, app_slot_ids : ndarray of int64, shape (n_classes, max_appellations_per_class)
+        Rows in ``ref_matrix`` and appellation ids of each class's appellations, padded with 0
+        and -1; ``app_slot_valid`` (bool, same shape) marks the real ones.
     example_matrix : csr_matrix of float32, shape (n_examples, n_features)
         Embedded labelled example titles (deduplicated); 0 rows without examples.
     ref_matrix_t, example_matrix_t : csr_matrix of float32
         Their transposes, stored row-major so a block of queries multiplies without conversion.
-    example_weights : ndarray of float32, shape (n_examples, n_classes)
-        Kernel-ridge dual coefficients: the learned score of class ``c`` for a title is
-        ``(cos(title, examples) ** 2) @ example_weights[:, c]``.
+    example_weights : ndarray of float32, shape (n_examples, n_seen)
+        Kernel-ridge dual coefficients: the learned score of class ``example_classes[j]`` for a
+        title is ``(cos(title, examples) ** 2) @ example_weights[:, j]``.
+    example_classes : ndarray of int64, shape (n_seen,)
+        The classes that have examples (the others get no learned score).
     prior : ndarray of float32, shape (n_classes,)
         ``sqrt`` of the share of examples filed under each class (zeros without examples).
     """
@@ -289,14 +294,16 @@ class TitleIndex:
     app_rank_bonus: FloatArray
     ref_matrix: sp.csr_matrix
     ref_starts: npt.NDArray[np.int64]
-    app_starts: npt.NDArray[np.int64]
-    app_counts: npt.NDArray[np.int64]
     app_rows: npt.NDArray[np.int64]
+    app_slots: npt.NDArray[np.int64]
+    app_slot_ids: npt.NDArray[np.int64]
+    app_slot_valid: npt.NDArray[np.bool_]
     example_matrix: sp.csr_matrix
     ref_matrix_t: sp.csr_matrix
     ref_bonus: FloatArray
     example_matrix_t: sp.csr_matrix
     example_weights: FloatArray
+    example_classes: npt.NDArray[np.int64]
     prior: FloatArray
 
     # ------------------------------------------------------------------ build
@@ -337,6 +344,8 @@ class TitleIndex:
         del random_state  # deterministic: no sampling anywhere
         _require(appellations, _APP_COLUMNS, "appellations")
         _require(fiches, _FICHE_COLUMNS, "fiches")
+        if appellations.empty:
+            raise ValueError("no appellations to match against")
         parent_of = pd.Series(
             fiches["code_rome_parent"].to_numpy(), index=fiches["code_rome"].to_numpy()
         )
@@ -430,7 +439,8 @@ class TitleIndex:
         matrix = embedder.fit_transform(ref["text"].tolist() + ex_text)
         ref_matrix = matrix[: len(ref)]
         example_matrix = matrix[len(ref) :]
-        example_weights = np.zeros((len(ex_text), n_classes), dtype=np.float32)
+        example_weights = np.zeros((len(ex_text), 0), dtype=np.float32)
+        example_classes = np.zeros(0, dtype=np.int64)
         prior = np.zeros(n_classes, dtype=np.float32)
         if ex_text:
             # Kernel ridge regression (one-vs-rest targets) with the squared-cosine kernel: a
@@ -442,7 +452,8 @@ class TitleIndex:
             targets = np.zeros((len(ex_text), len(seen)), dtype=np.float32)
             targets[np.arange(len(ex_text)), np.searchsorted(seen, ex_cls)] = 1.0
             factor = sla.cho_factor(gram, lower=True, check_finite=False)
-            example_weights[:, seen] = sla.cho_solve(factor, targets, check_finite=False)
+            example_weights = sla.cho_solve(factor, targets, check_finite=False).astype(np.float32)
+            example_classes = seen.astype(np.int64)
             prior = np.sqrt(np.bincount(ex_cls, minlength=n_classes) / len(ex_cls)).astype(
                 np.float32
             )
@@ -458,6 +469,12 @@ class TitleIndex:
             app_order == 0, 0.03, np.where(app_order == 1, 0.02, 0.0)
         )
         app_rows = ref.index[ref["is_app"]].to_numpy()[np.argsort(ref.loc[ref["is_app"], "app"])]
+        app_rows = app_rows.astype(np.int64)
+        width = max(int(app_counts.max()) if n_classes else 0, 1)
+        offsets = np.arange(width)
+        slot_valid = offsets[None, :] < app_counts[:, None]
+        slot_ids = np.where(slot_valid, app_starts[:, None] + offsets[None, :], -1)
+        slots = np.where(slot_valid, app_rows[np.clip(slot_ids, 0, None)], 0)
         return cls(
             embedder=embedder,
             classes=classes,
@@ -470,14 +487,16 @@ class TitleIndex:
             app_rank_bonus=bonus.astype(np.float32),
             ref_matrix=ref_matrix,
             ref_starts=ref_starts,
-            app_starts=app_starts,
-            app_counts=app_counts,
-            app_rows=app_rows.astype(np.int64),
+            app_rows=app_rows,
+            app_slots=slots,
+            app_slot_ids=slot_ids,
+            app_slot_valid=slot_valid,
             example_matrix=example_matrix,
             ref_matrix_t=ref_matrix.T.tocsr(),
             ref_bonus=ref_bonus,
             example_matrix_t=example_matrix.T.tocsr(),
             example_weights=example_weights,
+            example_classes=example_classes,
             prior=prior,
         )
 
@@ -514,8 +533,11 @@ class TitleIndex:
         lexical = np.maximum.reduceat(similarity, self.ref_starts, axis=1)
         learned = None
         if self.example_matrix.shape[0]:
-            kernel = (queries @ self.example_matrix_t).toarray()
-            learned = (kernel * kernel) @ self.example_weights
+            # Squared-cosine kernel, kept sparse: most examples share no n-gram with a title.
+            kernel = sp.csr_matrix(queries @ self.example_matrix_t)
+            kernel.data *= kernel.data
+            learned = np.zeros((queries.shape[0], self.n_classes), dtype=np.float32)
+            learned[:, self.example_classes] = kernel @ self.example_weights
         has_words = np.diff(queries.indptr) > 0
         return lexical, learned, has_words, similarity
 
@@ -563,16 +585,14 @@ class TitleIndex:
         top = np.take_along_axis(top, order, axis=1)
         top_scores = np.take_along_axis(top_scores, order, axis=1)
 
-        # Closest appellation inside each chosen class: a slice per (title, rank), never a scan.
-        app_idx = np.full((n, k), -1, dtype=np.int64)
-        for i in range(n):
-            row = similarity[i] + self.ref_bonus
-            for r in range(k):
-                c = top[i, r]
-                count = self.app_counts[c]
-                if count:
-                    start = self.ref_starts[c]
-                    app_idx[i, r] = self.app_starts[c] + int(np.argmax(row[start : start + count]))
+        # Closest appellation inside each chosen class: gather the class's padded slots.
+        flat_cls = top.ravel()
+        slots = self.app_slots[flat_cls]
+        title_rows = np.repeat(np.arange(n), k)[:, None]
+        values = similarity[title_rows, slots] + self.ref_bonus[slots]
+        values[~self.app_slot_valid[flat_cls]] = -np.inf
+        best_slot = values.argmax(axis=1)
+        app_idx = self.app_slot_ids[flat_cls, best_slot].reshape(n, k)
 
         has_match = top_scores[:, 0] > 0
         keep = np.zeros((n, k), dtype=bool)
