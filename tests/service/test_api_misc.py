@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from factories import Actor, make_candidate, make_offer
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
+from service.db import get_session, make_engine
 
 
 def test_pagination(client: TestClient, session: Session, coach: Actor) -> None:
@@ -85,3 +90,22 @@ def test_logs_carry_no_personal_data(
     assert "SECRET" not in text
     assert "Secrète" not in text
     assert coach.token not in text
+
+
+def test_health_reports_an_unreachable_database(
+    app: FastAPI, client: TestClient, tmp_path: Path
+) -> None:
+    broken = make_engine(f"sqlite:///{tmp_path / 'missing' / 'db.sqlite'}")
+
+    def unreachable() -> Iterator[Session]:
+        with Session(broken) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = unreachable
+    response = client.get("/health")
+    broken.dispose()
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "ServiceUnavailable",
+        "detail": "base de données injoignable",
+    }
