@@ -22,6 +22,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "users",
     "titles",
     "shortlist",
+    "training",
 )
 
 
