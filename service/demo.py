@@ -96,7 +96,12 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
     for row in _read(directory, "buyers"):
         buyer = buyers.get(row["name"])
         if buyer is None:
-            buyer = Buyer(name=row["name"])
+            buyer = Buyer(
+                external_id=row["buyer_id"],
+                name=row["name"],
+                kind=row["kind"] or None,
+                commune_insee=row["commune_insee"] or None,
+            )
             session.add(buyer)
             buyers[row["name"]] = buyer
             created["buyers"] = created.get("buyers", 0) + 1
@@ -105,7 +110,13 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
     companies = {c.siret: c for c in session.scalars(select(Company))}
     for row in _read(directory, "companies"):
         if row["siret"] not in companies:
-            companies[row["siret"]] = Company(siret=row["siret"], name=row["name"])
+            companies[row["siret"]] = Company(
+                siret=row["siret"],
+                name=row["name"],
+                legal_form=row["legal_form"] or None,
+                commune_insee=row["commune_insee"] or None,
+                sector=row["sector"] or None,
+            )
             session.add(companies[row["siret"]])
             created["companies"] = created.get("companies", 0) + 1
     session.flush()
@@ -120,8 +131,11 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
                 buyer_id=buyer.id,
                 reference=row["contract_id"],
                 title=row["title"],
-                starts_on=pd.Timestamp(row["start_date"]).date(),
-                ends_on=pd.Timestamp(row["end_date"]).date() if row["end_date"] else None,
+                nature=row["nature"] or None,
+                commune_insee=row["commune_insee"] or None,
+                notified_on=pd.Timestamp(row["notified_on"]).date() if row["notified_on"] else None,
+                start_date=pd.Timestamp(row["start_date"]).date(),
+                end_date=pd.Timestamp(row["end_date"]).date() if row["end_date"] else None,
             )
             session.add(contract)
             contracts[(buyer.id, row["contract_id"])] = contract
@@ -137,13 +151,15 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         lot = lots.get((contract.id, number))
         if lot is None:
             lot = Lot(
+                reference=row["lot_ref"],
                 contract_id=contract.id,
                 number=number,
                 trade=row["trade"],
+                code_rome=row["code_rome"] or None,
                 insertion_hours=float(row["insertion_hours"]),
                 company_id=companies[row["siret"]].id if row["siret"] in companies else None,
-                starts_on=pd.Timestamp(row["start_date"]).date(),
-                ends_on=pd.Timestamp(row["end_date"]).date() if row["end_date"] else None,
+                start_date=pd.Timestamp(row["start_date"]).date(),
+                end_date=pd.Timestamp(row["end_date"]).date() if row["end_date"] else None,
             )
             session.add(lot)
             lots[(contract.id, number)] = lot
@@ -222,7 +238,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
             reporting=CandidateReporting(
                 sex=rep["sex"] or None,
                 birth_year=int(rep["birth_year"]) if rep["birth_year"] else None,
-                education_level=rep["education_level"].lower() or None,
+                education_level=rep["education_level"] or None,
                 labour_status=rep["labour_status"] or None,
                 disability_recognised=_bool(rep["disability_recognised"]),
                 rsa_beneficiary=_bool(rep["rsa_beneficiary"]),
