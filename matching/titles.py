@@ -34,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.linalg as sla
 import scipy.sparse as sp
+from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -65,6 +66,7 @@ _PAREN_SUFFIX = re.compile(
 _DOT_SUFFIX = re.compile(
     r"(?<=[a-z])[.·•\-](?:e|ne|le|fe|ve|se|te|ere|iere|euse|rice|trice|ive|esse)(?:[.·•]?s)?\b"
 )
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'"})
 _SLASH = re.compile(r"\s*[/\\]\s*")
 _DIGIT = re.compile(r"\d")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -259,6 +261,11 @@ class TitleIndex:
         Appellations (int64 OGR code, label, fiche code), ordered by class then main title first.
     app_class : ndarray of int32, shape (n_appellations,)
         Reference-fiche index of each appellation.
+    app_folded, app_lower : ndarray of str, shape (n_appellations,)
+        Labels folded (no accents) and lower-cased (accents kept), each with a leading space, for
+        word-prefix search.
+    app_rank_bonus : ndarray of float32, shape (n_appellations,)
+        Autocomplete tie-breaker: main titles up, rare titles down.
     ref_matrix : csr_matrix of float32, shape (n_ref_docs, n_features)
         Embedded ROME labels, grouped by class (appellations of a class first, then fiche labels).
     ref_bonus : ndarray of float32, shape (n_ref_docs,)
@@ -291,6 +298,7 @@ class TitleIndex:
     app_code_rome: npt.NDArray[np.str_]
     app_class: IdArray
     app_folded: npt.NDArray[np.str_]
+    app_lower: npt.NDArray[np.str_]
     app_rank_bonus: FloatArray
     ref_matrix: sp.csr_matrix
     ref_starts: npt.NDArray[np.int64]
@@ -458,7 +466,11 @@ class TitleIndex:
                 np.float32
             )
 
-        folded = np.array([fold(s) for s in app["label"]], dtype=str)
+        folded = np.array([" " + fold(s) for s in app["label"]], dtype=str)
+        lower = np.array(
+            [" " + re.sub(r"[^\w]+", " ", s.lower().translate(_LIGATURES)) for s in app["label"]],
+            dtype=str,
+        )
         # Autocomplete order among equal matches: main titles first, rare ones last.
         bonus = np.where(app["order"].to_numpy() == 0, 0.1, np.where(app["order"] == 1, 0.05, 0.0))
         bonus = bonus - np.where(app["is_rare"].to_numpy(), 0.1, 0.0)
@@ -484,6 +496,7 @@ class TitleIndex:
             app_code_rome=app["code_rome"].to_numpy(dtype=str),
             app_class=app["cls"].to_numpy(dtype=np.int32),
             app_folded=folded,
+            app_lower=lower,
             app_rank_bonus=bonus.astype(np.float32),
             ref_matrix=ref_matrix,
             ref_starts=ref_starts,
@@ -646,15 +659,35 @@ class TitleIndex:
         if not words or k < 1:
             return _empty_search_frame()
         matched = np.ones(len(self.app_folded), dtype=bool)
-        padded = np.char.add(" ", self.app_folded)
         for word in words:
-            matched &= np.char.find(padded, " " + word) >= 0
-        q = self.embedder.transform([" ".join(_singular(w) for w in words)])
+            matched &= np.char.find(self.app_folded, " " + word) >= 0
+        folded_query = " ".join(words)
+        # Similarity on the cleaned query, so abbreviations expand ("chauffeur pl").
+        cleaned = clean_title(query) or " ".join(_singular(w) for w in words)
+        q = self.embedder.transform([cleaned])
         sim = (q @ self.ref_matrix_t).toarray()[0][self.app_rows]
-        starts = np.char.startswith(self.app_folded, " ".join(words))
-        score = np.where(matched, 0.5 + 0.3 * sim + 0.1 * starts + self.app_rank_bonus, 0.5 * sim)
-        score = np.clip(score, 0.0, 1.0)
-        score = np.where(matched | (sim > 0.2), score, 0.0)
+        starts = np.char.startswith(self.app_folded, " " + folded_query)
+        # "maç" should rank "Maçon" before "Machiniste": reward the accents as typed.
+        typed = " " + query.strip().lower().split()[-1]
+        exact = np.char.find(self.app_lower, typed) >= 0
+        score = 0.5 + 0.3 * sim + 0.1 * starts + 0.05 * exact + self.app_rank_bonus
+        fallback = 0.5 * sim
+        if int(matched.sum()) < k and len(folded_query) >= 4:
+            # Typos ("carriste"): best partial alignment of the query inside each label.
+            fuzzy = (
+                process.cdist(
+                    [folded_query],
+                    self.app_folded,
+                    scorer=fuzz.partial_ratio,
+                    dtype=np.uint8,
+                    workers=1,
+                )[0].astype(np.float32)
+                / 100.0
+            )
+            close = 0.5 * fuzzy**2 + 0.2 * sim + self.app_rank_bonus
+            fallback = np.maximum(fallback, np.where(fuzzy >= 0.8, close, 0.0))
+        score = np.clip(np.where(matched, score, fallback), 0.0, 1.0)
+        score = np.where(matched | (fallback > 0.1), score, 0.0)
         n_hits = int(np.count_nonzero(score > 0))
         if n_hits == 0:
             return _empty_search_frame()
