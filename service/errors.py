@@ -118,7 +118,10 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     name = _STATUS_NAMES.get(exc.status_code, "HTTPError")
     headers = dict(exc.headers) if exc.headers else None
-    return _json(exc.status_code, name, str(exc.detail), headers)
+    detail = str(exc.detail)
+    if exc.status_code == 400:
+        detail = f"corps de requête illisible (JSON en UTF-8 attendu) : {detail}"
+    return _json(exc.status_code, name, detail, headers)
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:

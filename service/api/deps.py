@@ -50,4 +50,4 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: {"model": ErrorRead} for code in codes}
 
 
-STANDARD_ERRORS = error_responses(401, 403, 404, 409, 422)
+STANDARD_ERRORS = error_responses(400, 401, 403, 404, 409, 422)

@@ -1,4 +1,5 @@
-"""Property-based run over the OpenAPI schema: whatever is sent, no 5xx.
+"""Property-based run over the OpenAPI schema: whatever is sent, no 5xx, and every answer
+(status, content type, body) is one the schema documents.
 
 Bounded (25 examples per operation) so it stays a unit-test-sized run. The schema is
 read from an app built at import time (no database needed for that); the calls go to the test's
@@ -14,7 +15,12 @@ from factories import Actor
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from service.config import Settings
 from service.main import create_app
@@ -50,4 +56,13 @@ def test_no_server_error(
     admin: Actor,
 ) -> None:
     caller = admin if case.operation.path.startswith(_ADMIN_PATHS) else facilitator
-    case.call_and_validate(app=app, headers=caller.headers, checks=[not_a_server_error])
+    case.call_and_validate(
+        app=app,
+        headers=caller.headers,
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
