@@ -95,7 +95,10 @@ def candidate_frames(
 def offer_frame(
     session: Session, *, statuses: tuple[str, ...] = ("open",)
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The ``offers`` frame (plus ``intitule``), and external id → database id."""
+    """The ``offers`` frame (plus ``intitule``), and external id → database id.
+
+    Offers without a ROME code yet (title not normalised) are left out: the engine needs a fiche.
+    """
     rows = OfferRepository(session).for_engine(statuses=statuses)
     offers = [o for o, _ in rows]
     frame = pd.DataFrame(

@@ -167,11 +167,12 @@ class OfferRepository(_Repository[Offer]):
         return self._page(stmt, limit=limit, offset=offset)
 
     def for_engine(self, *, statuses: tuple[str, ...]) -> list[tuple[Offer, str | None]]:
-        """Offers of the given statuses with their licences, and their lot's reference."""
+        """Offers of the given statuses that have a ROME fiche (the others wait for title
+        normalisation), with their licences and their lot's reference."""
         stmt = (
             select(Offer, Lot.reference)
             .outerjoin(Lot, Offer.lot_id == Lot.id)
-            .where(Offer.status.in_(statuses))
+            .where(Offer.status.in_(statuses), Offer.code_rome.is_not(None))
             .options(*self.eager)
             .order_by(Offer.id)
         )

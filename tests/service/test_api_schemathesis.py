@@ -48,7 +48,7 @@ _ADMIN_PATHS = ("/users", "/audit")
 
 @schema.parametrize()
 @_SETTINGS
-def test_no_server_error(
+def test_api_conforms_to_its_schema(
     case: schemathesis.Case[Any],
     app: FastAPI,
     client: TestClient,

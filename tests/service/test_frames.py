@@ -35,6 +35,7 @@ def test_frames_pass_the_engine_schema(
     make_offer(session, lot_id=lot.id, required_licences=("PERMIS_B",))
     make_offer(session, code_ogr=None, code_rome="K2204", end_date=None, contract_type="CDI")
     make_offer(session, status="closed")
+    make_offer(session, code_ogr=None, code_rome=None, intitule="Poste à définir")
     session.flush()
 
     inputs = load_engine_inputs(session)
@@ -42,7 +43,7 @@ def test_frames_pass_the_engine_schema(
     assert list(inputs.candidates.columns) == list(col.CANDIDATE_COLUMNS)
     assert list(inputs.candidate_jobs.columns) == list(col.CANDIDATE_JOB_COLUMNS)
     assert {"sex", "birth_year"} & set(inputs.candidates.columns) == set()
-    assert len(inputs.offers) == 2  # the closed offer is not scored
+    assert len(inputs.offers) == 2  # neither the closed offer nor the one without ROME code
     assert inputs.offers[col.LOT_REF].tolist() == [lot.reference, ""]
     assert inputs.offers[col.END_DATE].isna().tolist() == [False, True]
     assert inputs.candidate_db_ids == {walker.external_id: walker.id, driver.external_id: driver.id}
