@@ -28,5 +28,5 @@ def test_bench_titles_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     for method in ("wratio (subsample)", "tfidf-char-nn", "index, labels only"):
         assert method in out
     assert "index, labels + examples" in out
-    assert "titles/s" in out and "acc@1" in out and "build s" in out
+    assert "titles/s" in out and "titles/cpu-s" in out and "acc@1" in out and "build s" in out
     assert "vs tfidf-char-nn" in out
