@@ -11,10 +11,12 @@ from fastapi import FastAPI, Request, Response
 
 from service.api import audit, buyers, candidates, companies, contracts, health, lots, offers, users
 from service.api import referentials as referentials_api
+from service.api import shortlists as shortlists_api
 from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_sessionmaker
 from service.errors import register_handlers
 from service.referentials import load_referentials
+from service.scoring import ScoringState
 
 __all__ = ["create_app"]
 
@@ -31,6 +33,7 @@ _ROUTERS = (
     lots.router,
     referentials_api.router,
     audit.router,
+    shortlists_api.router,
 )
 
 
@@ -43,7 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             check_at_head(engine)
-            app.state.referentials = load_referentials(settings.referentials_dir)
+            refs = load_referentials(settings.referentials_dir)
+            app.state.referentials = refs
+            app.state.scoring = ScoringState(rome=refs.rome, communes=refs.communes)
+            # Built once here; requests only apply what changed since (ScoringState.sync).
+            with app.state.sessionmaker() as session:
+                app.state.scoring.build(session)
             yield
         finally:
             engine.dispose()

@@ -35,11 +35,16 @@ __all__ = ["ScoringRepository", "ScoringState", "TableSignature"]
 
 @dataclass(frozen=True)
 class TableSignature:
-    """Changes whenever a row is added, removed or updated (versions only ever grow)."""
+    """Changes whenever a row is added, removed or updated.
+
+    Versions only ever grow; the latest ``updated_at`` also catches a row deleted and another
+    created with the same id and version (SQLite reuses the highest id after a delete).
+    """
 
     count: int
     version_sum: int
     max_id: int
+    last_update: str
 
 
 class ScoringRepository:
@@ -54,12 +59,15 @@ class ScoringRepository:
                 func.count(model.id),
                 func.coalesce(func.sum(model.version), 0),
                 func.coalesce(func.max(model.id), 0),
+                func.max(model.updated_at),
             )
         ).one()
-        return TableSignature(int(row[0]), int(row[1]), int(row[2]))
+        return TableSignature(int(row[0]), int(row[1]), int(row[2]), str(row[3]))
 
-    def versions(self, model: type[Candidate] | type[Offer]) -> dict[int, int]:
-        return {int(i): int(v) for i, v in self.session.execute(select(model.id, model.version))}
+    def versions(self, model: type[Candidate] | type[Offer]) -> dict[int, tuple[int, str]]:
+        """Row id → (version, last update) of every row."""
+        stmt = select(model.id, model.version, model.updated_at)
+        return {int(i): (int(v), str(u)) for i, v, u in self.session.execute(stmt)}
 
     def candidate_frames(
         self, ids: Iterable[int] | None = None
@@ -231,8 +239,8 @@ class ScoringState:
         self._lock = threading.Lock()
         self._state: MatchingState | None = None
         self._signatures: tuple[TableSignature, TableSignature] | None = None
-        self._candidate_versions: dict[int, int] = {}
-        self._offer_versions: dict[int, int] = {}
+        self._candidate_versions: dict[int, tuple[int, str]] = {}
+        self._offer_versions: dict[int, tuple[int, str]] = {}
         self.n_full_builds = 0
         self.n_incremental_updates = 0
 
@@ -296,7 +304,7 @@ class ScoringState:
                 self._state = self._state.with_scorer(scorer_provider())
 
     def _signatures_or_empty(self) -> tuple[TableSignature, TableSignature]:
-        empty = TableSignature(-1, -1, -1)
+        empty = TableSignature(-1, -1, -1, "")
         return self._signatures or (empty, empty)
 
     def _sync_candidates(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:

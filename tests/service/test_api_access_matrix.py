@@ -61,6 +61,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/referentials/appellations"): ALL,
     ("GET", "/referentials/licences"): ALL,
     ("GET", "/audit"): ADMIN,
+    ("GET", "/offers/{offer_id}/shortlist"): CASELOAD,
+    ("GET", "/candidates/{candidate_id}/offers"): CASELOAD,
+    ("GET", "/candidates/{candidate_id}/why-not/{offer_id}"): CASELOAD,
 }
 
 

@@ -1,0 +1,154 @@
+"""Shortlists, best offers of a person and "Pourquoi pas ?" through the API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from factories import Actor, audit_entries, make_candidate, make_offer, make_user
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+
+def _people(session: Session, coach: Actor, other: Actor) -> dict[str, int]:
+    """Three people around Alençon; the best one for a mason offer belongs to ``other``."""
+    near_mason = make_candidate(session, coach=other, commune_insee="61001")
+    far_mason = make_candidate(
+        session, coach=coach, commune_insee="61169", max_distance_km=80.0
+    )  # Flers, 60 km road
+    cleaner = make_candidate(session, coach=coach, jobs=((None, "K2204", 1.0),))
+    no_licence = make_candidate(session, coach=coach, licences=())
+    session.flush()
+    return {
+        "near": near_mason.id,
+        "far": far_mason.id,
+        "cleaner": cleaner.id,
+        "no_licence": no_licence.id,
+    }
+
+
+def test_shortlist_ranks_and_hides_other_coaches_people(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    offer = make_offer(session, required_licences=("PERMIS_B",))
+    session.flush()
+    resp = client.get(f"/offers/{offer.id}/shortlist?k=10", headers=coach.headers)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    ranked = [item["candidate_id"] for item in body["items"]]
+    assert ranked[0] == ids["near"]  # same job, same town
+    assert ids["no_licence"] not in ranked  # permis B required
+    assert ranked.index(ids["far"]) < ranked.index(ids["cleaner"])
+    first = body["items"][0]
+    assert first["external_id"] is None and not first["is_own_caseload"]
+    assert first["coach"] == other_coach.user.username
+    assert first["commune"] == "Alençon"
+    assert "Même métier" in first["explanation"]
+    own = next(i for i in body["items"] if i["candidate_id"] == ids["far"])
+    assert own["external_id"] is not None and own["is_own_caseload"]
+    assert all(0 <= i["score"] <= 1 for i in body["items"])
+    assert body["model_version"].startswith("weighted")
+    assert audit_entries(session, action="shortlist", entity_id=offer.id)
+
+
+def test_scope_mine_keeps_only_the_coachs_caseload(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    offer = make_offer(session)
+    session.flush()
+    body = client.get(f"/offers/{offer.id}/shortlist?k=10&scope=mine", headers=coach.headers).json()
+    ranked = [i["candidate_id"] for i in body["items"]]
+    assert ids["near"] not in ranked
+    assert ranked[0] == ids["far"] or ranked[0] == ids["no_licence"]
+    assert [i["rank"] for i in body["items"]] == list(range(1, len(ranked) + 1))
+    assert all(i["external_id"] for i in body["items"])
+    assert all(i["explanation"] for i in body["items"])
+
+
+def test_facilitator_sees_everyone_in_full(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    _people(session, coach, other_coach)
+    facilitator = make_user(session, role="facilitator")
+    offer = make_offer(session)
+    session.flush()
+    body = client.get(f"/offers/{offer.id}/shortlist", headers=facilitator.headers).json()
+    assert body["items"] and all(i["external_id"] for i in body["items"])
+
+
+def test_the_state_follows_changes_without_rebuilding(
+    app: FastAPI, client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    offer = make_offer(session)
+    session.flush()
+    builds = app.state.scoring.n_full_builds
+    first = client.get(f"/offers/{offer.id}/shortlist", headers=coach.headers).json()
+    assert first["items"][0]["candidate_id"] == ids["near"]
+    # The best person leaves the programme: they drop out of the next shortlist.
+    from service.models import Candidate
+
+    person = session.get(Candidate, ids["near"])
+    assert person is not None
+    person.is_active = False
+    session.flush()
+    after = client.get(f"/offers/{offer.id}/shortlist", headers=coach.headers).json()
+    assert ids["near"] not in [i["candidate_id"] for i in after["items"]]
+    assert app.state.scoring.n_full_builds == builds
+
+
+def test_offers_for_a_person(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    mason = make_offer(session)
+    cleaning = make_offer(session, code_rome="K2204", code_ogr=None, intitule="Agent de propreté")
+    session.flush()
+    body = client.get(f"/candidates/{ids['cleaner']}/offers", headers=coach.headers).json()
+    assert [i["offer_id"] for i in body["items"]][:1] == [cleaning.id]
+    assert mason.id in [i["offer_id"] for i in body["items"]] or len(body["items"]) == 1
+    # Another coach's person is not found for this coach.
+    resp = client.get(f"/candidates/{ids['near']}/offers", headers=coach.headers)
+    assert resp.status_code == 404
+    assert audit_entries(session, action="read_offers_for", entity_id=ids["cleaner"])
+
+
+def test_why_not_gives_every_reason_in_french(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    offer = make_offer(session, required_licences=("PERMIS_C",), has_nights=True)
+    session.flush()
+    body = client.get(
+        f"/candidates/{ids['no_licence']}/why-not/{offer.id}", headers=coach.headers
+    ).json()
+    assert body["is_excluded"]
+    codes = {r["code"] for r in body["reasons"]}
+    assert {"missing_licence", "nights"} <= codes
+    assert any("permis C" in r["message"] for r in body["reasons"])
+    ok = make_offer(session)
+    session.flush()
+    body = client.get(f"/candidates/{ids['far']}/why-not/{ok.id}", headers=coach.headers).json()
+    assert not body["is_excluded"] and "classée" in body["summary"]
+
+
+def test_bad_requests(client: TestClient, session: Session, coach: Actor) -> None:
+    offer = make_offer(session, status="closed")
+    session.flush()
+    resp = client.get(f"/offers/{offer.id}/shortlist", headers=coach.headers)
+    assert resp.status_code == 422 and "clôturée" in resp.json()["detail"]
+    resp = client.get("/offers/999999/shortlist", headers=coach.headers)
+    assert resp.status_code == 404 and resp.json()["error"] == "NotFound"
+    resp = client.get(f"/offers/{offer.id}/shortlist?k=0", headers=coach.headers)
+    assert resp.status_code == 422
+    resp = client.get(f"/offers/{offer.id}/shortlist?scope=everyone", headers=coach.headers)
+    assert resp.status_code == 422
+
+
+def test_admin_reads_no_shortlist(client: TestClient, session: Session) -> None:
+    admin = make_user(session, role="admin")
+    offer = make_offer(session, start_date=date(2026, 12, 1))
+    session.flush()
+    assert client.get(f"/offers/{offer.id}/shortlist", headers=admin.headers).status_code == 403
