@@ -8,14 +8,20 @@ and against labelled example titles.
 Method (see ``tests/benchmarks/bench_titles.py`` for the measurements):
 
 1. Every document (appellation label, fiche label, labelled example title) is cleaned with
-   :func:`clean_title` and embedded as TF-IDF over character 2–5-grams (within words) and word
-   1–2-grams, L2-normalised.
-2. A linear classifier (ridge-style, one-vs-rest over *reference fiches*, fitted on the appellation
-   and fiche labels and the examples) gives each reference fiche a learned score; the cosine
-   similarity to the nearest document of each reference fiche gives a lexical score. Both are
-   fused into one score in [0, 1].
+   :func:`clean_title` and embedded as TF-IDF over character 3–5-grams within words (the n-grams
+   found in more than 10 % of the documents are dropped: they say little and make the sparse
+   products slow) and word 1–2-grams, L2-normalised.
+2. *Lexical* evidence: for each reference fiche, the best cosine similarity between the title and
+   the labels of its appellations and fiches. *Learned* evidence: kernel ridge regression
+   (squared-cosine kernel, one-vs-rest targets) fitted on the labelled example titles, i.e. a
+   learned, weighted vote of the similar examples. They are fused as a noisy-or,
+   ``1 - (1 - lexical**4) * (1 - learned)``, plus a small prior for the fiches offers are often
+   filed under, clipped to [0, 1]. The fourth power keeps only near-exact label matches decisive.
 3. Within the best reference fiches, the appellation whose label is closest to the title is
    returned (its own fiche may be a child of the reference fiche).
+
+The score is a confidence, not a calibrated probability; on held-out real titles the best fiche is
+the recorded one for about 90 % of titles scoring above 0.8 and under 30 % of those below 0.2.
 
 Everything is vectorised over blocks of titles: sparse products and ``argpartition``, no Python
 loop over appellations.
@@ -49,7 +55,7 @@ from matching._titles_lexicon import (
 from matching._titles_places import PLACES
 from matching.text import fold, strip_accents
 
-__all__ = ["TitleIndex", "clean_title", "load_title_index"]
+__all__ = ["MATCH_COLUMNS", "TitleIndex", "clean_title", "load_title_index"]
 
 FloatArray = npt.NDArray[np.float32]
 IdArray = npt.NDArray[np.int32]
@@ -182,18 +188,15 @@ def clean_title(title: str) -> str:
 _APP_COLUMNS = ("code_ogr", "libelle", "code_rome")
 _FICHE_COLUMNS = ("code_rome", "libelle_rome", "code_rome_parent")
 _EXAMPLE_COLUMNS = ("intitule", "code_rome")
-# Fusion weights, chosen by 5-fold cross-validation on the shipped labelled titles
-# (tests/benchmarks/bench_titles.py): lexical evidence from the ROME labels, learned evidence from
-# the examples, and a small prior for the fiches offers are often filed under.
-_WORD_WEIGHT = 0.7
-_RIDGE_ALPHA = 1.0
-_PRIOR_WEIGHT = 0.1
-_LEXICAL_WEIGHT = 0.5
+# Chosen by grouped 5-fold cross-validation on the shipped labelled titles
+# (tests/benchmarks/bench_titles.py); accuracy is flat (±0.5 point) around these values.
 _CHAR_NGRAMS = (3, 5)
-_FUSION = "noisy_or"
-_LEXICAL_POWER = 4.0
-_CHAR_MAX_DF = 0.1
+_CHAR_MAX_DF = 0.1  # n-grams in more than 10 % of the documents are dropped (speed, no loss)
 _MIN_DOCS_FOR_MAX_DF = 500
+_WORD_WEIGHT = 0.7  # word n-grams against character n-grams, before L2 normalisation
+_RIDGE_ALPHA = 1.0
+_LEXICAL_POWER = 4.0
+_PRIOR_WEIGHT = 0.1
 _BLOCK = 512
 
 MATCH_COLUMNS: tuple[str, ...] = (
@@ -210,7 +213,7 @@ MATCH_COLUMNS: tuple[str, ...] = (
 
 
 class _Embedder:
-    """TF-IDF over character 2–5-grams (within words) and word 1–2-grams, L2-normalised rows."""
+    """TF-IDF over character 3–5-grams (within words) and word 1–2-grams, L2-normalised rows."""
 
     def __init__(self) -> None:
         self.chars = TfidfVectorizer(
@@ -229,8 +232,8 @@ class _Embedder:
         )
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        # Pruning the n-grams found in more than 10 % of the labels is what makes the sparse
-        # products fast; on a tiny corpus it would prune everything.
+        # Pruning the most common n-grams is what makes the sparse products fast; on a tiny
+        # corpus it would prune everything.
         self.chars.max_df = _CHAR_MAX_DF if len(texts) >= _MIN_DOCS_FOR_MAX_DF else 1.0
         return self._stack(self.chars.fit_transform(texts), self.words.fit_transform(texts))
 
@@ -714,15 +717,10 @@ def _fuse(
     """Fuse the lexical and learned evidence into a score in [0, 1], shape (n, n_classes)."""
     if learned is None:
         scores = lexical
-    elif _FUSION == "noisy_or":
+    else:
+        # Noisy-or: either a near-exact label match or the examples' vote is enough.
         lex = lexical**_LEXICAL_POWER
         scores = 1.0 - (1.0 - lex) * (1.0 - np.clip(learned, 0.0, 1.0)) + _PRIOR_WEIGHT * prior
-    else:
-        scores = (
-            _LEXICAL_WEIGHT * lexical
-            + (1.0 - _LEXICAL_WEIGHT) * np.clip(learned, 0.0, 1.0)
-            + _PRIOR_WEIGHT * prior
-        )
     out: FloatArray = np.where(has_words[:, None], np.clip(scores, 0.0, 1.0), 0.0).astype(
         np.float32
     )
