@@ -1,0 +1,143 @@
+"""Offer splits without leakage; artifacts, versions, compatibility and the active model."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matching import columns as col
+from training.features import FEATURES, HistoryFeatures
+from training.model import MonotoneHireModel, TrainedScorer
+from training.registry import (
+    IncompatibleModelError,
+    ModelArtifact,
+    activate,
+    active_version,
+    library_versions,
+    list_models,
+    load_active_scorer,
+    load_artifact,
+    make_version,
+    save_artifact,
+)
+from training.splits import split_offers
+
+
+@pytest.mark.parametrize("kind", ["group", "time"])
+def test_no_offer_on_both_sides_of_a_split(small_history: pd.DataFrame, kind: Any) -> None:
+    train, test = split_offers(small_history, kind=kind, test_size=0.25, random_state=1)
+    assert len(train) + len(test) == len(small_history)
+    assert not set(train) & set(test)
+    offers = small_history[col.OFFER_ID].to_numpy()
+    assert not set(offers[train]) & set(offers[test])
+    share = len(set(offers[test])) / len(set(offers))
+    assert 0.15 <= share <= 0.4
+
+
+def test_time_split_puts_the_latest_offers_in_test(small_history: pd.DataFrame) -> None:
+    train, test = split_offers(small_history, kind="time", test_size=0.3)
+    decided = small_history["decided_on"].to_numpy()
+    assert decided[train].max() < decided[test].min()
+
+
+def test_split_rejects_bad_arguments(small_history: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="test_size"):
+        split_offers(small_history, test_size=1.5)
+    with pytest.raises(ValueError, match="split kind"):
+        split_offers(small_history, kind="random")  # type: ignore[arg-type]
+    one_offer = small_history[small_history[col.OFFER_ID] == small_history[col.OFFER_ID].iloc[0]]
+    with pytest.raises(ValueError, match="at least 2 offers"):
+        split_offers(one_offer)
+
+
+@pytest.fixture(scope="module")
+def artifact(small_features: HistoryFeatures) -> ModelArtifact:
+    f = small_features
+    model = MonotoneHireModel(max_iter=20, random_state=0).fit(f.X, f.y, groups=f.groups)
+    metadata = {
+        "version": make_version("ab" * 32, {"max_iter": 20}, day=date(2026, 11, 25)),
+        "created_at": "2026-11-25T12:00:00+00:00",
+        "data_sha256": "ab" * 32,
+        "data_file": "h.csv",
+        "n_rows": len(f.y),
+        "features": list(FEATURES),
+        "metrics": {"model": {"ndcg@10": 0.5, "ece": 0.01}},
+        "split": {"kind": "group", "test_size": 0.2, "random_state": 0, "test_offers": ["x"]},
+        "libraries": library_versions(),
+    }
+    return ModelArtifact(model=model, metadata=metadata)
+
+
+def test_version_id_format() -> None:
+    v = make_version("00" * 32, {"a": 1}, day=date(2026, 11, 25))
+    assert v.startswith("m-20261125-") and len(v) == len("m-20261125-") + 8
+    assert v == make_version("00" * 32, {"a": 1}, day=date(2026, 11, 25))
+    assert v != make_version("00" * 32, {"a": 2}, day=date(2026, 11, 25))
+
+
+def test_save_load_list_activate(artifact: ModelArtifact, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    assert list_models(models) == [] and active_version(models) is None
+    assert load_active_scorer(models) is None  # the service then uses the default weights
+    path = save_artifact(artifact, models)
+    assert path.name == f"{artifact.version}.joblib"
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    assert "test_offers" not in sidecar["split"] and sidecar["features"] == list(FEATURES)
+    [listed] = list_models(models)
+    assert listed["version"] == artifact.version and not listed["active"]
+    assert activate(models, artifact.version) == artifact.version
+    assert list_models(models)[0]["active"]
+    scorer = load_active_scorer(models)
+    assert isinstance(scorer, TrainedScorer) and scorer.version == artifact.version
+    scores, _ = scorer.score(np.full((3, 3), 0.5, dtype=np.float32))
+    assert ((scores >= 0) & (scores <= 1)).all()
+    with pytest.raises(FileNotFoundError, match="no model 'm-nope'"):
+        activate(models, "m-nope")
+
+
+def test_an_artifact_file_elsewhere_is_copied_in_on_activation(
+    artifact: ModelArtifact, tmp_path: Path
+) -> None:
+    path = save_artifact(artifact, tmp_path / "elsewhere" / "model.joblib")
+    models = tmp_path / "models"
+    assert activate(models, str(path)) == artifact.version
+    assert (models / f"{artifact.version}.joblib").is_file()
+
+
+def test_loading_an_artifact_with_another_feature_list_fails_clearly(
+    artifact: ModelArtifact, tmp_path: Path
+) -> None:
+    other = ModelArtifact(
+        model=artifact.model,
+        metadata={**artifact.metadata, "features": ["skills", "mobility", "readiness", "age"]},
+    )
+    path = save_artifact(other, tmp_path)
+    with pytest.raises(IncompatibleModelError, match=r"model features .* differ"):
+        load_artifact(path)
+    with pytest.raises(IncompatibleModelError, match="differ"):
+        activate(tmp_path, other.version)
+
+
+@pytest.mark.parametrize(("library", "version"), [("sklearn", "0.24.2"), ("python", "3.9.1")])
+def test_loading_an_artifact_from_other_library_versions_fails_clearly(
+    artifact: ModelArtifact, tmp_path: Path, library: str, version: str
+) -> None:
+    libs = {**artifact.metadata["libraries"], library: version}
+    other = ModelArtifact(model=artifact.model, metadata={**artifact.metadata, "libraries": libs})
+    path = save_artifact(other, tmp_path)
+    with pytest.raises(IncompatibleModelError, match=f"made with {library} {version}"):
+        load_artifact(path)
+
+
+def test_a_file_that_is_not_an_artifact_is_refused(tmp_path: Path) -> None:
+    import joblib
+
+    joblib.dump({"hello": 1}, tmp_path / "x.joblib")
+    with pytest.raises(IncompatibleModelError, match="not a clausematch model artifact"):
+        load_artifact(tmp_path / "x.joblib")
