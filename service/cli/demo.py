@@ -11,6 +11,7 @@ import argparse
 from datetime import date
 
 from alembic import command
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fixtures import DEMO_DIR
@@ -18,6 +19,7 @@ from service.cli import CliError
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.demo import DEMO_USERS, DemoLoadReport, load_demo
+from service.models import Offer
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -104,13 +106,19 @@ def _show_a_shortlist() -> None:
     try:
         with make_sessionmaker(engine)() as session:
             state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
+            titles = dict(session.execute(select(Offer.id, Offer.intitule)).tuples().all())
     finally:
         engine.dispose()
     if not len(state.offers):
         return
-    offer_id = str(state.offers.ids[int(state.offers.open_positions.argmax())])
+    # Show the offer whose five best candidates fit best: a telling first example.
+    ranked = state.ranked_frame(state.top_k_per_offer(as_of=date.today(), k=5))
+    if ranked.empty:
+        return
+    offer_id = str(ranked.groupby("offer_id")["score"].mean().idxmax())
     shortlist = state.shortlist(offer_id, 5, as_of=date.today())
-    print(f"\nExemple : les 5 meilleures candidatures pour l'offre n° {offer_id} :")
+    title = titles.get(int(offer_id), "")
+    print(f"\nExemple : les 5 meilleures candidatures pour l'offre n° {offer_id} ({title}) :")
     for row in shortlist.itertuples(index=False):
         print(f"  {row.rank}. personne n° {row.candidate_id} — score {row.score:.2f}")
         print(f"     {row.explanation}")
