@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     referentials_dir: Path = REFERENTIALS_DIR
     log_level: str = "INFO"
     sql_echo: bool = False
+    # Imports (offers and candidates files): refused whole beyond these sizes.
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    import_max_rows: int = Field(default=50_000, ge=1)
+    # Batch matching: an offer's list holds slots_per_position × open positions people, and one
+    # person is put on at most batch_max_lists lists per run.
+    slots_per_position: int = Field(default=3, ge=1)
+    batch_max_lists: int = Field(default=3, ge=1)
+    # Tests only: seconds the batch waits between scoring and writing (to kill it in between).
+    batch_pause_before_write_s: float = Field(default=0.0, ge=0.0)
 
 
 @lru_cache(maxsize=1)

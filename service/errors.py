@@ -22,6 +22,7 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "NotFound",
+    "PayloadTooLarge",
     "Unauthorized",
     "error_body",
     "register_handlers",
@@ -35,10 +36,19 @@ class AppError(Exception):
 
     status_code: int = 400
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers
+        # One entry per bad row of an import file (line, column, code, message): sent as
+        # ``errors`` beside ``error`` and ``detail``.
+        self.errors = list(errors) if errors is not None else None
 
 
 class NotFound(AppError):
@@ -51,6 +61,10 @@ class Conflict(AppError):
 
 class InvalidInput(AppError):
     status_code = 422
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
 
 
 class Forbidden(AppError):
@@ -71,6 +85,7 @@ _STATUS_NAMES = {
     404: "NotFound",
     405: "MethodNotAllowed",
     409: "Conflict",
+    413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
     422: "InvalidInput",
 }
@@ -106,6 +121,9 @@ def format_validation_errors(errors: Sequence[Any]) -> str:
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
+    if exc.errors is not None:
+        body: dict[str, Any] = {**error_body(type(exc).__name__, exc.detail), "errors": exc.errors}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     return _json(exc.status_code, type(exc).__name__, exc.detail, exc.headers)
 
 
