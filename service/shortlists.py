@@ -127,7 +127,16 @@ def _components(row: pd.Series, prefix: str = "") -> Components:
     )
 
 
-def _offer_in_state(state: MatchingState, offer: Offer) -> str:
+def _is_live(offer: Offer, today: date) -> bool:
+    return offer.end_date is None or offer.end_date >= today
+
+
+def _offer_in_state(state: MatchingState, offer: Offer, today: date) -> str:
+    if offer.end_date is not None and offer.end_date < today:
+        raise InvalidInput(
+            f"l'offre {offer.id} est terminée depuis le {offer.end_date:%d/%m/%Y} : "
+            "elle ne peut plus être pourvue"
+        )
     oid = str(offer.id)
     if oid not in set(state.offers.ids.tolist()):
         why = (
@@ -156,7 +165,7 @@ def shortlist_for_offer(
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")
     state = scoring.sync(session)
-    oid = _offer_in_state(state, offer)
+    oid = _offer_in_state(state, offer, today)
     mine_only = user.role == "coach" and scope == "mine"
     if mine_only:
         caseload = {
@@ -250,9 +259,14 @@ def offers_for_candidate(
     _check_k(k)
     person = _visible_candidate(session, user, candidate_id)
     state = scoring.sync(session)
-    ranked = state.offers_for(str(person.id), k, as_of=today)
+    # Offers that have already ended are still "open" until someone closes them: ask for more
+    # and drop those (the engine has no clock).
+    ranked = state.offers_for(str(person.id), 2 * k + 10, as_of=today)
     offer_ids = [int(o) for o in ranked[col.OFFER_ID]]
     offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))}
+    live = [_is_live(offers[int(o)], today) for o in ranked[col.OFFER_ID]]
+    ranked = ranked[live].head(k).copy()
+    ranked[col.RANK] = range(1, len(ranked) + 1)
     items = []
     for row in ranked.to_dict("records"):
         offer = offers[int(row[col.OFFER_ID])]
@@ -299,7 +313,7 @@ def why_not(
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")
     state = scoring.sync(session)
-    oid = _offer_in_state(state, offer)
+    oid = _offer_in_state(state, offer, today)
     reasons = state.why_not(str(person.id), oid)
     if reasons:
         summary = (

@@ -152,3 +152,17 @@ def test_admin_reads_no_shortlist(client: TestClient, session: Session) -> None:
     offer = make_offer(session, start_date=date(2026, 12, 1))
     session.flush()
     assert client.get(f"/offers/{offer.id}/shortlist", headers=admin.headers).status_code == 403
+
+
+def test_ended_offers_are_not_ranked(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    ended = make_offer(session, start_date=date(2025, 1, 6), end_date=date(2025, 6, 30))
+    live = make_offer(session)
+    session.flush()
+    resp = client.get(f"/offers/{ended.id}/shortlist", headers=coach.headers)
+    assert resp.status_code == 422 and "terminée" in resp.json()["detail"]
+    body = client.get(f"/candidates/{ids['far']}/offers", headers=coach.headers).json()
+    offered = [i["offer_id"] for i in body["items"]]
+    assert live.id in offered and ended.id not in offered
