@@ -105,12 +105,15 @@ def test_funnel_and_offer_consistency_are_checked(small_history: pd.DataFrame) -
     h = small_history[small_history[col.OFFER_ID].isin(big_offers)].copy()
     hired_row = h.index[0]
     bad = h.copy()
-    bad.loc[hired_row, ["hired", "validated", "outcome"]] = [True, False, "emploi_durable"]
+    bad.loc[hired_row, "hired"] = True
+    bad.loc[hired_row, "validated"] = False
+    bad.loc[hired_row, "outcome"] = "emploi_durable"
     with pytest.raises(ValueError, match="hired without a validated proposal"):
         validate_history(bad)
     bad = h.copy()
     bad.loc[hired_row, "hours"] = 35.0
-    bad.loc[hired_row, ["hired", "outcome"]] = [False, ""]
+    bad.loc[hired_row, "hired"] = False
+    bad.loc[hired_row, "outcome"] = ""
     with pytest.raises(ValueError, match="hours worked without a hire"):
         validate_history(bad)
     bad = h.copy()

@@ -16,7 +16,7 @@ from training.features import FEATURES, HistoryFeatures
 from training.model import MonotoneHireModel, TrainedScorer
 
 
-@parametrize_with_checks([MonotoneHireModel(max_iter=20, random_state=0)])
+@parametrize_with_checks([MonotoneHireModel(max_iter=20, random_state=0)])  # type: ignore[untyped-decorator]
 def test_sklearn_conventions(estimator: Any, check: Any) -> None:
     check(estimator)
 
