@@ -10,6 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from service.api import audit, buyers, candidates, companies, contracts, health, lots, offers, users
+from service.api import digest as digest_api
+from service.api import imports as imports_api
+from service.api import match_runs as match_runs_api
 from service.api import referentials as referentials_api
 from service.api import shortlists as shortlists_api
 from service.config import Settings, get_settings
@@ -34,6 +37,9 @@ _ROUTERS = (
     referentials_api.router,
     audit.router,
     shortlists_api.router,
+    imports_api.router,
+    match_runs_api.router,
+    digest_api.router,
 )
 
 

@@ -18,6 +18,7 @@ ALL = frozenset({"coach", "facilitator", "admin"})
 CASELOAD = frozenset({"coach", "facilitator"})
 MANAGERS = frozenset({"facilitator", "admin"})
 FACILITATOR = frozenset({"facilitator"})
+COACH = frozenset({"coach"})
 ADMIN = frozenset({"admin"})
 PUBLIC = None  # answers without a token
 
@@ -64,6 +65,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/offers/{offer_id}/shortlist"): CASELOAD,
     ("GET", "/candidates/{candidate_id}/offers"): CASELOAD,
     ("GET", "/candidates/{candidate_id}/why-not/{offer_id}"): CASELOAD,
+    ("POST", "/imports/offers"): FACILITATOR,
+    ("POST", "/imports/candidates"): FACILITATOR,
+    ("POST", "/match-runs"): FACILITATOR,
+    ("GET", "/coaches/me/digest"): COACH,
 }
 
 
