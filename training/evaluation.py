@@ -3,7 +3,8 @@
 Scorers compared on the same held-out rows (every offer's considered people re-ranked):
 
 =====================  ==============================================================
-``model``              the trained model's calibrated probability
+``model``              the trained model's calibrated probability as served to the engine
+                       (:class:`training.model.TrainedScorer`, interpolated table)
 ``default weights``    :class:`matching.scoring.WeightedScorer` (the engine's day-one score)
 ``job match only``     the skills component
 ``distance only``      shorter road distance first
@@ -40,7 +41,7 @@ from training.metrics import (
     ranking_metrics,
     reliability_table,
 )
-from training.model import MonotoneHireModel
+from training.model import MonotoneHireModel, TrainedScorer
 
 __all__ = ["METRIC_COLUMNS", "Evaluation", "evaluate_model", "write_report"]
 
@@ -108,8 +109,8 @@ def evaluate_model(
     y = features.y[test_rows]
     groups = features.groups[test_rows]
     tie = np.random.default_rng(random_state).random(len(test_rows))
-    proba = model.predict_proba(x)[:, 1]
     comps = x.to_numpy(dtype=np.float32)
+    proba, _ = TrainedScorer(model=model, version="evaluated").score(comps)
     default, _ = WeightedScorer().score(comps)
     scorers: dict[str, tuple[npt.NDArray[np.floating], npt.NDArray[np.floating] | None]] = {
         MODEL: (proba, proba),

@@ -111,7 +111,8 @@ Invented data: shows that the pipeline works, not what predicts a hire for real 
   {SHORTLIST_SHARE}, else from ranks {SHORTLIST_SIZE + 1}-{CONSIDERED_POOL}. Only people the
   engine can rank (no hard constraint) are considered.
 * **Hidden true model** of a hire (logistic; NOT the default weighted score, NOT the engine's
-  components): logit = offer intercept + job relation (none {RELATION_EFFECT[Relation.NONE]}, same domain
+  components): logit = offer intercept
+  + job relation (none {RELATION_EFFECT[Relation.NONE]}, same domain
   {RELATION_EFFECT[Relation.SAME_DOMAIN]}, close fiche {RELATION_EFFECT[Relation.CLOSE]},
   same reference {RELATION_EFFECT[Relation.SAME_REFERENCE]}, same fiche 0, same appellation
   +{RELATION_EFFECT[Relation.SAME_APPELLATION]})
@@ -206,8 +207,7 @@ def _solve_intercepts(
 def _rank_within(keys: pd.DataFrame, by: list[str], order: str) -> npt.NDArray[np.int64]:
     """0-based position of each row within its ``by`` group, ordered by ``order``."""
     pos = keys.sort_values([*by, order], kind="stable").groupby(by, sort=False).cumcount()
-    out: npt.NDArray[np.int64] = pos.reindex(keys.index).to_numpy(dtype=np.int64)
-    return out
+    return np.asarray(pos.reindex(keys.index), dtype=np.int64)
 
 
 def _round(

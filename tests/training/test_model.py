@@ -57,6 +57,20 @@ def test_raising_one_component_never_lowers_the_probability(
     assert (np.diff(p, axis=1) >= -1e-12).all()
 
 
+def test_served_table_is_monotone_and_close_to_the_model(fitted: MonotoneHireModel) -> None:
+    scorer = TrainedScorer(model=fitted, version="m-test")
+    rng = np.random.default_rng(4)
+    base = rng.random((3000, 3)).astype(np.float32)
+    for feature in range(3):
+        up = base.copy()
+        up[:, feature] = np.minimum(1.0, up[:, feature] + rng.random(3000).astype(np.float32) / 4)
+        assert (scorer.score(up)[0] >= scorer.score(base)[0] - 1e-6).all()
+    direct = fitted.predict_proba(pd.DataFrame(base, columns=list(FEATURES)))[:, 1]
+    assert np.abs(scorer.score(base)[0] - direct).mean() < 0.01
+    exact = TrainedScorer(model=fitted, version="m-test", grid_size=0)
+    np.testing.assert_allclose(exact.score(base)[0], direct, rtol=1e-6)
+
+
 def test_probabilities_are_calibrated_on_fresh_data(fitted: MonotoneHireModel) -> None:
     from training.metrics import expected_calibration_error
 
@@ -106,7 +120,7 @@ def test_trained_scorer_follows_the_scorer_protocol(fitted: MonotoneHireModel) -
     assert (contributions >= 0).all()
     np.testing.assert_allclose(contributions.sum(axis=1), scores, rtol=1e-5, atol=1e-6)
     expected = fitted.predict_proba(pd.DataFrame(comps, columns=list(FEATURES)))[:, 1]
-    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+    assert np.abs(scores - expected).mean() < 0.01
     empty_scores, empty_contrib = scorer.score(np.zeros((0, 3), np.float32))
     assert empty_scores.shape == (0,) and empty_contrib.shape == (0, 3)
     with pytest.raises(ValueError, match="shape"):
