@@ -10,9 +10,9 @@ throughput once the index is built, and the build time. Naive baselines run in t
 - ``index, labels only``: :class:`matching.titles.TitleIndex` without examples (no learning);
 - ``index, labels + examples``: the shipped method, fitted on the other folds.
 
-``acc@1 (offers)`` weighs each title by its number of offers (``n_offres``). ``titles/s`` is
-wall-clock throughput (the target); ``titles/cpu-s`` divides by this process's CPU time, which is
-steadier on a shared machine. A second table gives the shipped method's top-1 accuracy above a
+``acc@1 (offers)`` weighs each title by its number of offers (``n_offres``). ``titles/s`` and
+``build s`` are wall-clock (the targets); ``titles/cpu-s`` and ``build cpu-s`` use this process's
+CPU time, which is steadier on a shared machine (the baselines' build is CPU time only). A second table gives the shipped method's top-1 accuracy above a
 few score thresholds, with the share of titles above each.
 
 Usage::
@@ -60,6 +60,7 @@ class Result:
     seconds: float
     build_seconds: float
     cpu_seconds: float = 0.0
+    build_cpu_seconds: float = 0.0
 
     def row(self) -> dict[str, object]:
         return {
@@ -71,6 +72,7 @@ class Result:
             "titles/s": self.n / max(self.seconds, 1e-9),
             "titles/cpu-s": self.n / max(self.cpu_seconds, 1e-9),
             "build s": self.build_seconds,
+            "build cpu-s": self.build_cpu_seconds,
         }
 
 
@@ -112,11 +114,11 @@ def _wratio(appellations: pd.DataFrame, parent_of: pd.Series) -> Predictor:
 
 
 def _tfidf_nn(appellations: pd.DataFrame, parent_of: pd.Series) -> tuple[Predictor, float]:
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
     matrix = vec.fit_transform([fold(s) for s in appellations["libelle"]])
     parents = appellations["code_rome"].map(parent_of).to_numpy()
-    build = time.perf_counter() - t0
+    build = time.process_time() - t0
 
     def predict(titles: list[str]) -> list[list[str]]:
         out: list[list[str]] = []
@@ -188,9 +190,12 @@ def run(
 
     wratio = _wratio(appellations, parent_of)
     nn, nn_build = _tfidf_nn(appellations, parent_of)
+    clean_title.cache_clear()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     labels_only = TitleIndex.build(appellations, fiches)
     labels_build = time.perf_counter() - t0
+    labels_build_cpu = time.process_time() - c0
 
     for train, test in test_parts:
         held = examples.iloc[test]
@@ -211,7 +216,7 @@ def run(
         _score(r, preds, truth, weights)
         r.seconds += secs
         r.cpu_seconds += cpu
-        r.build_seconds = nn_build
+        r.build_cpu_seconds = nn_build
 
         r = result("index, labels only")
         preds, secs, cpu = _timed(_index_predictor(labels_only), titles)
@@ -219,13 +224,16 @@ def run(
         r.seconds += secs
         r.cpu_seconds += cpu
         r.build_seconds = labels_build
+        r.build_cpu_seconds = labels_build_cpu
 
         clean_title.cache_clear()
         t0 = time.perf_counter()
+        c0 = time.process_time()
         index = TitleIndex.build(
             appellations, fiches, examples.iloc[train][["intitule", "code_rome"]]
         )
         build = time.perf_counter() - t0
+        build_cpu = time.process_time() - c0
         r = result("index, labels + examples")
         preds, secs, cpu = _timed(_index_predictor(index, best_scores), titles)
         _score(r, preds, truth, weights)
@@ -233,6 +241,7 @@ def run(
         r.seconds += secs
         r.cpu_seconds += cpu
         r.build_seconds = max(r.build_seconds, build)
+        r.build_cpu_seconds = max(r.build_cpu_seconds, build_cpu)
 
     table = pd.DataFrame([r.row() for r in results.values()])
     score = np.asarray(best_scores)
@@ -279,12 +288,16 @@ def main(argv: list[str] | None = None) -> int:
             f"acc@3 x{ours['acc@3'] / max(b['acc@3'], 1e-9):.2f}, "
             f"speed x{ours['titles/s'] / max(b['titles/s'], 1e-9):.1f}"
         )
+    speed = "ok" if ours["titles/s"] >= 2000 else "MISSED"
+    speed_cpu = "ok" if ours["titles/cpu-s"] >= 2000 else "MISSED"
+    build = "ok" if ours["build s"] <= 5 else "MISSED"
+    build_cpu = "ok" if ours["build cpu-s"] <= 5 else "MISSED"
     print(
-        "targets: acc@1 >= 0.80, acc@3 >= 0.92, >= 2000 titles/s, build <= 5 s -> "
-        f"{'ok' if ours['acc@1'] >= 0.8 else 'MISSED'}, "
-        f"{'ok' if ours['acc@3'] >= 0.92 else 'MISSED'}, "
-        f"{'ok' if ours['titles/s'] >= 2000 else 'MISSED'}, "
-        f"{'ok' if ours['build s'] <= 5 else 'MISSED'}"
+        "targets: "
+        f"acc@1 >= 0.80 {'ok' if ours['acc@1'] >= 0.8 else 'MISSED'}; "
+        f"acc@3 >= 0.92 {'ok' if ours['acc@3'] >= 0.92 else 'MISSED'}; "
+        f">= 2000 titles/s {speed} (wall), {speed_cpu} (CPU); "
+        f"build <= 5 s {build} (wall), {build_cpu} (CPU)"
     )
     return 0
 
