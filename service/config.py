@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     referentials_dir: Path = REFERENTIALS_DIR
     log_level: str = "INFO"
     sql_echo: bool = False
+    proposal_stale_days: int = Field(default=14, ge=1, description="proposition sans mouvement")
+    report_risk_tolerance: float = Field(default=0.15, ge=0.0, le=1.0)
+    labour_shares_path: Path = REFERENTIALS_DIR / "labour_shares.csv"
+    insertion_hourly_cost_eur: float = Field(default=30.0, gt=0.0)
     # Imports (offers and candidates files): refused whole beyond these sizes.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=50_000, ge=1)

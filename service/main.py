@@ -13,8 +13,12 @@ from service.api import audit, buyers, candidates, companies, contracts, health,
 from service.api import digest as digest_api
 from service.api import imports as imports_api
 from service.api import match_runs as match_runs_api
+from service.api import placements as placements_api
+from service.api import proposals as proposals_api
 from service.api import referentials as referentials_api
+from service.api import reports as reports_api
 from service.api import shortlists as shortlists_api
+from service.api import tools as tools_api
 from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_sessionmaker
 from service.errors import register_handlers
@@ -40,6 +44,10 @@ _ROUTERS = (
     imports_api.router,
     match_runs_api.router,
     digest_api.router,
+    proposals_api.router,
+    placements_api.router,
+    reports_api.router,
+    tools_api.router,
 )
 
 

@@ -69,6 +69,18 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/imports/candidates"): FACILITATOR,
     ("POST", "/match-runs"): FACILITATOR,
     ("GET", "/coaches/me/digest"): COACH,
+    ("GET", "/proposals"): CASELOAD,
+    ("POST", "/proposals"): COACH,
+    ("GET", "/proposals/reasons"): ALL,
+    ("GET", "/proposals/{proposal_id}"): CASELOAD,
+    ("GET", "/proposals/{proposal_id}/events"): CASELOAD,
+    ("POST", "/proposals/{proposal_id}/transitions"): CASELOAD,
+    ("GET", "/placements"): FACILITATOR,
+    ("POST", "/placements"): FACILITATOR,
+    ("GET", "/placements/{placement_id}"): FACILITATOR,
+    ("PATCH", "/placements/{placement_id}"): FACILITATOR,
+    ("GET", "/placements/{placement_id}/hours"): FACILITATOR,
+    ("PUT", "/placements/{placement_id}/hours"): FACILITATOR,
 }
 
 
