@@ -76,11 +76,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Concurrent requests: WAL lets readers run beside the writer, and a writer waits for the
+    # lock (busy timeout) instead of failing at once.
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Nearly every request writes (at least its audit entry). A deferred BEGIN would read under a
+    # shared lock and then fail with "database is locked" when upgrading to write while another
+    # transaction holds the lock; IMMEDIATE takes the write lock up front and so waits instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

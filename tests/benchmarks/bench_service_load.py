@@ -1,0 +1,202 @@
+"""Load test of ``GET /offers/{id}/shortlist`` against a running ``clausematch serve``.
+
+Builds a SQLite database with 5,000 candidates and 300 offers (the demo generator, seed 5000),
+starts ``clausematch serve`` in a subprocess, then 20 client threads each send requests for
+``--seconds`` seconds over random offers (HTTP keep-alive, one ``httpx.Client`` per thread).
+Prints requests per second, latency percentiles and errors.
+
+For comparison, the same run measures in-process the naive way a request could be served
+without the kept-in-memory state: read every candidate and offer from the database and build
+the engine state, then rank (what one request would cost if the service rebuilt per request).
+
+Target (issue 4): p95 ≤ 50 ms with 20 concurrent clients, zero errors. The client threads run
+on the same 2-core machine as the server, so the figures include the load generator's own CPU.
+
+    python tests/benchmarks/bench_service_load.py [--candidates 5000] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> dict[str, str]:
+    from alembic import command
+
+    from service.db import alembic_config, make_engine, make_sessionmaker
+    from service.demo import load_demo
+    from training.demo_data import write_demo_set
+
+    write_demo_set(
+        data_dir,
+        seed=5000,
+        n_candidates=n_candidates,
+        n_offers=n_offers,
+        departements=("61",),
+        as_of=date.today(),
+    )
+    command.upgrade(alembic_config(db_url), "head")
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        report = load_demo(session, data_dir)
+        session.commit()
+    engine.dispose()
+    return report.tokens
+
+
+def _naive_request_ms(db_url: str, offer_ids: list[int], n: int) -> list[float]:
+    """Per request: read everything from the database, build the state, rank one offer."""
+    from service.db import make_engine, make_sessionmaker
+    from service.referentials import load_referentials
+    from service.scoring import ScoringState
+
+    from fixtures import REFERENTIALS_DIR
+
+    refs = load_referentials(REFERENTIALS_DIR)
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    out = []
+    for oid in offer_ids[:n]:
+        start = time.perf_counter()
+        with factory() as session:
+            state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
+        state.shortlist(str(oid), 20, as_of=date.today())
+        out.append((time.perf_counter() - start) * 1000)
+    engine.dispose()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--candidates", type=int, default=5000)
+    parser.add_argument("--offers", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = f"sqlite:///{Path(tmp) / 'load.db'}"
+        t0 = time.perf_counter()
+        tokens = _prepare(db_url, Path(tmp) / "data", args.candidates, args.offers)
+        print(f"database ready in {time.perf_counter() - t0:.1f} s ({args.candidates} candidates)")
+        port = _free_port()
+        env = {**os.environ, "CLAUSEMATCH_DATABASE_URL": db_url, "CLAUSEMATCH_LOG_LEVEL": "WARNING"}
+        server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (closed below)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+            else:
+                print("the server did not start", file=sys.stderr)
+                return 1
+            headers = {"Authorization": f"Bearer {tokens['facilitateur']}"}
+            with httpx.Client(base_url=base, headers=headers) as c:
+                offers = c.get("/offers", params={"limit": 200}).json()["items"]
+            offer_ids = [o["id"] for o in offers if o["status"] == "open"]
+            # Offers that can be ranked today (not ended).
+            offer_ids = [
+                o["id"]
+                for o in offers
+                if o["end_date"] is None or o["end_date"] >= date.today().isoformat()
+            ]
+            latencies: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+            stop_at = time.perf_counter() + args.seconds
+
+            def client(seed: int) -> None:
+                rng = random.Random(seed)
+                local: list[float] = []
+                with httpx.Client(base_url=base, headers=headers, timeout=10) as c:
+                    while time.perf_counter() < stop_at:
+                        oid = rng.choice(offer_ids)
+                        start = time.perf_counter()
+                        try:
+                            r = c.get(f"/offers/{oid}/shortlist", params={"k": 20})
+                            ok = r.status_code == 200
+                            if not ok:
+                                with lock:
+                                    errors.append(f"{r.status_code} {r.text[:80]}")
+                        except httpx.HTTPError as exc:
+                            with lock:
+                                errors.append(type(exc).__name__)
+                            continue
+                        local.append((time.perf_counter() - start) * 1000)
+                with lock:
+                    latencies.extend(local)
+
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+            wall = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - wall
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            server_log.close()
+            log_tail = (Path(tmp) / "server.log").read_text(errors="replace")[-2000:]
+        naive = _naive_request_ms(db_url, offer_ids, 10)
+
+    lat = np.array(latencies)
+    p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+    naive_p50 = float(np.median(naive))
+    print(
+        f"\nGET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, {args.clients} clients"
+    )
+    print("| measure | value |")
+    print("| --- | ---: |")
+    print(f"| requests | {len(lat)} in {wall:.1f} s |")
+    print(f"| requests per second | {len(lat) / wall:.0f} |")
+    print(f"| latency p50 / p95 / p99 | {p50:.1f} / {p95:.1f} / {p99:.1f} ms |")
+    print(f"| errors | {len(errors)} |")
+    print(f"| naive (rebuild per request, in-process, no concurrency) p50 | {naive_p50:.0f} ms |")
+    print(f"| naive p50 / served p50 | {naive_p50 / p50:.0f}× |")
+    print(f"| target p95 ≤ 50 ms, 0 errors | {'met' if p95 <= 50 and not errors else 'NOT met'} |")
+    if errors:
+        print("first errors:", errors[:5])
+        print("server log (end):", log_tail)
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
