@@ -68,11 +68,10 @@ def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> d
 
 def _naive_request_ms(db_url: str, offer_ids: list[int], n: int) -> list[float]:
     """Per request: read everything from the database, build the state, rank one offer."""
+    from fixtures import REFERENTIALS_DIR
     from service.db import make_engine, make_sessionmaker
     from service.referentials import load_referentials
     from service.scoring import ScoringState
-
-    from fixtures import REFERENTIALS_DIR
 
     refs = load_referentials(REFERENTIALS_DIR)
     engine = make_engine(db_url)
