@@ -63,7 +63,7 @@ class Evaluation:
     """Metrics of every scorer on the held-out rows, the model's reliability, the audit."""
 
     metrics: pd.DataFrame  # index: scorer, columns METRIC_COLUMNS
-    reliability: pd.DataFrame  # see training.metrics.reliability_table
+    reliability: pd.DataFrame  # training.metrics.reliability_table, 10 quantile bins
     exposure: pd.DataFrame  # scorer + training.metrics.exposure_ratios columns
     n_rows: int
     n_offers: int
@@ -148,7 +148,7 @@ def evaluate_model(
     )
     return Evaluation(
         metrics=metrics,
-        reliability=reliability_table(y, proba),
+        reliability=reliability_table(y, proba, strategy="quantile"),
         exposure=exposure.loc[:, ["scorer", *exposure.columns.drop("scorer")]],
         n_rows=len(test_rows),
         n_offers=len(set(groups)),
@@ -160,17 +160,19 @@ def evaluate_model(
 # --------------------------------------------------------------------------- report
 
 
-def _fmt(v: object) -> str:
+def _fmt(v: object, digits: int = 3) -> str:
     if isinstance(v, float):
-        return "—" if np.isnan(v) else f"{v:.3f}"
+        return "—" if np.isnan(v) else f"{v:.{digits}f}"
     return str(v)
 
 
 def _markdown_table(frame: pd.DataFrame, index_name: str) -> str:
     cols = [index_name, *map(str, frame.columns)]
+    digits = [4 if c == "ece" else 3 for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for idx, row in frame.iterrows():
-        lines.append("| " + " | ".join([str(idx), *(_fmt(v) for v in row.to_list())]) + " |")
+        cells = [_fmt(v, d) for v, d in zip(row.to_list(), digits, strict=True)]
+        lines.append("| " + " | ".join([str(idx), *cells]) + " |")
     return "\n".join(lines)
 
 
@@ -183,10 +185,10 @@ def _plot_reliability(evaluation: Evaluation, path: Path) -> None:
     top = max(0.05, float(rel["mean_predicted"].max()), float(rel["observed_rate"].max())) * 1.1
     ax.set_xlim(0, min(1.0, top))
     ax.set_ylim(0, min(1.0, top))
-    ax.set_xlabel("predicted probability of a hire")
+    ax.set_xlabel("predicted probability of a hire (10 quantile bins)")
     ax.set_ylabel("observed hire rate")
     ece = float(evaluation.metrics["ece"].to_numpy(dtype=float)[0])  # the model is the first row
-    ax.set_title(f"Reliability (held-out offers), ECE = {ece:.3f}")
+    ax.set_title(f"Reliability, held-out offers (ECE {ece:.4f})", fontsize="medium")
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -273,12 +275,14 @@ History file `{metadata.get("data_file", "?")}` (sha256 `{metadata.get("data_sha
 Features are recomputed from the history by the engine's own code (`matching.features`).
 Reporting attributes (sex, age band) are kept apart and used only for the audit below.
 
-## Metrics (held-out: {evaluation.n_offers} offers, {evaluation.n_offers_with_hire} with a hire,
-{evaluation.n_rows} rows, hire rate {evaluation.hire_rate:.1%})
+## Metrics
+Held-out: {evaluation.n_offers} offers ({evaluation.n_offers_with_hire} with a hire),
+{evaluation.n_rows} rows, hire rate {evaluation.hire_rate:.1%}.
+
 {_markdown_table(m, "scorer")}
 
-NDCG / recall / precision are averaged over offers with at least one hire. ECE only for scorers
-that output a probability.
+NDCG / recall / precision are averaged over offers with at least one hire. ECE (10 equal-width
+bins) only for scorers that output a probability.
 
 ## Exposure audit
 Share of each group on every offer's top {AUDIT_K} over its share among the people considered,

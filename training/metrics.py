@@ -18,7 +18,7 @@ least one hire (the number of such offers is returned alongside).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -124,13 +124,26 @@ def ranking_metrics(
 
 
 def reliability_table(
-    y_true: npt.ArrayLike, proba: npt.ArrayLike, *, n_bins: int = 10
+    y_true: npt.ArrayLike,
+    proba: npt.ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: Literal["uniform", "quantile"] = "uniform",
 ) -> pd.DataFrame:
     """Per probability bin: ``bin_low``, ``bin_high``, ``count``, ``mean_predicted``,
-    ``observed_rate`` (empty bins dropped)."""
+    ``observed_rate`` (empty bins dropped).
+
+    ``uniform``: equal-width bins over [0, 1] (the ECE's); ``quantile``: bins holding about the
+    same number of rows (more points where rare-event probabilities crowd near 0).
+    """
     y = np.asarray(y_true, dtype=np.float64)
     p = np.clip(np.asarray(proba, dtype=np.float64), 0.0, 1.0)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    if strategy == "quantile" and p.size:
+        edges = np.unique(np.quantile(p, np.linspace(0.0, 1.0, n_bins + 1)))
+        edges[0], edges[-1] = 0.0, 1.0
+        n_bins = max(1, edges.shape[0] - 1)
+    else:
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
     b = np.minimum(np.digitize(p, edges[1:-1], right=False), n_bins - 1)
     count = np.bincount(b, minlength=n_bins)
     sum_p = np.bincount(b, weights=p, minlength=n_bins)
