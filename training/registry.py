@@ -35,18 +35,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import joblib
 import numpy as np
 import sklearn
 
+from matching.scoring import Scorer
 from training.features import FEATURES
 from training.model import MonotoneHireModel, TrainedScorer
 
 __all__ = [
     "ACTIVE_FILE",
     "ARTIFACT_FORMAT",
+    "HasModelsDir",
     "IncompatibleModelError",
     "ModelArtifact",
     "activate",
@@ -59,6 +61,7 @@ __all__ = [
     "make_version",
     "resolve_artifact",
     "save_artifact",
+    "scorer_label",
 ]
 
 ARTIFACT_FORMAT: Final = 1
@@ -235,15 +238,43 @@ def activate(models_dir: str | Path, version_or_path: str) -> str:
     return artifact.version
 
 
-def load_active_scorer(models_dir: str | Path) -> TrainedScorer | None:
+class HasModelsDir(Protocol):
+    """Anything with a ``models_dir`` (e.g. the service's ``Settings`` once it has the field)."""
+
+    @property
+    def models_dir(self) -> str | Path: ...
+
+
+def _models_dir(source: str | Path | HasModelsDir) -> Path:
+    if isinstance(source, str | Path):
+        return Path(source)
+    return Path(source.models_dir)
+
+
+def load_active_scorer(source: str | Path | HasModelsDir) -> TrainedScorer | None:
     """The engine scorer of the active model, or ``None`` when no model is active.
 
-    For the service: ``scorer = load_active_scorer(settings.models_dir) or WeightedScorer()``,
-    then record ``scorer.version`` (and ``scorer.name``) on every match. Raises
-    ``IncompatibleModelError`` / ``FileNotFoundError`` when the active record points at an
+    ``source`` is the models directory or a settings-like object with ``models_dir``. For the
+    service::
+
+        scorer = load_active_scorer(settings) or WeightedScorer()
+        state = state.with_scorer(scorer)
+        ...  # store scorer_label(scorer) in matches.model_version / match_runs.model_version
+
+    Raises ``IncompatibleModelError`` / ``FileNotFoundError`` when the active record points at an
     artifact that is missing or unusable (a broken deployment should be seen, not hidden).
+    Creating the scorer tabulates the model (about a second): load it once per activation.
     """
+    models_dir = _models_dir(source)
     version = active_version(models_dir)
     if version is None:
         return None
     return load_artifact(resolve_artifact(models_dir, version)).scorer()
+
+
+def scorer_label(scorer: Scorer) -> str:
+    """What to record as the model version of a score: the artifact version of a trained
+    scorer (``m-20261125-1a2b3c4d``), ``<name>-v<version>`` otherwise (``weighted-v1``)."""
+    if isinstance(scorer, TrainedScorer):
+        return scorer.version
+    return f"{scorer.name}-v{scorer.version}"

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from matching import columns as col
+from matching.scoring import WeightedScorer
 from training.features import FEATURES, HistoryFeatures
 from training.model import MonotoneHireModel, TrainedScorer
 from training.registry import (
@@ -25,6 +26,7 @@ from training.registry import (
     load_artifact,
     make_version,
     save_artifact,
+    scorer_label,
 )
 from training.splits import split_offers
 
@@ -95,6 +97,14 @@ def test_save_load_list_activate(artifact: ModelArtifact, tmp_path: Path) -> Non
     assert list_models(models)[0]["active"]
     scorer = load_active_scorer(models)
     assert isinstance(scorer, TrainedScorer) and scorer.version == artifact.version
+    assert scorer_label(scorer) == artifact.version
+    assert scorer_label(WeightedScorer()) == "weighted-v1"
+
+    class SettingsLike:
+        models_dir = models
+
+    from_settings = load_active_scorer(SettingsLike())
+    assert from_settings is not None and from_settings.version == artifact.version
     scores, _ = scorer.score(np.full((3, 3), 0.5, dtype=np.float32))
     assert ((scores >= 0) & (scores <= 1)).all()
     with pytest.raises(FileNotFoundError, match="no model 'm-nope'"):
