@@ -514,3 +514,8 @@ class AuditEntry(Base):
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# Tables kept in modules of their own share this metadata. Importing them here means whoever
+# imports the models (Alembic's env.py, the app, the tests) sees every table.
+from service import models_batch as _models_batch  # noqa: E402, F401
