@@ -297,7 +297,7 @@ def run_batch(
         return BatchRead(
             status="nothing_to_do",
             run_id=done,
-            message=f"Mêmes données que le lot n° {done} : rien à refaire.",
+            message=f"Mêmes données que le rapprochement n° {done} : rien à refaire.",
             input_hash=digest,
             model_version=model_version,
         )
@@ -382,8 +382,8 @@ def run_batch(
         status="completed",
         run_id=run.id,
         message=(
-            f"Lot n° {run.id} : {len(offers)} offre(s) rapprochée(s) de {len(pool)} personne(s), "
-            f"{int(chosen.rank.size)} proposition(s) de liste."
+            f"Rapprochement n° {run.id} : {len(offers)} offre(s) rapprochée(s) de {len(pool)} "
+            f"personne(s), {int(chosen.rank.size)} proposition(s) de liste."
         ),
         n_offers=len(offers),
         n_candidates=len(pool),

@@ -23,6 +23,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "titles",
     "shortlist",
     "training",
+    "imports",
+    "batch",
 )
 
 

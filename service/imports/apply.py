@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
@@ -53,6 +53,9 @@ __all__ = [
 
 T = TypeVar("T")
 _CHUNK = 5_000
+# Parser format → ``offers.source``: a CSV comes from the Orne emploi platform (or is laid out
+# like its export).
+_SOURCES = {"csv": "orne_emploi", "france_travail": "france_travail"}
 Progress = Callable[[int], None]
 
 
@@ -157,8 +160,22 @@ class ImportRepository:
         return out
 
     def update_by_id(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        """UPDATE rows by ``id`` (every row gives the same columns), versions set by the caller.
+
+        A Core executemany: the ORM's bulk update by primary key would check ``version`` against
+        the new value.
+        """
+        if not rows:
+            return
+        table = model.__table__
+        columns = [k for k in rows[0] if k != "id"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns})
+        )
         for part in _chunks(rows):
-            self.session.execute(update(model), list(part))
+            self.session.execute(stmt, [{f"_{k}": v for k, v in row.items()} for row in part])
 
     def insert_rows(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
         for part in _chunks(rows):
@@ -252,7 +269,7 @@ def _offer_fields(
         "open_positions": rec.open_positions,
         "lot_id": lot_id,
         "company_id": company_id,
-        "source": rec.source,
+        "source": _SOURCES.get(rec.source, "orne_emploi"),
     }
 
 
@@ -264,10 +281,6 @@ def _differs(obj: Any, fields: dict[str, Any]) -> bool:
         if current != value:
             return True
     return False
-
-
-def _source(fmt: str) -> str:
-    return "france_travail" if fmt == "france_travail" else "orne_emploi"
 
 
 def import_offers(
@@ -569,11 +582,11 @@ def import_candidates(
         [
             {**fields, "id": c.id, "version": c.version + 1, "updated_at": now}
             for c, _, fields, *_ in updates
-        ]
-        + [
-            {"id": i, "is_active": False, "version": v + 1, "updated_at": now}
-            for i, _, v in missing
         ],
+    )
+    repo.update_by_id(
+        Candidate,
+        [{"id": i, "is_active": False, "version": v + 1, "updated_at": now} for i, _, v in missing],
     )
     repo.delete_children(CandidateJob.candidate_id, [c.id for c, _, _, j, _, _ in updates if j])
     repo.delete_children(

@@ -1,0 +1,107 @@
+"""``clausematch import offers|candidates FILE``: import a file into the database.
+
+Offers: Orne emploi CSV or France Travail JSON. People: the Département's CSV export
+(``--full``: people missing from the file are marked inactive, never deleted). The whole file is
+checked first: one bad row and nothing is imported, every bad row is listed on standard error
+(line, column, reason). ``--dry-run`` tells what would be created, updated or left unchanged. An
+offer import that creates or changes offers runs the batch afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.cli import CliError
+from service.cli.batch import make_runner
+from service.errors import AppError
+from service.imports.apply import ImportRead
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="importer un fichier d'offres ou de personnes",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="import_kind", metavar="TYPE", required=True)
+    offers = sub.add_parser("offers", help="offres : CSV Orne emploi ou JSON France Travail")
+    offers.add_argument("file", metavar="FICHIER", type=Path)
+    offers.add_argument("--dry-run", action="store_true", help="essai à blanc : rien n'est écrit")
+    offers.add_argument(
+        "--no-batch", action="store_true", help="ne pas lancer le rapprochement après l'import"
+    )
+    offers.set_defaults(func=_run, kind="offers", full=False)
+    people = sub.add_parser("candidates", help="personnes suivies : export CSV du Département")
+    people.add_argument("file", metavar="FICHIER", type=Path)
+    people.add_argument("--dry-run", action="store_true", help="essai à blanc : rien n'est écrit")
+    people.add_argument(
+        "--full",
+        action="store_true",
+        help="export complet : les personnes absentes du fichier deviennent inactives",
+    )
+    people.set_defaults(func=_run, kind="candidates", no_batch=True)
+
+
+def _print_errors(exc: AppError) -> None:
+    print(f"clausematch: {exc.detail}", file=sys.stderr)
+    for e in exc.errors or []:
+        where = []
+        if e.get("line") is not None:
+            where.append(f"ligne {e['line']}")
+        if e.get("column"):
+            where.append(f"colonne « {e['column']} »")
+        prefix = (", ".join(where) + " : ") if where else ""
+        print(f"  - {prefix}{e['message']} [{e['code']}]", file=sys.stderr)
+
+
+def _summary(report: ImportRead) -> None:
+    what = "offre(s)" if report.kind == "offers" else "personne(s)"
+    verb = "seraient" if report.dry_run else "ont été"
+    print(
+        f"{report.rows} {what} lue(s) : {report.created} {verb} créée(s), {report.updated} "
+        f"{verb} modifiée(s), {report.unchanged} inchangée(s)"
+        + (f", {report.deactivated} {verb} désactivée(s)" if report.kind == "candidates" else "")
+        + (
+            f" ; {report.companies_created} entreprise(s) créée(s)"
+            if report.companies_created
+            else ""
+        )
+        + "."
+    )
+    for w in report.warnings:
+        print(f"attention : {w}", file=sys.stderr)
+    if report.dry_run:
+        for label, ids in (
+            ("à créer", report.created_ids),
+            ("à modifier", report.updated_ids),
+            ("inchangées", report.unchanged_ids),
+            ("à désactiver", report.deactivated_ids),
+        ):
+            if ids:
+                print(f"  {label} : {', '.join(ids)}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise CliError(f"fichier introuvable : {path}")
+    runner = make_runner()
+    try:
+        report = runner.import_file(path, args.kind, dry_run=args.dry_run, full=args.full)
+    except AppError as exc:
+        _print_errors(exc)
+        return 1
+    except SQLAlchemyError as exc:
+        raise CliError(
+            f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
+            "« clausematch db upgrade »."
+        ) from exc
+    _summary(report)
+    if report.kind == "offers" and not args.dry_run and not args.no_batch and report.has_changes:
+        print(runner.batch().message)
+    return 0
