@@ -139,10 +139,12 @@ def normalise_titles(table: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     path: Path = args.file
+    output: Path | None = args.output
+    if output is not None and not output.parent.is_dir():
+        raise CliError(f"dossier de sortie introuvable : {output.parent}")
     table, sep = read_table(path)
     column = _find_column(table, args.column)
     out = normalise_titles(table, column)
-    output: Path | None = args.output
     if output is None:
         out.to_csv(sys.stdout, sep=sep, index=False)
     elif output.suffix.lower() == ".xlsx":

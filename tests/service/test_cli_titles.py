@@ -123,3 +123,9 @@ def test_undecodable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     src.write_bytes("intitule\nmaçon\n".encode("utf-16"))
     assert main(["titles", str(src)]) == 1
     assert "illisible" in capsys.readouterr().err
+
+
+def test_output_folder_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _write(tmp_path / "offres.csv", ";", "utf-8")
+    assert main(["titles", str(src), "-o", str(tmp_path / "absent" / "out.xlsx")]) == 1
+    assert "dossier de sortie introuvable" in capsys.readouterr().err
