@@ -16,13 +16,15 @@ either (a shortlist shown to another coach carries only this internal id).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from matching import columns as col
 from matching.engine import MatchingState
@@ -31,6 +33,9 @@ from matching.scoring import Scorer, WeightedScorer
 from service.models import Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence
 
 __all__ = ["ScoringRepository", "ScoringState", "TableSignature"]
+
+_WATCHED = (Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence)
+_DIRTY_KEY = "clausematch.scoring_dirty"
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,9 @@ class ScoringState:
         rome: RomeReferential,
         communes: CommuneIndex,
         scorer_provider: Callable[[], Scorer] | None = None,
+        max_age_s: float = 1.0,
     ) -> None:
+        self.max_age_s = max_age_s
         self._rome = rome
         self._communes = communes
         self._scorer_provider = scorer_provider or WeightedScorer
@@ -243,6 +250,38 @@ class ScoringState:
         self._offer_versions: dict[int, tuple[int, str]] = {}
         self.n_full_builds = 0
         self.n_incremental_updates = 0
+        self._dirty = False
+        self._checked_at = float("-inf")
+        # Any ORM write to what the engine reads, in this process, marks the state dirty.
+        event.listen(Session, "after_flush", self._on_flush)
+        event.listen(Session, "after_commit", self._on_commit)
+        event.listen(Session, "do_orm_execute", self._on_execute)
+
+    def close(self) -> None:
+        """Stop watching this process's sessions (the app's shutdown)."""
+        event.remove(Session, "after_flush", self._on_flush)
+        event.remove(Session, "after_commit", self._on_commit)
+        event.remove(Session, "do_orm_execute", self._on_execute)
+
+    # A flushed change is marked at once (the flushing transaction sees it) and again at its
+    # commit (a request that synced in between saw the database without it).
+    def _on_flush(self, session: Session, _: object) -> None:
+        if any(
+            isinstance(obj, _WATCHED) for obj in chain(session.new, session.dirty, session.deleted)
+        ):
+            self._dirty = True
+            session.info[_DIRTY_KEY] = True
+
+    def _on_commit(self, session: Session) -> None:
+        if session.info.pop(_DIRTY_KEY, False):
+            self._dirty = True
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if (state.is_insert or state.is_update or state.is_delete) and any(
+            m.class_ in _WATCHED for m in state.all_mappers
+        ):
+            self._dirty = True
+            state.session.info[_DIRTY_KEY] = True
 
     @property
     def scorer(self) -> Scorer:
@@ -274,11 +313,33 @@ class ScoringState:
         self.n_full_builds += 1
         return self._state
 
-    def sync(self, session: Session) -> MatchingState:
-        """The current state, after applying what changed in the database since the last call."""
+    def mark_dirty(self) -> None:
+        """Something was written: the next :meth:`sync` checks the database whatever its age."""
+        self._dirty = True
+
+    def sync(self, session: Session, *, max_age_s: float | None = None) -> MatchingState:
+        """The current state, after applying what changed in the database since the last check.
+
+        With ``max_age_s > 0`` the database is checked at most that often, unless
+        :meth:`mark_dirty` was called (this process's own writes call it, through a session
+        event registered by the app): another process's writes are then seen within
+        ``max_age_s`` seconds, and most requests send no query for the check at all.
+        """
+        if max_age_s is None:
+            max_age_s = self.max_age_s
+        state = self._state
+        now = time.monotonic()
+        if (
+            state is not None
+            and not self._dirty
+            and max_age_s > 0
+            and now - self._checked_at < max_age_s
+        ):
+            return state
+        self._dirty = False
+        self._checked_at = now
         repo = ScoringRepository(session)
         signatures = (repo.signature(Candidate), repo.signature(Offer))
-        state = self._state
         if state is not None and signatures == self._signatures:
             return state
         with self._lock:

@@ -8,8 +8,9 @@ explanation, so the coach can ask a colleague. An admin reads no candidate data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel, Field
@@ -119,12 +120,53 @@ def _scorer_version(state: MatchingState) -> str:
     return f"{state.scorer.name}:{state.scorer.version}"
 
 
-def _components(row: pd.Series, prefix: str = "") -> Components:
-    return Components(
-        skills=float(row[f"{prefix}{col.COMPONENT_SKILLS}"]),
-        mobility=float(row[f"{prefix}{col.COMPONENT_MOBILITY}"]),
-        readiness=float(row[f"{prefix}{col.COMPONENT_READINESS}"]),
+class _Row(NamedTuple):
+    id: int
+    rank: int
+    score: float
+    distance_km: float
+    explanation: str
+    components: Components
+    contributions: Components
+
+
+def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_Row]:
+    """Each ranked row, read column-wise (no per-row pandas objects)."""
+    comps = ranked[list(col.COMPONENTS)].to_numpy(dtype=float)
+    contribs = ranked[[f"contribution_{c}" for c in col.COMPONENTS]].to_numpy(dtype=float)
+    columns = zip(
+        ranked[id_column].to_numpy(),
+        ranked[col.RANK].to_numpy(dtype=int),
+        ranked[col.SCORE].to_numpy(dtype=float),
+        ranked["distance_km"].to_numpy(dtype=float),
+        ranked[col.EXPLANATION].to_numpy(),
+        comps,
+        contribs,
+        strict=True,
     )
+    for rid, rank, score, dist, text, c, k in columns:
+        yield _Row(
+            int(rid),
+            int(rank),
+            round(float(score), 4),
+            round(float(dist), 1),
+            str(text),
+            Components(skills=c[0], mobility=c[1], readiness=c[2]),
+            Components(skills=k[0], mobility=k[1], readiness=k[2]),
+        )
+
+
+_NAMES_CACHE: dict[int, dict[str, str]] = {}
+
+
+def _commune_names(refs: Referentials) -> dict[str, str]:
+    """INSEE code → commune name, built once per referential object."""
+    names = _NAMES_CACHE.get(id(refs))
+    if names is None:
+        frame = refs.communes.communes
+        names = dict(zip(frame["code_insee"], frame["nom"], strict=True))
+        _NAMES_CACHE[id(refs)] = names
+    return names
 
 
 def _is_live(offer: Offer, today: date) -> bool:
@@ -197,25 +239,25 @@ def shortlist_for_offer(
             select(User).where(User.id.in_({p.coach_id for p in people.values()}))
         )
     }
+    names = _commune_names(refs)
     items = []
-    for row in ranked.to_dict("records"):
-        person = people[int(row[col.CANDIDATE_ID])]
+    for row in _rows(ranked):
+        person = people[row.id]
         own = user.role == "facilitator" or person.coach_id == user.id
-        commune = refs.communes.by_insee(person.commune_insee)
         items.append(
             ShortlistItem(
-                rank=int(row[col.RANK]),
+                rank=row.rank,
                 candidate_id=person.id,
                 external_id=person.external_id if own else None,
                 is_own_caseload=person.coach_id == user.id,
                 coach=coaches.get(person.coach_id, ""),
                 commune_insee=person.commune_insee,
-                commune=commune.nom if commune else person.commune_insee,
-                score=round(float(row[col.SCORE]), 4),
-                components=_components(pd.Series(row)),
-                contributions=_components(pd.Series(row), "contribution_"),
-                distance_km=round(float(row["distance_km"]), 1),
-                explanation=str(row[col.EXPLANATION]),
+                commune=names.get(person.commune_insee, person.commune_insee),
+                score=row.score,
+                components=row.components,
+                contributions=row.contributions,
+                distance_km=row.distance_km,
+                explanation=row.explanation,
             )
         )
     audit(
@@ -267,25 +309,25 @@ def offers_for_candidate(
     live = [_is_live(offers[int(o)], today) for o in ranked[col.OFFER_ID]]
     ranked = ranked[live].head(k).copy()
     ranked[col.RANK] = range(1, len(ranked) + 1)
+    names = _commune_names(refs)
     items = []
-    for row in ranked.to_dict("records"):
-        offer = offers[int(row[col.OFFER_ID])]
-        commune = refs.communes.by_insee(offer.commune_insee)
+    for row in _rows(ranked, col.OFFER_ID):
+        offer = offers[row.id]
         items.append(
             OfferItem(
-                rank=int(row[col.RANK]),
+                rank=row.rank,
                 offer_id=offer.id,
                 offer_external_id=offer.external_id,
                 intitule=offer.intitule,
                 code_rome=offer.code_rome,
                 commune_insee=offer.commune_insee,
-                commune=commune.nom if commune else offer.commune_insee,
+                commune=names.get(offer.commune_insee, offer.commune_insee),
                 start_date=offer.start_date,
-                score=round(float(row[col.SCORE]), 4),
-                components=_components(pd.Series(row)),
-                contributions=_components(pd.Series(row), "contribution_"),
-                distance_km=round(float(row["distance_km"]), 1),
-                explanation=str(row[col.EXPLANATION]),
+                score=row.score,
+                components=row.components,
+                contributions=row.contributions,
+                distance_km=row.distance_km,
+                explanation=row.explanation,
             )
         )
     audit(session, user, "read_offers_for", "candidate", person.id, {"k": k})

@@ -1,0 +1,80 @@
+"""The in-memory engine state follows the database: incrementally, and without polling it
+on every request."""
+
+from __future__ import annotations
+
+from factories import Actor, make_candidate, make_offer
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from fixtures import REFERENTIALS_DIR
+from service.models import Candidate
+from service.referentials import load_referentials
+from service.scoring import ScoringState
+
+REFS = load_referentials(REFERENTIALS_DIR)
+
+
+def _state(max_age_s: float) -> ScoringState:
+    return ScoringState(rome=REFS.rome, communes=REFS.communes, max_age_s=max_age_s)
+
+
+def test_orm_writes_are_seen_at_once(session: Session, coach: Actor) -> None:
+    scoring = _state(max_age_s=3600)
+    try:
+        scoring.build(session)
+        person = make_candidate(session, coach=coach)
+        offer = make_offer(session)
+        state = scoring.sync(session)
+        assert str(person.id) in state.pool.ids.tolist()
+        assert str(offer.id) in state.offers.ids.tolist()
+        person.commune_insee = "61169"
+        session.flush()
+        state = scoring.sync(session)
+        row = state.pool.index_of([str(person.id)])[0]
+        assert state.pool.commune[row] == REFS.communes.by_insee("61169").commune_id  # type: ignore[union-attr]
+        assert scoring.n_full_builds == 1
+    finally:
+        scoring.close()
+
+
+def test_other_writers_are_seen_within_max_age(session: Session, coach: Actor) -> None:
+    person = make_candidate(session, coach=coach)
+    make_offer(session)
+    session.flush()
+    lazy, eager = _state(max_age_s=3600), _state(max_age_s=0)
+    try:
+        for scoring in (lazy, eager):
+            scoring.build(session)
+            scoring.sync(session)
+        # A write that sends no ORM event (another process, a bulk SQL statement).
+        session.connection().execute(
+            update(Candidate)
+            .where(Candidate.id == person.id)
+            .values(is_active=False, version=Candidate.version + 1)
+        )
+        row_lazy = lazy.sync(session).pool.index_of([str(person.id)])[0]
+        row_eager = eager.sync(session).pool.index_of([str(person.id)])[0]
+        assert lazy.sync(session).pool.static_flags[row_lazy] == 0  # not checked yet
+        assert eager.sync(session).pool.static_flags[row_eager] != 0  # inactive now
+        lazy.mark_dirty()
+        assert lazy.sync(session).pool.static_flags[row_lazy] != 0
+    finally:
+        lazy.close()
+        eager.close()
+
+
+def test_deleted_and_closed_rows_leave_the_state(session: Session, coach: Actor) -> None:
+    scoring = _state(max_age_s=0)
+    try:
+        person = make_candidate(session, coach=coach)
+        offer = make_offer(session)
+        scoring.build(session)
+        session.delete(person)
+        offer.status = "closed"
+        session.flush()
+        state = scoring.sync(session)
+        assert str(person.id) not in state.pool.ids.tolist()
+        assert str(offer.id) not in state.offers.ids.tolist()
+    finally:
+        scoring.close()
