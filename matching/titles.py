@@ -73,7 +73,13 @@ _PAREN_SUFFIX = re.compile(
 _DOT_SUFFIX = re.compile(
     r"(?<=[a-z])[.·•\-](?:e|ne|le|fe|ve|se|te|ere|iere|euse|rice|trice|ive|esse)(?:[.·•]?s)?\b"
 )
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "ʼ": "'"})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "’": "'", "ʼ": "'", "·": ".", "•": ".", "⋅": ".", "∙": "."}
+)
+# "Educateur/trice", "Agent/e": a feminine ending after a slash
+_SLASH_SUFFIX = re.compile(
+    r"(?<=[a-z])\s*/\s*(?:e|ne|le|fe|ve|se|te|ere|iere|euse|rice|trice|ice|ive|esse)\b(?!\s*/)"
+)
 _SLASH = re.compile(r"\s*[/\\]\s*")
 _DIGIT = re.compile(r"\d")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -164,6 +170,7 @@ def clean_title(title: str) -> str:
     text = _GENDER_MARK.sub(" ", text)
     text = _PAREN_SUFFIX.sub("", text)
     text = _DOT_SUFFIX.sub("", text)
+    text = _SLASH_SUFFIX.sub("", text)
     parts = [_NON_WORD.sub(" ", p).split() for p in _SLASH.split(text)]
     parts = [p for p in parts if p]
     if not parts:
