@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     batch_max_lists: int = Field(default=3, ge=1)
     # Tests only: seconds the batch waits between scoring and writing (to kill it in between).
     batch_pause_before_write_s: float = Field(default=0.0, ge=0.0)
+    # Web pages: a session ends after web_session_hours, or after web_session_idle_minutes
+    # without a request; web_login_max_failures failed logins in a row lock the user name for
+    # web_login_lock_minutes. Secure cookies always when true (and whenever the request is HTTPS).
+    web_session_hours: float = Field(default=10.0, gt=0)
+    web_session_idle_minutes: float = Field(default=60.0, gt=0)
+    web_login_max_failures: int = Field(default=5, ge=1)
+    web_login_lock_minutes: float = Field(default=15.0, gt=0)
+    web_cookie_secure: bool = False
 
 
 @lru_cache(maxsize=1)

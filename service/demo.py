@@ -33,8 +33,9 @@ from service.models import (
     OfferLicence,
     User,
 )
+from service.web.passwords import hash_password
 
-__all__ = ["DEMO_USERS", "DemoLoadReport", "load_demo"]
+__all__ = ["DEMO_USERS", "DemoLoadReport", "demo_password", "load_demo"]
 
 DEMO_USERS: Final[tuple[tuple[str, str], ...]] = (
     ("coach-alencon", "coach"),
@@ -48,7 +49,15 @@ DEMO_USERS: Final[tuple[tuple[str, str], ...]] = (
 @dataclass
 class DemoLoadReport:
     tokens: dict[str, str] = field(default_factory=dict)
+    # Web passwords of the demo users (``demo-<name>``), set when the user has none yet.
+    passwords: dict[str, str] = field(default_factory=dict)
     created: dict[str, int] = field(default_factory=dict)
+
+
+def demo_password(username: str) -> str:
+    """The web password a demo user gets (a demo only: real users get theirs with
+    ``clausematch users passwd``)."""
+    return f"demo-{username}"
 
 
 def _read(directory: Path, name: str) -> list[dict[str, str]]:
@@ -89,6 +98,9 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         else:
             user.token_hash = hash_token(token)
         report.tokens[name] = token
+        if user.password_hash is None:
+            user.password_hash = hash_password(demo_password(name))
+            report.passwords[name] = demo_password(name)
     session.flush()
 
     buyers = {b.name: b for b in session.scalars(select(Buyer))}

@@ -24,6 +24,7 @@ from service.db import check_at_head, make_engine, make_sessionmaker
 from service.errors import register_handlers
 from service.referentials import load_referentials
 from service.scoring import ScoringState
+from service.web import install_web
 
 __all__ = ["create_app"]
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_handlers(app)
     for router in _ROUTERS:
         app.include_router(router)
+    install_web(app)  # HTML pages (kept out of the OpenAPI document), static files, error pages
 
     @app.middleware("http")
     async def log_requests(

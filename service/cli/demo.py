@@ -18,7 +18,7 @@ from fixtures import DEMO_DIR
 from service.cli import CliError
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
-from service.demo import DEMO_USERS, DemoLoadReport, load_demo
+from service.demo import DEMO_USERS, DemoLoadReport, demo_password, load_demo
 from service.models import Offer
 
 
@@ -58,6 +58,9 @@ def _print_tokens(report: DemoLoadReport) -> None:
     roles = dict(DEMO_USERS)
     for name, token in report.tokens.items():
         print(f"  {name:<16} {roles[name]:<12} {token}")
+    print("\nPages web : identifiant et mot de passe de démonstration (s'il n'a pas été changé) :")
+    for name in report.tokens:
+        print(f"  {name:<16} {demo_password(name)}")
 
 
 def _load(_: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""``clausematch users add | list``: accounts and API tokens."""
+"""``clausematch users add | list | passwd``: accounts, API tokens and web passwords."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.set_defaults(func=_add)
     lst = sub.add_parser("list", help="lister les comptes")
     lst.set_defaults(func=_list)
+    passwd = sub.add_parser("passwd", help="définir le mot de passe web (lu sur l'entrée standard)")
+    passwd.add_argument("name", help="identifiant du compte")
+    passwd.set_defaults(func=_passwd)
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    from service.web.cli import set_password_from_stdin
+
+    return set_password_from_stdin(args.name)
 
 
 def _add(args: argparse.Namespace) -> int:

@@ -1,0 +1,300 @@
+"""Web login: argon2 passwords, server-side sessions in a cookie, CSRF tokens, lock-out.
+
+- The session cookie holds a random 256-bit value; the database keeps its SHA-256, the user, the
+  session's CSRF token, an absolute expiry and the last request time (idle expiry). Logout
+  revokes the row. Cookies are HttpOnly, SameSite=Lax, and Secure over HTTPS or when the
+  ``web_cookie_secure`` setting is on.
+- Every POST of the web router carries ``csrf_token`` (hidden field); it must equal the session's
+  token, or, on the login form (no session yet), a random value the login page set in a cookie
+  (double submit). Anything else is refused with a 403 page before the handler runs.
+- ``web_login_max_failures`` failed logins in a row lock the user name for
+  ``web_login_lock_minutes``; a success resets the count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.db import SessionDep, utcnow
+from service.models import User
+from service.repositories import UserRepository
+from service.services import audit
+from service.web.models import LoginThrottle, WebSession
+from service.web.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+
+__all__ = [
+    "CSRF_FIELD",
+    "LOGIN_CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "AdminPage",
+    "CaseloadPage",
+    "CoachPage",
+    "CsrfRefused",
+    "FacilitatorPage",
+    "LoginOutcome",
+    "LoginRequired",
+    "RoleRefused",
+    "WebContext",
+    "WebUser",
+    "attempt_login",
+    "csrf_protect",
+    "hash_password",
+    "logout",
+    "set_password",
+    "verify_password",
+]
+
+SESSION_COOKIE = "clausematch_session"
+LOGIN_CSRF_COOKIE = "clausematch_login_csrf"
+CSRF_FIELD = "csrf_token"
+_PURGE_AFTER = timedelta(days=90)
+
+
+class LoginRequired(Exception):
+    """No valid session: the page redirects to the login form."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "")
+        self.message = message
+
+
+class CsrfRefused(Exception):
+    """A form came without the right CSRF token."""
+
+
+class RoleRefused(Exception):
+    """The page is for another role."""
+
+
+def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
+    """Give ``user`` a web password (at least 8 characters), audited."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit(session, actor, "set_password", "user", user.id)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def is_secure(request: Request) -> bool:
+    return _settings(request).web_cookie_secure or request.url.scheme == "https"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(request),
+        path="/",
+    )
+
+
+# --------------------------------------------------------------------------- login
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    message: str | None
+    session_token: str | None = None
+
+
+def _throttle(session: Session, username: str) -> LoginThrottle:
+    row = session.get(LoginThrottle, username)
+    if row is None:
+        row = LoginThrottle(username=username, failures=0)
+        session.add(row)
+    return row
+
+
+def attempt_login(
+    session: Session, settings: Settings, username: str, password: str, *, now: datetime
+) -> LoginOutcome:
+    """Check a login; on success open a session (its cookie value is in the outcome)."""
+    name = username.strip().lower()[:64]
+    if not name or not password:
+        return LoginOutcome(None, "Saisissez votre identifiant et votre mot de passe.")
+    throttle = _throttle(session, name)
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        return LoginOutcome(
+            None,
+            f"Trop d'essais manqués : ce compte est verrouillé. Réessayez dans {minutes} "
+            "minute(s), ou demandez à un administrateur.",
+        )
+    user = UserRepository(session).get_by_username(name)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        if throttle.locked_until is not None:  # an earlier lock has run out: count afresh
+            throttle.failures, throttle.locked_until = 0, None
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        left = settings.web_login_max_failures - throttle.failures
+        if left <= 0:
+            throttle.locked_until = now + timedelta(minutes=settings.web_login_lock_minutes)
+            if user is not None:
+                audit(session, None, "login_locked", "user", user.id)
+            session.flush()
+            return LoginOutcome(
+                None,
+                f"Identifiant ou mot de passe incorrect. Après {throttle.failures} essais "
+                f"manqués, ce compte est verrouillé pendant "
+                f"{settings.web_login_lock_minutes:g} minutes.",
+            )
+        session.flush()
+        return LoginOutcome(
+            None,
+            "Identifiant ou mot de passe incorrect (ou compte désactivé). "
+            f"Encore {left} essai(s) avant un verrouillage de "
+            f"{settings.web_login_lock_minutes:g} minutes.",
+        )
+    throttle.failures, throttle.locked_until, throttle.last_failure_at = 0, None, None
+    session.execute(
+        delete(WebSession).where(
+            WebSession.user_id == user.id, WebSession.expires_at < now - _PURGE_AFTER
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.web_session_hours),
+        )
+    )
+    session.flush()
+    audit(session, user, "login", "user", user.id)
+    return LoginOutcome(user, None, token)
+
+
+def logout(session: Session, context: WebContext, *, now: datetime) -> None:
+    context.web_session.revoked_at = now
+    session.flush()
+    audit(session, context.user, "logout", "user", context.user.id)
+
+
+# --------------------------------------------------------------------------- the current session
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """The signed-in user of a page, their session and what the templates need."""
+
+    user: User
+    web_session: WebSession
+    previous_visit_at: datetime | None
+
+    @property
+    def csrf_token(self) -> str:
+        return self.web_session.csrf_token
+
+
+def _load_session(request: Request, session: Session) -> WebSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    return session.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
+
+
+def _previous_visit(session: Session, current: WebSession) -> datetime | None:
+    at: datetime | None = session.scalar(
+        select(WebSession.last_seen_at)
+        .where(WebSession.user_id == current.user_id, WebSession.id != current.id)
+        .where(WebSession.created_at <= current.created_at)
+        .order_by(WebSession.created_at.desc())
+        .limit(1)
+    )
+    return at
+
+
+def get_web_context(request: Request, session: SessionDep) -> WebContext:
+    """The page's signed-in user, else :class:`LoginRequired` (redirect to the login form)."""
+    cached = getattr(request.state, "web_context", None)
+    if isinstance(cached, WebContext):
+        return cached
+    row = _load_session(request, session)
+    if row is None:
+        raise LoginRequired()
+    now = utcnow()
+    idle = timedelta(minutes=_settings(request).web_session_idle_minutes)
+    if row.revoked_at is not None:
+        raise LoginRequired("Vous êtes déconnecté : reconnectez-vous.")
+    if row.expires_at <= now or row.last_seen_at + idle <= now:
+        raise LoginRequired("Votre session a expiré : reconnectez-vous.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise LoginRequired("Ce compte est désactivé.")
+    row.last_seen_at = now
+    session.flush()
+    request.state.user_id = user.id
+    context = WebContext(
+        user=user, web_session=row, previous_visit_at=_previous_visit(session, row)
+    )
+    request.state.web_context = context
+    return context
+
+
+WebUser = Annotated[WebContext, Depends(get_web_context)]
+
+
+def _roles(*roles: str) -> Callable[[WebContext], WebContext]:
+    def dependency(context: WebUser) -> WebContext:
+        if context.user.role not in roles:
+            raise RoleRefused()
+        return context
+
+    dependency.__name__ = f"web_{'_or_'.join(roles)}"
+    return dependency
+
+
+CoachPage = Annotated[WebContext, Depends(_roles("coach"))]
+CaseloadPage = Annotated[WebContext, Depends(_roles("coach", "facilitator"))]
+FacilitatorPage = Annotated[WebContext, Depends(_roles("facilitator"))]
+AdminPage = Annotated[WebContext, Depends(_roles("admin"))]
+
+
+# --------------------------------------------------------------------------- CSRF
+
+
+async def csrf_protect(request: Request, session: SessionDep) -> None:
+    """Router-wide: every state-changing request must carry the right token in its form."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    content_type = request.headers.get("content-type", "")
+    sent = ""
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else ""
+    if request.url.path == "/connexion":
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    else:
+        row = _load_session(request, session)
+        expected = row.csrf_token if row is not None else ""
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise CsrfRefused()

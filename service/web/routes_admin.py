@@ -1,0 +1,159 @@
+"""Administrator's pages: users and roles, web passwords, model versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from service.db import SessionDep
+from service.errors import AppError, InvalidInput
+from service.schemas import UserCreate, UserUpdate
+from service.services import Pagination, audit, create_user, get_user, list_users, update_user
+from service.web.auth import AdminPage, WebContext, csrf_protect, set_password
+from service.web.templating import render
+from training import registry
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+Role = Literal["coach", "facilitator", "admin"]
+
+
+def _models_dir(request: Request) -> Path:
+    return Path(getattr(request.app.state.settings, "models_dir", Path("models")))
+
+
+def _users_page(
+    request: Request,
+    session: SessionDep,
+    web: WebContext,
+    *,
+    error: str | None = None,
+    created: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    users, _ = list_users(session, Pagination(limit=10_000, offset=0))
+    return render(
+        request,
+        "admin/users.html",
+        web,
+        status_code=status_code,
+        page_title="Utilisateurs",
+        nav="utilisateurs",
+        users=users,
+        error=error,
+        created=created,
+    )
+
+
+@router.get("/admin/utilisateurs", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, web: AdminPage) -> HTMLResponse:
+    return _users_page(request, session, web)
+
+
+@router.post("/admin/utilisateurs", response_class=HTMLResponse)
+def create_user_form(
+    request: Request,
+    session: SessionDep,
+    web: AdminPage,
+    username: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[Role, Form()] = "coach",
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> HTMLResponse:
+    try:
+        data = UserCreate(username=username.strip(), role=role)
+    except ValidationError:
+        return _users_page(
+            request,
+            session,
+            web,
+            error="Identifiant invalide : 2 à 64 caractères, minuscules, chiffres, « . _ - ».",
+            status_code=422,
+        )
+    if password and len(password) < 8:
+        return _users_page(
+            request,
+            session,
+            web,
+            error="Le mot de passe doit faire au moins 8 caractères (ou laissez-le vide).",
+            status_code=422,
+        )
+    try:
+        user, token = create_user(session, web.user, data)
+    except AppError as exc:
+        return _users_page(request, session, web, error=exc.detail, status_code=exc.status_code)
+    if password:
+        set_password(session, web.user, user, password)
+    created = {"username": user.username, "token": token, "has_password": bool(password)}
+    return _users_page(request, session, web, created=created)
+
+
+@router.post("/admin/utilisateurs/{user_id}")
+def update_user_form(
+    session: SessionDep,
+    web: AdminPage,
+    user_id: int,
+    version: Annotated[int, Form(ge=1)],
+    role: Annotated[Role, Form()],
+    actif: Annotated[Literal["oui", "non"], Form()],
+) -> Response:
+    update_user(
+        session,
+        web.user,
+        user_id,
+        UserUpdate(role=role, is_active=actif == "oui", version=version),
+    )
+    return RedirectResponse("/admin/utilisateurs?msg=modifie", status_code=303)
+
+
+@router.post("/admin/utilisateurs/{user_id}/mot-de-passe")
+def set_password_form(
+    session: SessionDep,
+    web: AdminPage,
+    user_id: int,
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    user = get_user(session, user_id)
+    try:
+        set_password(session, web.user, user, password)
+    except ValueError as exc:
+        raise InvalidInput(f"{exc} : revenez à la page et recommencez") from None
+    return RedirectResponse("/admin/utilisateurs?msg=modifie", status_code=303)
+
+
+@router.get("/admin/modeles", response_class=HTMLResponse)
+def models_page(request: Request, web: AdminPage) -> HTMLResponse:
+    models = registry.list_models(_models_dir(request))
+    return render(
+        request,
+        "admin/models.html",
+        web,
+        page_title="Versions du modèle",
+        nav="modeles",
+        models=models,
+        models_dir=str(_models_dir(request)),
+    )
+
+
+@router.post("/admin/modeles/activer")
+def activate_model(
+    request: Request,
+    session: SessionDep,
+    web: AdminPage,
+    version: Annotated[str, Form(max_length=200)],
+) -> Response:
+    known = {str(m.get("version")) for m in registry.list_models(_models_dir(request))}
+    if version not in known:
+        raise InvalidInput(f"version inconnue : {version}")
+    try:
+        registry.activate(_models_dir(request), version)
+    except (registry.IncompatibleModelError, FileNotFoundError) as exc:
+        raise InvalidInput(f"activation impossible : {exc}") from None
+    scorer = registry.load_active_scorer(_models_dir(request))
+    if scorer is not None:  # the running service scores with it from the next request on
+        request.app.state.scoring.use_scorer(lambda: scorer)
+    audit(session, web.user, "activate_model", "model", None, {"version": version})
+    return RedirectResponse("/admin/modeles?msg=modele", status_code=303)

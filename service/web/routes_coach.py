@@ -1,0 +1,363 @@
+"""Pages of the coach (caseload, new offers, proposals, digest) and the pages a coach and the
+facilitator share (a person's page, offers and their shortlists, "Pourquoi pas ?").
+
+Every read of a person goes through the service functions (scoping: another coach's person is a
+404; audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from matching.columns import READINESS_STAGES
+from service import shortlists, workflow
+from service.db import SessionDep, utcnow
+from service.digest import coach_digest
+from service.errors import AppError, NotFound
+from service.models import Candidate, Offer
+from service.referentials import Referentials
+from service.repositories import CandidateRepository
+from service.scoring import ScoringState
+from service.services import Pagination, get_candidate, get_offer, list_candidates, list_offers
+from service.web.auth import CaseloadPage, CoachPage, WebContext, csrf_protect
+from service.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+PAGE = 50
+ALL = Pagination(limit=100_000, offset=0)
+MAX_ID = 2_147_483_647
+
+
+def _refs(request: Request) -> Referentials:
+    refs: Referentials = request.app.state.referentials
+    return refs
+
+
+def _scoring(request: Request) -> ScoringState:
+    scoring: ScoringState = request.app.state.scoring
+    return scoring
+
+
+def _stale_days(request: Request) -> int:
+    return int(getattr(request.app.state.settings, "proposal_stale_days", 14))
+
+
+def _commune(request: Request, insee: str) -> str:
+    hit = _refs(request).communes.by_insee(insee)
+    return f"{hit.nom} ({insee})" if hit else insee
+
+
+# --------------------------------------------------------------------------- caseload
+
+
+@router.get("/coach/suivi", response_class=HTMLResponse)
+def caseload(
+    request: Request,
+    session: SessionDep,
+    web: CoachPage,
+    q: Annotated[str, Query(max_length=64)] = "",
+    etape: Annotated[str, Query(max_length=20)] = "",
+    actif: Annotated[Literal["oui", "non", "tous"], Query()] = "oui",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    is_active = {"oui": True, "non": False, "tous": None}[actif]
+    people, _ = list_candidates(session, web.user, ALL, is_active=is_active)
+    needle = q.strip().lower()
+    if needle:
+        people = [p for p in people if needle in p.external_id.lower()]
+    if etape in READINESS_STAGES:
+        people = [p for p in people if p.readiness_stage == etape]
+    people.sort(key=lambda p: p.external_id)
+    total = len(people)
+    shown = people[(page - 1) * PAGE : page * PAGE]
+    return render(
+        request,
+        "coach/caseload.html",
+        web,
+        page_title="Mon suivi",
+        nav="suivi",
+        people=shown,
+        total=total,
+        q=q,
+        etape=etape,
+        actif=actif,
+        page=page,
+        pages=max(1, (total + PAGE - 1) // PAGE),
+        stages=READINESS_STAGES,
+        commune=lambda insee: _commune(request, insee),
+    )
+
+
+# --------------------------------------------------------------------------- a person
+
+
+@router.get("/personnes/{candidate_id}", response_class=HTMLResponse)
+def person_page(
+    request: Request,
+    session: SessionDep,
+    web: CaseloadPage,
+    candidate_id: int,
+) -> HTMLResponse:
+    if not 1 <= candidate_id <= MAX_ID:
+        raise NotFound(f"personne {candidate_id} introuvable")
+    person = get_candidate(session, web.user, candidate_id)
+    scoring = _scoring(request)
+    offers: shortlists.CandidateOffersRead | None = None
+    not_ranked: str | None = None
+    if person.is_active and person.is_eligible:
+        offers = shortlists.offers_for_candidate(
+            session, scoring, _refs(request), web.user, person.id, k=10, today=scoring.today()
+        )
+    else:
+        not_ranked = (
+            "Cette personne n'est pas classée sur les offres : "
+            + ("son suivi est inactif" if not person.is_active else "elle n'est pas éligible")
+            + ". Mettez sa fiche à jour pour la voir de nouveau dans les listes."
+        )
+    proposals, _ = workflow.list_proposals(
+        session, web.user, ALL, candidate_id=person.id, stale_days=_stale_days(request)
+    )
+    offer_titles = {p.offer_id: _offer_title(session, p.offer_id) for p in proposals}
+    open_offer_ids = {p.offer_id for p in proposals if p.state in workflow.ACTIVE_STATES}
+    return render(
+        request,
+        "person.html",
+        web,
+        page_title=f"Personne {person.external_id}",
+        nav="suivi",
+        person=person,
+        commune=_commune(request, person.commune_insee),
+        offers=offers,
+        not_ranked=not_ranked,
+        proposals=proposals,
+        offer_titles=offer_titles,
+        open_offer_ids=open_offer_ids,
+    )
+
+
+def _offer_title(session: SessionDep, offer_id: int) -> str:
+    offer = session.get(Offer, offer_id)
+    return f"{offer.intitule} ({offer.external_id})" if offer else f"offre {offer_id}"
+
+
+@router.post("/personnes/{candidate_id}/proposer")
+def propose(
+    request: Request,
+    session: SessionDep,
+    web: CoachPage,
+    candidate_id: int,
+    offer_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    comment: Annotated[str, Form(max_length=4000)] = "",
+    retour: Annotated[Literal["personne", "offre"], Form()] = "personne",
+) -> Response:
+    scoring = _scoring(request)
+    workflow.create_proposal(
+        session,
+        scoring,
+        web.user,
+        workflow.ProposalCreate(
+            candidate_id=candidate_id,
+            offer_id=offer_id,
+            comment=comment.strip() or None,
+        ),
+        today=scoring.today(),
+        stale_days=_stale_days(request),
+    )
+    target = f"/offres/{offer_id}" if retour == "offre" else f"/personnes/{candidate_id}"
+    return RedirectResponse(f"{target}?msg=propose", status_code=303)
+
+
+# --------------------------------------------------------------------------- offers
+
+
+@router.get("/offres", response_class=HTMLResponse)
+def offers_page(
+    request: Request,
+    session: SessionDep,
+    web: CaseloadPage,
+    rome: Annotated[str, Query(max_length=5)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    rows, total = list_offers(
+        session,
+        Pagination(limit=PAGE, offset=(page - 1) * PAGE),
+        status="open",
+        code_rome=rome.strip().upper() or None,
+    )
+    return render(
+        request,
+        "offers.html",
+        web,
+        page_title="Offres ouvertes",
+        nav="offres",
+        offers=rows,
+        total=total,
+        rome=rome,
+        page=page,
+        pages=max(1, (total + PAGE - 1) // PAGE),
+        commune=lambda insee: _commune(request, insee),
+    )
+
+
+def _resolve_person(session: SessionDep, web: WebContext, typed: str) -> Candidate:
+    """A person typed by their follow-up id (or internal number), seen through the scoping."""
+    typed = typed.strip()
+    person = CandidateRepository(session).get_by_external_id(typed) if typed else None
+    if person is None and typed.isdigit() and int(typed) <= MAX_ID:
+        person = session.get(Candidate, int(typed))
+    if person is None or (web.user.role == "coach" and person.coach_id != web.user.id):
+        raise NotFound(
+            f"personne « {typed} » introuvable dans votre suivi : vérifiez l'identifiant"
+        )
+    return person
+
+
+@router.get("/offres/{offer_id}", response_class=HTMLResponse)
+def offer_page(
+    request: Request,
+    session: SessionDep,
+    web: CaseloadPage,
+    offer_id: int,
+    portee: Annotated[Literal["mine", "all", ""], Query()] = "",
+    personne: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    if not 1 <= offer_id <= MAX_ID:
+        raise NotFound(f"offre {offer_id} introuvable")
+    offer = get_offer(session, offer_id)
+    scoring = _scoring(request)
+    scope: Literal["mine", "all"] = portee or ("mine" if web.user.role == "coach" else "all")
+    shortlist: shortlists.ShortlistRead | None = None
+    unranked: str | None = None
+    try:
+        shortlist = shortlists.shortlist_for_offer(
+            session,
+            scoring,
+            _refs(request),
+            web.user,
+            offer.id,
+            k=20,
+            scope=scope,
+            today=scoring.today(),
+        )
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        unranked = exc.detail
+    why: shortlists.WhyNotRead | None = None
+    why_error: str | None = None
+    why_person: Candidate | None = None
+    if personne.strip():
+        try:
+            why_person = _resolve_person(session, web, personne)
+            why = shortlists.why_not(
+                session, scoring, web.user, why_person.id, offer.id, today=scoring.today()
+            )
+        except AppError as exc:
+            why_error = exc.detail
+    return render(
+        request,
+        "offer.html",
+        web,
+        page_title=offer.intitule,
+        nav="offres",
+        offer=offer,
+        commune=_commune(request, offer.commune_insee),
+        shortlist=shortlist,
+        unranked=unranked,
+        scope=scope,
+        personne=personne,
+        why=why,
+        why_error=why_error,
+        why_person=why_person,
+    )
+
+
+# --------------------------------------------------------------------------- new offers
+
+
+@router.get("/coach/nouvelles-offres", response_class=HTMLResponse)
+def new_offers(request: Request, session: SessionDep, web: CoachPage) -> HTMLResponse:
+    since: datetime = web.previous_visit_at or (utcnow() - timedelta(days=14))
+    rows, _ = list_offers(session, ALL, status="open")
+    fresh = sorted(
+        (o for o in rows if o.created_at > since), key=lambda o: o.created_at, reverse=True
+    )
+    return render(
+        request,
+        "coach/new_offers.html",
+        web,
+        page_title="Nouvelles offres",
+        nav="nouvelles",
+        offers=fresh,
+        since=since,
+        is_first_visit=web.previous_visit_at is None,
+        commune=lambda insee: _commune(request, insee),
+    )
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+@router.get("/coach/propositions", response_class=HTMLResponse)
+def my_proposals(
+    request: Request,
+    session: SessionDep,
+    web: CoachPage,
+    etat: Annotated[str, Query(max_length=16)] = "",
+) -> HTMLResponse:
+    state = etat if etat in workflow.STATE_LABELS else None
+    proposals, _ = workflow.list_proposals(
+        session, web.user, ALL, state=state, stale_days=_stale_days(request)
+    )
+    people = {p.candidate_id: session.get(Candidate, p.candidate_id) for p in proposals}
+    return render(
+        request,
+        "coach/proposals.html",
+        web,
+        page_title="Mes propositions",
+        nav="propositions",
+        proposals=proposals,
+        people={k: v.external_id for k, v in people.items() if v is not None},
+        offer_titles={p.offer_id: _offer_title(session, p.offer_id) for p in proposals},
+        etat=state or "",
+        states=workflow.STATE_LABELS,
+    )
+
+
+@router.post("/coach/propositions/{proposal_id}/retirer")
+def withdraw(
+    request: Request,
+    session: SessionDep,
+    web: CoachPage,
+    proposal_id: int,
+    version: Annotated[int, Form(ge=1)],
+) -> Response:
+    workflow.transition(
+        session,
+        web.user,
+        proposal_id,
+        workflow.TransitionIn(to="withdrawn", version=version),
+        stale_days=_stale_days(request),
+    )
+    return RedirectResponse("/coach/propositions?msg=modifie", status_code=303)
+
+
+# --------------------------------------------------------------------------- digest
+
+
+@router.get("/coach/resume", response_class=HTMLResponse)
+def digest_page(request: Request, session: SessionDep, web: CoachPage) -> HTMLResponse:
+    digest = coach_digest(session, web.user, refs=_refs(request), peek=True, actor=web.user)
+    return render(
+        request, "coach/digest.html", web, page_title="Mon résumé", nav="resume", digest=digest
+    )
+
+
+@router.post("/coach/resume/lu")
+def digest_read(request: Request, session: SessionDep, web: CoachPage) -> Response:
+    coach_digest(session, web.user, refs=_refs(request), peek=False, actor=web.user)
+    return RedirectResponse("/coach/resume?msg=lu", status_code=303)

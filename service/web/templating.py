@@ -1,0 +1,142 @@
+"""Jinja2 templates of the web pages, their French filters and the page renderer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from service.web.auth import CSRF_FIELD, WebContext
+
+__all__ = ["FLASH", "LABELS", "render", "templates"]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+_MONTHS: Final = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+LABELS: Final[dict[str, str]] = {
+    # roles
+    "coach": "coach emploi",
+    "facilitator": "facilitateur",
+    "admin": "administrateur",
+    # readiness
+    "diagnostic": "diagnostic",
+    "en_parcours": "en parcours",
+    "pret_emploi": "prêt à l'emploi",
+    # proposal states
+    "proposed": "proposée",
+    "validated": "validée",
+    "refused": "refusée",
+    "presented": "présentée à l'entreprise",
+    "hired": "embauchée",
+    "not_retained": "non retenue",
+    "in_post": "en poste",
+    "ended": "terminée",
+    "obsolete": "caduque",
+    "withdrawn": "retirée",
+    # delivery modes and outcomes
+    "direct_hire": "embauche directe",
+    "mise_a_disposition": "mise à disposition",
+    "geiq": "GEIQ",
+    "sous_traitance_siae": "sous-traitance à une SIAE",
+    "co_traitance_siae": "co-traitance avec une SIAE",
+    "emploi_durable": "emploi durable",
+    "emploi_transition": "emploi de transition",
+    "sortie_positive": "sortie positive",
+    "other": "autre",
+    "unknown": "inconnue",
+    # travel modes
+    "voiture": "voiture",
+    "transports": "transports en commun",
+    "velo": "vélo",
+    "marche": "à pied",
+    "deux_roues": "deux-roues",
+}
+
+# Messages shown after a redirect (``?msg=<key>``): fixed texts, never echoed user input.
+FLASH: Final[dict[str, str]] = {
+    "deconnecte": "Vous êtes déconnecté.",
+    "propose": "Proposition envoyée au facilitateur pour validation.",
+    "valide": "Proposition validée.",
+    "refuse": "Proposition refusée ; le coach en est informé.",
+    "heures": "Heures enregistrées.",
+    "utilisateur": "Compte créé.",
+    "modifie": "Modification enregistrée.",
+    "modele": "Version du modèle activée.",
+    "import": "Import appliqué.",
+    "lu": "Résumé marqué comme lu : les prochaines correspondances seules y paraîtront.",
+}
+
+
+def fr_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return f"{value.day} {_MONTHS[value.month - 1]} {value.year} à {value:%H:%M} UTC"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def fr_month(value: date) -> str:
+    return f"{_MONTHS[value.month - 1]} {value.year}"
+
+
+def fr_number(value: float | int | None, decimals: int = 0) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def label(value: object) -> str:
+    return LABELS.get(str(value), str(value))
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{round(100 * value)} %"
+
+
+templates.env.filters["fr_date"] = fr_date
+templates.env.filters["fr_month"] = fr_month
+templates.env.filters["fr_number"] = fr_number
+templates.env.filters["label"] = label
+templates.env.filters["pct"] = pct
+templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def render(
+    request: Request,
+    name: str,
+    context: WebContext | None,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """Render ``name`` with the signed-in user, their CSRF token and a flash message."""
+    flash = FLASH.get(request.query_params.get("msg", ""))
+    data: dict[str, Any] = {
+        "web": context,
+        "user": context.user if context else None,
+        "csrf_token": context.csrf_token if context else "",
+        "flash": flash,
+        **values,
+    }
+    response = templates.TemplateResponse(request, name, data, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,285 @@
+"""Login, lock-out, sessions (expiry, logout), cookies and CSRF on the web pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+from conftest import Login, csrf_of
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from web_factories import PASSWORD, make_user
+
+from service.db import utcnow
+from service.models import AuditEntry, User
+from service.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from service.web.models import LoginThrottle, WebSession
+
+
+def _post_login(client: TestClient, username: str, password: str) -> tuple[int, str, str]:
+    page = client.get("/connexion")
+    resp = client.post(
+        "/connexion",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    return resp.status_code, resp.headers.get("location", ""), unescape(resp.text)
+
+
+def test_login_page_is_french_and_accessible(client: TestClient) -> None:
+    resp = client.get("/connexion")
+    assert resp.status_code == 200
+    assert '<html lang="fr">' in resp.text
+    assert 'href="#contenu"' in resp.text  # skip link
+    assert '<label for="username">Identifiant</label>' in resp.text
+    assert '<label for="password">Mot de passe</label>' in resp.text
+    cookie = resp.headers["set-cookie"]
+    assert LOGIN_CSRF_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_login_ok_sets_an_httponly_lax_cookie_and_goes_to_the_role_home(
+    client: TestClient, session: Session, coach: User, facilitator: User, admin: User
+) -> None:
+    for user, home in (
+        (coach, "/coach/suivi"),
+        (facilitator, "/facilitateur/validation"),
+        (admin, "/admin/utilisateurs"),
+    ):
+        client.cookies.clear()
+        status, location, _ = _post_login(client, user.username, PASSWORD)
+        assert (status, location) == (303, home)
+        assert client.get("/").headers.get("location") is None  # followed to the home page
+    rows = list(session.scalars(select(WebSession).where(WebSession.user_id == coach.id)))
+    assert len(rows) == 1 and len(rows[0].token_hash) == 64
+    assert session.scalars(select(AuditEntry).where(AuditEntry.action == "login")).first()
+
+
+def test_session_cookie_flags(client: TestClient, coach: User) -> None:
+    page = client.get("/connexion")
+    resp = client.post(
+        "/connexion",
+        data={"username": coach.username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    cookie = next(c for c in resp.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+
+
+def test_secure_cookie_when_the_setting_is_on(web_app: FastAPI, client: TestClient) -> None:
+    settings = web_app.state.settings
+    web_app.state.settings = settings.model_copy(update={"web_cookie_secure": True})
+    try:
+        resp = client.get("/connexion")
+    finally:
+        web_app.state.settings = settings
+    assert "Secure" in resp.headers["set-cookie"]
+
+
+def test_login_ko_says_why_in_french(client: TestClient, coach: User) -> None:
+    status, _, text = _post_login(client, coach.username, "mauvais-mot-de-passe")
+    assert status == 401
+    assert "Identifiant ou mot de passe incorrect" in text and "Encore 4 essai(s)" in text
+    status, _, text = _post_login(client, "personne-inconnue", "x" * 10)
+    assert status == 401 and "Identifiant ou mot de passe incorrect" in text
+    status, _, text = _post_login(client, "", "")
+    assert status == 401 and "Saisissez votre identifiant" in text
+
+
+def test_inactive_or_passwordless_users_cannot_log_in(client: TestClient, session: Session) -> None:
+    inactive = make_user(session, is_active=False)
+    no_password = make_user(session, password_hash=None)
+    for user in (inactive, no_password):
+        status, _, _ = _post_login(client, user.username, PASSWORD)
+        assert status == 401
+
+
+def test_lock_out_after_five_failures_then_unlock(
+    client: TestClient, session: Session, coach: User
+) -> None:
+    for _ in range(4):
+        assert _post_login(client, coach.username, "faux-mot-de-passe")[0] == 401
+    status, _, text = _post_login(client, coach.username, "faux-mot-de-passe")
+    assert status == 401 and "verrouillé pendant 15 minutes" in text
+    # Even the right password is refused while locked.
+    status, _, text = _post_login(client, coach.username, PASSWORD)
+    assert status == 401 and "Trop d'essais manqués" in text and "Réessayez dans 15" in text
+    row = session.get(LoginThrottle, coach.username)
+    assert row is not None and row.failures == 5 and row.locked_until is not None
+    # Once the lock has run out, the right password works and resets the count.
+    row.locked_until = utcnow() - timedelta(seconds=1)
+    session.flush()
+    assert _post_login(client, coach.username, PASSWORD)[:2] == (303, "/coach/suivi")
+    session.expire_all()
+    row = session.get(LoginThrottle, coach.username)
+    assert row is not None and row.failures == 0 and row.locked_until is None
+
+
+def test_lock_out_also_counts_unknown_user_names(client: TestClient, session: Session) -> None:
+    for _ in range(5):
+        _post_login(client, "inconnu", "x" * 10)
+    status, _, text = _post_login(client, "inconnu", "x" * 10)
+    assert status == 401 and "verrouillé" in text
+
+
+def test_login_without_or_with_a_wrong_csrf_token_is_refused(
+    client: TestClient, session: Session, coach: User
+) -> None:
+    client.get("/connexion")
+    for data in (
+        {"username": coach.username, "password": PASSWORD},
+        {"username": coach.username, "password": PASSWORD, "csrf_token": "faux"},
+    ):
+        resp = client.post("/connexion", data=data, follow_redirects=False)
+        assert resp.status_code == 403
+        assert "jeton de sécurité" in resp.text and "Rien n'a été modifié" in unescape(resp.text)
+    assert session.scalars(select(WebSession)).first() is None
+
+
+def test_pages_redirect_to_login_when_signed_out(client: TestClient) -> None:
+    resp = client.get("/coach/suivi", follow_redirects=False)
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/connexion?suite=%2Fcoach%2Fsuivi"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/connexion"
+
+
+def test_login_returns_to_the_page_asked_for_but_never_off_site(
+    client: TestClient, coach: User
+) -> None:
+    page = client.get("/connexion?suite=/offres")
+    resp = client.post(
+        "/connexion",
+        data={
+            "username": coach.username,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "suite": "/offres",
+        },
+        follow_redirects=False,
+    )
+    assert resp.headers["location"] == "/offres"
+    client.cookies.clear()
+    page = client.get("/connexion")
+    resp = client.post(
+        "/connexion",
+        data={
+            "username": coach.username,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "suite": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert resp.headers["location"] == "/coach/suivi"
+
+
+def test_expired_and_idle_sessions_send_back_to_login(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    login(coach)
+    row = session.scalars(select(WebSession).where(WebSession.user_id == coach.id)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    session.flush()
+    resp = client.get("/coach/suivi", follow_redirects=False)
+    assert resp.status_code == 303 and "expire=1" in resp.headers["location"]
+    assert "Votre session a expiré" in client.get(resp.headers["location"]).text
+
+    login(coach)
+    row = session.scalars(
+        select(WebSession).where(WebSession.user_id == coach.id).order_by(WebSession.id.desc())
+    ).first()
+    assert row is not None
+    row.last_seen_at = utcnow() - timedelta(minutes=61)  # idle beyond 60 minutes
+    session.flush()
+    assert client.get("/coach/suivi", follow_redirects=False).status_code == 303
+
+
+def test_logout_revokes_the_session(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    token = login(coach)
+    cookie = client.cookies.get(SESSION_COOKIE)
+    resp = client.post("/deconnexion", data={"csrf_token": token}, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/connexion?msg=deconnecte"
+    assert "Vous êtes déconnecté" in client.get("/connexion?msg=deconnecte").text
+    row = session.scalars(select(WebSession).where(WebSession.user_id == coach.id)).one()
+    assert row.revoked_at is not None
+    # The old cookie, replayed, opens nothing.
+    assert cookie is not None
+    client.cookies.set(SESSION_COOKIE, cookie)
+    assert client.get("/coach/suivi", follow_redirects=False).status_code == 303
+
+
+def test_logout_without_csrf_token_is_refused(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    login(coach)
+    resp = client.post("/deconnexion", data={}, follow_redirects=False)
+    assert resp.status_code == 403
+    row = session.scalars(select(WebSession).where(WebSession.user_id == coach.id)).one()
+    assert row.revoked_at is None
+    assert client.get("/coach/suivi").status_code == 200
+
+
+def test_csrf_token_of_another_session_is_refused(
+    client: TestClient, coach: User, other_coach: User, login: Login
+) -> None:
+    other_token = login(other_coach)
+    login(coach)
+    resp = client.post("/deconnexion", data={"csrf_token": other_token}, follow_redirects=False)
+    assert resp.status_code == 403
+
+
+def _web_posts() -> list[str]:
+    from fastapi.routing import APIRoute
+
+    from service.web import (
+        routes_admin,
+        routes_auth,
+        routes_coach,
+        routes_facilitator,
+        routes_reports,
+    )
+
+    return [
+        route.path
+        for module in (routes_auth, routes_coach, routes_facilitator, routes_reports, routes_admin)
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+
+
+def test_every_web_form_refuses_a_missing_or_wrong_csrf_token(
+    client: TestClient, session: Session, facilitator: User, login: Login
+) -> None:
+    login(facilitator)
+    before = session.scalar(select(func.count()).select_from(AuditEntry))
+    posts = _web_posts()
+    assert len(posts) >= 12
+    for path in posts:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for data in ({}, {"csrf_token": "faux"}):
+            resp = client.post(url, data=data, follow_redirects=False)
+            assert resp.status_code == 403, (path, resp.status_code, resp.text[:300])
+            assert "jeton de sécurité" in resp.text
+    # Refused before the handler: nothing written, not even an audit entry.
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_web_pages_are_not_in_the_api_document(web_app: FastAPI) -> None:
+    paths = web_app.openapi()["paths"]
+    from service.web import is_page
+
+    assert not [p for p in paths if is_page(p)]
+    assert "/" not in paths
+
+
+def test_users_who_get_deactivated_lose_their_session(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    login(coach)
+    coach.is_active = False
+    session.flush()
+    assert client.get("/coach/suivi", follow_redirects=False).status_code == 303
