@@ -84,6 +84,25 @@ _SLASH = re.compile(r"\s*[/\\]\s*")
 _DIGIT = re.compile(r"\d")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _MAX_PLACE_WORDS = 6
+_MIN_GENDERED = 5
+_FEMININE_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("trice", "teur"),
+    ("euse", "eur"),
+    ("iere", "ier"),
+    ("llere", "ller"),
+    ("chere", "cher"),
+    ("gere", "ger"),
+    ("ienne", "ien"),
+    ("onne", "on"),
+    ("ante", "ant"),
+    ("gente", "gent"),
+    ("valente", "valent"),
+    ("idente", "ident"),
+    ("elle", "el"),
+    ("effe", "ef"),
+    ("ee", "e"),
+    ("ive", "if"),
+)
 
 
 def _ascii_lower(text: str) -> str:
@@ -122,6 +141,24 @@ def _singular(word: str) -> str:
     if len(word) > 3 and word[-1] == "s" and word[-2] not in "us" and word not in INVARIABLE:
         return word[:-1]
     return word
+
+
+def _masculine(word: str) -> str:
+    """Masculine form of a feminine job word ("vendeuse" → "vendeur", "infirmiere" → "infirmier").
+
+    Applied to titles and ROME labels alike, so a rare wrong guess ("perceuse" → "perceur") only
+    changes a word on both sides.
+    """
+    if len(word) < _MIN_GENDERED or word in INVARIABLE:
+        return word
+    for ending, replacement in _FEMININE_ENDINGS:
+        if word.endswith(ending):
+            return word[: -len(ending)] + replacement
+    return word
+
+
+def _normal_form(word: str) -> str:
+    return _masculine(_singular(word))
 
 
 def _drop_places(tokens: list[str]) -> list[str]:
@@ -186,11 +223,13 @@ def clean_title(title: str) -> str:
         if expansion is not None:
             # "Agent de service hospitalier (ASH)": skip an expansion the title already spells.
             if expansion not in " ".join(words):
-                words.extend(expansion.split())
-        elif tok in NOISE_TOKENS or _DIGIT.search(tok):
+                words.extend(_normal_form(w) for w in expansion.split())
             continue
-        else:
-            words.append(_singular(tok))
+        if len(tok) < 2 or _DIGIT.search(tok):
+            continue
+        word = _normal_form(tok)
+        if tok not in NOISE_TOKENS and word not in NOISE_TOKENS:
+            words.append(word)
     while words and words[0] in STOPWORDS:
         words.pop(0)
     while words and words[-1] in STOPWORDS:

@@ -38,7 +38,10 @@ from matching.titles import MATCH_COLUMNS, TitleIndex, clean_title, load_title_i
         ("Educateur/trice spécialisé(e)", "educateur specialise"),
         ("Chauffeur livreur VL permis B", "chauffeur livreur vehicule leger"),
         ("Maçon N3P2", "macon"),
-        ("Aide à domicile - secteur Mortagne-au-Perche", "aide a domicile"),
+        ("Aide à domicile - secteur Mortagne-au-Perche", "aide domicile"),
+        ("Conductrice de bus", "conducteur de bus"),
+        ("Infirmière / Aide-soignante", "infirmier aide soignant"),
+        ("Conseillère en insertion professionnelle", "conseiller en insertion professionnel"),
         ("", ""),
         ("   ", ""),
         ("(H/F)", ""),
@@ -167,6 +170,10 @@ HARD_CASES = [
     ("Manœuvre TP - Intérim", "F1704"),
     ("Préparateur de commandes - temps partiel", "N1103"),
     ("Peintre en bâtiment URGENT", "F1606"),
+    ("Vendeuse en boulangerie", "D1106"),
+    ("Conductrice de bus", "N4103"),
+    ("Infirmière de nuit", "J1506"),
+    ("Educateur/trice spécialisé(e)", "K1207"),
 ]
 
 
