@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fixtures import REFERENTIALS_DIR
@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     web_login_max_failures: int = Field(default=5, ge=1)
     web_login_lock_minutes: float = Field(default=15.0, gt=0)
     web_cookie_secure: bool = False
+    # Scoring. Trained models live in models_dir (``clausematch train`` / ``models activate``);
+    # without an active one the transparent weights below are used (they must sum to 1).
+    models_dir: Path = Path("models")
+    weight_skills: float = Field(default=0.5, ge=0.0, le=1.0)
+    weight_mobility: float = Field(default=0.25, ge=0.0, le=1.0)
+    weight_readiness: float = Field(default=0.25, ge=0.0, le=1.0)
+    # The in-memory engine state checks the database for other processes' writes at most this
+    # often (this process's own writes are seen at once).
+    scoring_sync_seconds: float = Field(default=1.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> Settings:
+        total = self.weight_skills + self.weight_mobility + self.weight_readiness
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"CLAUSEMATCH_WEIGHT_SKILLS, _MOBILITY and _READINESS must sum to 1 (got {total:g})"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

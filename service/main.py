@@ -23,8 +23,9 @@ from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_sessionmaker
 from service.errors import register_handlers
 from service.referentials import load_referentials
-from service.scoring import ScoringState
+from service.scoring import ScoringState, active_scorer
 from service.web import install_web
+from training.registry import active_version
 
 __all__ = ["create_app"]
 
@@ -63,12 +64,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             check_at_head(engine)
             refs = load_referentials(settings.referentials_dir)
             app.state.referentials = refs
-            app.state.scoring = ScoringState(rome=refs.rome, communes=refs.communes)
+            app.state.scoring = ScoringState(
+                rome=refs.rome,
+                communes=refs.communes,
+                scorer_provider=lambda: active_scorer(settings),
+                scorer_key=lambda: active_version(settings.models_dir),
+                max_age_s=settings.scoring_sync_seconds,
+            )
             # Built once here; requests only apply what changed since (ScoringState.sync).
             with app.state.sessionmaker() as session:
                 app.state.scoring.build(session)
             yield
         finally:
+            if getattr(app.state, "scoring", None) is not None:
+                app.state.scoring.close()
             engine.dispose()
 
     app = FastAPI(

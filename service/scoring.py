@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
+from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 from sqlalchemy import event, func, select
@@ -31,8 +33,9 @@ from matching.engine import MatchingState
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.scoring import Scorer, WeightedScorer
 from service.models import Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence
+from training.registry import load_active_scorer
 
-__all__ = ["ScoringRepository", "ScoringState", "TableSignature"]
+__all__ = ["ScoringRepository", "ScoringState", "TableSignature", "active_scorer"]
 
 _WATCHED = (Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence)
 _DIRTY_KEY = "clausematch.scoring_dirty"
@@ -50,6 +53,32 @@ class TableSignature:
     version_sum: int
     max_id: int
     last_update: str
+
+
+class _HasScoringSettings(Protocol):
+    @property
+    def models_dir(self) -> Path: ...
+    @property
+    def weight_skills(self) -> float: ...
+    @property
+    def weight_mobility(self) -> float: ...
+    @property
+    def weight_readiness(self) -> float: ...
+
+
+def active_scorer(settings: _HasScoringSettings) -> Scorer:
+    """The active trained model's scorer, else the transparent weights of the settings."""
+    trained = load_active_scorer(settings.models_dir)
+    if trained is not None:
+        return trained
+    weights = {
+        col.COMPONENT_SKILLS: settings.weight_skills,
+        col.COMPONENT_MOBILITY: settings.weight_mobility,
+        col.COMPONENT_READINESS: settings.weight_readiness,
+    }
+    # The version names the weights, so every recorded score says which ones produced it.
+    version = "-".join(f"{w:g}" for w in weights.values())
+    return WeightedScorer(weights, version=version)
 
 
 class ScoringRepository:
@@ -237,9 +266,14 @@ class ScoringState:
         rome: RomeReferential,
         communes: CommuneIndex,
         scorer_provider: Callable[[], Scorer] | None = None,
+        scorer_key: Callable[[], object] | None = None,
         max_age_s: float = 1.0,
     ) -> None:
+        """``scorer_key`` names the scorer ``scorer_provider`` would give now (e.g. the active
+        model version): when it changes, the next database check loads the new scorer."""
         self.max_age_s = max_age_s
+        self._scorer_key = scorer_key
+        self._current_key = scorer_key() if scorer_key is not None else None
         self._rome = rome
         self._communes = communes
         self._scorer_provider = scorer_provider or WeightedScorer
@@ -338,6 +372,12 @@ class ScoringState:
             return state
         self._dirty = False
         self._checked_at = now
+        if self._scorer_key is not None and state is not None:
+            key = self._scorer_key()
+            if key != self._current_key:
+                self._current_key = key
+                self.use_scorer(self._scorer_provider)
+                state = self._state
         repo = ScoringRepository(session)
         signatures = (repo.signature(Candidate), repo.signature(Offer))
         if state is not None and signatures == self._signatures:

@@ -26,6 +26,7 @@ from service.models import Candidate, Offer, User
 from service.referentials import Referentials
 from service.scoring import ScoringState
 from service.services import audit
+from training.registry import scorer_label
 
 __all__ = [
     "CandidateOffersRead",
@@ -117,7 +118,7 @@ def _check_k(k: int) -> None:
 
 
 def _scorer_version(state: MatchingState) -> str:
-    return f"{state.scorer.name}:{state.scorer.version}"
+    return scorer_label(state.scorer)
 
 
 class _Row(NamedTuple):
