@@ -251,6 +251,7 @@ _WORD_WEIGHT = 0.7  # word n-grams against character n-grams, before L2 normalis
 _RIDGE_ALPHA = 1.0
 _LEXICAL_POWER = 4.0
 _PRIOR_WEIGHT = 0.1
+_MAX_EXAMPLES = 8000  # the gram matrix is n² float32: 256 MB at 8,000
 _BLOCK = 512
 
 MATCH_COLUMNS: tuple[str, ...] = (
@@ -395,7 +396,8 @@ class TitleIndex:
         examples : DataFrame, optional
             Labelled offer titles: ``intitule`` (str) and ``code_rome`` (a fiche code).
         random_state : int, optional
-            Accepted for a uniform interface; the method is deterministic.
+            Seed of the subsample drawn when there are more than 8,000 distinct examples (the
+            kernel ridge solve is quadratic in memory); unused otherwise.
 
         Returns
         -------
@@ -406,7 +408,6 @@ class TitleIndex:
         ValueError
             A column is missing, or a code refers to no fiche.
         """
-        del random_state  # deterministic: no sampling anywhere
         _require(appellations, _APP_COLUMNS, "appellations")
         _require(fiches, _FICHE_COLUMNS, "fiches")
         if appellations.empty:
@@ -497,6 +498,10 @@ class TitleIndex:
                 }
             )
             ex = ex[ex["text"] != ""].drop_duplicates(ignore_index=True)
+            if len(ex) > _MAX_EXAMPLES:
+                rng = np.random.default_rng(random_state)
+                keep = np.sort(rng.choice(len(ex), size=_MAX_EXAMPLES, replace=False))
+                ex = ex.iloc[keep].reset_index(drop=True)
             ex_text = ex["text"].tolist()
             ex_cls = ex["cls"].to_numpy(dtype=np.int32)
 

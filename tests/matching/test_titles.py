@@ -125,6 +125,23 @@ def test_tiny_index_learns_from_examples() -> None:
     assert best["score"].iloc[0] > before.loc["C0001", "score"]
 
 
+def test_many_examples_are_subsampled_reproducibly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching.titles as titles
+
+    monkeypatch.setattr(titles, "_MAX_EXAMPLES", 3)
+    appellations, fiches = _tiny_tables()
+    examples = pd.DataFrame(
+        {
+            "intitule": [f"fournil {w}" for w in ("four", "pain", "levain", "croissant", "pate")],
+            "code_rome": ["C0001"] * 5,
+        }
+    )
+    a = TitleIndex.build(appellations, fiches, examples, random_state=1)
+    b = TitleIndex.build(appellations, fiches, examples, random_state=1)
+    assert a.example_matrix.shape[0] == 3
+    pd.testing.assert_frame_equal(a.match(["fournil"]), b.match(["fournil"]))
+
+
 def test_build_rejects_bad_input() -> None:
     appellations, fiches = _tiny_tables()
     with pytest.raises(ValueError, match="lacks columns"):
