@@ -28,6 +28,7 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -373,6 +374,14 @@ def move(
         raise Conflict(
             "la proposition a été modifiée entre-temps : rechargez-la et recommencez"
         ) from exc
+    except OperationalError as exc:
+        # SQLite: another request holds the write lock on the same rows (PostgreSQL waits for
+        # it instead, then finds the version moved: StaleDataError above).
+        if "locked" not in str(exc.orig):
+            raise
+        raise Conflict(
+            "la proposition est modifiée au même moment par quelqu'un d'autre : rechargez-la"
+        ) from exc
     _event(
         session,
         proposal,
@@ -475,7 +484,7 @@ def _placement_id(session: Session, proposal_id: int) -> int | None:
 
 def list_proposals(
     session: Session,
-    user: User,
+    user: User | None,
     page: Pagination,
     *,
     state: str | None = None,
@@ -485,10 +494,11 @@ def list_proposals(
     stale: bool = False,
     stale_days: int,
 ) -> tuple[list[ProposalRead], int]:
-    """Proposals the user may see (a coach: their caseload's), oldest move first."""
+    """Proposals the user may see (a coach: their caseload's; no user: the command line, all),
+    oldest move first."""
     now = utcnow()
     where = ProposalFilter(
-        visible_to_coach=user.id if user.role == "coach" else None,
+        visible_to_coach=user.id if user is not None and user.role == "coach" else None,
         state=state,
         offer_id=offer_id,
         coach_id=coach_id,

@@ -25,6 +25,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "training",
     "imports",
     "batch",
+    "proposals",
+    "report",
+    "tools",
 )
 
 

@@ -81,6 +81,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/placements/{placement_id}"): FACILITATOR,
     ("GET", "/placements/{placement_id}/hours"): FACILITATOR,
     ("PUT", "/placements/{placement_id}/hours"): FACILITATOR,
+    ("GET", "/reports/execution"): MANAGERS,
+    ("GET", "/reports/fse"): MANAGERS,
+    ("GET", "/reports/participants"): MANAGERS,
+    ("GET", "/reports/funnel"): MANAGERS,
+    ("GET", "/tools/insertion-hours"): MANAGERS,
+    ("GET", "/tools/labour-shares"): MANAGERS,
+    ("POST", "/tools/supply"): MANAGERS,
 }
 
 
