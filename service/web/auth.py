@@ -44,6 +44,7 @@ __all__ = [
     "FacilitatorPage",
     "LoginOutcome",
     "LoginRequired",
+    "PageUser",
     "RoleRefused",
     "WebContext",
     "WebUser",
@@ -202,16 +203,25 @@ def logout(session: Session, context: WebContext, *, now: datetime) -> None:
 
 
 @dataclass(frozen=True)
+class PageUser:
+    """What the templates show of the signed-in user (plain values: error pages are rendered
+    after the request's database session is gone)."""
+
+    id: int
+    username: str
+    role: str
+
+
+@dataclass(frozen=True)
 class WebContext:
     """The signed-in user of a page, their session and what the templates need."""
 
     user: User
     web_session: WebSession
     previous_visit_at: datetime | None
-
-    @property
-    def csrf_token(self) -> str:
-        return self.web_session.csrf_token
+    page_user: PageUser
+    csrf_token: str
+    session_id: int
 
 
 def _load_session(request: Request, session: Session) -> WebSession | None:
@@ -253,7 +263,12 @@ def get_web_context(request: Request, session: SessionDep) -> WebContext:
     session.flush()
     request.state.user_id = user.id
     context = WebContext(
-        user=user, web_session=row, previous_visit_at=_previous_visit(session, row)
+        user=user,
+        web_session=row,
+        previous_visit_at=_previous_visit(session, row),
+        page_user=PageUser(id=user.id, username=user.username, role=user.role),
+        csrf_token=row.csrf_token,
+        session_id=row.id,
     )
     request.state.web_context = context
     return context

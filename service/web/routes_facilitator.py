@@ -284,7 +284,7 @@ def _stash_path(web: WebContext, digest: str) -> Path:
     # One file per session and content: another session cannot confirm it.
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise InvalidInput("fichier à confirmer inconnu : déposez-le de nouveau")
-    return _stash_dir() / f"{web.web_session.id}-{digest}"
+    return _stash_dir() / f"{web.session_id}-{digest}"
 
 
 def _run_import(

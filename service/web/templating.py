@@ -132,7 +132,7 @@ def render(
     flash = FLASH.get(request.query_params.get("msg", ""))
     data: dict[str, Any] = {
         "web": context,
-        "user": context.user if context else None,
+        "user": context.page_user if context else None,
         "csrf_token": context.csrf_token if context else "",
         "flash": flash,
         **values,

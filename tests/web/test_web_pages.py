@@ -1,0 +1,413 @@
+"""Each page for its role (200, French), other roles refused, scoping by URL editing (404), the
+coach → facilitator workflow, hours, reports, imports and the admin's pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import unescape
+
+import pytest
+from conftest import Login, csrf_of
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from web_factories import PASSWORD, make_candidate, make_lot, make_offer, make_user
+
+from service import placements as placements_service
+from service.models import AuditEntry, Offer, PlacementHours, Proposal, User
+
+PAGES: dict[str, tuple[set[str], str]] = {
+    "/coach/suivi": ({"coach"}, "Mon suivi"),
+    "/coach/nouvelles-offres": ({"coach"}, "Nouvelles offres"),
+    "/coach/propositions": ({"coach"}, "Mes propositions"),
+    "/coach/resume": ({"coach"}, "Mon résumé"),
+    "/offres": ({"coach", "facilitator"}, "Offres ouvertes"),
+    "/facilitateur/validation": ({"facilitator"}, "Propositions à valider"),
+    "/facilitateur/propositions": ({"facilitator"}, "Suivi des propositions"),
+    "/facilitateur/marches": ({"facilitator"}, "Marchés et lots"),
+    "/facilitateur/placements": ({"facilitator"}, "Placements et heures"),
+    "/facilitateur/rapports": ({"facilitator"}, "Rapports"),
+    "/facilitateur/outils": ({"facilitator"}, "Outils"),
+    "/facilitateur/imports": ({"facilitator"}, "Imports"),
+    "/admin/utilisateurs": ({"admin"}, "Utilisateurs"),
+    "/admin/modeles": ({"admin"}, "Versions du modèle"),
+}
+
+
+@pytest.mark.parametrize("role", ["coach", "facilitator", "admin"])
+def test_each_page_for_its_role_only(
+    client: TestClient, session: Session, login: Login, role: str
+) -> None:
+    user = make_user(session, role=role)
+    make_offer(session)
+    login(user)
+    for path, (roles, heading) in PAGES.items():
+        resp = client.get(path, follow_redirects=False)
+        if role in roles:
+            assert resp.status_code == 200, (path, resp.text[-500:])
+            assert f"<h1>{heading}" in unescape(resp.text), path
+            assert '<html lang="fr">' in resp.text
+        else:
+            assert resp.status_code == 403, (path, resp.status_code)
+            assert "pas accessible avec votre rôle" in unescape(resp.text)
+
+
+def test_signed_out_visitors_are_sent_to_the_login_form(client: TestClient) -> None:
+    for path in PAGES:
+        resp = client.get(path, follow_redirects=False)
+        assert resp.status_code == 303 and resp.headers["location"].startswith("/connexion")
+
+
+def test_unknown_page_is_a_french_404_and_the_api_keeps_json(
+    client: TestClient, coach: User, login: Login
+) -> None:
+    login(coach)
+    resp = client.get("/coach/nulle-part")
+    assert resp.status_code == 404 and "Page introuvable" in resp.text
+    api = client.get("/candidates/1")  # the API wants a token, whatever cookie is sent
+    assert api.status_code == 401 and api.json()["error"] == "Unauthorized"
+
+
+def test_a_coach_editing_the_url_gets_a_404_for_another_coachs_person(
+    client: TestClient, session: Session, coach: User, other_coach: User, login: Login
+) -> None:
+    mine = make_candidate(session, coach=coach)
+    theirs = make_candidate(session, coach=other_coach)
+    offer = make_offer(session)
+    login(coach)
+    assert client.get(f"/personnes/{mine.id}").status_code == 200
+    resp = client.get(f"/personnes/{theirs.id}")
+    assert resp.status_code == 404
+    assert f"personne {theirs.id} introuvable" in resp.text
+    assert theirs.external_id not in resp.text
+    assert client.get("/personnes/99999999").status_code == 404
+    # "Pourquoi pas ?" with the other coach's id: the same answer as an unknown id.
+    resp = client.get(f"/offres/{offer.id}", params={"personne": theirs.external_id})
+    assert resp.status_code == 200
+    assert "introuvable dans votre suivi" in unescape(resp.text)
+    # Proposing the other coach's person by forging the form: 404, nothing written.
+    token = csrf_of(client.get(f"/personnes/{mine.id}").text)
+    resp = client.post(
+        f"/personnes/{theirs.id}/proposer", data={"csrf_token": token, "offer_id": offer.id}
+    )
+    assert resp.status_code == 404
+    assert session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_caseload_search_and_filters(
+    client: TestClient, session: Session, coach: User, other_coach: User, login: Login
+) -> None:
+    a = make_candidate(session, coach=coach, external_id="ALPHA-1")
+    b = make_candidate(session, coach=coach, external_id="BETA-2", readiness_stage="diagnostic")
+    c = make_candidate(session, coach=coach, external_id="GAMMA-3", is_active=False)
+    other = make_candidate(session, coach=other_coach, external_id="ALPHA-9")
+    login(coach)
+    page = client.get("/coach/suivi").text
+    assert a.external_id in page and b.external_id in page
+    assert c.external_id not in page and other.external_id not in page
+    page = client.get("/coach/suivi", params={"q": "alpha"}).text
+    assert a.external_id in page and b.external_id not in page and "ALPHA-9" not in page
+    page = client.get("/coach/suivi", params={"etape": "diagnostic"}).text
+    assert b.external_id in page and a.external_id not in page
+    page = client.get("/coach/suivi", params={"actif": "non"}).text
+    assert c.external_id in page and a.external_id not in page
+    page = unescape(client.get("/coach/suivi", params={"q": "zzz"}).text)
+    assert "Aucune personne ne correspond" in page
+
+
+def test_person_page_shows_best_offers_with_explanations_and_is_audited(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    person = make_candidate(session, coach=coach)
+    offer = make_offer(session, intitule="Maçon confirmé H/F")
+    login(coach)
+    page = unescape(client.get(f"/personnes/{person.id}").text)
+    assert "Meilleures offres pour cette personne" in page
+    assert offer.intitule in page and "Même métier" in page
+    assert "Proposer" in page
+    reads = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "read", AuditEntry.entity_id == person.id)
+    ).all()
+    assert reads and all(r.user_id == coach.id for r in reads)
+
+
+def test_shortlist_scopes_and_why_not(
+    client: TestClient, session: Session, coach: User, other_coach: User, login: Login
+) -> None:
+    mine = make_candidate(session, coach=coach)
+    theirs = make_candidate(session, coach=other_coach)
+    no_licence = make_candidate(session, coach=coach, max_distance_km=1.0, commune_insee="61169")
+    offer = make_offer(session)
+    login(coach)
+    page = unescape(client.get(f"/offres/{offer.id}").text)
+    assert mine.external_id in page and theirs.external_id not in page
+    page = unescape(client.get(f"/offres/{offer.id}", params={"portee": "all"}).text)
+    assert theirs.external_id not in page  # other coaches' people: no identifying details
+    assert f"personne n° {theirs.id}" in page and f"suivie par {other_coach.username}" in page
+    page = unescape(
+        client.get(f"/offres/{offer.id}", params={"personne": no_licence.external_id}).text
+    )
+    assert "Pourquoi pas ?" in page and "n'est pas proposée pour cette offre" in page
+
+
+def test_coach_proposes_then_facilitator_validates_or_refuses(
+    client: TestClient,
+    session: Session,
+    coach: User,
+    facilitator: User,
+    login: Login,
+) -> None:
+    one = make_candidate(session, coach=coach)
+    two = make_candidate(session, coach=coach)
+    offer = make_offer(session)
+    token = login(coach)
+    for person in (one, two):
+        resp = client.post(
+            f"/personnes/{person.id}/proposer",
+            data={
+                "csrf_token": token,
+                "offer_id": offer.id,
+                "comment": "motivé",
+                "retour": "offre",
+            },
+            follow_redirects=False,
+        )
+        assert resp.status_code == 303 and resp.headers["location"].startswith(
+            f"/offres/{offer.id}"
+        )
+    # A second proposal of the same pair is a conflict, in French.
+    resp = client.post(
+        f"/personnes/{one.id}/proposer", data={"csrf_token": token, "offer_id": offer.id}
+    )
+    assert resp.status_code == 409 and "proposition en cours" in resp.text
+    page = unescape(client.get("/coach/propositions").text)
+    assert page.count("proposée") >= 2
+    first, second = session.scalars(select(Proposal).order_by(Proposal.id)).all()
+    first_version = first.version
+
+    token = login(facilitator)
+    queue = unescape(client.get("/facilitateur/validation").text)
+    assert one.external_id in queue and "Commentaire du coach" in queue
+    # Refusing without a reason is refused in French and changes nothing.
+    resp = client.post(
+        f"/facilitateur/propositions/{second.id}",
+        data={"csrf_token": token, "version": second.version, "to": "refused"},
+    )
+    assert resp.status_code == 422 and "motif" in unescape(resp.text)
+    resp = client.post(
+        f"/facilitateur/propositions/{first.id}",
+        data={"csrf_token": token, "version": first.version, "to": "validated"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303 and resp.headers["location"].endswith("msg=valide")
+    resp = client.post(
+        f"/facilitateur/propositions/{second.id}",
+        data={
+            "csrf_token": token,
+            "version": second.version,
+            "to": "refused",
+            "reason": "mobility",
+        },
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    session.expire_all()
+    assert session.get(Proposal, first.id).state == "validated"  # type: ignore[union-attr]
+    refused = session.get(Proposal, second.id)
+    assert refused is not None and refused.state == "refused" and refused.state_reason == "mobility"
+    # A stale version (someone moved it meanwhile): 409 in French.
+    resp = client.post(
+        f"/facilitateur/propositions/{first.id}",
+        data={"csrf_token": token, "version": first_version, "to": "presented"},
+    )
+    assert resp.status_code == 409 and "version" in resp.text
+
+
+def test_propose_without_csrf_token_changes_nothing(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    person = make_candidate(session, coach=coach)
+    offer = make_offer(session)
+    login(coach)
+    resp = client.post(f"/personnes/{person.id}/proposer", data={"offer_id": offer.id})
+    assert resp.status_code == 403
+    assert session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_contracts_page_shows_hours_progress_and_hours_entry(
+    client: TestClient, session: Session, coach: User, facilitator: User, login: Login
+) -> None:
+    person = make_candidate(session, coach=coach)
+    lot = make_lot(session, insertion_hours=400.0)
+    placement = placements_service.create_placement(
+        session,
+        facilitator,
+        placements_service.PlacementCreate(
+            candidate_id=person.id,
+            lot_id=lot.id,
+            delivery_mode="direct_hire",
+            contract_type="CDD",
+            start_date=date(2026, 3, 1),
+        ),
+    )
+    token = login(facilitator)
+    resp = client.post(
+        f"/facilitateur/placements/{placement.id}/heures",
+        data={"csrf_token": token, "month": "2026-04", "hours": "100"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    page = unescape(client.get(resp.headers["location"]).text)
+    assert "Heures enregistrées" in page and "avril 2026" in page
+    hours = session.scalars(select(PlacementHours)).all()
+    assert [(h.month, h.hours) for h in hours] == [(date(2026, 4, 1), 100.0)]
+    contracts = unescape(client.get("/facilitateur/marches").text)
+    assert '<progress max="400.0" value="100.0"' in contracts and "25 %" in contracts
+    # Hours out of range or unreadable: a French message, nothing changed.
+    for value in ("300", "beaucoup"):
+        resp = client.post(
+            f"/facilitateur/placements/{placement.id}/heures",
+            data={"csrf_token": token, "month": "2026-05", "hours": value},
+        )
+        assert resp.status_code == 422
+        assert "heures" in unescape(resp.text).lower()
+    assert len(session.scalars(select(PlacementHours)).all()) == 1
+
+
+def test_reports_page_and_xlsx_download(
+    client: TestClient, session: Session, facilitator: User, login: Login
+) -> None:
+    make_lot(session)
+    login(facilitator)
+    for name in ("execution", "fse", "participants", "funnel"):
+        assert client.get("/facilitateur/rapports", params={"rapport": name}).status_code == 200
+    resp = client.get("/facilitateur/rapports/execution.xlsx")
+    assert resp.status_code == 200 and resp.content[:2] == b"PK"
+    assert "attachment" in resp.headers["content-disposition"]
+    assert client.get("/facilitateur/rapports/inconnu.xlsx").status_code == 404
+    resp = client.get("/facilitateur/rapports", params={"du": "hier"})
+    assert resp.status_code == 422 and "AAAA-MM-JJ" in resp.text
+
+
+OFFERS_CSV = (
+    "Référence;Intitulé;Code ROME;Commune;Type de contrat;Durée hebdomadaire;Date de début;"
+    "Durée;Nombre de postes;SIRET;Permis requis\n"
+    "OE-WEB-1;Maçon H/F;;Alençon;CDD;35;02/03/2027;6 mois;2;73282932000074;B\n"
+)
+
+
+def test_import_dry_run_then_confirm(
+    client: TestClient, session: Session, facilitator: User, login: Login
+) -> None:
+    token = login(facilitator)
+    resp = client.post(
+        "/facilitateur/imports",
+        data={"csrf_token": token, "type_fichier": "offres"},
+        files={"fichier": ("offres.csv", OFFERS_CSV.encode("cp1252"), "text/csv")},
+    )
+    assert resp.status_code == 200, resp.text[-800:]
+    page = unescape(resp.text)
+    assert "rien n'est encore écrit" in page and "Confirmer l'import" in page
+    assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-1")) is None
+    empreinte = page.split('name="empreinte" value="')[1].split('"')[0]
+    resp = client.post(
+        "/facilitateur/imports/confirmer",
+        data={
+            "csrf_token": token,
+            "empreinte": empreinte,
+            "type_fichier": "offres",
+            "nom": "offres.csv",
+        },
+    )
+    assert resp.status_code == 200 and "Import appliqué" in unescape(resp.text)
+    assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-1")) is not None
+
+
+def test_import_of_a_bad_file_names_the_row_and_changes_nothing(
+    client: TestClient, session: Session, facilitator: User, login: Login
+) -> None:
+    token = login(facilitator)
+    bad = OFFERS_CSV + "OE-WEB-2;Maçon H/F;;Nulle-Part-Sur-Mer;CDD;35;02/03/2027;6 mois;1;;\n"
+    resp = client.post(
+        "/facilitateur/imports",
+        data={"csrf_token": token, "type_fichier": "offres"},
+        files={"fichier": ("offres.csv", bad.encode("utf-8"), "text/csv")},
+    )
+    assert resp.status_code == 422
+    page = unescape(resp.text)
+    assert "Fichier refusé, rien n'a été modifié" in page and "Lignes à corriger" in page
+    assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-1")) is None
+
+
+def test_admin_creates_a_user_with_a_password_who_can_then_log_in(
+    client: TestClient, session: Session, admin: User, login: Login
+) -> None:
+    token = login(admin)
+    resp = client.post(
+        "/admin/utilisateurs",
+        data={
+            "csrf_token": token,
+            "username": "nouvelle.coach",
+            "role": "coach",
+            "password": "un-bon-mot-de-passe",
+        },
+    )
+    assert resp.status_code == 200
+    page = unescape(resp.text)
+    assert "Compte nouvelle.coach créé" in page.replace("<strong>", "").replace("</strong>", "")
+    assert "Jeton d'API" in page
+    resp = client.post(
+        "/admin/utilisateurs",
+        data={"csrf_token": token, "username": "Pas Valide", "role": "coach"},
+    )
+    assert resp.status_code == 422 and "Identifiant invalide" in resp.text
+    created = session.scalar(select(User).where(User.username == "nouvelle.coach"))
+    assert created is not None and created.password_hash
+    client.cookies.clear()
+    page = client.get("/connexion")
+    resp = client.post(
+        "/connexion",
+        data={
+            "username": "nouvelle.coach",
+            "password": "un-bon-mot-de-passe",
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert resp.headers["location"] == "/coach/suivi"
+
+
+def test_admin_changes_a_role_and_deactivates_but_not_themself(
+    client: TestClient, session: Session, admin: User, coach: User, login: Login
+) -> None:
+    token = login(admin)
+    resp = client.post(
+        f"/admin/utilisateurs/{coach.id}",
+        data={"csrf_token": token, "version": coach.version, "role": "facilitator", "actif": "non"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    session.expire_all()
+    changed = session.get(User, coach.id)
+    assert changed is not None and changed.role == "facilitator" and not changed.is_active
+    resp = client.post(
+        f"/admin/utilisateurs/{admin.id}",
+        data={"csrf_token": token, "version": admin.version, "role": "coach", "actif": "oui"},
+    )
+    assert resp.status_code == 422 and "administrateur" in resp.text
+    # A deactivated account can no longer log in.
+    client.cookies.clear()
+    page = client.get("/connexion")
+    resp = client.post(
+        "/connexion",
+        data={"username": coach.username, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+    )
+    assert resp.status_code == 401
+
+
+def test_models_page_says_what_to_do_without_models(
+    client: TestClient, admin: User, login: Login
+) -> None:
+    login(admin)
+    page = unescape(client.get("/admin/modeles").text)
+    assert "Aucun modèle entraîné" in page or "Modèles entraînés" in page
