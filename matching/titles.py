@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -251,6 +252,7 @@ _WORD_WEIGHT = 0.7  # word n-grams against character n-grams, before L2 normalis
 _RIDGE_ALPHA = 1.0
 _LEXICAL_POWER = 4.0
 _PRIOR_WEIGHT = 0.1
+_MIN_EVIDENCE = 0.05
 _MAX_EXAMPLES = 8000  # the gram matrix is n² float32: 256 MB at 8,000
 _BLOCK = 512
 
@@ -543,7 +545,7 @@ class TitleIndex:
         ref_bonus = np.zeros(len(ref), dtype=np.float32)
         app_order = app["order"].to_numpy()[ref["app"].to_numpy()[ref["is_app"].to_numpy()]]
         ref_bonus[ref["is_app"].to_numpy()] = np.where(
-            app_order == 0, 0.03, np.where(app_order == 1, 0.02, 0.0)
+            app_order == 0, 0.06, np.where(app_order == 1, 0.04, 0.0)
         )
         app_rows = ref.index[ref["is_app"]].to_numpy()[np.argsort(ref.loc[ref["is_app"], "app"])]
         app_rows = app_rows.astype(np.int64)
@@ -777,13 +779,17 @@ def _fuse(
     has_words: npt.NDArray[np.bool_],
 ) -> FloatArray:
     """Fuse the lexical and learned evidence into a score in [0, 1], shape (n, n_classes)."""
-    if learned is None:
-        scores = lexical
-    else:
+    evidence: npt.NDArray[np.floating[Any]] = lexical
+    scores: npt.NDArray[np.floating[Any]] = lexical
+    if learned is not None:
         # Noisy-or: either a near-exact label match or the examples' vote is enough.
         lex = lexical**_LEXICAL_POWER
-        scores = 1.0 - (1.0 - lex) * (1.0 - np.clip(learned, 0.0, 1.0)) + _PRIOR_WEIGHT * prior
-    out: FloatArray = np.where(has_words[:, None], np.clip(scores, 0.0, 1.0), 0.0).astype(
+        evidence = 1.0 - (1.0 - lex) * (1.0 - np.clip(learned, 0.0, 1.0))
+        scores = evidence + _PRIOR_WEIGHT * prior
+    # Garbage ("xyzzy", "lorem ipsum") shares a few n-grams with some label: without real
+    # evidence for any fiche the prior alone must not make a match.
+    is_matched = has_words & (evidence.max(axis=1, initial=0.0) >= _MIN_EVIDENCE)
+    out: FloatArray = np.where(is_matched[:, None], np.clip(scores, 0.0, 1.0), 0.0).astype(
         np.float32
     )
     return out

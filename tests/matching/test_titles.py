@@ -235,7 +235,9 @@ def test_large_batch_spans_blocks(index: TitleIndex) -> None:
     assert (out["score"].iloc[2::3] == 0.0).all()
 
 
-@pytest.mark.parametrize("title", ["", "   ", "(H/F)", "CDD 6 mois", None, math.nan])
+@pytest.mark.parametrize(
+    "title", ["", "   ", "(H/F)", "CDD 6 mois", None, math.nan, "xyzzy", "lorem ipsum dolor", "???"]
+)
 def test_empty_titles_get_no_code(index: TitleIndex, title: object) -> None:
     out = index.match([title, "Maçon"], k=3)  # type: ignore[list-item]
     empty = out[out["title_index"] == 0]
