@@ -5,16 +5,16 @@ Reports come from :mod:`service.reports` (the same functions as the API's ``/rep
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
-from service import reports
+from service import reports, tools
 from service.db import SessionDep
-from service.errors import InvalidInput, NotFound
+from service.errors import AppError, InvalidInput, NotFound
 from service.scoring import ScoringState
 from service.web.auth import FacilitatorPage, csrf_protect
 from service.web.templating import render
@@ -134,21 +134,123 @@ def report_file(
     return Response(content=body, media_type=_MEDIA[fmt], headers=headers)
 
 
-def _tools() -> Any | None:
-    """:mod:`service.tools` once it is there (the calculator and supply check are built there)."""
-    try:
-        return importlib.import_module("service.tools")
-    except ImportError:
+def _float(value: str, what: str) -> float | None:
+    text = value.strip().replace("\u202f", "").replace(" ", "").replace(",", ".").rstrip("%")
+    if not text:
         return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"{what} : nombre attendu (ex. 250000 ou 12,5)") from None
+
+
+def _share(value: str, what: str) -> float | None:
+    """A share typed as 0.05, 5 or 5 % (above 1, a percentage)."""
+    number = _float(value, what)
+    return number / 100 if number is not None and number > 1 else number
+
+
+TextQ = Annotated[str, Query(max_length=200)]
 
 
 @router.get("/facilitateur/outils", response_class=HTMLResponse)
-def tools_page(request: Request, web: FacilitatorPage) -> HTMLResponse:
+def tools_page(
+    request: Request,
+    web: FacilitatorPage,
+    montant: TextQ = "",
+    taux: TextQ = "",
+    part: TextQ = "",
+    metier: TextQ = "",
+    cout: TextQ = "",
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    shares = tools.labour_shares(settings.labour_shares_path)
+    estimate: tools.HoursEstimate | None = None
+    error: str | None = None
+    if montant or taux:
+        try:
+            amount = _float(montant, "montant")
+            rate = _share(taux, "taux d'insertion")
+            if amount is None or rate is None or amount <= 0 or not 0 < rate <= 1:
+                raise InvalidInput(
+                    "indiquez le montant du lot (en euros) et le taux d'insertion (ex. 5 %)"
+                )
+            share = _share(part, "part de main-d'œuvre")
+            hourly = _float(cout, "coût horaire")
+            estimate = tools.estimate_hours(
+                amount_eur=amount,
+                insertion_rate=rate,
+                hourly_cost_eur=hourly or settings.insertion_hourly_cost_eur,
+                labour_share=share,
+                trade=metier or None,
+                shares_path=settings.labour_shares_path,
+            )
+        except AppError as exc:
+            error = exc.detail
     return render(
         request,
         "facilitator/tools.html",
         web,
+        status_code=422 if error else 200,
         page_title="Outils",
         nav="outils",
-        available=_tools() is not None,
+        shares=shares,
+        estimate=estimate,
+        error=error,
+        form={"montant": montant, "taux": taux, "part": part, "metier": metier, "cout": cout},
+        default_cost=settings.insertion_hourly_cost_eur,
+    )
+
+
+@router.get("/facilitateur/outils/vivier", response_class=HTMLResponse)
+def supply_page(
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    rome: TextQ = "",
+    commune: TextQ = "",
+    heures: TextQ = "",
+    debut: DateQ = "",
+    mois: TextQ = "",
+) -> HTMLResponse:
+    supply: tools.SupplyRead | None = None
+    error: str | None = None
+    if rome or commune:
+        try:
+            hours = _float(heures, "heures")
+            months = _float(mois, "durée")
+            fields: dict[str, Any] = {
+                "rome_codes": [c for c in rome.replace(";", ",").split(",") if c.strip()],
+                "commune_insee": commune.strip(),
+                "hours": hours,
+                "start_date": _date(debut, "début"),
+            }
+            if months is not None:
+                fields["months"] = months
+            data = tools.SupplyIn.model_validate(fields)
+            scoring = request.app.state.scoring
+            supply = tools.candidate_supply(
+                session,
+                scoring,
+                request.app.state.referentials,
+                web.user,
+                data,
+                today=scoring.today(),
+            )
+        except ValidationError as exc:
+            error = "saisie invalide : " + " ; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in exc.errors()
+            )
+        except AppError as exc:
+            error = exc.detail
+    return render(
+        request,
+        "facilitator/supply.html",
+        web,
+        status_code=422 if error else 200,
+        page_title="Vivier pour un lot prévu",
+        nav="outils",
+        supply=supply,
+        error=error,
+        form={"rome": rome, "commune": commune, "heures": heures, "debut": debut, "mois": mois},
     )

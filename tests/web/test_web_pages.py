@@ -411,3 +411,27 @@ def test_models_page_says_what_to_do_without_models(
     login(admin)
     page = unescape(client.get("/admin/modeles").text)
     assert "Aucun modèle entraîné" in page or "Modèles entraînés" in page
+
+
+def test_hours_calculator_and_supply_check(
+    client: TestClient, session: Session, coach: User, facilitator: User, login: Login
+) -> None:
+    make_candidate(session, coach=coach)
+    login(facilitator)
+    page = unescape(
+        client.get(
+            "/facilitateur/outils", params={"montant": "250 000", "taux": "5", "part": "45 %"}
+        ).text
+    )
+    assert "188 heures d'insertion" in page and "250 000 € × 45 % × 5 % ÷ 30 €/h" in page
+    resp = client.get("/facilitateur/outils", params={"montant": "beaucoup", "taux": "5"})
+    assert resp.status_code == 422 and "nombre attendu" in unescape(resp.text)
+    page = unescape(
+        client.get(
+            "/facilitateur/outils/vivier",
+            params={"rome": "F1703", "commune": "Alençon", "heures": "700"},
+        ).text
+    )
+    assert "personne(s) autour de Alençon" in page and "(F1703)" in page
+    resp = client.get("/facilitateur/outils/vivier", params={"rome": "Z9999", "commune": "Alençon"})
+    assert resp.status_code == 422 and "fiche ROME inconnue" in unescape(resp.text)
