@@ -1,0 +1,351 @@
+"""The main journeys in a real browser (Debian's chromium driven by Playwright).
+
+The app is served by uvicorn in a thread on a free port, against a temporary SQLite database
+loaded with the demo set. Screenshots go to ``artifacts/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from fixtures import DEMO_DIR
+from service.config import Settings
+from service.db import alembic_config, make_engine, make_sessionmaker
+from service.demo import demo_password, load_demo
+from service.models import Candidate, Offer, User
+from service.referentials import load_referentials
+from service.scoring import ScoringState
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Demo:
+    base_url: str
+    coach: str
+    person_external_id: str
+    person_id: int
+    offer_id: int
+    offer_rome: str
+    other_coach_person_id: int
+    artifacts: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _journey_pair(url: str) -> tuple[str, int, str, int, str, int]:
+    """A demo coach, one of their people with a ranked offer, that offer, another coach's person."""
+    settings = Settings(database_url=url)
+    refs = load_referentials(settings.referentials_dir)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
+            coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
+            people = session.scalars(
+                select(Candidate)
+                .where(Candidate.coach_id == coach.id, Candidate.is_active)
+                .order_by(Candidate.id)
+            ).all()
+            caseload = {str(p.id): p for p in people}
+            for oid in state.offers.ids.tolist():
+                ranked = state.shortlist(
+                    str(oid), len(state.pool), as_of=ScoringState.today(), explain=False
+                )
+                mine = ranked[ranked["candidate_id"].isin(caseload)]
+                if len(mine):
+                    person = caseload[str(mine["candidate_id"].iloc[0])]
+                    offer = session.get(Offer, int(oid))
+                    assert offer is not None
+                    other = session.scalars(
+                        select(Candidate).where(Candidate.coach_id != coach.id).limit(1)
+                    ).one()
+                    return (
+                        coach.username,
+                        person.id,
+                        person.external_id,
+                        offer.id,
+                        offer.code_rome or "",
+                        other.id,
+                    )
+    finally:
+        engine.dispose()
+    raise AssertionError("the demo set has no ranked offer for coach-alencon's people")
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory, screenshots_dir: Path) -> Iterator[Demo]:
+    import uvicorn
+
+    from service.main import create_app
+
+    db = tmp_path_factory.mktemp("browser") / "demo.sqlite"
+    url = f"sqlite:///{db}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        load_demo(session, DEMO_DIR)
+        session.commit()
+    engine.dispose()
+    coach, person_id, external_id, offer_id, rome, other_id = _journey_pair(url)
+
+    port = _free_port()
+    app = create_app(Settings(database_url=url))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-browser-tests", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield Demo(
+            base_url=f"http://127.0.0.1:{port}",
+            coach=coach,
+            person_external_id=external_id,
+            person_id=person_id,
+            offer_id=offer_id,
+            offer_rome=rome,
+            other_coach_person_id=other_id,
+            artifacts=screenshots_dir,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(demo_server: Demo) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _page(browser: object, demo: Demo) -> object:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=demo.base_url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    return context.new_page()
+
+
+def _shot(page: object, demo: Demo, name: str) -> None:
+    page.screenshot(path=str(demo.artifacts / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _login(page: object, username: str) -> None:
+    page.goto("/connexion")  # type: ignore[attr-defined]
+    page.get_by_label("Identifiant").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Mot de passe").fill(demo_password(username))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Se connecter").click()  # type: ignore[attr-defined]
+
+
+def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_records_hours_and_downloads_a_report(
+    browser: object, demo_server: Demo
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+
+    # --- the coach
+    page.goto("/connexion")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    _shot(page, demo, "01-connexion")
+    _login(page, demo.coach)
+    expect(page).to_have_url(re.compile(r"/coach/suivi$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon suivi")
+    _shot(page, demo, "02-coach-suivi")
+
+    page.get_by_label("Identifiant de suivi").fill(demo.person_external_id)
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("link", name=demo.person_external_id, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Personne {demo.person_external_id}")
+    expect(page.get_by_text("Meilleures offres pour cette personne")).to_be_visible()
+    _shot(page, demo, "03-coach-personne-meilleures-offres")
+
+    page.get_by_role("link", name="Offres", exact=True).click()
+    page.get_by_label("Code ROME").fill(demo.offer_rome)
+    page.get_by_role("button", name="Filtrer").click()
+    page.locator(f'table a[href="/offres/{demo.offer_id}"]').first.click()
+    expect(page.get_by_role("heading", name="Meilleures candidatures")).to_be_visible()
+    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
+    expect(row).to_have_count(1)
+    _shot(page, demo, "04-coach-liste-offre")
+
+    page.get_by_label("Identifiant de suivi de la personne").fill(demo.person_external_id)
+    page.get_by_role("button", name="Pourquoi pas ?").click()
+    expect(page.get_by_role("status").filter(has_text=demo.person_external_id)).to_be_visible()
+    _shot(page, demo, "05-coach-pourquoi-pas")
+
+    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
+    row.get_by_label("Commentaire (facultatif)").fill("Motivée, disponible tout de suite")
+    row.get_by_role("button", name=re.compile("^Proposer")).click()
+    expect(page.get_by_text("Proposition envoyée au facilitateur")).to_be_visible()
+    _shot(page, demo, "06-coach-proposition-envoyee")
+
+    page.get_by_role("link", name="Mes propositions").click()
+    expect(page.get_by_role("cell", name="proposée", exact=True)).to_be_visible()
+    _shot(page, demo, "07-coach-mes-propositions")
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_text("Vous êtes déconnecté")).to_be_visible()
+
+    # --- the facilitator
+    _login(page, "facilitateur")
+    expect(page).to_have_url(re.compile(r"/facilitateur/validation$"))
+    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
+    expect(row.get_by_text("Motivée, disponible tout de suite")).to_be_visible()
+    _shot(page, demo, "08-facilitateur-file-de-validation")
+    row.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_text("Proposition validée.")).to_be_visible()
+    _shot(page, demo, "09-facilitateur-proposition-validee")
+
+    for state, button in (
+        ("validated", "Présentée à l'entreprise"),
+        ("presented", "Embauchée"),
+        ("hired", "En poste"),
+    ):
+        page.goto(f"/facilitateur/propositions?etat={state}")
+        row = page.locator(
+            "tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True)
+        )
+        row.get_by_role("button", name=button).click()
+        expect(page.get_by_text("Modification enregistrée.")).to_be_visible()
+    page.goto("/facilitateur/propositions?etat=in_post")
+    _shot(page, demo, "10-facilitateur-en-poste")
+
+    page.get_by_role("link", name="Placements et heures").click()
+    page.get_by_role("link", name=demo.person_external_id, exact=True).click()
+    page.get_by_label("Mois (AAAA-MM)").fill(date.today().strftime("%Y-%m"))
+    page.get_by_label("Heures réalisées dans le mois (0 à 220)").fill("120")
+    page.get_by_role("button", name="Enregistrer les heures").click()
+    expect(page.get_by_text("Heures enregistrées.")).to_be_visible()
+    expect(page.get_by_text("120,0 h")).to_be_visible()
+    _shot(page, demo, "11-facilitateur-heures-du-mois")
+
+    page.get_by_role("link", name="Marchés et lots").click()
+    expect(page.locator("progress").first).to_be_visible()
+    _shot(page, demo, "12-facilitateur-marches-et-lots")
+
+    page.get_by_role("link", name="Rapports").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rapports")
+    expect(page.locator("img.chart")).to_be_visible()
+    _shot(page, demo, "13-facilitateur-rapports")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le rapport (Excel .xlsx)").click()
+    download = download_info.value
+    target = demo.artifacts / "rapport-execution.xlsx"
+    download.save_as(str(target))
+    assert target.read_bytes()[:2] == b"PK"
+    assert download.suggested_filename == "clausematch-execution.xlsx"
+
+    page.get_by_role("link", name="Outils").click()
+    page.get_by_label("Montant du lot HT (€)").fill("250000")
+    page.get_by_label("Taux d'insertion (ex. 5 %)").fill("5")
+    page.get_by_label("Part de main-d'œuvre (facultatif, ex. 45 %)").fill("45")
+    page.get_by_role("button", name="Calculer").click()
+    expect(page.get_by_text("188 heures d'insertion")).to_be_visible()
+    _shot(page, demo, "14-facilitateur-calcul-des-heures")
+    page.context.close()
+
+
+def test_a_coach_cannot_open_another_coachs_person_nor_post_without_csrf(
+    browser: object, demo_server: Demo
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, demo.coach)
+    response = page.goto(f"/personnes/{demo.other_coach_person_id}")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    _shot(page, demo, "15-coach-autre-personne-404")
+
+    # A form whose CSRF field was removed is refused, and the session is still open.
+    page.goto("/coach/suivi")
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès refusé")
+    expect(page.get_by_text("jeton de sécurité")).to_be_visible()
+    _shot(page, demo, "16-formulaire-sans-jeton-csrf-refuse")
+    page.goto("/coach/suivi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon suivi")
+    page.context.close()
+
+
+def test_keyboard_skip_link_and_lock_out_message(browser: object, demo_server: Demo) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.goto("/connexion")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Aller au contenu"
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_visible()
+    _shot(page, demo, "17-lien-d-evitement-au-clavier")
+    for _ in range(5):
+        page.get_by_label("Identifiant").fill("coach-argentan")
+        page.get_by_label("Mot de passe").fill("pas-le-bon")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+    expect(page.get_by_role("alert")).to_contain_text("verrouillé")
+    _shot(page, demo, "18-verrouillage-apres-5-echecs")
+    page.context.close()
+
+
+def test_admin_sees_users_and_model_versions(browser: object, demo_server: Demo) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "admin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Utilisateurs")
+    expect(page.get_by_role("row", name=re.compile("coach-alencon"))).to_be_visible()
+    _shot(page, demo, "19-admin-utilisateurs")
+    page.get_by_role("link", name="Versions du modèle").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Versions du modèle")
+    _shot(page, demo, "20-admin-versions-du-modele")
+    page.context.close()
