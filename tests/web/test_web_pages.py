@@ -435,3 +435,76 @@ def test_hours_calculator_and_supply_check(
     assert "personne(s) autour de Alençon" in page and "(F1703)" in page
     resp = client.get("/facilitateur/outils/vivier", params={"rome": "Z9999", "commune": "Alençon"})
     assert resp.status_code == 422 and "fiche ROME inconnue" in unescape(resp.text)
+
+
+def test_new_offers_since_the_last_visit(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from service.web.models import WebSession
+
+    old = make_offer(session, intitule="Offre ancienne")
+    old.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+    new = make_offer(session, intitule="Offre toute neuve")
+    session.flush()
+    previous = datetime.now(UTC) - timedelta(days=3)
+    session.add(
+        WebSession(
+            token_hash="0" * 64,
+            user_id=coach.id,
+            csrf_token="x",
+            created_at=previous - timedelta(hours=1),
+            last_seen_at=previous,
+            expires_at=previous + timedelta(hours=9),
+            revoked_at=previous,
+        )
+    )
+    session.flush()
+    login(coach)
+    page = unescape(client.get("/coach/nouvelles-offres").text)
+    assert "depuis votre dernière visite" in page
+    assert new.intitule in page and old.intitule not in page
+
+
+def test_digest_empty_state_and_mark_as_read(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    from service.models_batch import DigestMark
+
+    token = login(coach)
+    page = unescape(client.get("/coach/resume").text)
+    assert "Rien de nouveau pour votre suivi" in page
+    resp = client.post("/coach/resume/lu", data={"csrf_token": token}, follow_redirects=False)
+    assert resp.status_code == 303
+    assert session.get(DigestMark, coach.id) is not None
+
+
+def test_coach_withdraws_a_proposal(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    person = make_candidate(session, coach=coach)
+    offer = make_offer(session)
+    token = login(coach)
+    client.post(
+        f"/personnes/{person.id}/proposer", data={"csrf_token": token, "offer_id": offer.id}
+    )
+    proposal = session.scalars(select(Proposal)).one()
+    resp = client.post(
+        f"/coach/propositions/{proposal.id}/retirer",
+        data={"csrf_token": token, "version": proposal.version},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    session.expire_all()
+    assert session.get(Proposal, proposal.id).state == "withdrawn"  # type: ignore[union-attr]
+
+
+def test_activating_an_unknown_model_version_is_refused(
+    client: TestClient, admin: User, login: Login
+) -> None:
+    token = login(admin)
+    resp = client.post(
+        "/admin/modeles/activer", data={"csrf_token": token, "version": "v-inexistante"}
+    )
+    assert resp.status_code == 422 and "version inconnue" in resp.text
