@@ -17,6 +17,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
@@ -119,6 +121,15 @@ def _http_page(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
 
 
+def _conflict_page(request: Request, _: Exception) -> Response:
+    return _error_page(
+        request,
+        409,
+        "Quelqu'un a modifié ces données en même temps que vous : rien n'a été enregistré. "
+        "Rechargez la page et recommencez.",
+    )
+
+
 def install_web(app: FastAPI) -> None:
     """Add the web pages to ``app`` (call after the API's error handlers are registered)."""
     from service.web import (
@@ -143,6 +154,8 @@ def install_web(app: FastAPI) -> None:
         (AppError, _app_error_page),
         (RequestValidationError, _validation_page),
         (StarletteHTTPException, _http_page),
+        (IntegrityError, _conflict_page),
+        (StaleDataError, _conflict_page),
     ):
         original = app.exception_handlers.get(exc_class)
         app.add_exception_handler(exc_class, _wrap(original, page))  # type: ignore[arg-type]

@@ -153,6 +153,7 @@ def propose(
     offer_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     comment: Annotated[str, Form(max_length=4000)] = "",
     retour: Annotated[Literal["personne", "offre"], Form()] = "personne",
+    source: Annotated[Literal["shortlist", "manual"], Form()] = "shortlist",
 ) -> Response:
     scoring = _scoring(request)
     workflow.create_proposal(
@@ -163,6 +164,7 @@ def propose(
             candidate_id=candidate_id,
             offer_id=offer_id,
             comment=comment.strip() or None,
+            source=source,
         ),
         today=scoring.today(),
         stale_days=_stale_days(request),
@@ -247,6 +249,12 @@ def offer_page(
         if exc.status_code == 404:
             raise
         unranked = exc.detail
+    proposed: set[int] = set()
+    if web.user.role == "coach":
+        mine, _ = workflow.list_proposals(
+            session, web.user, ALL, offer_id=offer.id, stale_days=_stale_days(request)
+        )
+        proposed = {p.candidate_id for p in mine if p.state in workflow.ACTIVE_STATES}
     why: shortlists.WhyNotRead | None = None
     why_error: str | None = None
     why_person: Candidate | None = None
@@ -273,6 +281,7 @@ def offer_page(
         why=why,
         why_error=why_error,
         why_person=why_person,
+        proposed=proposed,
     )
 
 

@@ -508,3 +508,31 @@ def test_activating_an_unknown_model_version_is_refused(
         "/admin/modeles/activer", data={"csrf_token": token, "version": "v-inexistante"}
     )
     assert resp.status_code == 422 and "version inconnue" in resp.text
+
+
+def test_why_not_then_propose_out_of_ranking_and_already_proposed_tag(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    far = make_candidate(session, coach=coach, max_distance_km=1.0, commune_insee="61169")
+    near = make_candidate(session, coach=coach)
+    offer = make_offer(session)
+    token = login(coach)
+    page = unescape(client.get(f"/offres/{offer.id}", params={"personne": far.external_id}).text)
+    assert f"Proposer {far.external_id} hors classement" in page
+    resp = client.post(
+        f"/personnes/{far.id}/proposer",
+        data={
+            "csrf_token": token,
+            "offer_id": offer.id,
+            "source": "manual",
+            "comment": "connaît le chef de chantier",
+            "retour": "offre",
+        },
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    proposal = session.scalars(select(Proposal)).one()
+    assert proposal.is_manual and proposal.exclusion_reasons
+    client.post(f"/personnes/{near.id}/proposer", data={"csrf_token": token, "offer_id": offer.id})
+    page = unescape(client.get(f"/offres/{offer.id}").text)
+    assert "déjà proposée" in page
