@@ -7,9 +7,8 @@ server on a file database loaded with the demo set.
 from __future__ import annotations
 
 import os
-import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import Session
 from web_factories import PASSWORD, make_user
+from web_helpers import Login, csrf_of
 
 from service.config import Settings
 from service.db import alembic_config, get_session, make_engine
@@ -32,17 +32,10 @@ warnings.filterwarnings("ignore", message=_TESTCLIENT_DEPRECATION)
 
 PG_URL = os.environ.get("CLAUSEMATCH_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", f"ignore:{_TESTCLIENT_DEPRECATION}")
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
 
 
 @pytest.fixture(scope="session")
@@ -184,9 +177,6 @@ def facilitator(session: Session) -> User:
 @pytest.fixture
 def admin(session: Session) -> User:
     return make_user(session, role="admin", username="web-admin")
-
-
-Login = Callable[[User], str]
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import re
 from datetime import timedelta
 from html import unescape
 
-from conftest import Login, csrf_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web_factories import PASSWORD, make_user
+from web_helpers import Login, csrf_of
 
 from service.db import utcnow
 from service.models import AuditEntry, User

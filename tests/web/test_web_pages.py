@@ -7,11 +7,11 @@ from datetime import date
 from html import unescape
 
 import pytest
-from conftest import Login, csrf_of
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web_factories import PASSWORD, make_candidate, make_lot, make_offer, make_user
+from web_helpers import Login, csrf_of
 
 from service import placements as placements_service
 from service.models import AuditEntry, Offer, PlacementHours, Proposal, User
