@@ -46,6 +46,7 @@ from matching.text import fold
 from service.imports.offers import (
     RowCollector,
     TitleNormaliser,
+    known_skill_codes,
     resolve_commune_field,
     with_original_columns,
 )
@@ -433,7 +434,7 @@ def _read_row(
             cols.get("max_hours"), "bad_max_hours", f"Heures par semaine impossibles : {hours:g}."
         )
     skills: list[int] = []
-    known = set() if rome.skills is None else set(rome.skills["code_ogr"].tolist())
+    known = known_skill_codes(rome)
     for part in re.split(r"[|,;\s]+", get("skills")):
         if not part:
             continue

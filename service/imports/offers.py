@@ -49,7 +49,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from matching.licences import parse_licence, parse_licences
-from matching.referentials import CommuneIndex, RomeReferential
+from matching.referentials import CommuneIndex, CommuneMatch, RomeReferential
 from matching.text import fold
 from service.imports.reading import (
     CsvTable,
@@ -342,17 +342,21 @@ def resolve_commune_field(
         row.fail(column, "missing_commune", "Commune du lieu de travail manquante.")
         return None
     if commune:
-        hits = communes.resolve(commune)
+        hits = _resolve(communes, commune)
         if postal and len(hits) != 1:
             in_cp = {m.commune_id for m in communes.by_postal(postal)}
             hits = [h for h in hits if h.commune_id in in_cp] or hits
         if not hits and postal:
-            hits = communes.resolve(f"{postal} {commune}")
+            hits = _resolve(communes, f"{postal} {commune}")
     else:
         hits = communes.by_postal(postal)
     if not hits:
         row.fail(column, "unknown_commune", f"Commune inconnue : « {commune or postal} ».")
         return None
+    if len(hits) > 1 and hits[0].code_insee == commune.strip():
+        # The column holds an INSEE code (documented): one that is also some postal code
+        # (61230) is that commune, not an ambiguity.
+        hits = hits[:1]
     if len(hits) > 1:
         local = [h for h in hits if h.departement == home_departement]
         if len(local) == 1:
@@ -369,12 +373,40 @@ def resolve_commune_field(
     return hits[0].code_insee
 
 
+# Per referential object (identity checked): building these per row cost seconds on 10,000 rows.
+_SKILLS: dict[int, tuple[RomeReferential, frozenset[int]]] = {}
+_RESOLVED: dict[tuple[int, str], tuple[CommuneIndex, list[CommuneMatch]]] = {}
+
+
+def known_skill_codes(rome: RomeReferential) -> frozenset[int]:
+    """The ROME skill codes of ``rome`` (empty when it has no skills), computed once."""
+    hit = _SKILLS.get(id(rome))
+    if hit is not None and hit[0] is rome:
+        return hit[1]
+    codes = frozenset() if rome.skills is None else frozenset(rome.skills["code_ogr"].tolist())
+    _SKILLS[id(rome)] = (rome, codes)
+    return codes
+
+
+def _resolve(communes: CommuneIndex, value: str) -> list[CommuneMatch]:
+    """``communes.resolve(value)``, remembered: a file names the same communes again and again."""
+    key = (id(communes), value)
+    hit = _RESOLVED.get(key)
+    if hit is not None and hit[0] is communes:
+        return list(hit[1])
+    found = list(communes.resolve(value))
+    if len(_RESOLVED) > 100_000:
+        _RESOLVED.clear()
+    _RESOLVED[key] = (communes, found)
+    return list(found)
+
+
 def _parse_skills(
     row: RowCollector, text: str, rome: RomeReferential, column: str
 ) -> tuple[int, ...]:
     if not text:
         return ()
-    known = set() if rome.skills is None else set(rome.skills["code_ogr"].tolist())
+    known = known_skill_codes(rome)
     out: list[int] = []
     for part in re.split(r"[|,;\s]+", text.strip()):
         if not part:

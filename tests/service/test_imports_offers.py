@@ -283,3 +283,9 @@ def test_api_too_large_answers_413(
         api.dependency_overrides[get_settings] = previous
     assert status == 413 and body["error"] == "PayloadTooLarge"
     assert body["errors"][0]["code"] == "file_too_large"  # type: ignore[index]
+
+
+def test_an_insee_code_that_is_also_a_postal_code_is_that_commune(session: Session) -> None:
+    # 61230 is Longny les Villages' INSEE code and the postal code of five other communes.
+    do_import_offers(session, OFFER_HEADER + offer_line("OE-61230", commune="61230"))
+    assert _offers(session)["OE-61230"].commune_insee == "61230"
