@@ -282,7 +282,8 @@ def run_batch(
         return BatchRead(
             status="nothing_to_do", message="Aucune offre nouvelle ou modifiée à rapprocher."
         )
-    state = scoring.sync(session)
+    # A batch must see every write, whoever made it: no cached check.
+    state = scoring.sync(session, max_age_s=0)
     model_version = f"{state.scorer.name}:{state.scorer.version}"
     pool = repo.active_pool_versions()
     parameters = params.as_dict()

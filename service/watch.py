@@ -37,13 +37,13 @@ __all__ = ["FileOutcome", "Runner", "file_kind", "ready_files", "watch", "watch_
 Kind = Literal["offers", "candidates"]
 
 
-def _bar(total: int, desc: str) -> Any:
+def _bar(total: int, desc: str, *, unit: str = "offre") -> Any:
     """A tqdm bar on a terminal; ``None`` when standard error is not one (cron, tests)."""
     if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="offre", leave=False, file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr)
 
 
 @dataclass
@@ -59,6 +59,10 @@ class Runner:
     max_lists: int = 3
     pause_before_commit_s: float = 0.0
     today: Callable[[], date] = date.today
+
+    def close(self) -> None:
+        """Stop the scoring state's watch on this process's sessions."""
+        self.scoring.close()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -81,6 +85,13 @@ class Runner:
     ) -> ImportRead:
         """Import one file in one transaction (rolled back in a dry run or on error)."""
         data = self.read(path)
+        bar = _bar(0, f"import {path.name}", unit="ligne")
+
+        def progress(n: int) -> None:
+            if bar is not None:
+                bar.total = (bar.total or 0) + n
+                bar.update(n)
+
         with self._session() as session:
             if kind == "offers":
                 report = import_offers(
@@ -92,6 +103,7 @@ class Runner:
                     limits=self.limits,
                     user=None,
                     dry_run=dry_run,
+                    progress=progress,
                 )
             else:
                 report = import_candidates(
@@ -105,9 +117,12 @@ class Runner:
                     dry_run=dry_run,
                     full=full,
                     filename=path.name,
+                    progress=progress,
                 )
             if dry_run:
                 session.rollback()
+        if bar is not None:
+            bar.close()
         return report
 
     def batch(self, *, on_pause: Callable[[], None] | None = None) -> BatchRead:

@@ -23,8 +23,9 @@ from service.imports.apply import limits_from
 from service.imports.normaliser import title_normaliser
 from service.imports.offers import TitleGuess, TitleNormaliser
 from service.referentials import load_referentials
-from service.scoring import ScoringState
+from service.scoring import ScoringState, active_scorer
 from service.watch import Runner, watch, watch_once
+from training.registry import active_version
 
 __all__ = ["make_runner", "register"]
 
@@ -71,7 +72,12 @@ def make_runner(settings: Settings | None = None) -> Runner:
         refs=refs,
         normaliser=lambda: _lazy_normaliser(settings),
         limits=limits_from(settings.import_max_bytes, settings.import_max_rows),
-        scoring=ScoringState(rome=refs.rome, communes=refs.communes),
+        scoring=ScoringState(
+            rome=refs.rome,
+            communes=refs.communes,
+            scorer_provider=lambda: active_scorer(settings),
+            scorer_key=lambda: active_version(settings.models_dir),
+        ),
         slots_per_position=settings.slots_per_position,
         max_lists=settings.batch_max_lists,
         pause_before_commit_s=settings.batch_pause_before_write_s,
@@ -95,6 +101,8 @@ def _batch(_: argparse.Namespace) -> int:
         result = runner.batch(on_pause=_pause_notice)
     except SQLAlchemyError as exc:
         raise _db_error(exc) from exc
+    finally:
+        runner.close()
     print(result.message)
     if result.status == "completed":
         print(
@@ -119,6 +127,8 @@ def _digest(args: argparse.Namespace) -> int:
             session.commit()
     except SQLAlchemyError as exc:
         raise _db_error(exc) from exc
+    finally:
+        runner.close()
     return 0
 
 
@@ -137,4 +147,6 @@ def _watch(args: argparse.Namespace) -> int:
         watch(runner, directory, interval_s=args.interval)
     except SQLAlchemyError as exc:
         raise _db_error(exc) from exc
+    finally:
+        runner.close()
     return 0

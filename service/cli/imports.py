@@ -93,6 +93,9 @@ def _run(args: argparse.Namespace) -> int:
     runner = make_runner()
     try:
         report = runner.import_file(path, args.kind, dry_run=args.dry_run, full=args.full)
+        _summary(report)
+        if report.kind == "offers" and report.has_changes and not args.no_batch:
+            print(runner.batch().message)
     except AppError as exc:
         _print_errors(exc)
         return 1
@@ -101,7 +104,6 @@ def _run(args: argparse.Namespace) -> int:
             f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
             "« clausematch db upgrade »."
         ) from exc
-    _summary(report)
-    if report.kind == "offers" and not args.dry_run and not args.no_batch and report.has_changes:
-        print(runner.batch().message)
+    finally:
+        runner.close()
     return 0

@@ -84,7 +84,8 @@ class ImportRead(BaseModel):
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.created or self.updated or self.deactivated)
+        """Whether the database changed (never in a dry run)."""
+        return not self.dry_run and bool(self.created or self.updated or self.deactivated)
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:

@@ -185,12 +185,16 @@ def do_import_candidates(
 
 def do_batch(session: Session, *, max_lists: int = 3, slots: int = 3) -> BatchRead:
     r = refs()
-    return run_batch(
-        session,
-        ScoringState(rome=r.rome, communes=r.communes),
-        user=None,
-        params=BatchParameters(as_of=TODAY, slots_per_position=slots, max_lists=max_lists),
-    )
+    scoring = ScoringState(rome=r.rome, communes=r.communes)
+    try:
+        return run_batch(
+            session,
+            scoring,
+            user=None,
+            params=BatchParameters(as_of=TODAY, slots_per_position=slots, max_lists=max_lists),
+        )
+    finally:
+        scoring.close()
 
 
 _TABLES: tuple[Any, ...] = (

@@ -179,10 +179,13 @@ def test_a_batch_killed_before_commit_leaves_nothing_then_completes(
             r = refs()
             scoring = ScoringState(rome=r.rome, communes=r.communes)
             params = BatchParameters(as_of=TODAY)
-            result = run_batch(session, scoring, user=None, params=params)
-            session.commit()
+            try:
+                result = run_batch(session, scoring, user=None, params=params)
+                session.commit()
+                again = run_batch(session, scoring, user=None, params=params)
+            finally:
+                scoring.close()
             assert result.status == "completed" and result.n_offers == 3
-            again = run_batch(session, scoring, user=None, params=params)
             assert again.status == "nothing_to_do"
             assert _count(session, MatchRun) == 1
             assert session.scalar(select(func.count()).select_from(Offer)) == 3

@@ -33,15 +33,17 @@ from service.watch import Runner, file_kind, ready_files, watch_once
 
 
 @pytest.fixture
-def runner(connection: Connection) -> Runner:
+def runner(connection: Connection) -> Iterator[Runner]:
     r = refs()
-    return Runner(
+    runner = Runner(
         sessions=nested_sessions(connection),
         refs=r,
         normaliser=lambda: fake_titles,
         limits=ImportLimits(max_bytes=200_000),
         scoring=ScoringState(rome=r.rome, communes=r.communes),
     )
+    yield runner
+    runner.close()
 
 
 def test_file_kinds(tmp_path: Path) -> None:
