@@ -10,17 +10,18 @@ import hashlib
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from service import placements as placements_service
-from service import workflow
+from service import reports, workflow
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
 from service.models import Candidate
+from service.scoring import ScoringState
 from service.services import get_candidate, get_lot, list_contracts, list_lots
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.routes_coach import ALL, MAX_ID, _offer_title, _stale_days
@@ -142,10 +143,19 @@ def move_proposal(
 def contracts_page(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
     contracts, _ = list_contracts(session, ALL)
     lots, _ = list_lots(session, ALL)
-    done: dict[int, float] = {}
-    for lot in lots:
-        rows, _ = placements_service.list_placements(session, web.user, ALL, lot_id=lot.id)
-        done[lot.id] = sum(p.total_hours for p in rows)
+    # Hours done and the lots behind schedule: the execution report's own figures.
+    execution = reports.build_report(
+        session,
+        request.app.state.referentials,
+        web.user,
+        "execution",
+        reports.ReportFilter(),
+        today=ScoringState.today(),
+        tolerance=request.app.state.settings.report_risk_tolerance,
+    )
+    progress: dict[str, dict[str, Any]] = {
+        str(row["lot"]): row for row in execution.tables["lots"].to_dict("records")
+    }
     by_contract: dict[int, list[object]] = {}
     for lot in lots:
         by_contract.setdefault(lot.contract_id, []).append(lot)
@@ -157,7 +167,8 @@ def contracts_page(request: Request, session: SessionDep, web: FacilitatorPage) 
         nav="marches",
         contracts=contracts,
         lots=by_contract,
-        done=done,
+        progress=progress,
+        tolerance=request.app.state.settings.report_risk_tolerance,
     )
 
 
