@@ -154,7 +154,8 @@ def contracts_page(request: Request, session: SessionDep, web: FacilitatorPage) 
         tolerance=request.app.state.settings.report_risk_tolerance,
     )
     progress: dict[str, dict[str, Any]] = {
-        str(row["lot"]): row for row in execution.tables["lots"].to_dict("records")
+        str(row["lot"]): {str(k): v for k, v in row.items()}
+        for row in execution.tables["lots"].to_dict("records")
     }
     by_contract: dict[int, list[object]] = {}
     for lot in lots:
