@@ -271,6 +271,10 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     page.get_by_role("link", name="Rapports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rapports")
     expect(page.locator("img.chart")).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.chart');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     _shot(page, demo, "13-facilitateur-rapports")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger le rapport (Excel .xlsx)").click()
