@@ -220,7 +220,7 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     _shot(page, demo, "05-coach-pourquoi-pas")
 
     row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
-    row.get_by_label("Commentaire (facultatif)").fill("Motivée, disponible tout de suite")
+    row.get_by_label(re.compile("^Commentaire")).fill("Motivée, disponible tout de suite")
     row.get_by_role("button", name=re.compile("^Proposer")).click()
     expect(page.get_by_text("Proposition envoyée au facilitateur")).to_be_visible()
     _shot(page, demo, "06-coach-proposition-envoyee")
