@@ -40,6 +40,7 @@ __all__ = [
     "list_placements",
     "put_hours",
     "record_end",
+    "sync_in_clause_job",
     "update_placement",
 ]
 
@@ -191,6 +192,20 @@ def _lot(session: Session, lot_id: int) -> Lot:
     return lot
 
 
+def sync_in_clause_job(session: Session, user: User | None, candidate_id: int) -> None:
+    """Keep the engine's "already in work on a clause contract" flag in step with the person's
+    placements (the scoring state picks the change up through the candidate's version)."""
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        return
+    current = PlacementRepository(session).has_current(candidate_id, date.today())
+    if candidate.is_in_clause_job != current:
+        candidate.is_in_clause_job = current
+        candidate.updated_at = utcnow()
+        session.flush()
+        audit(session, user, "update", "candidate", candidate_id, {"fields": ["is_in_clause_job"]})
+
+
 def _new_placement(
     session: Session,
     user: User,
@@ -222,6 +237,7 @@ def _new_placement(
         placement.id,
         {"lot_id": lot_id, "delivery_mode": data.delivery_mode, "proposal_id": proposal_id},
     )
+    sync_in_clause_job(session, user, candidate_id)
     return placement
 
 
@@ -262,6 +278,7 @@ def record_end(
     placement.updated_at = utcnow()
     repo.flush()
     audit(session, user, "end", "placement", placement.id, {"outcome_at_end": outcome})
+    sync_in_clause_job(session, user, placement.candidate_id)
     return placement.id
 
 
@@ -352,6 +369,7 @@ def update_placement(
     except StaleDataError as exc:
         raise Conflict("le placement a été modifié entre-temps : rechargez-le") from exc
     audit(session, user, "update", "placement", placement.id, {"fields": sorted(changes)})
+    sync_in_clause_job(session, user, placement.candidate_id)
     return _read(session, placement)
 
 

@@ -190,6 +190,15 @@ class PlacementRepository:
             row.hours = hours
         self.session.flush()
 
+    def has_current(self, candidate_id: int, today: date) -> bool:
+        """Whether the person has a placement not ended by ``today``."""
+        stmt = select(Placement.id).where(
+            Placement.candidate_id == candidate_id,
+            or_(Placement.end_date.is_(None), Placement.end_date >= today),
+            Placement.outcome_at_end.is_(None),
+        )
+        return self.session.scalar(select(stmt.exists())) or False
+
     def total_hours(self, placement_id: int) -> float:
         stmt = select(func.coalesce(func.sum(PlacementHours.hours), 0.0)).where(
             PlacementHours.placement_id == placement_id

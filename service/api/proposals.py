@@ -5,7 +5,6 @@ Plain ``def`` endpoints: proposing scores the pair with the engine (CPU-bound).
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,19 +21,11 @@ from service.scoring import ScoringState
 router = APIRouter(prefix="/proposals", tags=["proposals"], responses=STANDARD_ERRORS)
 
 CoachUser = Annotated[User, Depends(require_roles("coach"))]
-_lock = threading.Lock()
 
 
 def get_scoring_state(request: Request) -> ScoringState:
-    """The process's engine state (made on first use when the app did not make one)."""
-    state: ScoringState | None = getattr(request.app.state, "scoring", None)
-    if state is None:
-        with _lock:
-            state = getattr(request.app.state, "scoring", None)
-            if state is None:
-                refs = request.app.state.referentials
-                state = ScoringState(rome=refs.rome, communes=refs.communes)
-                request.app.state.scoring = state
+    """The process's engine state, made at start-up (see :func:`service.main.create_app`)."""
+    state: ScoringState = request.app.state.scoring
     return state
 
 

@@ -17,7 +17,7 @@ from service.cli._session import command_session
 from service.config import get_settings
 from service.errors import AppError
 from service.referentials import load_referentials
-from service.scoring import ScoringState
+from service.scoring import ScoringState, active_scorer
 from service.tools import SupplyIn, candidate_supply, estimate_hours, labour_shares
 
 
@@ -94,9 +94,17 @@ def _supply(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(f"paramètres invalides : {exc}") from exc
     refs = load_referentials(settings.referentials_dir)
-    scoring = ScoringState(rome=refs.rome, communes=refs.communes)
-    with command_session() as session:
-        result = candidate_supply(session, scoring, refs, None, data, today=dt.date.today())
+    scoring = ScoringState(
+        rome=refs.rome,
+        communes=refs.communes,
+        scorer_provider=lambda: active_scorer(settings),
+        max_age_s=0.0,
+    )
+    try:
+        with command_session() as session:
+            result = candidate_supply(session, scoring, refs, None, data, today=dt.date.today())
+    finally:
+        scoring.close()
     print(f"Chantier : {result.commune} ({result.commune_insee}), début le {result.start_date}")
     stages = " · ".join(f"{_STAGES[k]} {v}" for k, v in result.by_readiness.items())
     print(f"{result.candidates} personne(s) à portée : {stages}")

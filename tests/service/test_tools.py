@@ -24,6 +24,7 @@ def fresh_scoring(app: FastAPI, settings: Settings) -> Iterator[None]:
     app.dependency_overrides[get_scoring_state] = lambda: state
     yield
     app.dependency_overrides.pop(get_scoring_state, None)
+    state.close()
 
 
 def test_worked_example_gives_833_hours() -> None:

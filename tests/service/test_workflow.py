@@ -43,6 +43,7 @@ def fresh_scoring(app: FastAPI, settings: Settings) -> Iterator[None]:
     app.dependency_overrides[get_scoring_state] = lambda: state
     yield
     app.dependency_overrides.pop(get_scoring_state, None)
+    state.close()
 
 
 def _setup(session: Session, coach: Actor) -> tuple[Candidate, Offer, Lot]:
@@ -232,6 +233,9 @@ def test_full_path_creates_placement_and_records_outcome(
         response = _move(client, facilitator, created["id"], to, version)
         assert response.status_code == 200, (to, response.json())
         version = response.json()["version"]
+        session.refresh(candidate)
+        # The engine's "already in a clause job" flag follows the placement.
+        assert candidate.is_in_clause_job is (to == "in_post"), to
     final = response.json()
     assert final["state"] == "ended"
     assert final["state_reason"] == "emploi_durable"
