@@ -23,7 +23,8 @@ Role = Literal["coach", "facilitator", "admin"]
 
 
 def _models_dir(request: Request) -> Path:
-    return Path(getattr(request.app.state.settings, "models_dir", Path("models")))
+    models_dir: Path = request.app.state.settings.models_dir
+    return models_dir
 
 
 def _users_page(
@@ -152,8 +153,6 @@ def activate_model(
         registry.activate(_models_dir(request), version)
     except (registry.IncompatibleModelError, FileNotFoundError) as exc:
         raise InvalidInput(f"activation impossible : {exc}") from None
-    scorer = registry.load_active_scorer(_models_dir(request))
-    if scorer is not None:  # the running service scores with it from the next request on
-        request.app.state.scoring.use_scorer(lambda: scorer)
+    # The running service notices the new active version at its next scoring (scorer_key).
     audit(session, web.user, "activate_model", "model", None, {"version": version})
     return RedirectResponse("/admin/modeles?msg=modele", status_code=303)

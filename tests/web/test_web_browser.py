@@ -73,7 +73,9 @@ def _journey_pair(url: str) -> tuple[str, int, str, int, str, int]:
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:
-            state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
+            scoring = ScoringState(rome=refs.rome, communes=refs.communes)
+            state = scoring.build(session)
+            scoring.close()
             coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
             people = session.scalars(
                 select(Candidate)

@@ -7,6 +7,7 @@ from datetime import date
 from html import unescape
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -536,3 +537,52 @@ def test_why_not_then_propose_out_of_ranking_and_already_proposed_tag(
     client.post(f"/personnes/{near.id}/proposer", data={"csrf_token": token, "offer_id": offer.id})
     page = unescape(client.get(f"/offres/{offer.id}").text)
     assert "déjà proposée" in page
+
+
+@pytest.fixture(scope="module")
+def two_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
+    import service.cli
+    from training import registry
+
+    folder = tmp_path_factory.mktemp("models")
+    history = folder / "history.csv"
+    assert service.cli.main(["history", "generate", "-o", str(history), "--rows", "3000"]) == 0
+    for split in ("group", "time"):
+        args = ["train", str(history), "--split", split, "--models-dir", str(folder)]
+        assert service.cli.main(args) == 0
+    versions = [str(m["version"]) for m in registry.list_models(folder)]
+    assert len(versions) == 2
+    return str(folder), versions
+
+
+def test_admin_lists_and_activates_model_versions(
+    web_app: FastAPI,
+    client: TestClient,
+    session: Session,
+    admin: User,
+    login: Login,
+    two_models: tuple[str, list[str]],
+) -> None:
+    from pathlib import Path
+
+    from training import registry
+
+    folder, versions = two_models
+    settings = web_app.state.settings
+    web_app.state.settings = settings.model_copy(update={"models_dir": Path(folder)})
+    try:
+        token = login(admin)
+        page = unescape(client.get("/admin/modeles").text)
+        assert all(v in page for v in versions) and "Modèles entraînés" in page
+        resp = client.post(
+            "/admin/modeles/activer",
+            data={"csrf_token": token, "version": versions[1]},
+            follow_redirects=False,
+        )
+        assert resp.status_code == 303
+        assert registry.active_version(folder) == versions[1]
+        page = unescape(client.get(resp.headers["location"]).text)
+        assert "Version du modèle activée" in page and "<strong>actif</strong>" in page
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "activate_model"))
+    finally:
+        web_app.state.settings = settings
