@@ -201,6 +201,7 @@ def _placement_page(
     error: str | None = None,
     month: str = "",
     hours: str = "",
+    outcome_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     if not 1 <= placement_id <= MAX_ID:
@@ -223,6 +224,8 @@ def _placement_page(
         error=error,
         month=month,
         hours=hours,
+        outcomes=placements_service.OUTCOME_LABELS,
+        outcome_error=outcome_error,
     )
 
 
@@ -280,6 +283,46 @@ def record_hours(
         month=month,
         hours=hours,
         status_code=422,
+    )
+
+
+@router.post("/facilitateur/placements/{placement_id}/situation", response_class=HTMLResponse)
+def record_outcomes(
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    placement_id: int,
+    version: Annotated[int, Form(ge=1)],
+    end_date: Annotated[str, Form(max_length=10)] = "",
+    outcome_at_end: Annotated[str, Form(max_length=32)] = "",
+    outcome_6_months: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    fields: dict[str, object] = {
+        "version": version,
+        "end_date": end_date or None,
+        "outcome_at_end": outcome_at_end or None,
+        "outcome_6_months": outcome_6_months or None,
+    }
+    try:
+        data = placements_service.PlacementUpdate.model_validate(fields)
+        placements_service.update_placement(session, web.user, placement_id, data)
+    except ValidationError as exc:
+        error = _errors_text(exc)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        error = exc.detail
+    else:
+        return RedirectResponse(
+            f"/facilitateur/placements/{placement_id}?msg=modifie", status_code=303
+        )
+    return _placement_page(
+        request,
+        session,
+        web,
+        placement_id,
+        outcome_error=f"Situation non enregistrée : {error}",
+        status_code=409 if "modifié" in error else 422,
     )
 
 

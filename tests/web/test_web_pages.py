@@ -586,3 +586,52 @@ def test_admin_lists_and_activates_model_versions(
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "activate_model"))
     finally:
         web_app.state.settings = settings
+
+
+def test_facilitator_records_the_end_and_the_outcomes_of_a_placement(
+    client: TestClient, session: Session, coach: User, facilitator: User, login: Login
+) -> None:
+    from service.models import Placement
+
+    person = make_candidate(session, coach=coach)
+    lot = make_lot(session)
+    placement = placements_service.create_placement(
+        session,
+        facilitator,
+        placements_service.PlacementCreate(
+            candidate_id=person.id,
+            lot_id=lot.id,
+            delivery_mode="direct_hire",
+            contract_type="CDD",
+            start_date=date(2026, 3, 1),
+        ),
+    )
+    token = login(facilitator)
+    resp = client.post(
+        f"/facilitateur/placements/{placement.id}/situation",
+        data={
+            "csrf_token": token,
+            "version": placement.version,
+            "end_date": "2026-02-01",  # before the start: refused in French
+            "outcome_at_end": "emploi_durable",
+        },
+    )
+    assert resp.status_code == 422 and "Situation non enregistrée" in unescape(resp.text)
+    resp = client.post(
+        f"/facilitateur/placements/{placement.id}/situation",
+        data={
+            "csrf_token": token,
+            "version": placement.version,
+            "end_date": "2026-09-30",
+            "outcome_at_end": "emploi_durable",
+            "outcome_6_months": "emploi_durable",
+        },
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    session.expire_all()
+    row = session.get(Placement, placement.id)
+    assert row is not None and row.end_date == date(2026, 9, 30)
+    assert row.outcome_at_end == row.outcome_6_months == "emploi_durable"
+    page = unescape(client.get(f"/facilitateur/placements/{placement.id}").text)
+    assert "à la sortie : Emploi durable" in page
