@@ -24,7 +24,7 @@ from service.models import Candidate
 from service.scoring import ScoringState
 from service.services import get_candidate, get_lot, list_contracts, list_lots
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
-from service.web.routes_coach import ALL, MAX_ID, _offer_title, _stale_days
+from service.web.routes_coach import ALL, MAX_ID, _offer_title, _resolve_person, _stale_days
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -176,19 +176,83 @@ def contracts_page(request: Request, session: SessionDep, web: FacilitatorPage) 
 # --------------------------------------------------------------------------- placements and hours
 
 
-@router.get("/facilitateur/placements", response_class=HTMLResponse)
-def placements_page(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
+def _placements_list(
+    request: Request,
+    session: SessionDep,
+    web: WebContext,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     rows, _ = placements_service.list_placements(session, web.user, ALL)
-    lots = {r.lot_id: get_lot(session, r.lot_id) for r in rows}
+    all_lots, _ = list_lots(session, ALL)
+    lots = {lot.id: lot for lot in all_lots}
     return render(
         request,
         "facilitator/placements.html",
         web,
+        status_code=status_code,
         page_title="Placements et heures",
         nav="placements",
         placements=rows,
         people=_people(session, {r.candidate_id for r in rows}),
         lots=lots,
+        delivery_modes=placements_service.DELIVERY_MODE_LABELS,
+        error=error,
+        form=form or {},
+        today=date.today(),
+    )
+
+
+@router.get("/facilitateur/placements", response_class=HTMLResponse)
+def placements_page(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
+    return _placements_list(request, session, web)
+
+
+@router.post("/facilitateur/placements", response_class=HTMLResponse)
+def create_placement_form(
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    personne: Annotated[str, Form(max_length=64)] = "",
+    lot_id: Annotated[str, Form(max_length=12)] = "",
+    delivery_mode: Annotated[str, Form(max_length=32)] = "",
+    contract_type: Annotated[str, Form(max_length=16)] = "",
+    start_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    form = {
+        "personne": personne,
+        "lot_id": lot_id,
+        "delivery_mode": delivery_mode,
+        "contract_type": contract_type,
+        "start_date": start_date,
+    }
+    try:
+        person = _resolve_person(session, web, personne)
+        data = placements_service.PlacementCreate.model_validate(
+            {
+                "candidate_id": person.id,
+                "lot_id": lot_id,
+                "delivery_mode": delivery_mode,
+                "contract_type": contract_type,
+                "start_date": start_date,
+            }
+        )
+        created = placements_service.create_placement(session, web.user, data)
+    except ValidationError as exc:
+        error = _errors_text(exc)
+    except AppError as exc:
+        error = exc.detail
+    else:
+        return RedirectResponse(f"/facilitateur/placements/{created.id}?msg=modifie", 303)
+    return _placements_list(
+        request,
+        session,
+        web,
+        error=f"Placement non créé : {error}",
+        form=form,
+        status_code=422,
     )
 
 

@@ -635,3 +635,41 @@ def test_facilitator_records_the_end_and_the_outcomes_of_a_placement(
     assert row.outcome_at_end == row.outcome_6_months == "emploi_durable"
     page = unescape(client.get(f"/facilitateur/placements/{placement.id}").text)
     assert "à la sortie : Emploi durable" in page
+
+
+def test_facilitator_records_a_hire_made_outside_the_workflow(
+    client: TestClient, session: Session, coach: User, facilitator: User, login: Login
+) -> None:
+    from service.models import Placement
+
+    person = make_candidate(session, coach=coach)
+    lot = make_lot(session)
+    token = login(facilitator)
+    resp = client.post(
+        "/facilitateur/placements",
+        data={
+            "csrf_token": token,
+            "personne": "INCONNU-1",
+            "lot_id": str(lot.id),
+            "delivery_mode": "direct_hire",
+            "contract_type": "CDD",
+            "start_date": "2026-04-01",
+        },
+    )
+    assert resp.status_code == 422 and "introuvable" in unescape(resp.text)
+    resp = client.post(
+        "/facilitateur/placements",
+        data={
+            "csrf_token": token,
+            "personne": person.external_id,
+            "lot_id": str(lot.id),
+            "delivery_mode": "direct_hire",
+            "contract_type": "CDD",
+            "start_date": "2026-04-01",
+        },
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    placement = session.scalars(select(Placement)).one()
+    assert placement.candidate_id == person.id and placement.lot_id == lot.id
+    assert resp.headers["location"].startswith(f"/facilitateur/placements/{placement.id}")
