@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,6 +17,7 @@ from service import reports, tools
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
 from service.scoring import ScoringState
+from service.services import Pagination, list_buyers, list_contracts
 from service.web.auth import FacilitatorPage, csrf_protect
 from service.web.templating import render
 
@@ -33,6 +35,7 @@ _MEDIA: Final = {
     "png": "image/png",
 }
 DateQ = Annotated[str, Query(max_length=10)]
+IdQ = Annotated[str, Query(max_length=12)]
 
 
 def _date(value: str, what: str) -> date | None:
@@ -44,8 +47,23 @@ def _date(value: str, what: str) -> date | None:
         raise InvalidInput(f"{what} : date attendue au format AAAA-MM-JJ") from None
 
 
+def _id(value: str, what: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 2_147_483_647:
+        raise InvalidInput(f"{what} : choisissez dans la liste")
+    return int(value)
+
+
 def _build(
-    request: Request, session: SessionDep, web: FacilitatorPage, name: str, du: str, au: str
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    name: str,
+    du: str,
+    au: str,
+    acheteur: str = "",
+    marche: str = "",
 ) -> reports.Report:
     if name not in REPORT_TITLES:
         raise NotFound(f"rapport « {name} » introuvable")
@@ -55,7 +73,12 @@ def _build(
         request.app.state.referentials,
         web.user,
         name,
-        reports.ReportFilter(date_from=_date(du, "du"), date_to=_date(au, "au")),
+        reports.ReportFilter(
+            date_from=_date(du, "du"),
+            date_to=_date(au, "au"),
+            buyer_id=_id(acheteur, "acheteur"),
+            contract_id=_id(marche, "marché"),
+        ),
         today=ScoringState.today(),
         tolerance=settings.report_risk_tolerance,
     )
@@ -83,8 +106,10 @@ def reports_page(
     rapport: Annotated[str, Query(max_length=20)] = "execution",
     du: DateQ = "",
     au: DateQ = "",
+    acheteur: IdQ = "",
+    marche: IdQ = "",
 ) -> HTMLResponse:
-    report = _build(request, session, web, rapport, du, au)
+    report = _build(request, session, web, rapport, du, au, acheteur, marche)
     tables = [
         {
             "name": name,
@@ -93,7 +118,9 @@ def reports_page(
         }
         for name, frame in report.tables.items()
     ]
-    query = f"du={du}&au={au}"
+    query = urlencode({"du": du, "au": au, "acheteur": acheteur, "marche": marche})
+    buyers, _ = list_buyers(session, Pagination(limit=10_000, offset=0))
+    contracts, _ = list_contracts(session, Pagination(limit=10_000, offset=0))
     return render(
         request,
         "facilitator/reports.html",
@@ -106,6 +133,10 @@ def reports_page(
         tables=tables,
         du=du,
         au=au,
+        acheteur=acheteur,
+        marche=marche,
+        buyers=buyers,
+        contracts=contracts,
         query=query,
         has_chart=report.chart is not None,
     )
@@ -120,8 +151,10 @@ def report_file(
     fmt: Literal["xlsx", "csv", "png"],
     du: DateQ = "",
     au: DateQ = "",
+    acheteur: IdQ = "",
+    marche: IdQ = "",
 ) -> Response:
-    report = _build(request, session, web, name, du, au)
+    report = _build(request, session, web, name, du, au, acheteur, marche)
     if fmt == "xlsx":
         body = reports.to_xlsx(report)
     elif fmt == "csv":
