@@ -166,9 +166,14 @@ def browser(demo_server: Demo) -> Iterator[object]:
 
 
 def _page(browser: object, demo: Demo) -> object:
+    from playwright.sync_api import expect
+
+    # Generous waits: the CI machine's two cores are shared with other test workers.
+    expect.set_options(timeout=20_000)
     context = browser.new_context(  # type: ignore[attr-defined]
         base_url=demo.base_url, locale="fr-FR", viewport={"width": 1280, "height": 900}
     )
+    context.set_default_timeout(30_000)
     return context.new_page()
 
 

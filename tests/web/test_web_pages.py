@@ -288,6 +288,10 @@ def test_reports_page_and_xlsx_download(
     assert client.get("/facilitateur/rapports/inconnu.xlsx").status_code == 404
     resp = client.get("/facilitateur/rapports", params={"du": "hier"})
     assert resp.status_code == 422 and "AAAA-MM-JJ" in resp.text
+    resp = client.get("/facilitateur/rapports", params={"acheteur": "abc"})
+    assert resp.status_code == 422 and "choisissez dans la liste" in resp.text
+    page = client.get("/facilitateur/rapports", params={"rapport": "execution", "acheteur": "1"})
+    assert page.status_code == 200 and "acheteur=1" in page.text  # kept in the download links
 
 
 OFFERS_CSV = (
