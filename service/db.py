@@ -84,11 +84,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+_IMMEDIATE = "clausematch_sqlite_immediate"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    # Nearly every request writes (at least its audit entry). A deferred BEGIN would read under a
-    # shared lock and then fail with "database is locked" when upgrading to write while another
-    # transaction holds the lock; IMMEDIATE takes the write lock up front and so waits instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Sessions from make_sessionmaker nearly always write (at least an audit entry). A deferred
+    # BEGIN would read first and then fail with "database is locked" when upgrading to write
+    # after another transaction wrote; IMMEDIATE takes the write lock up front and so waits
+    # (busy timeout) instead. Plain connections (health check, read-only tools) stay deferred:
+    # with WAL they read beside a writer.
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -101,8 +107,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    # Objects stay readable after the commit that ends the request.
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    # Objects stay readable after the commit that ends the request. On SQLite its transactions
+    # take the write lock when they begin (see _sqlite_begin).
+    bind = engine.execution_options(**{_IMMEDIATE: True})
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 def get_session(request: Request) -> Iterator[Session]:

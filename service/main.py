@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.orm import Session
 
 from service.api import audit, buyers, candidates, companies, contracts, health, lots, offers, users
 from service.api import digest as digest_api
@@ -60,24 +61,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scoring: ScoringState | None = None
         try:
             check_at_head(engine)
             refs = load_referentials(settings.referentials_dir)
             app.state.referentials = refs
-            app.state.scoring = ScoringState(
+            scoring = app.state.scoring = ScoringState(
                 rome=refs.rome,
                 communes=refs.communes,
                 scorer_provider=lambda: active_scorer(settings),
                 scorer_key=lambda: active_version(settings.models_dir),
                 max_age_s=settings.scoring_sync_seconds,
             )
-            # Built once here; requests only apply what changed since (ScoringState.sync).
-            with app.state.sessionmaker() as session:
-                app.state.scoring.build(session)
+            # Built once here; requests only apply what changed since (ScoringState.sync). A plain
+            # read session: on SQLite it reads beside a writer instead of waiting for its lock.
+            with Session(engine) as session:
+                scoring.build(session)
             yield
         finally:
-            if getattr(app.state, "scoring", None) is not None:
-                app.state.scoring.close()
+            if scoring is not None:
+                scoring.close()
             engine.dispose()
 
     app = FastAPI(

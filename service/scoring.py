@@ -293,9 +293,13 @@ class ScoringState:
 
     def close(self) -> None:
         """Stop watching this process's sessions (the app's shutdown)."""
-        event.remove(Session, "after_flush", self._on_flush)
-        event.remove(Session, "after_commit", self._on_commit)
-        event.remove(Session, "do_orm_execute", self._on_execute)
+        for name, fn in (
+            ("after_flush", self._on_flush),
+            ("after_commit", self._on_commit),
+            ("do_orm_execute", self._on_execute),
+        ):
+            if event.contains(Session, name, fn):
+                event.remove(Session, name, fn)
 
     # A flushed change is marked at once (the flushing transaction sees it) and again at its
     # commit (a request that synced in between saw the database without it).
