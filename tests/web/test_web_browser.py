@@ -20,6 +20,7 @@ from alembic import command
 from sqlalchemy import select
 
 from fixtures import DEMO_DIR
+from service.batch import BatchParameters, run_batch
 from service.config import Settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.demo import demo_password, load_demo
@@ -75,6 +76,14 @@ def _journey_pair(url: str) -> tuple[str, int, str, int, str, int]:
         with make_sessionmaker(engine)() as session:
             scoring = ScoringState(rome=refs.rome, communes=refs.communes)
             state = scoring.build(session)
+            # A batch run, so that coaches have a digest to read.
+            run_batch(
+                session,
+                scoring,
+                user=None,
+                params=BatchParameters(as_of=ScoringState.today()),
+            )
+            session.commit()
             scoring.close()
             coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
             people = session.scalars(
@@ -231,6 +240,10 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     row.get_by_role("button", name=re.compile("^Proposer")).click()
     expect(page.get_by_text("Proposition envoyée au facilitateur")).to_be_visible()
     _shot(page, demo, "06-coach-proposition-envoyee")
+
+    page.get_by_role("link", name="Mon résumé").click()
+    expect(page.get_by_role("button", name="Marquer ce résumé comme lu")).to_be_visible()
+    _shot(page, demo, "06b-coach-mon-resume")
 
     page.get_by_role("link", name="Mes propositions").click()
     expect(page.get_by_role("cell", name="proposée", exact=True)).to_be_visible()
