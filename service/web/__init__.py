@@ -35,6 +35,7 @@ WEB_PREFIXES: Final = (
     "/coach",
     "/personnes",
     "/offres",
+    "/propositions",
     "/facilitateur",
     "/admin",
     "/static",

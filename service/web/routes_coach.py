@@ -337,6 +337,32 @@ def my_proposals(
     )
 
 
+@router.get("/propositions/{proposal_id}", response_class=HTMLResponse)
+def proposal_page(
+    request: Request, session: SessionDep, web: CaseloadPage, proposal_id: int
+) -> HTMLResponse:
+    if not 1 <= proposal_id <= MAX_ID:
+        raise NotFound(f"proposition {proposal_id} introuvable")
+    proposal = workflow.get_proposal(
+        session, web.user, proposal_id, stale_days=_stale_days(request)
+    )
+    events = workflow.list_events(session, web.user, proposal_id)
+    person = get_candidate(session, web.user, proposal.candidate_id)
+    return render(
+        request,
+        "proposal.html",
+        web,
+        page_title=f"Proposition {proposal.id}",
+        nav="propositions" if web.user.role == "coach" else "validation",
+        proposal=proposal,
+        events=events,
+        person=person,
+        offer_title=_offer_title(session, proposal.offer_id),
+        states=workflow.STATE_LABELS,
+        reasons={**workflow.REFUSAL_REASONS},
+    )
+
+
 @router.post("/coach/propositions/{proposal_id}/retirer")
 def withdraw(
     request: Request,

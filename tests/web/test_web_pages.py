@@ -677,3 +677,38 @@ def test_facilitator_records_a_hire_made_outside_the_workflow(
     placement = session.scalars(select(Placement)).one()
     assert placement.candidate_id == person.id and placement.lot_id == lot.id
     assert resp.headers["location"].startswith(f"/facilitateur/placements/{placement.id}")
+
+
+def test_proposal_page_shows_the_signed_history_and_is_scoped(
+    client: TestClient,
+    session: Session,
+    coach: User,
+    other_coach: User,
+    facilitator: User,
+    login: Login,
+) -> None:
+    person = make_candidate(session, coach=coach)
+    offer = make_offer(session)
+    token = login(coach)
+    client.post(
+        f"/personnes/{person.id}/proposer", data={"csrf_token": token, "offer_id": offer.id}
+    )
+    proposal = session.scalars(select(Proposal)).one()
+    page = unescape(client.get(f"/propositions/{proposal.id}").text)
+    assert "Historique" in page and coach.username in page and "proposée" in page
+    token = login(facilitator)
+    client.post(
+        f"/facilitateur/propositions/{proposal.id}",
+        data={
+            "csrf_token": token,
+            "version": proposal.version,
+            "to": "refused",
+            "reason": "not_ready",
+        },
+    )
+    page = unescape(client.get(f"/propositions/{proposal.id}").text)
+    assert "proposée → refusée" in page and facilitator.username in page
+    assert "Pas encore prêt·e pour l'emploi" in page
+    login(other_coach)
+    resp = client.get(f"/propositions/{proposal.id}")
+    assert resp.status_code == 404 and person.external_id not in resp.text
