@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.batch import BatchParameters, BatchRead, run_batch
@@ -59,10 +60,13 @@ class Runner:
     max_lists: int = 3
     pause_before_commit_s: float = 0.0
     today: Callable[[], date] = date.today
+    engine: Engine | None = None
 
     def close(self) -> None:
-        """Stop the scoring state's watch on this process's sessions."""
+        """Stop the scoring state's watch on this process's sessions; close the connections."""
         self.scoring.close()
+        if self.engine is not None:
+            self.engine.dispose()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

@@ -81,6 +81,7 @@ def make_runner(settings: Settings | None = None) -> Runner:
         slots_per_position=settings.slots_per_position,
         max_lists=settings.batch_max_lists,
         pause_before_commit_s=settings.batch_pause_before_write_s,
+        engine=engine,
     )
 
 
