@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -172,6 +172,13 @@ def attempt_login(
             f"{settings.web_login_lock_minutes:g} minutes.",
         )
     throttle.failures, throttle.locked_until, throttle.last_failure_at = 0, None, None
+    # Old failures of any name (typos, unknown names) are forgotten after a day.
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < now - timedelta(days=1),
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+        )
+    )
     session.execute(
         delete(WebSession).where(
             WebSession.user_id == user.id, WebSession.expires_at < now - _PURGE_AFTER

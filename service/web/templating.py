@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from service.web.auth import CSRF_FIELD, WebContext
 
-__all__ = ["FLASH", "LABELS", "render", "templates"]
+__all__ = ["FLASH", "LABELS", "SECURITY_HEADERS", "render", "templates"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -86,6 +86,18 @@ FLASH: Final[dict[str, str]] = {
 }
 
 
+# Pages hold personal data: never cached, never framed, no third-party content.
+SECURITY_HEADERS: Final[dict[str, str]] = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
 def fr_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
@@ -138,5 +150,5 @@ def render(
         **values,
     }
     response = templates.TemplateResponse(request, name, data, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(SECURITY_HEADERS)
     return response

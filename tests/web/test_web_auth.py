@@ -283,3 +283,26 @@ def test_users_who_get_deactivated_lose_their_session(
     coach.is_active = False
     session.flush()
     assert client.get("/coach/suivi", follow_redirects=False).status_code == 303
+
+
+def test_pages_are_not_cached_nor_framed(client: TestClient) -> None:
+    resp = client.get("/connexion")
+    assert resp.headers["cache-control"] == "no-store"
+    assert resp.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+
+
+def test_old_failures_are_forgotten_at_the_next_login(
+    client: TestClient, session: Session, coach: User
+) -> None:
+    session.add(
+        LoginThrottle(
+            username="faute-de-frappe",
+            failures=2,
+            last_failure_at=utcnow() - timedelta(days=2),
+        )
+    )
+    session.flush()
+    assert _post_login(client, coach.username, PASSWORD)[0] == 303
+    session.expire_all()
+    assert session.get(LoginThrottle, "faute-de-frappe") is None
