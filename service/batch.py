@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from matching.capacity import allocate_lists, congestion_stats
@@ -45,12 +45,15 @@ __all__ = [
     "BatchParameters",
     "BatchRead",
     "BatchRepository",
+    "MatchRunRead",
     "input_hash",
+    "list_runs",
     "pending_offers",
     "run_batch",
 ]
 
 K_FACTOR = 4
+_BATCH_LOCK = 0x636C_6D62  # "clmb": the advisory lock key of batch runs
 _OFFERS_PER_STEP = 100
 Progress = Callable[[int, int], None]
 
@@ -153,6 +156,17 @@ class BatchRepository:
         found = self.session.scalar(stmt)
         return None if found is None else int(found)
 
+    def lock_batches(self) -> None:
+        """Serialise batches until this transaction ends (PostgreSQL; SQLite's writer lock is
+        taken by the first write below): a second batch then finds the offers already scored."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(_BATCH_LOCK)))
+
+    def recent_runs(self, *, limit: int, offset: int) -> tuple[list[MatchRun], int]:
+        total = int(self.session.scalar(select(func.count()).select_from(MatchRun)) or 0)
+        stmt = select(MatchRun).order_by(MatchRun.id.desc()).limit(limit).offset(offset)
+        return list(self.session.scalars(stmt)), total
+
     def fail_stale_runs(self) -> int:
         result = self.session.execute(
             update(MatchRun)
@@ -188,6 +202,45 @@ def input_hash(
     h.update(b"|model:" + model_version.encode())
     h.update(b"|parameters:" + json.dumps(parameters, sort_keys=True).encode())
     return h.hexdigest()
+
+
+class MatchRunRead(BaseModel):
+    id: int
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    model_version: str
+    parameters: dict[str, Any]
+    n_offers: int
+    n_candidates: int
+    n_matches: int
+
+
+def list_runs(session: Session, *, limit: int, offset: int) -> tuple[list[MatchRunRead], int]:
+    """Recorded runs, newest first (what was scored, with which model and parameters)."""
+    runs, total = BatchRepository(session).recent_runs(limit=limit, offset=offset)
+    return [
+        MatchRunRead(
+            id=r.id,
+            kind=r.kind,
+            status=r.status,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            duration_s=(
+                None
+                if r.finished_at is None
+                else round((r.finished_at - r.started_at).total_seconds(), 3)
+            ),
+            model_version=r.model_version,
+            parameters=dict(r.parameters or {}),
+            n_offers=r.n_offers,
+            n_candidates=r.n_candidates,
+            n_matches=r.n_matches,
+        )
+        for r in runs
+    ], total
 
 
 def pending_offers(session: Session) -> list[PendingOffer]:
@@ -276,6 +329,7 @@ def run_batch(
     started = utcnow()
     t0 = time.perf_counter()
     repo = BatchRepository(session)
+    repo.lock_batches()
     repo.fail_stale_runs()
     offers = repo.pending_offers()
     if not offers:

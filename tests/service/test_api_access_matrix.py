@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/imports/offers"): FACILITATOR,
     ("POST", "/imports/candidates"): FACILITATOR,
     ("POST", "/match-runs"): FACILITATOR,
+    ("GET", "/match-runs"): MANAGERS,
     ("GET", "/coaches/me/digest"): COACH,
     ("GET", "/proposals"): CASELOAD,
     ("POST", "/proposals"): COACH,

@@ -124,6 +124,11 @@ def test_api_match_run(client: TestClient, facilitator: Actor, session: Session)
     assert r.status_code == 200 and r.json()["status"] == "completed"
     r = client.post("/match-runs", headers=facilitator.headers)
     assert r.status_code == 200 and r.json()["status"] == "nothing_to_do"
+    runs = client.get("/match-runs", headers=facilitator.headers).json()
+    assert runs["total"] == 1
+    (run,) = runs["items"]
+    assert run["status"] == "completed" and run["n_offers"] == 1 and run["duration_s"] >= 0
+    assert len(run["parameters"]["input_hash"]) == 64
 
 
 # --------------------------------------------------------------------------- crash
