@@ -431,6 +431,8 @@ def create_proposal(
     offer = session.get(Offer, data.offer_id)
     if offer is None:
         raise NotFound(f"offre {data.offer_id} introuvable")
+    if offer.status != "open":
+        raise Conflict(f"l'offre {offer.id} est clôturée : on n'y positionne plus personne")
     repo = ProposalRepository(session)
     if repo.active_for_pair(candidate.id, offer.id, ACTIVE_STATES) is not None:
         raise Conflict("cette personne a déjà une proposition en cours sur cette offre")

@@ -159,6 +159,19 @@ def test_duplicate_open_proposal_is_a_conflict(
     assert again.json()["error"] == "Conflict"
 
 
+def test_no_proposal_on_a_closed_offer(client: TestClient, session: Session, coach: Actor) -> None:
+    candidate, offer, _ = _setup(session, coach)
+    offer.status = "closed"
+    session.flush()
+    response = client.post(
+        "/proposals",
+        json={"candidate_id": candidate.id, "offer_id": offer.id},
+        headers=coach.headers,
+    )
+    assert response.status_code == 409
+    assert "clôturée" in response.json()["detail"]
+
+
 def test_only_a_coach_proposes_and_only_their_own_people(
     client: TestClient, session: Session, coach: Actor, other_coach: Actor, facilitator: Actor
 ) -> None:
