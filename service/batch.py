@@ -42,6 +42,7 @@ from service.scoring import ScoringState
 from service.services import audit
 
 __all__ = [
+    "BATCH_LOCK",
     "BatchParameters",
     "BatchRead",
     "BatchRepository",
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 K_FACTOR = 4
-_BATCH_LOCK = 0x636C_6D62  # "clmb": the advisory lock key of batch runs
+BATCH_LOCK = 0x636C_6D62  # "clmb": the advisory lock key of batch runs
 _OFFERS_PER_STEP = 100
 Progress = Callable[[int, int], None]
 
@@ -160,7 +161,7 @@ class BatchRepository:
         """Serialise batches until this transaction ends (PostgreSQL; SQLite's writer lock is
         taken by the first write below): a second batch then finds the offers already scored."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(select(func.pg_advisory_xact_lock(_BATCH_LOCK)))
+            self.session.execute(select(func.pg_advisory_xact_lock(BATCH_LOCK)))
 
     def recent_runs(self, *, limit: int, offset: int) -> tuple[list[MatchRun], int]:
         total = int(self.session.scalar(select(func.count()).select_from(MatchRun)) or 0)

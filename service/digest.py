@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.batch import BATCH_LOCK
 from service.db import utcnow
 from service.models import Candidate, Match, MatchRun, Offer, User
 from service.models_batch import DigestMark
@@ -63,6 +64,13 @@ class DigestRepository:
     def mark(self, coach_id: int) -> DigestMark | None:
         return self.session.get(DigestMark, coach_id)
 
+    def wait_for_batches(self) -> None:
+        """On PostgreSQL, wait until no batch is writing: match ids are taken from a sequence
+        when a batch inserts them, so a digest read while one is still uncommitted could move
+        the mark past ids that appear later. SQLite has one writer: no such gap."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock_shared(BATCH_LOCK)))
+
     def new_matches(self, coach_id: int, after_id: int) -> list[tuple[Match, Candidate, Offer]]:
         stmt = (
             select(Match, Candidate, Offer)
@@ -104,6 +112,7 @@ def coach_digest(
     repo = DigestRepository(session)
     mark = repo.mark(coach.id)
     since = mark.last_match_id if mark else 0
+    repo.wait_for_batches()
     rows = repo.new_matches(coach.id, since)
     latest: dict[tuple[int, int], tuple[Match, Candidate, Offer]] = {}
     for m, c, o in rows:
