@@ -308,7 +308,8 @@ def offers_for_candidate(
     offer_ids = [int(o) for o in ranked[col.OFFER_ID]]
     offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))}
     live = [_is_live(offers[int(o)], today) for o in ranked[col.OFFER_ID]]
-    ranked = ranked[live].head(k).copy()
+    # A boolean Series, not a list: an empty list would select no columns, not no rows.
+    ranked = ranked[pd.Series(live, index=ranked.index, dtype=bool)].head(k).copy()
     ranked[col.RANK] = range(1, len(ranked) + 1)
     names = _commune_names(refs)
     items = []

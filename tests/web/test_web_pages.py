@@ -712,3 +712,14 @@ def test_proposal_page_shows_the_signed_history_and_is_scoped(
     login(other_coach)
     resp = client.get(f"/propositions/{proposal.id}")
     assert resp.status_code == 404 and person.external_id not in resp.text
+
+
+def test_person_page_without_any_offer_says_what_to_do(
+    client: TestClient, session: Session, coach: User, login: Login
+) -> None:
+    far = make_candidate(session, coach=coach, max_distance_km=0.5, commune_insee="61169")
+    make_offer(session)  # in Alençon, 60 km away
+    login(coach)
+    resp = client.get(f"/personnes/{far.id}")
+    assert resp.status_code == 200
+    assert "Aucune offre ouverte ne convient pour l'instant" in unescape(resp.text)
