@@ -61,26 +61,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scoring: ScoringState | None = None
+        # A lifespan entered while another runs (some test clients start it per call) reuses
+        # the running one's state and leaves it to that one to close.
+        owned: ScoringState | None = None
         try:
             check_at_head(engine)
-            refs = load_referentials(settings.referentials_dir)
-            app.state.referentials = refs
-            scoring = app.state.scoring = ScoringState(
-                rome=refs.rome,
-                communes=refs.communes,
-                scorer_provider=lambda: active_scorer(settings),
-                scorer_key=lambda: active_version(settings.models_dir),
-                max_age_s=settings.scoring_sync_seconds,
-            )
-            # Built once here; requests only apply what changed since (ScoringState.sync). A plain
-            # read session: on SQLite it reads beside a writer instead of waiting for its lock.
-            with Session(engine) as session:
-                scoring.build(session)
+            if getattr(app.state, "scoring", None) is None:
+                refs = load_referentials(settings.referentials_dir)
+                app.state.referentials = refs
+                owned = ScoringState(
+                    rome=refs.rome,
+                    communes=refs.communes,
+                    scorer_provider=lambda: active_scorer(settings),
+                    scorer_key=lambda: active_version(settings.models_dir),
+                    max_age_s=settings.scoring_sync_seconds,
+                )
+                # Built once here; requests only apply what changed since (ScoringState.sync).
+                # A plain read session: on SQLite it reads beside a writer, never waits for it.
+                with Session(engine) as session:
+                    owned.build(session)
+                app.state.scoring = owned
             yield
         finally:
-            if scoring is not None:
-                scoring.close()
+            if owned is not None:
+                owned.close()
+                app.state.scoring = None
             engine.dispose()
 
     app = FastAPI(
