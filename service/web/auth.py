@@ -316,7 +316,8 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
     if request.url.path == "/connexion":
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     else:
-        row = _load_session(request, session)
-        expected = row.csrf_token if row is not None else ""
+        # A signed-out or expired session goes to the login form (nothing is changed either);
+        # a signed-in user gets the refusal page with their menu.
+        expected = get_web_context(request, session).csrf_token
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise CsrfRefused()

@@ -306,3 +306,24 @@ def test_old_failures_are_forgotten_at_the_next_login(
     assert _post_login(client, coach.username, PASSWORD)[0] == 303
     session.expire_all()
     assert session.get(LoginThrottle, "faute-de-frappe") is None
+
+
+def test_forms_posted_without_a_session_go_to_the_login_form(
+    client: TestClient, session: Session
+) -> None:
+    before = session.scalar(select(func.count()).select_from(AuditEntry))
+    for path in _web_posts():
+        if path == "/connexion":
+            continue
+        resp = client.post(re.sub(r"\{[^}]+\}", "1", path), data={}, follow_redirects=False)
+        assert resp.status_code == 303 and resp.headers["location"].startswith("/connexion")
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_the_refusal_page_keeps_the_signed_in_menu(
+    client: TestClient, coach: User, login: Login
+) -> None:
+    login(coach)
+    resp = client.post("/coach/resume/lu", data={}, follow_redirects=False)
+    assert resp.status_code == 403
+    assert "Se déconnecter" in unescape(resp.text) and "Mon suivi" in resp.text
