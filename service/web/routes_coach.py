@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from matching.columns import READINESS_STAGES
 from service import shortlists, workflow
@@ -139,7 +140,7 @@ def person_page(
     )
 
 
-def _offer_title(session: SessionDep, offer_id: int) -> str:
+def _offer_title(session: Session, offer_id: int) -> str:
     offer = session.get(Offer, offer_id)
     return f"{offer.intitule} ({offer.external_id})" if offer else f"offre {offer_id}"
 
@@ -205,7 +206,7 @@ def offers_page(
     )
 
 
-def _resolve_person(session: SessionDep, web: WebContext, typed: str) -> Candidate:
+def _resolve_person(session: Session, web: WebContext, typed: str) -> Candidate:
     """A person typed by their follow-up id (or internal number), seen through the scoping."""
     typed = typed.strip()
     person = CandidateRepository(session).get_by_external_id(typed) if typed else None

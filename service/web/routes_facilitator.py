@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from service import placements as placements_service
 from service import reports, workflow
@@ -34,7 +35,7 @@ def _errors_text(exc: ValidationError) -> str:
     return " ; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
 
 
-def _people(session: SessionDep, ids: set[int]) -> dict[int, str]:
+def _people(session: Session, ids: set[int]) -> dict[int, str]:
     out = {}
     for cid in ids:
         person = session.get(Candidate, cid)
