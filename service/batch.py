@@ -36,6 +36,7 @@ from matching.engine import MatchingState
 from matching.explain import explain_pairs
 from matching.ranking import RankedPairs, as_day
 from service.db import utcnow
+from service.imports.apply import table_of
 from service.models import Candidate, Match, MatchRun, Offer, User
 from service.models_batch import MatchRunOffer
 from service.scoring import ScoringState
@@ -183,7 +184,8 @@ class BatchRepository:
 
     def insert_rows(self, model: type[Any], rows: list[dict[str, Any]], chunk: int = 5_000) -> None:
         for i in range(0, len(rows), chunk):
-            self.session.execute(insert(model), rows[i : i + chunk])
+            # Core insert on the table: one batch per chunk (see ImportRepository).
+            self.session.execute(insert(table_of(model)), rows[i : i + chunk])
 
 
 def input_hash(
