@@ -109,7 +109,7 @@ def _show_a_shortlist() -> None:
     try:
         with make_sessionmaker(engine)() as session:
             state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
-            titles = dict(session.execute(select(Offer.id, Offer.intitule)).tuples().all())
+            titles = {i: t for i, t in session.execute(select(Offer.id, Offer.intitule))}
     finally:
         engine.dispose()
     if not len(state.offers):

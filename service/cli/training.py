@@ -58,6 +58,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--start", type=date.fromisoformat, default=None, help="premier tour (ISO)")
     gen.set_defaults(func=_history_generate)
+    exp = hsub.add_parser(
+        "export", help="exporter l'historique du service (propositions, listes, résultats)"
+    )
+    exp.add_argument("-o", "--output", required=True, type=Path, help="fichier CSV à écrire")
+    exp.set_defaults(func=_history_export)
 
     split_help = "découpage par offre : group (aléatoire) ou time (les plus récentes en test)"
     train = subparsers.add_parser("train", help="entraîner un modèle sur un historique")
@@ -123,6 +128,39 @@ def _history_generate(args: argparse.Namespace) -> int:
     notes = path.with_suffix(".md")
     notes.write_text(summary_markdown(history, command=command, seed=args.seed) + "\n")
     print(f"{len(history)} lignes, {history['offer_id'].nunique()} offres -> {path} ({notes.name})")
+    return 0
+
+
+def _history_export(args: argparse.Namespace) -> int:
+    from service.cli._session import command_session
+    from service.history_export import export_history
+    from service.models import AuditEntry
+    from training.history import write_history
+
+    if not args.output.parent.is_dir():
+        raise CliError(f"dossier introuvable : {args.output.parent}")
+    with command_session() as session:
+        export = export_history(session)
+        # Reading every considered pair is a read of people's records: audited.
+        session.add(
+            AuditEntry(
+                user_id=None,
+                role="system",
+                action="history_export",
+                entity_type="candidate",
+                entity_id=None,
+                detail={"rows": len(export.frame)},
+            )
+        )
+    path = write_history(export.frame, args.output)
+    print(
+        f"{len(export.frame)} lignes ({export.n_proposals} propositions, "
+        f"{export.n_list_entries} inscriptions sur des listes sans proposition"
+        + (f", {export.skipped} ignorées faute de code ROME" if export.skipped else "")
+        + f") -> {path}\n"
+        "Attention : chaque ligne porte l'état actuel de la personne et de l'offre, pas leur "
+        "état au moment de la proposition."
+    )
     return 0
 
 

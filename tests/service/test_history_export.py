@@ -1,0 +1,108 @@
+"""The service's own history, exported in the schema training reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from factories import Actor, make_candidate, make_lot, make_offer, make_user
+from sqlalchemy.orm import Session
+
+from service.history_export import export_history
+from service.models import (
+    CandidateReporting,
+    Match,
+    MatchRun,
+    Placement,
+    PlacementHours,
+    Proposal,
+    ProposalEvent,
+)
+from training.history import read_history, write_history
+
+
+def _proposal(
+    session: Session, coach: Actor, candidate_id: int, offer_id: int, moves: list[str]
+) -> Proposal:
+    proposal = Proposal(
+        candidate_id=candidate_id, offer_id=offer_id, proposed_by=coach.id, state=moves[-1]
+    )
+    session.add(proposal)
+    session.flush()
+    before: str | None = None
+    for state in moves:
+        session.add(
+            ProposalEvent(proposal_id=proposal.id, from_state=before, to_state=state, by=coach.id)
+        )
+        before = state
+    session.flush()
+    return proposal
+
+
+def test_export_proposals_list_entries_and_outcomes(
+    session: Session, coach: Actor, tmp_path: Path
+) -> None:
+    lot = make_lot(session)
+    offer = make_offer(session, lot_id=lot.id)
+    hired = make_candidate(session, coach=coach)
+    refused = make_candidate(session, coach=coach)
+    listed = make_candidate(session, coach=coach)
+    session.add(CandidateReporting(candidate_id=hired.id, sex="F", birth_year=1990))
+    p_hired = _proposal(
+        session,
+        coach,
+        hired.id,
+        offer.id,
+        ["proposed", "validated", "presented", "hired", "in_post", "ended"],
+    )
+    _proposal(session, coach, refused.id, offer.id, ["proposed", "refused"])
+    placement = Placement(
+        candidate_id=hired.id,
+        lot_id=lot.id,
+        proposal_id=p_hired.id,
+        delivery_mode="direct_hire",
+        contract_type="CDD",
+        start_date=date(2026, 3, 1),
+        end_date=date(2026, 8, 31),
+        outcome_at_end="emploi_durable",
+    )
+    session.add(placement)
+    session.flush()
+    session.add_all(
+        [
+            PlacementHours(placement_id=placement.id, month=date(2026, 3, 1), hours=120.0),
+            PlacementHours(placement_id=placement.id, month=date(2026, 4, 1), hours=140.5),
+        ]
+    )
+    facilitator = make_user(session, role="facilitator")
+    run = MatchRun(model_version="weighted-v1", status="completed", created_by=facilitator.id)
+    session.add(run)
+    session.flush()
+    for person in (hired, listed):
+        session.add(
+            Match(
+                run_id=run.id,
+                offer_id=offer.id,
+                candidate_id=person.id,
+                score=0.5,
+                model_version="weighted-v1",
+                rank=1,
+            )
+        )
+    session.flush()
+
+    export = export_history(session)
+    frame = export.frame.set_index("candidate_id")
+    assert export.n_proposals == 2 and export.n_list_entries == 1
+    row = frame.loc[hired.external_id]
+    assert row["proposed"] and row["validated"] and row["hired"]
+    assert row["hours"] == 260.5 and row["outcome"] == "emploi_durable"
+    assert row["sex"] == "F" and row["age_band"] == "30-54"
+    assert row["offer_id"] == offer.external_id and row["offer_code_rome"] == "F1703"
+    no = frame.loc[refused.external_id]
+    assert no["proposed"] and not no["validated"] and not no["hired"] and no["hours"] == 0
+    entry = frame.loc[listed.external_id]
+    assert not entry["proposed"] and not entry["hired"]
+    # The file reads back through training's own reader.
+    path = write_history(export.frame, tmp_path / "history.csv")
+    assert len(read_history(path)) == 3
