@@ -47,6 +47,7 @@ from service.placements import (
 from service.scoring import ScoringState
 from service.services import Pagination, _check_version, audit
 from service.workflow_repositories import ProposalFilter, ProposalRepository
+from training.registry import scorer_label
 
 __all__ = [
     "OPEN_STATES",
@@ -275,7 +276,7 @@ def _snapshot(
     """The engine's view of the pair now: score, components, explanation, rank and model
     version, or the reasons it is excluded (the coach may still propose by hand)."""
     state = scoring.sync(session)
-    model_version = f"{state.scorer.name}:{state.scorer.version}"
+    model_version = scorer_label(state.scorer)
     cid, oid = str(candidate.id), str(offer.id)
     if oid not in set(state.offers.ids.tolist()):
         why = "elle est clôturée" if offer.status != "open" else "son code ROME manque"
