@@ -11,46 +11,29 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from matching.columns import READINESS_STAGES
 from service import shortlists, workflow
 from service.db import SessionDep, utcnow
 from service.digest import coach_digest
 from service.errors import AppError, NotFound
-from service.models import Candidate, Offer
-from service.referentials import Referentials
-from service.repositories import CandidateRepository
-from service.scoring import ScoringState
+from service.models import Candidate
 from service.services import Pagination, get_candidate, get_offer, list_candidates, list_offers
-from service.web.auth import CaseloadPage, CoachPage, WebContext, csrf_protect
+from service.web.auth import CaseloadPage, CoachPage, csrf_protect
+from service.web.common import (
+    ALL,
+    MAX_ID,
+    PAGE,
+    commune_label,
+    offer_title,
+    referentials,
+    resolve_person,
+    scoring_state,
+    stale_days,
+)
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-
-PAGE = 50
-ALL = Pagination(limit=100_000, offset=0)
-MAX_ID = 2_147_483_647
-
-
-def _refs(request: Request) -> Referentials:
-    refs: Referentials = request.app.state.referentials
-    return refs
-
-
-def _scoring(request: Request) -> ScoringState:
-    scoring: ScoringState = request.app.state.scoring
-    return scoring
-
-
-def _stale_days(request: Request) -> int:
-    return int(getattr(request.app.state.settings, "proposal_stale_days", 14))
-
-
-def _commune(request: Request, insee: str) -> str:
-    hit = _refs(request).communes.by_insee(insee)
-    return f"{hit.nom} ({insee})" if hit else insee
-
 
 # --------------------------------------------------------------------------- caseload
 
@@ -89,7 +72,7 @@ def caseload(
         page=page,
         pages=max(1, (total + PAGE - 1) // PAGE),
         stages=READINESS_STAGES,
-        commune=lambda insee: _commune(request, insee),
+        commune=lambda insee: commune_label(request, insee),
     )
 
 
@@ -106,12 +89,18 @@ def person_page(
     if not 1 <= candidate_id <= MAX_ID:
         raise NotFound(f"personne {candidate_id} introuvable")
     person = get_candidate(session, web.user, candidate_id)
-    scoring = _scoring(request)
+    scoring = scoring_state(request)
     offers: shortlists.CandidateOffersRead | None = None
     not_ranked: str | None = None
     if person.is_active and person.is_eligible:
         offers = shortlists.offers_for_candidate(
-            session, scoring, _refs(request), web.user, person.id, k=10, today=scoring.today()
+            session,
+            scoring,
+            referentials(request),
+            web.user,
+            person.id,
+            k=10,
+            today=scoring.today(),
         )
     else:
         not_ranked = (
@@ -120,9 +109,9 @@ def person_page(
             + ". Mettez sa fiche à jour pour la voir de nouveau dans les listes."
         )
     proposals, _ = workflow.list_proposals(
-        session, web.user, ALL, candidate_id=person.id, stale_days=_stale_days(request)
+        session, web.user, ALL, candidate_id=person.id, stale_days=stale_days(request)
     )
-    offer_titles = {p.offer_id: _offer_title(session, p.offer_id) for p in proposals}
+    offer_titles = {p.offer_id: offer_title(session, p.offer_id) for p in proposals}
     open_offer_ids = {p.offer_id for p in proposals if p.state in workflow.ACTIVE_STATES}
     return render(
         request,
@@ -131,18 +120,13 @@ def person_page(
         page_title=f"Personne {person.external_id}",
         nav="suivi",
         person=person,
-        commune=_commune(request, person.commune_insee),
+        commune=commune_label(request, person.commune_insee),
         offers=offers,
         not_ranked=not_ranked,
         proposals=proposals,
         offer_titles=offer_titles,
         open_offer_ids=open_offer_ids,
     )
-
-
-def _offer_title(session: Session, offer_id: int) -> str:
-    offer = session.get(Offer, offer_id)
-    return f"{offer.intitule} ({offer.external_id})" if offer else f"offre {offer_id}"
 
 
 @router.post("/personnes/{candidate_id}/proposer")
@@ -156,7 +140,7 @@ def propose(
     retour: Annotated[Literal["personne", "offre"], Form()] = "personne",
     source: Annotated[Literal["shortlist", "manual"], Form()] = "shortlist",
 ) -> Response:
-    scoring = _scoring(request)
+    scoring = scoring_state(request)
     workflow.create_proposal(
         session,
         scoring,
@@ -168,7 +152,7 @@ def propose(
             source=source,
         ),
         today=scoring.today(),
-        stale_days=_stale_days(request),
+        stale_days=stale_days(request),
     )
     target = f"/offres/{offer_id}" if retour == "offre" else f"/personnes/{candidate_id}"
     return RedirectResponse(f"{target}?msg=propose", status_code=303)
@@ -202,21 +186,8 @@ def offers_page(
         rome=rome,
         page=page,
         pages=max(1, (total + PAGE - 1) // PAGE),
-        commune=lambda insee: _commune(request, insee),
+        commune=lambda insee: commune_label(request, insee),
     )
-
-
-def _resolve_person(session: Session, web: WebContext, typed: str) -> Candidate:
-    """A person typed by their follow-up id (or internal number), seen through the scoping."""
-    typed = typed.strip()
-    person = CandidateRepository(session).get_by_external_id(typed) if typed else None
-    if person is None and typed.isdigit() and int(typed) <= MAX_ID:
-        person = session.get(Candidate, int(typed))
-    if person is None or (web.user.role == "coach" and person.coach_id != web.user.id):
-        raise NotFound(
-            f"personne « {typed} » introuvable dans votre suivi : vérifiez l'identifiant"
-        )
-    return person
 
 
 @router.get("/offres/{offer_id}", response_class=HTMLResponse)
@@ -231,7 +202,7 @@ def offer_page(
     if not 1 <= offer_id <= MAX_ID:
         raise NotFound(f"offre {offer_id} introuvable")
     offer = get_offer(session, offer_id)
-    scoring = _scoring(request)
+    scoring = scoring_state(request)
     scope: Literal["mine", "all"] = portee or ("mine" if web.user.role == "coach" else "all")
     shortlist: shortlists.ShortlistRead | None = None
     unranked: str | None = None
@@ -239,7 +210,7 @@ def offer_page(
         shortlist = shortlists.shortlist_for_offer(
             session,
             scoring,
-            _refs(request),
+            referentials(request),
             web.user,
             offer.id,
             k=20,
@@ -253,7 +224,7 @@ def offer_page(
     proposed: set[int] = set()
     if web.user.role == "coach":
         mine, _ = workflow.list_proposals(
-            session, web.user, ALL, offer_id=offer.id, stale_days=_stale_days(request)
+            session, web.user, ALL, offer_id=offer.id, stale_days=stale_days(request)
         )
         proposed = {p.candidate_id for p in mine if p.state in workflow.ACTIVE_STATES}
     why: shortlists.WhyNotRead | None = None
@@ -261,7 +232,7 @@ def offer_page(
     why_person: Candidate | None = None
     if personne.strip():
         try:
-            why_person = _resolve_person(session, web, personne)
+            why_person = resolve_person(session, web, personne)
             why = shortlists.why_not(
                 session, scoring, web.user, why_person.id, offer.id, today=scoring.today()
             )
@@ -274,7 +245,7 @@ def offer_page(
         page_title=offer.intitule,
         nav="offres",
         offer=offer,
-        commune=_commune(request, offer.commune_insee),
+        commune=commune_label(request, offer.commune_insee),
         shortlist=shortlist,
         unranked=unranked,
         scope=scope,
@@ -305,7 +276,7 @@ def new_offers(request: Request, session: SessionDep, web: CoachPage) -> HTMLRes
         offers=fresh,
         since=since,
         is_first_visit=web.previous_visit_at is None,
-        commune=lambda insee: _commune(request, insee),
+        commune=lambda insee: commune_label(request, insee),
     )
 
 
@@ -321,7 +292,7 @@ def my_proposals(
 ) -> HTMLResponse:
     state = etat if etat in workflow.STATE_LABELS else None
     proposals, _ = workflow.list_proposals(
-        session, web.user, ALL, state=state, stale_days=_stale_days(request)
+        session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
     people = {p.candidate_id: session.get(Candidate, p.candidate_id) for p in proposals}
     return render(
@@ -332,7 +303,7 @@ def my_proposals(
         nav="propositions",
         proposals=proposals,
         people={k: v.external_id for k, v in people.items() if v is not None},
-        offer_titles={p.offer_id: _offer_title(session, p.offer_id) for p in proposals},
+        offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         etat=state or "",
         states=workflow.STATE_LABELS,
     )
@@ -344,9 +315,7 @@ def proposal_page(
 ) -> HTMLResponse:
     if not 1 <= proposal_id <= MAX_ID:
         raise NotFound(f"proposition {proposal_id} introuvable")
-    proposal = workflow.get_proposal(
-        session, web.user, proposal_id, stale_days=_stale_days(request)
-    )
+    proposal = workflow.get_proposal(session, web.user, proposal_id, stale_days=stale_days(request))
     events = workflow.list_events(session, web.user, proposal_id)
     person = get_candidate(session, web.user, proposal.candidate_id)
     return render(
@@ -358,7 +327,7 @@ def proposal_page(
         proposal=proposal,
         events=events,
         person=person,
-        offer_title=_offer_title(session, proposal.offer_id),
+        offer_title=offer_title(session, proposal.offer_id),
         states=workflow.STATE_LABELS,
         reasons={**workflow.REFUSAL_REASONS},
     )
@@ -377,7 +346,7 @@ def withdraw(
         web.user,
         proposal_id,
         workflow.TransitionIn(to="withdrawn", version=version),
-        stale_days=_stale_days(request),
+        stale_days=stale_days(request),
     )
     return RedirectResponse("/coach/propositions?msg=modifie", status_code=303)
 
@@ -387,7 +356,7 @@ def withdraw(
 
 @router.get("/coach/resume", response_class=HTMLResponse)
 def digest_page(request: Request, session: SessionDep, web: CoachPage) -> HTMLResponse:
-    digest = coach_digest(session, web.user, refs=_refs(request), peek=True, actor=web.user)
+    digest = coach_digest(session, web.user, refs=referentials(request), peek=True, actor=web.user)
     return render(
         request, "coach/digest.html", web, page_title="Mon résumé", nav="resume", digest=digest
     )
@@ -395,5 +364,5 @@ def digest_page(request: Request, session: SessionDep, web: CoachPage) -> HTMLRe
 
 @router.post("/coach/resume/lu")
 def digest_read(request: Request, session: SessionDep, web: CoachPage) -> Response:
-    coach_digest(session, web.user, refs=_refs(request), peek=False, actor=web.user)
+    coach_digest(session, web.user, refs=referentials(request), peek=False, actor=web.user)
     return RedirectResponse("/coach/resume?msg=lu", status_code=303)

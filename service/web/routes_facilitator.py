@@ -25,7 +25,7 @@ from service.models import Candidate
 from service.scoring import ScoringState
 from service.services import get_candidate, get_lot, list_contracts, list_lots
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
-from service.web.routes_coach import ALL, MAX_ID, _offer_title, _resolve_person, _stale_days
+from service.web.common import ALL, MAX_ID, offer_title, resolve_person, stale_days
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -50,7 +50,7 @@ def _people(session: Session, ids: set[int]) -> dict[int, str]:
 @router.get("/facilitateur/validation", response_class=HTMLResponse)
 def queue(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
     proposals, _ = workflow.list_proposals(
-        session, web.user, ALL, state="proposed", stale_days=_stale_days(request)
+        session, web.user, ALL, state="proposed", stale_days=stale_days(request)
     )
     return render(
         request,
@@ -60,7 +60,7 @@ def queue(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLRe
         nav="validation",
         proposals=proposals,
         people=_people(session, {p.candidate_id for p in proposals}),
-        offer_titles={p.offer_id: _offer_title(session, p.offer_id) for p in proposals},
+        offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         reasons=workflow.REFUSAL_REASONS,
     )
 
@@ -74,7 +74,7 @@ def follow_up(
 ) -> HTMLResponse:
     state = etat if etat in workflow.STATE_LABELS else None
     proposals, _ = workflow.list_proposals(
-        session, web.user, ALL, state=state, stale_days=_stale_days(request)
+        session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
     return render(
         request,
@@ -84,7 +84,7 @@ def follow_up(
         nav="validation",
         proposals=proposals,
         people=_people(session, {p.candidate_id for p in proposals}),
-        offer_titles={p.offer_id: _offer_title(session, p.offer_id) for p in proposals},
+        offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         reasons=workflow.REFUSAL_REASONS,
         states=workflow.STATE_LABELS,
         etat=state or "",
@@ -131,7 +131,7 @@ def move_proposal(
         raise InvalidInput(
             "saisie incomplète : " + _errors_text(exc) + " — revenez à la page et complétez"
         ) from None
-    workflow.transition(session, web.user, proposal_id, data, stale_days=_stale_days(request))
+    workflow.transition(session, web.user, proposal_id, data, stale_days=stale_days(request))
     msg = {"validated": "valide", "refused": "refuse"}.get(to, "modifie")
     target = "/facilitateur/validation" if retour == "validation" else "/facilitateur/propositions"
     return RedirectResponse(f"{target}?msg={msg}", status_code=303)
@@ -230,7 +230,7 @@ def create_placement_form(
         "start_date": start_date,
     }
     try:
-        person = _resolve_person(session, web, personne)
+        person = resolve_person(session, web, personne)
         data = placements_service.PlacementCreate.model_validate(
             {
                 "candidate_id": person.id,
