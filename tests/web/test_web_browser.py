@@ -349,7 +349,13 @@ def test_keyboard_skip_link_and_lock_out_message(browser: object, demo_server: D
     focused = page.evaluate("document.activeElement.textContent")
     assert focused.strip() == "Aller au contenu"
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_visible()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in {"", "none"}  # the focus is visible
     _shot(page, demo, "17-lien-d-evitement-au-clavier")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "username"
     for _ in range(5):
         page.get_by_label("Identifiant").fill("coach-argentan")
         page.get_by_label("Mot de passe").fill("pas-le-bon")
