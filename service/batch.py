@@ -41,6 +41,7 @@ from service.models import Candidate, Match, MatchRun, Offer, User
 from service.models_batch import MatchRunOffer
 from service.scoring import ScoringState
 from service.services import audit
+from training.registry import scorer_label
 
 __all__ = [
     "BATCH_LOCK",
@@ -341,7 +342,7 @@ def run_batch(
         )
     # A batch must see every write, whoever made it: no cached check.
     state = scoring.sync(session, max_age_s=0)
-    model_version = f"{state.scorer.name}:{state.scorer.version}"
+    model_version = scorer_label(state.scorer)
     pool = repo.active_pool_versions()
     parameters = params.as_dict()
     digest = input_hash(

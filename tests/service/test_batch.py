@@ -39,7 +39,7 @@ def test_batch_records_a_run_with_capacity_aware_lists(session: Session, coach: 
     assert run is not None and run.status == "completed" and run.kind == "batch"
     assert run.finished_at is not None and run.finished_at >= run.started_at
     assert run.parameters["input_hash"] == result.input_hash
-    assert run.parameters["slots_per_position"] == 2 and run.model_version == "weighted:1"
+    assert run.parameters["slots_per_position"] == 2 and run.model_version == "weighted-v1"
     matches = list(session.scalars(select(Match).where(Match.run_id == run.id)))
     assert len(matches) == run.n_matches == result.n_matches > 0
     per_offer = Counter(m.offer_id for m in matches)
@@ -99,7 +99,7 @@ def test_input_hash_ignores_order_and_sees_versions() -> None:
 
 
 def test_a_stale_running_run_is_marked_failed(session: Session, coach: Actor) -> None:
-    stale = MatchRun(kind="batch", model_version="weighted:1", status="running")
+    stale = MatchRun(kind="batch", model_version="weighted-v1", status="running")
     session.add(stale)
     session.flush()
     _pool(session, coach, 2)
