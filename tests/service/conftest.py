@@ -1,7 +1,8 @@
 """Service test fixtures.
 
 One migrated database per backend and per xdist worker (a SQLite file always; a PostgreSQL
-database ``test_<worker>`` when ``CLAUSEMATCH_TEST_DATABASE_URL`` is set), one transaction per test
+database ``test_<worker>_<pid>`` when ``CLAUSEMATCH_TEST_DATABASE_URL`` is set: the pid keeps two
+runs on one server apart), one transaction per test
 rolled back at the end, and the app's session dependency bound to that transaction.
 """
 
@@ -84,7 +85,7 @@ def empty_database_url(backend: str, tmp_path: Path, worker: str) -> Iterator[st
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
-    name = f"test_{worker}_empty"
+    name = f"test_{worker}_{os.getpid()}_empty"
     url = create_pg_database(name)
     yield url
     drop_pg_database(name)
@@ -106,7 +107,7 @@ def database_url(
         command.upgrade(alembic_config(url), "head")
         yield url
         return
-    name = f"test_{worker}"
+    name = f"test_{worker}_{os.getpid()}"
     url = create_pg_database(name)
     command.upgrade(alembic_config(url), "head")
     yield url
