@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,7 +95,43 @@ def _sqlite_begin(conn: Any) -> None:
     # (busy timeout) instead. Plain connections (health check, read-only tools) stay deferred:
     # with WAL they read beside a writer.
     immediate = conn.get_execution_options().get(_IMMEDIATE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not immediate:
+        conn.exec_driver_sql("BEGIN")
+        return
+    # Writers of this process queue on a Python lock first: SQLite's busy handler polls with
+    # growing sleeps, which under 20 concurrent requests left some waiting for seconds. The
+    # busy timeout still covers writers in other processes (a CLI import).
+    lock = _writer_lock(conn.engine.url.database or "")
+    lock.acquire()
+    conn.info[_HOLDS_LOCK] = lock
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_writer_lock(conn)
+        raise
+
+
+_HOLDS_LOCK = "clausematch_writer_lock"
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(database: str) -> threading.Lock:
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(database, threading.Lock())
+
+
+def _release_writer_lock(conn: Any, *_: Any) -> None:
+    lock = conn.info.pop(_HOLDS_LOCK, None)
+    if lock is not None:
+        lock.release()
+
+
+def _release_on_checkin(_: Any, record: Any) -> None:
+    # A connection back in the pool holds no transaction (Connection.info is the record's info).
+    lock = record.info.pop(_HOLDS_LOCK, None)
+    if lock is not None:
+        lock.release()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -103,6 +140,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        # The in-process writer lock ends with the transaction, however it ends.
+        event.listen(engine, "commit", _release_writer_lock)
+        event.listen(engine, "rollback", _release_writer_lock)
+        event.listen(engine.pool, "checkin", _release_on_checkin)
     return engine
 
 

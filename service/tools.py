@@ -113,6 +113,11 @@ def _pct(x: float) -> str:
     return f"{x * 100:g} %".replace(".", ",")
 
 
+MAX_AMOUNT_EUR = 10_000_000_000.0
+"""Above any public contract's amount: a larger figure is a typing error."""
+MAX_HOURLY_COST_EUR = 1_000.0
+
+
 def estimate_hours(
     *,
     amount_eur: float,
@@ -138,6 +143,10 @@ def estimate_hours(
     else:
         assumptions.append(f"Part de main-d'œuvre {_pct(labour_share)} : donnée par l'utilisateur.")
     errors = []
+    if not math.isfinite(amount_eur) or amount_eur > MAX_AMOUNT_EUR:
+        errors.append("le montant HT doit être un nombre d'au plus 10 milliards d'euros")
+    if not math.isfinite(hourly_cost_eur) or hourly_cost_eur > MAX_HOURLY_COST_EUR:
+        errors.append(f"le coût horaire chargé doit être d'au plus {MAX_HOURLY_COST_EUR:.0f} €/h")
     if not amount_eur > 0:
         errors.append("le montant HT doit être positif")
     if not 0 < labour_share <= 1:

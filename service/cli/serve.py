@@ -17,6 +17,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("serve", help="démarrer le service (API)", description=__doc__)
     parser.add_argument("--host", help="adresse d'écoute (défaut : CLAUSEMATCH_HOST)")
     parser.add_argument("--port", type=int, help="port (défaut : CLAUSEMATCH_PORT)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processus de service (chacun garde son état de calcul en mémoire)",
+    )
     parser.set_defaults(func=_serve)
 
 
@@ -34,11 +40,14 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    from service.main import create_app
-
-    # uvicorn's access log prints query strings; ours prints route templates only.
+    if args.workers < 1:
+        raise CliError("--workers : au moins 1")
+    # uvicorn's access log prints query strings; ours prints route templates only. Several
+    # workers need the app as an import string (each process builds its own).
     uvicorn.run(
-        create_app(settings),
+        "service.main:create_app",
+        factory=True,
+        workers=args.workers,
         host=args.host or settings.host,
         port=args.port or settings.port,
         access_log=False,

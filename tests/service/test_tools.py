@@ -108,3 +108,16 @@ def test_supply_refuses_unknown_codes(client: TestClient, facilitator: Actor) ->
     )
     assert response.status_code == 422
     assert "Z9999" in response.json()["detail"]
+
+
+def test_absurd_amounts_are_refused_not_crashing() -> None:
+    import pytest
+
+    from service.errors import InvalidInput
+    from service.tools import estimate_hours
+
+    for amount, cost in ((float("inf"), 30.0), (1e300, 30.0), (1e6, float("inf"))):
+        with pytest.raises(InvalidInput):
+            estimate_hours(
+                amount_eur=amount, insertion_rate=0.05, hourly_cost_eur=cost, labour_share=0.5
+            )
