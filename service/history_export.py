@@ -79,10 +79,8 @@ def _day(value: object) -> date:
 
 def export_history(session: Session) -> HistoryExport:
     """Every considered pair with what became of it (see the module docstring)."""
-    candidates, jobs, cand_db = candidate_frames(session)
-    offers, offer_db = offer_frame(session, statuses=OFFER_STATUSES)
-    cand_ext = {v: k for k, v in cand_db.items()}
-    offer_ext = {v: k for k, v in offer_db.items()}
+    candidates, jobs, cand_ext = candidate_frames(session)
+    offers, offer_ext = offer_frame(session, statuses=OFFER_STATUSES)
 
     events: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for pid, to_state, at in session.execute(
@@ -167,9 +165,9 @@ def export_history(session: Session) -> HistoryExport:
         if c_ext is None or o_ext is None:
             skipped += 1  # an offer without a ROME code: the engine cannot score it
             continue
-        person = cand_rows.loc[c_ext]
-        offer = offer_rows.loc[o_ext]
-        mine = jobs_by.get(c_ext)
+        person = cand_rows.loc[str(cid)]
+        offer = offer_rows.loc[str(oid)]
+        mine = jobs_by.get(str(cid))
         rep = reporting.get(cid)
         scored_on = outcome_fields[SCORED_ON]
         assert isinstance(scored_on, date)

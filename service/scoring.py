@@ -32,6 +32,7 @@ from matching import columns as col
 from matching.engine import MatchingState
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.scoring import Scorer, WeightedScorer
+from service.frames import candidate_frames, offer_frame
 from service.models import Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence
 from training.registry import load_active_scorer
 
@@ -106,155 +107,14 @@ class ScoringRepository:
     def candidate_frames(
         self, ids: Iterable[int] | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Candidates and their target jobs in the engine's schema (:mod:`matching.columns`)."""
-        stmt = select(
-            Candidate.id,
-            Candidate.commune_insee,
-            Candidate.skills,
-            Candidate.has_vehicle,
-            Candidate.travel_mode,
-            Candidate.max_distance_km,
-            Candidate.max_travel_minutes,
-            Candidate.readiness_stage,
-            Candidate.readiness_assessed_on,
-            Candidate.available_from,
-            Candidate.max_weekly_hours,
-            Candidate.accepts_nights,
-            Candidate.accepts_weekends,
-            Candidate.accepts_early_starts,
-            Candidate.is_eligible,
-            Candidate.is_active,
-            Candidate.is_in_clause_job,
-        )
-        id_list = None if ids is None else sorted(set(ids))
-        if id_list is not None:
-            stmt = stmt.where(Candidate.id.in_(id_list))
-        rows = self.session.execute(stmt).all()
-        lic_stmt = select(CandidateLicence.candidate_id, CandidateLicence.code)
-        job_stmt = select(
-            CandidateJob.candidate_id,
-            CandidateJob.code_ogr,
-            CandidateJob.code_rome,
-            CandidateJob.experience_years,
-        ).order_by(CandidateJob.candidate_id, CandidateJob.id)
-        if id_list is not None:
-            lic_stmt = lic_stmt.where(CandidateLicence.candidate_id.in_(id_list))
-            job_stmt = job_stmt.where(CandidateJob.candidate_id.in_(id_list))
-        licences: dict[int, list[str]] = {}
-        for cid, code in self.session.execute(lic_stmt):
-            licences.setdefault(int(cid), []).append(str(code))
-        candidates = pd.DataFrame(
-            {
-                col.CANDIDATE_ID: pd.Series([str(r.id) for r in rows], dtype=object),
-                col.COMMUNE_INSEE: pd.Series([r.commune_insee for r in rows], dtype=object),
-                col.LICENCES: pd.Series(
-                    [tuple(licences.get(int(r.id), ())) for r in rows], dtype=object
-                ),
-                col.SKILLS: pd.Series([tuple(r.skills or ()) for r in rows], dtype=object),
-                col.HAS_VEHICLE: pd.Series([bool(r.has_vehicle) for r in rows], dtype=bool),
-                col.TRAVEL_MODE: pd.Series([r.travel_mode for r in rows], dtype=object),
-                col.MAX_DISTANCE_KM: pd.Series([r.max_distance_km for r in rows], dtype="float64"),
-                col.MAX_TRAVEL_MINUTES: pd.Series(
-                    [r.max_travel_minutes for r in rows], dtype="float64"
-                ),
-                col.READINESS_STAGE: pd.Series([r.readiness_stage for r in rows], dtype=object),
-                col.READINESS_ASSESSED_ON: pd.to_datetime(
-                    pd.Series([r.readiness_assessed_on for r in rows], dtype=object)
-                ),
-                col.AVAILABLE_FROM: pd.to_datetime(
-                    pd.Series([r.available_from for r in rows], dtype=object)
-                ),
-                col.MAX_WEEKLY_HOURS: pd.Series(
-                    [r.max_weekly_hours for r in rows], dtype="float64"
-                ),
-                col.ACCEPTS_NIGHTS: pd.Series([bool(r.accepts_nights) for r in rows], dtype=bool),
-                col.ACCEPTS_WEEKENDS: pd.Series(
-                    [bool(r.accepts_weekends) for r in rows], dtype=bool
-                ),
-                col.ACCEPTS_EARLY_STARTS: pd.Series(
-                    [bool(r.accepts_early_starts) for r in rows], dtype=bool
-                ),
-                col.IS_ELIGIBLE: pd.Series([bool(r.is_eligible) for r in rows], dtype=bool),
-                col.IS_ACTIVE: pd.Series([bool(r.is_active) for r in rows], dtype=bool),
-                col.IS_IN_CLAUSE_JOB: pd.Series(
-                    [bool(r.is_in_clause_job) for r in rows], dtype=bool
-                ),
-            }
-        )
-        job_rows = self.session.execute(job_stmt).all()
-        jobs = pd.DataFrame(
-            {
-                col.CANDIDATE_ID: pd.Series([str(r[0]) for r in job_rows], dtype=object),
-                col.CODE_OGR: pd.array([r[1] for r in job_rows], dtype="Int64"),
-                col.CODE_ROME: pd.Series([r[2] for r in job_rows], dtype=object),
-                col.EXPERIENCE_YEARS: pd.Series([r[3] for r in job_rows], dtype="float64"),
-            }
-        )
+        """Candidates and their target jobs in the engine's schema (:mod:`service.frames`)."""
+        candidates, jobs, _ = candidate_frames(self.session, ids=ids)
         return candidates, jobs
 
     def offer_frame(self, ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Open offers with a ROME code, in the engine's schema (plus ``intitule``)."""
-        stmt = select(
-            Offer.id,
-            Offer.code_ogr,
-            Offer.code_rome,
-            Offer.commune_insee,
-            Offer.required_skills,
-            Offer.experience_years_required,
-            Offer.weekly_hours,
-            Offer.has_nights,
-            Offer.has_weekends,
-            Offer.has_early_starts,
-            Offer.start_date,
-            Offer.end_date,
-            Offer.contract_type,
-            Offer.open_positions,
-            Offer.lot_id,
-            Offer.intitule,
-        ).where(Offer.status == "open", Offer.code_rome.is_not(None))
-        id_list = None if ids is None else sorted(set(ids))
-        if id_list is not None:
-            stmt = stmt.where(Offer.id.in_(id_list))
-        rows = self.session.execute(stmt).all()
-        lic_stmt = select(OfferLicence.offer_id, OfferLicence.code)
-        if id_list is not None:
-            lic_stmt = lic_stmt.where(OfferLicence.offer_id.in_(id_list))
-        licences: dict[int, list[str]] = {}
-        for oid, code in self.session.execute(lic_stmt):
-            licences.setdefault(int(oid), []).append(str(code))
-        return pd.DataFrame(
-            {
-                col.OFFER_ID: pd.Series([str(r.id) for r in rows], dtype=object),
-                col.CODE_OGR: pd.array([r.code_ogr for r in rows], dtype="Int64"),
-                col.CODE_ROME: pd.Series([r.code_rome for r in rows], dtype=object),
-                col.COMMUNE_INSEE: pd.Series([r.commune_insee for r in rows], dtype=object),
-                col.REQUIRED_LICENCES: pd.Series(
-                    [tuple(licences.get(int(r.id), ())) for r in rows], dtype=object
-                ),
-                col.REQUIRED_SKILLS: pd.Series(
-                    [tuple(r.required_skills or ()) for r in rows], dtype=object
-                ),
-                col.EXPERIENCE_YEARS_REQUIRED: pd.Series(
-                    [r.experience_years_required for r in rows], dtype="float64"
-                ),
-                col.WEEKLY_HOURS: pd.Series([r.weekly_hours for r in rows], dtype="float64"),
-                col.HAS_NIGHTS: pd.Series([bool(r.has_nights) for r in rows], dtype=bool),
-                col.HAS_WEEKENDS: pd.Series([bool(r.has_weekends) for r in rows], dtype=bool),
-                col.HAS_EARLY_STARTS: pd.Series(
-                    [bool(r.has_early_starts) for r in rows], dtype=bool
-                ),
-                col.START_DATE: pd.to_datetime(
-                    pd.Series([r.start_date for r in rows], dtype=object)
-                ),
-                col.END_DATE: pd.to_datetime(pd.Series([r.end_date for r in rows], dtype=object)),
-                col.CONTRACT_TYPE: pd.Series([r.contract_type for r in rows], dtype=object),
-                col.OPEN_POSITIONS: pd.Series([r.open_positions for r in rows], dtype="int64"),
-                col.LOT_REF: pd.Series(
-                    ["" if r.lot_id is None else str(r.lot_id) for r in rows], dtype=object
-                ),
-                "intitule": pd.Series([r.intitule for r in rows], dtype=object),
-            }
-        )
+        frame, _ = offer_frame(self.session, ids=ids)
+        return frame
 
 
 class ScoringState:

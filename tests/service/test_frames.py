@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from matching import columns as col
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.schema import prepare_candidates, prepare_offers
-from service.frames import load_engine_inputs
+from service.frames import candidate_frames, load_engine_inputs, offer_frame
 from service.models import CandidateReporting
 
 
@@ -46,8 +46,12 @@ def test_frames_pass_the_engine_schema(
     assert len(inputs.offers) == 2  # neither the closed offer nor the one without ROME code
     assert inputs.offers[col.LOT_REF].tolist() == [lot.reference, ""]
     assert inputs.offers[col.END_DATE].isna().tolist() == [False, True]
-    assert inputs.candidate_db_ids == {walker.external_id: walker.id, driver.external_id: driver.id}
-    row = inputs.candidates.set_index(col.CANDIDATE_ID).loc[walker.external_id]
+    assert inputs.candidate_external_ids == {
+        walker.id: walker.external_id,
+        driver.id: driver.external_id,
+    }
+    assert inputs.candidates[col.CANDIDATE_ID].tolist() == [str(walker.id), str(driver.id)]
+    row = inputs.candidates.set_index(col.CANDIDATE_ID).loc[str(walker.id)]
     assert np.isnan(row[col.MAX_DISTANCE_KM])
     assert row[col.SKILLS] == (100007,)
     assert row[col.READINESS_ASSESSED_ON] == np.datetime64(date(2026, 9, 1))
@@ -58,6 +62,18 @@ def test_frames_pass_the_engine_schema(
     offers = prepare_offers(inputs.offers, rome=rome, communes=communes)
     assert list(pool.ids) == list(inputs.candidates[col.CANDIDATE_ID])
     assert list(offers.ids) == list(inputs.offers[col.OFFER_ID])
+
+
+def test_subsets_by_id(session: Session, coach: Actor) -> None:
+    people = [make_candidate(session, coach=coach) for _ in range(3)]
+    offers = [make_offer(session) for _ in range(2)]
+    session.flush()
+    candidates, jobs, _ = candidate_frames(session, ids=[people[1].id])
+    assert candidates[col.CANDIDATE_ID].tolist() == [str(people[1].id)]
+    assert set(jobs[col.CANDIDATE_ID]) == {str(people[1].id)}
+    frame, external = offer_frame(session, ids=[offers[0].id])
+    assert frame[col.OFFER_ID].tolist() == [str(offers[0].id)]
+    assert external == {offers[0].id: offers[0].external_id}
 
 
 def test_active_only(session: Session, coach: Actor) -> None:
