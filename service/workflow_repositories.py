@@ -25,6 +25,7 @@ from service.models import (
     ProposalEvent,
     User,
 )
+from service.repositories import _Repository
 
 __all__ = [
     "PlacementRepository",
@@ -45,28 +46,15 @@ class ProposalFilter:
     stale_states: tuple[str, ...] = ()
 
 
-class ProposalRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class ProposalRepository(_Repository[Proposal]):
+    model = Proposal
 
     def get(self, proposal_id: int) -> Proposal | None:
-        stmt = (
-            select(Proposal)
-            .where(Proposal.id == proposal_id)
-            .execution_options(populate_existing=True)
-        )
-        return self.session.scalars(stmt).one_or_none()
-
-    def add(self, proposal: Proposal) -> Proposal:
-        self.session.add(proposal)
-        self.session.flush()
-        return proposal
+        """The proposal as stored now (the optimistic lock compares with its version)."""
+        return self.get_by_id(proposal_id)
 
     def add_event(self, event: ProposalEvent) -> None:
         self.session.add(event)
-        self.session.flush()
-
-    def flush(self) -> None:
         self.session.flush()
 
     def active_for_pair(
@@ -133,29 +121,15 @@ class ProposalRepository:
         return {int(i): str(n) for i, n in self.session.execute(stmt)}
 
 
-class PlacementRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class PlacementRepository(_Repository[Placement]):
+    model = Placement
 
     def get(self, placement_id: int) -> Placement | None:
-        stmt = (
-            select(Placement)
-            .where(Placement.id == placement_id)
-            .execution_options(populate_existing=True)
-        )
-        return self.session.scalars(stmt).one_or_none()
+        return self.get_by_id(placement_id)
 
     def for_proposal(self, proposal_id: int) -> Placement | None:
         stmt = select(Placement).where(Placement.proposal_id == proposal_id)
         return self.session.scalars(stmt).one_or_none()
-
-    def add(self, placement: Placement) -> Placement:
-        self.session.add(placement)
-        self.session.flush()
-        return placement
-
-    def flush(self) -> None:
-        self.session.flush()
 
     def page(
         self,
