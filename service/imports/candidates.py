@@ -44,7 +44,6 @@ from matching.licences import parse_licences
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.text import fold
 from service.imports.offers import (
-    RowCollector,
     TitleNormaliser,
     known_skill_codes,
     resolve_commune_field,
@@ -52,9 +51,10 @@ from service.imports.offers import (
 )
 from service.imports.reading import (
     ImportLimits,
-    ImportRejected,
+    RowCollector,
     RowError,
     decode,
+    map_columns,
     parse_bool,
     parse_date,
     parse_float,
@@ -248,29 +248,9 @@ def parse_candidates(
     """
     lim = limits or ImportLimits()
     table = read_csv_table(decode(data, limits=lim), limits=lim)
-    cols: dict[str, str] = {}
-    for fld, aliases in CANDIDATE_COLUMNS.items():
-        hit = next((a for a in aliases if a in table.headers), None)
-        if hit is not None:
-            cols[fld] = hit
-    missing = [CANDIDATE_COLUMNS[f][0] for f in _REQUIRED if f not in cols]
-    if "commune" not in cols and "code_postal" not in cols:
-        missing.append("commune (ou code_postal)")
-    if missing:
-        raise ImportRejected(
-            [
-                RowError(
-                    1,
-                    None,
-                    "missing_columns",
-                    f"Colonnes obligatoires absentes : {', '.join(missing)}. Colonnes trouvées : "
-                    f"{', '.join(table.original_headers)}.",
-                )
-            ]
-        )
-    used = set(cols.values())
-    ignored = [h for h in table.headers if h and h not in used]
-    warnings = [f"Colonnes ignorées : {', '.join(ignored)}."] if ignored else []
+    cols, warnings = map_columns(
+        table, CANDIDATE_COLUMNS, required=_REQUIRED, one_of=[("commune", "code_postal")]
+    )
     coaches = set(known_coaches)
 
     # Job titles given as text are normalised in one batch.
@@ -297,7 +277,7 @@ def parse_candidates(
     errors = list(table.errors)
     seen: dict[str, int] = {}
     for values, line, entries in zip(table.rows, table.lines, raw_jobs, strict=True):
-        row = RowCollector(line, [])
+        row = RowCollector(line, [], values, cols)
         rec = _read_row(
             row,
             values,
@@ -337,19 +317,7 @@ def _read_row(
     today: date,
     min_title_score: float,
 ) -> CandidateRecord | None:
-    def get(fld: str) -> str:
-        return values.get(cols[fld], "") if fld in cols else ""
-
-    def typed(fld: str, parse: Callable[[str], Any], default: Any) -> Any:
-        raw = get(fld)
-        if not raw:
-            return default
-        try:
-            return parse(raw)
-        except ValueError as exc:
-            msg = str(exc)
-            row.fail(cols[fld], f"bad_{fld}", f"{msg[0].upper()}{msg[1:]}.")
-            return default
+    get, typed = row.get, row.typed
 
     ext = get("external_id")
     if not ext:

@@ -55,8 +55,10 @@ from service.imports.reading import (
     CsvTable,
     ImportLimits,
     ImportRejected,
+    RowCollector,
     RowError,
     decode,
+    map_columns,
     parse_bool,
     parse_date,
     parse_float,
@@ -290,18 +292,6 @@ def end_from_duration(start: date, text: str) -> date | None:
     return start + timedelta(days=round(n) - 1)
 
 
-def _column_map(headers: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    found: dict[str, str] = {}
-    for fld, aliases in OFFER_COLUMNS.items():
-        for alias in aliases:
-            if alias in headers:
-                found[fld] = alias
-                break
-    used = set(found.values())
-    ignored = [h for h in headers if h and h not in used]
-    return found, ignored
-
-
 def with_original_columns(errors: list[RowError], table: CsvTable) -> list[RowError]:
     """Name columns in errors as the file's header spells them, sorted by line."""
     display = dict(zip(table.headers, table.original_headers, strict=True))
@@ -310,17 +300,6 @@ def with_original_columns(errors: list[RowError], table: CsvTable) -> list[RowEr
         for e in errors
     ]
     return sorted(out, key=lambda e: (e.line or 0, e.column or ""))
-
-
-@dataclass
-class RowCollector:
-    """Collects one row's values and errors."""
-
-    line: int
-    errors: list[RowError]
-
-    def fail(self, column: str | None, code: str, message: str) -> None:
-        self.errors.append(RowError(self.line, column, code, message))
 
 
 def resolve_commune_field(
@@ -553,23 +532,9 @@ def _parse_csv(
     min_title_score: float,
 ) -> OfferParseResult:
     table = read_csv_table(text, limits=limits)
-    cols, ignored = _column_map(table.headers)
-    missing = [OFFER_COLUMNS[f][0] for f in _REQUIRED if f not in cols]
-    if "commune" not in cols and "code_postal" not in cols:
-        missing.append("commune (ou code_postal)")
-    if missing:
-        raise ImportRejected(
-            [
-                RowError(
-                    1,
-                    None,
-                    "missing_columns",
-                    f"Colonnes obligatoires absentes : {', '.join(missing)}. Colonnes trouvées : "
-                    f"{', '.join(table.original_headers)}.",
-                )
-            ]
-        )
-    warnings = [f"Colonnes ignorées : {', '.join(ignored)}."] if ignored else []
+    cols, warnings = map_columns(
+        table, OFFER_COLUMNS, required=_REQUIRED, one_of=[("commune", "code_postal")]
+    )
     drafts: list[_Draft] = []
     for values, line in zip(table.rows, table.lines, strict=True):
         drafts.append(_read_csv_row(values, line, cols, communes, rome))
@@ -591,20 +556,8 @@ def _read_csv_row(
     communes: CommuneIndex,
     rome: RomeReferential,
 ) -> _Draft:
-    row = RowCollector(line, [])
-
-    def get(fld: str) -> str:
-        return values.get(cols[fld], "") if fld in cols else ""
-
-    def typed(fld: str, parse: Callable[[str], Any], default: Any) -> Any:
-        raw = get(fld)
-        if not raw:
-            return default
-        try:
-            return parse(raw)
-        except ValueError as exc:
-            row.fail(cols[fld], f"bad_{fld}", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
-            return default
+    row = RowCollector(line, [], values, cols)
+    get, typed = row.get, row.typed
 
     ext = get("external_id")
     if not ext:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,8 +26,10 @@ __all__ = [
     "CsvTable",
     "ImportLimits",
     "ImportRejected",
+    "RowCollector",
     "RowError",
     "decode",
+    "map_columns",
     "parse_bool",
     "parse_date",
     "parse_float",
@@ -290,3 +292,74 @@ def parse_int(value: str) -> int:
     if f != int(f):
         raise ValueError(f"« {value} » n'est pas un nombre entier")
     return int(f)
+
+
+# --------------------------------------------------------------------------- columns and rows
+
+
+def map_columns(
+    table: CsvTable,
+    aliases: Mapping[str, tuple[str, ...]],
+    *,
+    required: Sequence[str],
+    one_of: Sequence[tuple[str, ...]] = (),
+) -> tuple[dict[str, str], list[str]]:
+    """Field → the file's (normalised) column, and a warning naming the columns ignored.
+
+    The first alias of a field is its documented name. Refuses the file, naming what is missing
+    and what was found, when a ``required`` field or every field of a ``one_of`` group is absent.
+    """
+    cols: dict[str, str] = {}
+    for fld, names in aliases.items():
+        hit = next((a for a in names if a in table.headers), None)
+        if hit is not None:
+            cols[fld] = hit
+    missing = [aliases[f][0] for f in required if f not in cols]
+    for group in one_of:
+        if not any(f in cols for f in group):
+            others = " ou ".join(aliases[f][0] for f in group[1:])
+            missing.append(f"{aliases[group[0]][0]} (ou {others})")
+    if missing:
+        raise ImportRejected(
+            [
+                RowError(
+                    1,
+                    None,
+                    "missing_columns",
+                    f"Colonnes obligatoires absentes : {', '.join(missing)}. Colonnes trouvées : "
+                    f"{', '.join(table.original_headers)}.",
+                )
+            ]
+        )
+    used = set(cols.values())
+    ignored = [h for h in table.headers if h and h not in used]
+    return cols, ([f"Colonnes ignorées : {', '.join(ignored)}."] if ignored else [])
+
+
+@dataclass
+class RowCollector:
+    """One row being read: its values by field, and the errors found so far."""
+
+    line: int
+    errors: list[RowError]
+    values: Mapping[str, str] = field(default_factory=dict)
+    cols: Mapping[str, str] = field(default_factory=dict)
+
+    def fail(self, column: str | None, code: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, code, message))
+
+    def get(self, fld: str) -> str:
+        """The raw text of a field ("" when the file has no such column)."""
+        return self.values.get(self.cols[fld], "") if fld in self.cols else ""
+
+    def typed(self, fld: str, parse: Callable[[str], Any], default: Any) -> Any:
+        """A field parsed, ``default`` when empty; a parse error is recorded on the row."""
+        raw = self.get(fld)
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            msg = str(exc)
+            self.fail(self.cols[fld], f"bad_{fld}", f"{msg[0].upper()}{msg[1:]}.")
+            return default
