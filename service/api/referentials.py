@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from matching.licences import LICENCE_LABELS
-from service.api.deps import STANDARD_ERRORS, RefsDep
+from service.api.deps import STANDARD_ERRORS, RefsDep, SettingsDep
 from service.auth import AnyUser
+from service.imports.normaliser import title_index
 from service.schemas import AppellationRead, CommuneRead, LicenceRead
 
 router = APIRouter(prefix="/referentials", tags=["referentials"], responses=STANDARD_ERRORS)
@@ -34,6 +36,37 @@ def list_appellations(refs: RefsDep, _: AnyUser, q: Q, limit: Limit = 10) -> lis
     return [
         AppellationRead(code_ogr=h.code_ogr, libelle=h.libelle, code_rome=h.code_rome)
         for h in refs.search_appellations(q, limit=limit)
+    ]
+
+
+class JobRead(BaseModel):
+    code_ogr: int
+    appellation: str
+    code_rome: str
+    code_rome_parent: str
+    score: float = Field(description="proximité avec le texte saisi, entre 0 et 1")
+
+
+@router.get("/jobs", response_model=list[JobRead])
+def list_jobs(settings: SettingsDep, _: AnyUser, q: Q, limit: Limit = 10) -> list[JobRead]:
+    """Job autocomplete through the title index: prefixes, abbreviations (PL, VRD), typos."""
+    hits = title_index(settings.referentials_dir).search(q, k=limit)
+    return [
+        JobRead(
+            code_ogr=int(ogr),
+            appellation=str(label),
+            code_rome=str(rome),
+            code_rome_parent=str(parent),
+            score=round(float(score), 3),
+        )
+        for ogr, label, rome, parent, score in zip(
+            hits["code_ogr"].to_numpy(),
+            hits["appellation"].to_numpy(),
+            hits["code_rome"].to_numpy(),
+            hits["code_rome_parent"].to_numpy(),
+            hits["score"].to_numpy(dtype=float),
+            strict=True,
+        )
     ]
 
 

@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/referentials/communes"): ALL,
     ("GET", "/referentials/appellations"): ALL,
     ("GET", "/referentials/licences"): ALL,
+    ("GET", "/referentials/jobs"): ALL,
     ("GET", "/audit"): ADMIN,
     ("GET", "/offers/{offer_id}/shortlist"): CASELOAD,
     ("GET", "/candidates/{candidate_id}/offers"): CASELOAD,

@@ -109,3 +109,12 @@ def test_health_reports_an_unreachable_database(
         "error": "ServiceUnavailable",
         "detail": "base de données injoignable",
     }
+
+
+def test_job_autocomplete_through_the_title_index(client: TestClient, coach: Actor) -> None:
+    hits = client.get("/referentials/jobs", params={"q": "maç"}, headers=coach.headers).json()
+    assert hits and hits[0]["code_rome_parent"] == "F1703"
+    assert all(0 <= h["score"] <= 1 for h in hits)
+    pl = client.get("/referentials/jobs?q=chauffeur%20PL&limit=3", headers=coach.headers).json()
+    assert len(pl) <= 3 and pl[0]["code_rome_parent"] == "N4101"
+    assert client.get("/referentials/jobs?q=", headers=coach.headers).status_code == 422
