@@ -212,7 +212,7 @@ def _run_wrk(
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
+            f"-t{min(2, args.clients)}",
             f"-c{args.clients}",
             f"-d{int(args.seconds)}s",
             "--timeout",
