@@ -138,7 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.dependency_overrides[get_settings] = lambda: settings
     register_handlers(app)
     for router in _ROUTERS:
         app.include_router(router)

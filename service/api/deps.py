@@ -6,14 +6,25 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.errors import InvalidInput
 from service.referentials import Referentials
 from service.services import Pagination
 
 __all__ = ["EntityId", "PageDep", "RefsDep", "SettingsDep"]
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (tests override this dependency to change them).
+
+    Read from the app rather than overriding ``get_settings``: any entry in
+    ``app.dependency_overrides`` makes FastAPI re-analyse every dependency on every request.
+    """
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 MAX_ID = 2_147_483_647
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fixtures import REFERENTIALS_DIR
+from service.api.deps import get_app_settings
 from service.api.imports import get_title_normaliser
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.errors import InvalidInput, PayloadTooLarge
 from service.imports.reading import ImportLimits
 from service.models import Company, Offer, OfferLicence
@@ -275,12 +276,11 @@ def test_api_too_large_answers_413(
     api: FastAPI, client: TestClient, facilitator: Actor, settings: Settings
 ) -> None:
     small = settings.model_copy(update={"import_max_bytes": 2_000})
-    previous = api.dependency_overrides[get_settings]
-    api.dependency_overrides[get_settings] = lambda: small
+    api.dependency_overrides[get_app_settings] = lambda: small
     try:
         status, body = _upload(client, facilitator, (OFFER_HEADER + offer_line() * 100).encode())
     finally:
-        api.dependency_overrides[get_settings] = previous
+        api.dependency_overrides.pop(get_app_settings, None)
     assert status == 413 and body["error"] == "PayloadTooLarge"
     assert body["errors"][0]["code"] == "file_too_large"  # type: ignore[index]
 
