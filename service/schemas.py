@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from matching.licences import LICENCE_CODES
+from service.imports.offers import is_valid_siret
 
 __all__ = [
     "AuditRead",
@@ -60,23 +61,6 @@ ReadinessStage = Literal["diagnostic", "en_parcours", "pret_emploi"]
 ContractType = Literal["CDI", "CDD", "INTERIM", "CDDI", "PRO", "APPRENTISSAGE", "AUTRE"]
 OfferStatus = Literal["open", "closed"]
 OfferSource = Literal["manual", "orne_emploi", "france_travail", "demo"]
-
-_LA_POSTE_SIREN = "356000000"
-
-
-def is_valid_siret(siret: str) -> bool:
-    """14 digits passing the Luhn check; La Poste's establishments may use a digit sum instead."""
-    if not re.fullmatch(r"\d{14}", siret):
-        return False
-    total = 0
-    for i, char in enumerate(reversed(siret)):
-        digit = int(char)
-        if i % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    if total % 10 == 0:
-        return True
-    return siret.startswith(_LA_POSTE_SIREN) and sum(int(c) for c in siret) % 5 == 0
 
 
 def _siret(value: str) -> str:

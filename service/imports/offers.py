@@ -193,16 +193,21 @@ _REQUIRED = ("external_id", "intitule", "start_date")
 
 
 def is_valid_siret(siret: str) -> bool:
-    """14 digits passing the Luhn check (La Poste's own SIRETs excepted, as INSEE allows)."""
+    """14 digits passing the Luhn check; La Poste's establishments may use a digit sum instead."""
     if not re.fullmatch(r"\d{14}", siret):
         return False
-    if siret.startswith("356000000"):
-        return sum(int(c) for c in siret) % 5 == 0
     total = 0
-    for i, ch in enumerate(reversed(siret)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
+    for i, char in enumerate(reversed(siret)):
+        digit = int(char)
+        if i % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    if total % 10 == 0:
+        return True
+    return siret.startswith(_LA_POSTE_SIREN) and sum(int(c) for c in siret) % 5 == 0
+
+
+_LA_POSTE_SIREN = "356000000"
 
 
 _CONTRACTS = {
