@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from matching.capacity import allocate_lists, congestion_stats
@@ -119,7 +119,9 @@ class BatchRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def pending_offers(self) -> list[PendingOffer]:
+    def pending_offers(self, as_of: date) -> list[PendingOffer]:
+        """Open offers with a fiche, not ended on ``as_of``, that no completed run scored as
+        they are now."""
         scored = (
             select(MatchRunOffer.offer_id)
             .join(MatchRun, MatchRun.id == MatchRunOffer.run_id)
@@ -131,7 +133,12 @@ class BatchRepository:
         )
         stmt = (
             select(Offer.id, Offer.version, Offer.open_positions)
-            .where(Offer.status == "open", Offer.code_rome.is_not(None), ~exists(scored))
+            .where(
+                Offer.status == "open",
+                Offer.code_rome.is_not(None),
+                or_(Offer.end_date.is_(None), Offer.end_date >= as_of),
+                ~exists(scored),
+            )
             .order_by(Offer.id)
         )
         return [PendingOffer(int(i), int(v), int(p)) for i, v, p in self.session.execute(stmt)]
@@ -247,9 +254,9 @@ def list_runs(session: Session, *, limit: int, offset: int) -> tuple[list[MatchR
     ], total
 
 
-def pending_offers(session: Session) -> list[PendingOffer]:
-    """Open offers whose current version no completed run has scored."""
-    return BatchRepository(session).pending_offers()
+def pending_offers(session: Session, as_of: date) -> list[PendingOffer]:
+    """Open offers not ended on ``as_of`` whose current version no completed run has scored."""
+    return BatchRepository(session).pending_offers(as_of)
 
 
 def _score(
@@ -335,7 +342,7 @@ def run_batch(
     repo = BatchRepository(session)
     repo.lock_batches()
     repo.fail_stale_runs()
-    offers = repo.pending_offers()
+    offers = repo.pending_offers(params.as_of)
     if not offers:
         return BatchRead(
             status="nothing_to_do", message="Aucune offre nouvelle ou modifiée à rapprocher."

@@ -217,3 +217,14 @@ def test_an_error_inside_the_write_transaction_leaves_nothing(
     monkeypatch.undo()
     assert snapshot(session) == before
     assert do_batch(session).status == "completed"
+
+
+def test_offers_already_ended_are_not_scored(session: Session, coach: Actor) -> None:
+    from datetime import date
+
+    _pool(session, coach, 3)
+    live = make_offer(session)  # ends 2027-05-02
+    make_offer(session, start_date=date(2025, 1, 6), end_date=date(2025, 6, 30))
+    result = do_batch(session)
+    assert result.status == "completed" and result.n_offers == 1
+    assert set(session.scalars(select(MatchRunOffer.offer_id))) == {live.id}
