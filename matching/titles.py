@@ -113,8 +113,8 @@ def _ascii_lower(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
-def _is_gender_variant(a: str, b: str) -> bool:
-    """True when ``b`` is the other-gender form of ``a`` ("macon"/"maconne", "chef"/"cheffe")."""
+def _is_form_variant(a: str, b: str) -> bool:
+    """True when ``b`` is the other (masculine or feminine) form of ``a`` ("macon"/"maconne")."""
     if a == b:
         return True
     n = min(len(a), len(b))
@@ -130,7 +130,7 @@ def _merge_gender_pairs(parts: list[list[str]]) -> list[str]:
     for part in parts[1:]:
         best = 0
         for n in range(min(len(out), len(part)), 0, -1):
-            if all(_is_gender_variant(out[len(out) - n + i], part[i]) for i in range(n)):
+            if all(_is_form_variant(out[len(out) - n + i], part[i]) for i in range(n)):
                 best = n
                 break
         out.extend(part[best:])
@@ -189,7 +189,7 @@ def _drop_places(tokens: list[str]) -> list[str]:
 def clean_title(title: str) -> str:
     """Fold an offer title to the words that name the job.
 
-    Lower case, no accents, no punctuation; gender marks ("H/F", "(F/H)", "Agent(e)", "Chargé.e")
+    Lower case, no accents, no punctuation; H/F marks ("H/F", "(F/H)", "Agent(e)", "Chargé.e")
     and feminine repetitions ("Maçon / Maçonne") removed; abbreviations expanded ("PL" → "poids
     lourd", "ASH" → "agent de service hospitalier"); contract, schedule and pay noise ("CDD 6 mois",
     "35h", "temps partiel", "URGENT") and places ("Alençon", "secteur Flers", "PARIS (75)")
