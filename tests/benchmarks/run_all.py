@@ -19,6 +19,8 @@ def _load(path: Path) -> object:
     if spec is None or spec.loader is None:
         raise ImportError(path)
     module = importlib.util.module_from_spec(spec)
+    # Registered before running it: dataclasses look their module up in sys.modules.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -32,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)
         start = time.perf_counter()
-        module = _load(script)
-        code = module.main([])  # type: ignore[attr-defined]
+        try:
+            module = _load(script)
+            code = module.main([])  # type: ignore[attr-defined]
+        except Exception as exc:  # one broken benchmark must not hide the others' tables
+            print(f"{script.stem} failed: {type(exc).__name__}: {exc}", flush=True)
+            code = 1
         print(f"({script.stem}: {time.perf_counter() - start:.1f} s, exit {code})", flush=True)
         failures += int(code != 0)
     return 1 if failures else 0
