@@ -76,6 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(f"migration impossible : {type(exc).__name__}") from exc
     report = _load_into_db()
     _print_tokens(report)
+    _run_batch()
     _show_a_shortlist()
     if args.no_serve:
         return 0
@@ -96,6 +97,17 @@ def _run(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
     )
     return 0
+
+
+def _run_batch() -> None:
+    """Match the demo offers once, so that each coach's digest has something to show."""
+    from service.cli.batch import make_runner
+
+    runner = make_runner()
+    try:
+        print(f"\n{runner.batch().message}")
+    finally:
+        runner.close()
 
 
 def _show_a_shortlist() -> None:
