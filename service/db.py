@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -20,15 +20,20 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "Base",
     "DatabaseNotAtHead",
+    "ReadOnlySessionError",
     "SessionDep",
     "UTCDateTime",
+    "after_reads",
     "alembic_config",
     "check_at_head",
     "current_revision",
     "get_session",
     "head_revision",
+    "is_read_only",
     "make_engine",
+    "make_read_sessionmaker",
     "make_sessionmaker",
+    "request_session",
     "utcnow",
 ]
 
@@ -154,16 +159,97 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed after the handler, rolled back if it raises."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+# ----------------------------------------------------------------------- read-only requests
+#
+# A GET only reads, but it still writes its audit entries (and a web page its session's
+# last-seen time). Were the whole request one write transaction, every request would hold
+# SQLite's write lock while it ranks and renders, and requests would run one at a time even
+# across worker processes. So a GET reads in a plain (deferred) transaction, which on SQLite
+# with WAL runs beside writers, and what it must write is queued with :func:`after_reads`
+# and written when the reads are done, in one short write transaction of its own, before the
+# response leaves (a failed audit write fails the request). Any other write in a read-only
+# session is a programming error and raises :class:`ReadOnlySessionError`.
+
+_READ_ONLY = "clausematch_read_only"
+_AFTER_READS = "clausematch_after_reads"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write was attempted in a read-only request session (use :func:`after_reads`)."""
+
+
+def _refuse_flush(session: Session, *_: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError(
+            "write in a read-only (GET) session: queue it with service.db.after_reads"
+        )
+
+
+def _refuse_dml(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySessionError(
+            "write in a read-only (GET) session: queue it with service.db.after_reads"
+        )
+
+
+def make_read_sessionmaker(bind: Engine | Connection, **options: Any) -> sessionmaker[Session]:
+    """Sessions for read-only requests: deferred transactions, writes only via after_reads."""
+    options = {"expire_on_commit": False, "autoflush": False, **options}
+    factory = sessionmaker(bind=bind, info={_READ_ONLY: True}, **options)
+    event.listen(factory, "before_flush", _refuse_flush)
+    event.listen(factory, "do_orm_execute", _refuse_dml)
+    return factory
+
+
+def is_read_only(session: Session) -> bool:
+    return bool(session.info.get(_READ_ONLY, False))
+
+
+def after_reads(session: Session, write: Callable[[Session], object]) -> None:
+    """Run ``write(s)`` in this request's transaction, or, for a read-only session, in a short
+    write transaction once its reads are done (see :func:`get_session`)."""
+    if is_read_only(session):
+        session.info.setdefault(_AFTER_READS, []).append(write)
+    else:
+        write(session)
+
+
+def run_after_reads(session: Session, writer_factory: sessionmaker[Session]) -> None:
+    """Write what a read-only session queued, in one transaction of ``writer_factory``."""
+    pending: list[Callable[[Session], object]] = session.info.pop(_AFTER_READS, [])
+    if not pending:
+        return
+    with writer_factory() as writer:
+        for write in pending:
+            write(writer)
+        writer.commit()
+
+
+def request_session(
+    request: Request, *, read: sessionmaker[Session], write: sessionmaker[Session]
+) -> Iterator[Session]:
+    """The session of one request: committed after the handler, rolled back if it raises.
+
+    GET and HEAD requests read in a ``read`` session; what they queued with
+    :func:`after_reads` is then written in one ``write`` transaction. Other methods get a
+    ``write`` session."""
+    read_only = request.method in READ_METHODS
+    with (read if read_only else write)() as session:
         try:
             yield session
         except BaseException:
             session.rollback()
             raise
         session.commit()
+        if read_only:
+            run_after_reads(session, write)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request (see :func:`request_session`)."""
+    state = request.app.state
+    yield from request_session(request, read=state.read_sessionmaker, write=state.sessionmaker)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.batch import BATCH_LOCK
-from service.db import utcnow
+from service.db import after_reads, utcnow
 from service.models import Candidate, Match, MatchRun, Offer, User
 from service.models_batch import DigestMark
 from service.referentials import Referentials
@@ -86,9 +86,25 @@ class DigestRepository:
         )
         return [(m, c, o) for m, c, o in self.session.execute(stmt)]
 
-    def save_mark(self, mark: DigestMark) -> None:
-        self.session.add(mark)
-        self.session.flush()
+    def advance_mark(self, coach_id: int, last_match_id: int) -> None:
+        """Move the coach's mark to ``last_match_id`` (never backwards), read now.
+
+        Queued after the reads when the request only reads (:func:`service.db.after_reads`):
+        two digests read at once both leave the mark at the furthest match either saw."""
+        read_at = utcnow()
+
+        def write(writer: Session) -> None:
+            mark = writer.get(DigestMark, coach_id)
+            if mark is None:
+                writer.add(
+                    DigestMark(coach_id=coach_id, last_match_id=last_match_id, read_at=read_at)
+                )
+            else:
+                mark.last_match_id = max(mark.last_match_id, last_match_id)
+                mark.read_at = read_at
+            writer.flush()
+
+        after_reads(self.session, write)
 
     def active_coaches(self, username: str | None = None) -> list[User]:
         stmt = select(User).where(User.role == "coach", User.is_active).order_by(User.username)
@@ -150,12 +166,7 @@ def coach_digest(
     last = max((m.id for m, _, _ in rows), default=since)
     previous = mark.read_at if mark else None
     if not peek:
-        if mark is None:
-            mark = DigestMark(coach_id=coach.id, last_match_id=last, read_at=utcnow())
-        else:
-            mark.last_match_id = last
-            mark.read_at = utcnow()
-        repo.save_mark(mark)
+        repo.advance_mark(coach.id, last)
     n = sum(len(g.matches) for g in offers)
     audit(
         session,

@@ -22,7 +22,7 @@ from service.api import reports as reports_api
 from service.api import shortlists as shortlists_api
 from service.api import tools as tools_api
 from service.config import Settings, get_settings
-from service.db import check_at_head, make_engine, make_sessionmaker
+from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
 from service.referentials import load_referentials
 from service.scoring import ScoringState, active_scorer
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_read_sessionmaker(engine)
     register_handlers(app)
     for router in _ROUTERS:
         app.include_router(router)

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from service.auth import hash_token, new_token
-from service.db import utcnow
+from service.db import after_reads, is_read_only, utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.models import (
     AuditEntry,
@@ -124,17 +125,23 @@ def audit(
     entity_id: int | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record who did what to which entity. ``detail`` must hold no personal data."""
-    AuditRepository(session).add(
-        AuditEntry(
-            user_id=user.id if user else None,
-            role=user.role if user else "system",
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            detail=detail,
-        )
-    )
+    """Record who did what to which entity. ``detail`` must hold no personal data.
+
+    In a write transaction the entry is part of it; a read-only request writes it once its
+    reads are done, before the response leaves (:func:`service.db.after_reads`)."""
+    row = {
+        "at": utcnow(),
+        "user_id": user.id if user else None,
+        "role": user.role if user else "system",
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "detail": detail,
+    }
+    if is_read_only(session):
+        after_reads(session, lambda writer: writer.execute(insert(AuditEntry), [row]))
+    else:
+        AuditRepository(session).add(AuditEntry(**row))
 
 
 def _check_version(obj: Any, version: int, what: str) -> None:

@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.config import Settings
-from service.db import SessionDep, utcnow
+from service.db import SessionDep, after_reads, utcnow
 from service.models import User
 from service.repositories import UserRepository
 from service.services import audit
@@ -266,8 +267,15 @@ def get_web_context(request: Request, session: SessionDep) -> WebContext:
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise LoginRequired("Ce compte est désactivé.")
-    row.last_seen_at = now
-    session.flush()
+    # Written after the page's reads when the request only reads (service.db.after_reads).
+    row_id = row.id
+    set_committed_value(row, "last_seen_at", now)
+    after_reads(
+        session,
+        lambda writer: writer.execute(
+            update(WebSession).where(WebSession.id == row_id).values(last_seen_at=now)
+        ),
+    )
     request.state.user_id = user.id
     context = WebContext(
         user=user,

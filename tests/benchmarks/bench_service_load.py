@@ -67,6 +67,27 @@ def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> d
     return report.tokens
 
 
+def _server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its child processes (uvicorn workers), from
+    /proc; NaN where there is no /proc. Steadier than latency on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command name: state, ppid, ... utime (12th), stime (13th).
+            if int(entry.name) == pid or int(fields[1]) == pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return float("nan")
+    return total
+
+
 def _naive_request_ms(db_url: str, offer_ids: list[int], n: int) -> list[float]:
     """Per request: read everything from the database, build the state, rank one offer."""
     from fixtures import REFERENTIALS_DIR
@@ -148,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
                 if o["status"] == "open"
                 and (o["end_date"] is None or o["end_date"] >= date.today().isoformat())
             ]
+            cpu_before = _server_cpu_seconds(server.pid)
             if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")):
                 result = _run_wrk(base, headers, offer_ids, args)
             else:
                 result = _run_threads(base, headers, offer_ids, args)
+            server_cpu = _server_cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
             try:
@@ -175,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| requests per second | {result['n'] / result['seconds']:.0f} |")
     print(f"| latency p50 / p95 / p99 | {p50:.1f} / {result['p95']:.1f} / {result['p99']:.1f} ms |")
     print(f"| errors | {result['errors']} |")
+    n_req = max(int(result["n"]), 1)
+    print(f"| server CPU per request (all workers) | {server_cpu / n_req * 1000:.2f} ms |")
     print(f"| naive (rebuild per request, in-process, no concurrency) p50 | {naive_p50:.0f} ms |")
     print(f"| naive p50 / served p50 | {naive_p50 / p50:.0f}× |")
     met = result["p95"] <= 50 and not result["errors"]

@@ -18,12 +18,19 @@ from typing import TYPE_CHECKING
 import pytest
 from alembic import command
 from factories import Actor, make_user
+from fastapi import Request
 from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Connection, Engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
-from service.db import alembic_config, get_session, make_engine
+from service.db import (
+    alembic_config,
+    get_session,
+    make_engine,
+    make_read_sessionmaker,
+    request_session,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -173,14 +180,14 @@ def _started(app: FastAPI) -> Iterator[TestClient]:
 def client(app: FastAPI, _started: TestClient, connection: Connection) -> Iterator[TestClient]:
     """A client whose requests each get their own session on the test's transaction."""
 
-    def session_override() -> Iterator[Session]:
-        with _session(connection) as s:
-            try:
-                yield s
-            except BaseException:
-                s.rollback()
-                raise
-            s.commit()
+    # The service's own request sessions (read-only for GET, audit written after the reads),
+    # bound to the test's transaction.
+    options = {"join_transaction_mode": "create_savepoint"}
+    read = make_read_sessionmaker(connection, **options)
+    write = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False, **options)
+
+    def session_override(request: Request) -> Iterator[Session]:
+        yield from request_session(request, read=read, write=write)
 
     app.dependency_overrides[get_session] = session_override
     try:

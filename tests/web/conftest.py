@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 from alembic import command
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import Connection, Engine, make_url, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from web_factories import PASSWORD, make_user
 from web_helpers import Login, csrf_of
 
 from service.config import Settings
-from service.db import alembic_config, get_session, make_engine
+from service.db import (
+    alembic_config,
+    get_session,
+    make_engine,
+    make_read_sessionmaker,
+    request_session,
+)
 from service.models import User
 
 if TYPE_CHECKING:
@@ -141,14 +147,14 @@ def _started(web_app: FastAPI) -> Iterator[TestClient]:
 def client(web_app: FastAPI, _started: TestClient, connection: Connection) -> Iterator[TestClient]:
     """A client with an empty cookie jar whose requests share the test's transaction."""
 
-    def session_override() -> Iterator[Session]:
-        with _session(connection) as s:
-            try:
-                yield s
-            except BaseException:
-                s.rollback()
-                raise
-            s.commit()
+    # The service's own request sessions (read-only for GET, audit written after the reads),
+    # bound to the test's transaction.
+    options = {"join_transaction_mode": "create_savepoint"}
+    read = make_read_sessionmaker(connection, **options)
+    write = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False, **options)
+
+    def session_override(request: Request) -> Iterator[Session]:
+        yield from request_session(request, read=read, write=write)
 
     web_app.dependency_overrides[get_session] = session_override
     _started.cookies.clear()
