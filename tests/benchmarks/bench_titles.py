@@ -15,9 +15,25 @@ throughput once the index is built, and the build time. Naive baselines run in t
 CPU time, which is steadier on a shared machine (the baselines' build is CPU time only). A second table gives the shipped method's top-1 accuracy above a
 few score thresholds, with the share of titles above each.
 
+With ``--errors OUT.csv``, the shipped method's held-out errors are written out (title, cleaned
+title, recorded and predicted fiche with labels, score, rank of the recorded fiche among the best
+10) with an automatic category, and the count of each category is printed. The categories, first
+match wins:
+
+- ``cleaning: nothing left``: the cleaned title is empty;
+- ``label noise``: the title has no lexical link to the recorded fiche (best cosine between the
+  cleaned title and that fiche's labels below 0.25: "Electricien" filed under A1101, *Conduite
+  d'engins agricoles*);
+- ``near-miss sibling``: predicted and recorded fiches share their professional domain (first 3
+  characters) or are linked as close fiches (*mobilités*);
+- ``lexicon gap``: the recorded fiche is not in the best 3 and the title has a word no ROME label
+  uses (abbreviation, typo, brand, jargon);
+- ``ranking: recorded in top 3`` / ``ranking: recorded beyond top 3``: the rest.
+
 Usage::
 
     .venv/bin/python tests/benchmarks/bench_titles.py [--folds 5] [--sample N] [--wratio-sample 300]
+        [--errors errors.csv]
 """
 
 from __future__ import annotations
@@ -42,7 +58,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fixtures import REFERENTIALS_DIR  # noqa: E402
-from matching.referentials import load_appellations, load_fiches  # noqa: E402
+from matching.referentials import load_appellations, load_fiches, load_mobility  # noqa: E402
 from matching.text import fold  # noqa: E402
 from matching.titles import TitleIndex, clean_title  # noqa: E402
 
@@ -154,13 +170,80 @@ def _timed(predict: Predictor, titles: list[str]) -> tuple[list[list[str]], floa
     return out, time.perf_counter() - t0, time.process_time() - c0
 
 
+_NO_LINK = 0.25  # best cosine to the recorded fiche's labels below which a label is called noise
+_ERROR_CATEGORIES = (
+    "cleaning: nothing left",
+    "label noise",
+    "near-miss sibling",
+    "lexicon gap",
+    "ranking: recorded in top 3",
+    "ranking: recorded beyond top 3",
+)
+
+
+def _error_rows(
+    index: TitleIndex,
+    labels_only: TitleIndex,
+    held: pd.DataFrame,
+    *,
+    label_of: pd.Series,
+    close: set[tuple[str, str]],
+    label_words: set[str],
+) -> pd.DataFrame:
+    """The held-out titles the index gets wrong at rank 1, with an automatic category."""
+    titles = held["intitule"].tolist()
+    frame = index.match(titles, k=10)
+    frame = frame[frame["code_rome_parent"] != ""]
+    ranked = frame.groupby("title_index")["code_rome_parent"].agg(list)
+    best = frame[frame["rank"] == 1].set_index("title_index")
+    cleaned = [clean_title(t) for t in titles]
+    lexical, _ = labels_only.class_scores(cleaned)
+    class_pos = pd.Series(np.arange(labels_only.n_classes), index=labels_only.classes)
+    rows: list[dict[str, object]] = []
+    for i, (title, clean, true) in enumerate(zip(titles, cleaned, held["parent"], strict=True)):
+        codes = ranked.get(i, [])
+        pred = codes[0] if codes else ""
+        if pred == true:
+            continue
+        rank = codes.index(true) + 1 if true in codes else 0
+        link = float(lexical[i, class_pos[true]]) if true in class_pos.index else 0.0
+        if not clean:
+            category = _ERROR_CATEGORIES[0]
+        elif link < _NO_LINK:
+            category = _ERROR_CATEGORIES[1]
+        elif pred and (pred[:3] == true[:3] or (pred, true) in close):
+            category = _ERROR_CATEGORIES[2]
+        elif not 1 <= rank <= 3 and any(w not in label_words for w in clean.split()):
+            category = _ERROR_CATEGORIES[3]
+        elif 1 <= rank <= 3:
+            category = _ERROR_CATEGORIES[4]
+        else:
+            category = _ERROR_CATEGORIES[5]
+        rows.append(
+            {
+                "title": title,
+                "cleaned": clean,
+                "recorded": true,
+                "recorded_label": label_of.get(true, ""),
+                "predicted": pred,
+                "predicted_label": label_of.get(pred, ""),
+                "score": float(best["score"].get(i, 0.0)),
+                "rank_of_recorded": rank,
+                "link_to_recorded": round(link, 3),
+                "category": category,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def run(
-    *, folds: int, sample: int | None, wratio_sample: int, seed: int
+    *, folds: int, sample: int | None, wratio_sample: int, seed: int, errors: Path | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cross-validate every method.
 
     Returns the table (one row per method) and, for the shipped method, top-1 accuracy by score
-    threshold (how far the score can be trusted).
+    threshold (how far the score can be trusted). With ``errors``, the shipped method's held-out
+    errors are written there (CSV) and their categories counted on standard output.
     """
     d = REFERENTIALS_DIR
     fiches = load_fiches(d / "rome_fiches.csv")
@@ -180,6 +263,18 @@ def run(
             (train, rng.choice(test, size=min(per_fold, len(test)), replace=False))
             for train, test in test_parts
         ]
+
+    label_of = pd.Series(fiches["libelle_rome"].to_numpy(), index=fiches["code_rome"])
+    close: set[tuple[str, str]] = set()
+    label_words: set[str] = set()
+    error_frames: list[pd.DataFrame] = []
+    if errors is not None:
+        mobility = load_mobility(d / "rome_mobilites.csv", fiches)
+        parents = fiches["code_rome_parent"].to_numpy(dtype=str)
+        pairs = zip(parents[mobility["source_id"]], parents[mobility["target_id"]], strict=True)
+        close = {p for a, b in pairs for p in ((a, b), (b, a))}
+        for text in pd.concat([appellations["libelle"], fiches["libelle_rome"]]):
+            label_words.update(clean_title(text).split())
 
     results: dict[str, Result] = {}
     best_scores: list[float] = []
@@ -242,6 +337,27 @@ def run(
         r.cpu_seconds += cpu
         r.build_seconds = max(r.build_seconds, build)
         r.build_cpu_seconds = max(r.build_cpu_seconds, build_cpu)
+        if errors is not None:
+            error_frames.append(
+                _error_rows(
+                    index,
+                    labels_only,
+                    held,
+                    label_of=label_of,
+                    close=close,
+                    label_words=label_words,
+                )
+            )
+
+    if errors is not None:
+        found = pd.concat(error_frames, ignore_index=True)
+        found.to_csv(errors, index=False)
+        n_titles = sum(len(test) for _, test in test_parts)
+        counts = found["category"].value_counts().reindex(_ERROR_CATEGORIES, fill_value=0)
+        print(f"{len(found)} errors at rank 1 out of {n_titles} held-out titles -> {errors}")
+        for name, count in counts.items():
+            print(f"  {name:32s} {count:5d}  {count / max(len(found), 1):6.1%} of errors")
+        print()
 
     table = pd.DataFrame([r.row() for r in results.values()])
     score = np.asarray(best_scores)
@@ -269,9 +385,16 @@ def main(argv: list[str] | None = None) -> int:
         "--wratio-sample", type=int, default=300, help="titles for the slow WRatio baseline"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--errors", type=Path, default=None, help="write the held-out errors (CSV) and count them"
+    )
     args = parser.parse_args(argv)
     table, bands = run(
-        folds=args.folds, sample=args.sample, wratio_sample=args.wratio_sample, seed=args.seed
+        folds=args.folds,
+        sample=args.sample,
+        wratio_sample=args.wratio_sample,
+        seed=args.seed,
+        errors=args.errors,
     )
     base = table.set_index("method")
     ours = base.loc["index, labels + examples"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -279,3 +282,25 @@ def test_build_is_deterministic() -> None:
     b = load_title_index(REFERENTIALS_DIR, with_examples=False)
     titles = ["MACON H/F", "Chauffeur PL SPL", "agent d'accueil"]
     pd.testing.assert_frame_equal(a.match(titles), b.match(titles))
+
+
+# --------------------------------------------------------------------------- benchmark errors
+
+
+def test_benchmark_writes_categorised_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_titles.py"
+    spec = importlib.util.spec_from_file_location("bench_titles_errors", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up while decorating
+    spec.loader.exec_module(bench)
+    out = tmp_path / "errors.csv"
+    argv = ["--sample", "120", "--folds", "2", "--wratio-sample", "4", "--errors", str(out)]
+    assert bench.main(argv) == 0
+    errors = pd.read_csv(out, dtype={"recorded": str, "predicted": str}, keep_default_na=False)
+    assert len(errors) > 0
+    assert set(errors["category"]) <= set(bench._ERROR_CATEGORIES)
+    assert (errors["recorded"] != errors["predicted"]).all()
+    assert "errors at rank 1 out of 120 held-out titles" in capsys.readouterr().out
