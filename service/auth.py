@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
-from typing import Annotated
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from itertools import chain
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 from service.db import SessionDep
 from service.errors import Forbidden, Unauthorized
@@ -25,6 +30,7 @@ __all__ = [
     "CaseloadUser",
     "FacilitatorUser",
     "ManagerUser",
+    "TokenCache",
     "get_current_user",
     "hash_token",
     "new_token",
@@ -42,6 +48,89 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class TokenCache:
+    """Token hash → user, so that a request does not query the users table to know its caller.
+
+    Kept only while the users table is unchanged: any ORM write to a user in this process
+    empties it at once (session events), and a signature of the table (row count, sum of
+    versions, highest id, active accounts, last update) is checked at most every
+    ``max_age_s`` seconds, so a token revoked or an account disabled by another process (the
+    command line, another worker) stops working within that time. Unknown tokens are never
+    kept. Each request gets its own copy of the user, attached to its session without a query.
+    """
+
+    def __init__(self, *, max_age_s: float = 1.0, size: int = 1024) -> None:
+        self.max_age_s = max_age_s
+        self.size = size
+        self._users: dict[str, User] = {}
+        self._signature: tuple[object, ...] | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+        self.n_hits = 0
+        self.n_misses = 0
+        event.listen(Session, "after_flush", self._on_flush)
+        event.listen(Session, "do_orm_execute", self._on_execute)
+
+    def close(self) -> None:
+        for name, fn in (("after_flush", self._on_flush), ("do_orm_execute", self._on_execute)):
+            if event.contains(Session, name, fn):
+                event.remove(Session, name, fn)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._users.clear()
+            self._signature = None
+
+    def _on_flush(self, session: Session, _: object) -> None:
+        if any(isinstance(o, User) for o in chain(session.new, session.dirty, session.deleted)):
+            self.clear()
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if (state.is_update or state.is_delete or state.is_insert) and any(
+            m.class_ is User for m in state.all_mappers
+        ):
+            self.clear()
+
+    @staticmethod
+    def _table_signature(session: Session) -> tuple[object, ...]:
+        row = session.execute(
+            select(
+                func.count(User.id),
+                func.coalesce(func.sum(User.version), 0),
+                func.coalesce(func.max(User.id), 0),
+                func.count(User.id).filter(User.is_active),
+                func.max(User.updated_at),
+            )
+        ).one()
+        return tuple(row)
+
+    def user(self, session: Session, token_hash: str) -> User | None:
+        """The user holding ``token_hash`` (active or not), or ``None``."""
+        now = time.monotonic()
+        if now - self._checked_at >= self.max_age_s or self._signature is None:
+            signature = self._table_signature(session)
+            with self._lock:
+                if signature != self._signature:
+                    self._users.clear()
+                    self._signature = signature
+                self._checked_at = now
+        cached = self._users.get(token_hash)
+        if cached is not None:
+            self.n_hits += 1
+            return session.merge(cached, load=False)
+        self.n_misses += 1
+        user = UserRepository(session).get_by_token_hash(token_hash)
+        if user is None:
+            return None
+        copy = User(**{a.key: getattr(user, a.key) for a in inspect(User).column_attrs})
+        make_transient_to_detached(copy)
+        with self._lock:
+            if len(self._users) >= self.size:
+                self._users.clear()
+            self._users[token_hash] = copy
+        return user
+
+
 def get_current_user(
     request: Request,
     session: SessionDep,
@@ -50,7 +139,12 @@ def get_current_user(
     """The active user whose token is presented, else 401."""
     if credentials is None:
         raise Unauthorized("authentification requise : en-tête « Authorization: Bearer <jeton> »")
-    user = UserRepository(session).get_by_token_hash(hash_token(credentials.credentials))
+    token_hash = hash_token(credentials.credentials)
+    cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+    if cache is not None:
+        user = cache.user(session, token_hash)
+    else:
+        user = UserRepository(session).get_by_token_hash(token_hash)
     if user is None or not user.is_active:
         raise Unauthorized("jeton invalide ou compte désactivé")
     request.state.user_id = user.id
@@ -60,10 +154,11 @@ def get_current_user(
 AnyUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_roles(*roles: str) -> Callable[[User], User]:
+def require_roles(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
     """A dependency that lets only ``roles`` through (403 otherwise)."""
 
-    def dependency(user: AnyUser) -> User:
+    # async: a pure check, run on the event loop rather than through the thread pool.
+    async def dependency(user: AnyUser) -> User:
         if user.role not in roles:
             raise Forbidden(f"action non autorisée pour le rôle {user.role}")
         return user

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # The in-memory engine state checks the database for other processes' writes at most this
     # often (this process's own writes are seen at once).
     scoring_sync_seconds: float = Field(default=1.0, ge=0.0)
+    # Ranked shortlists kept per engine state (offer, k, day): the engine's answer depends on
+    # nothing else, and any change to candidates, offers or the model makes a new state, which
+    # empties the cache. 0 turns the cache off.
+    scoring_cache_size: int = Field(default=1024, ge=0)
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> Settings:

@@ -12,7 +12,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    make_url,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -139,9 +147,19 @@ def _release_on_checkin(_: Any, record: Any) -> None:
         lock.release()
 
 
+# Connections kept open: one per request being served (the thread pool runs up to 40), so
+# that a busy service does not open and close connections (and, on SQLite, re-run its
+# pragmas) for every request beyond the default five.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys and working savepoints."""
-    engine = create_engine(url, echo=echo, pool_pre_ping=not url.startswith("sqlite"))
+    options: dict[str, Any] = {}
+    if make_url(url).database not in (None, "", ":memory:"):
+        options = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = create_engine(url, echo=echo, pool_pre_ping=not url.startswith("sqlite"), **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -242,8 +260,8 @@ def request_session(
             session.rollback()
             raise
         session.commit()
-        if read_only:
-            run_after_reads(session, write)
+    if read_only:  # the read session's connection is back in the pool first
+        run_after_reads(session, write)
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -21,6 +21,7 @@ from service.api import referentials as referentials_api
 from service.api import reports as reports_api
 from service.api import shortlists as shortlists_api
 from service.api import tools as tools_api
+from service.auth import TokenCache
 from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A lifespan entered while another runs (some test clients start it per call) reuses
         # the running one's state and leaves it to that one to close.
         owned: ScoringState | None = None
+        tokens: TokenCache | None = None
         try:
             check_at_head(engine)
             if getattr(app.state, "scoring", None) is None:
@@ -112,16 +114,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     scorer_provider=lambda: active_scorer(settings),
                     scorer_key=lambda: active_version(settings.models_dir),
                     max_age_s=settings.scoring_sync_seconds,
+                    cache_size=settings.scoring_cache_size,
                 )
                 # Built once here; requests only apply what changed since (ScoringState.sync).
                 # A plain read session: on SQLite it reads beside a writer, never waits for it.
                 with Session(engine) as session:
                     owned.build(session)
                 app.state.scoring = owned
+            if getattr(app.state, "token_cache", None) is None:
+                tokens = TokenCache(max_age_s=settings.scoring_sync_seconds)
+                app.state.token_cache = tokens
             yield
         finally:
             if owned is not None:
                 owned.close()
+            if tokens is not None:
+                tokens.close()
+                app.state.token_cache = None
                 app.state.scoring = None
             engine.dispose()
 

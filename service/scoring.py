@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 import pandas as pd
 from sqlalchemy import event, func, select
@@ -37,6 +38,8 @@ from service.models import Candidate, CandidateJob, CandidateLicence, Offer, Off
 from training.registry import load_active_scorer
 
 __all__ = ["ScoringRepository", "ScoringState", "TableSignature", "active_scorer"]
+
+T = TypeVar("T")
 
 _WATCHED = (Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence)
 _DIRTY_KEY = "clausematch.scoring_dirty"
@@ -128,6 +131,7 @@ class ScoringState:
         scorer_provider: Callable[[], Scorer] | None = None,
         scorer_key: Callable[[], object] | None = None,
         max_age_s: float = 1.0,
+        cache_size: int = 1024,
     ) -> None:
         """``scorer_key`` names the scorer ``scorer_provider`` would give now (e.g. the active
         model version): when it changes, the next database check loads the new scorer."""
@@ -146,6 +150,12 @@ class ScoringState:
         self.n_incremental_updates = 0
         self._dirty = False
         self._checked_at = float("-inf")
+        self.cache_size = cache_size
+        self._memo: OrderedDict[Hashable, object] = OrderedDict()
+        self._memo_state: MatchingState | None = None
+        self._memo_lock = threading.Lock()
+        self.n_memo_hits = 0
+        self.n_memo_misses = 0
         # Any ORM write to what the engine reads, in this process, marks the state dirty.
         event.listen(Session, "after_flush", self._on_flush)
         event.listen(Session, "after_commit", self._on_commit)
@@ -260,6 +270,30 @@ class ScoringState:
             self._signatures = signatures
             self.n_incremental_updates += 1
             return state
+
+    def memo(self, state: MatchingState, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered for ``state`` under ``key`` (least recently used first out).
+
+        Only for pure functions of the engine state and ``key`` (a ranking, its explanations):
+        states are immutable and every change makes a new one, which empties the memo. Two
+        requests that miss at once both compute; the first to finish is kept."""
+        if self.cache_size <= 0:
+            return compute()
+        with self._memo_lock:
+            if self._memo_state is state and key in self._memo:
+                self._memo.move_to_end(key)
+                self.n_memo_hits += 1
+                return cast(T, self._memo[key])
+            self.n_memo_misses += 1
+        value = compute()
+        with self._memo_lock:
+            if self._memo_state is not state:
+                self._memo.clear()
+                self._memo_state = state
+            self._memo.setdefault(key, value)
+            while len(self._memo) > self.cache_size:
+                self._memo.popitem(last=False)
+        return value
 
     def use_scorer(self, scorer_provider: Callable[[], Scorer]) -> None:
         """Score with another scorer from now on (a newly activated model)."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from service.auth import hash_token, new_token
@@ -117,6 +117,9 @@ class Pagination:
 # --------------------------------------------------------------------------- helpers
 
 
+_AUDIT_INSERT = insert(cast(Table, AuditEntry.__table__))
+
+
 def audit(
     session: Session,
     user: User | None,
@@ -139,7 +142,8 @@ def audit(
         "detail": detail,
     }
     if is_read_only(session):
-        after_reads(session, lambda writer: writer.execute(insert(AuditEntry), [row]))
+        # A plain Core insert into the table: no unit of work, no ORM bulk machinery.
+        after_reads(session, lambda writer: writer.connection().execute(_AUDIT_INSERT, [row]))
     else:
         AuditRepository(session).add(AuditEntry(**row))
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from matching import columns as col
@@ -171,6 +171,40 @@ def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_
         )
 
 
+# The shortlist is the most asked-for page: its reads are plain Core statements, built once
+# (their SQL is compiled once and cached), on the session's connection, without the ORM's
+# per-row identity work. They return rows with the named columns only.
+_OFFERS = cast(Table, Offer.__table__)
+_CANDIDATES = cast(Table, Candidate.__table__)
+_USERS = cast(Table, User.__table__)
+_OFFER_BY_ID = select(
+    _OFFERS.c.id,
+    _OFFERS.c.external_id,
+    _OFFERS.c.intitule,
+    _OFFERS.c.status,
+    _OFFERS.c.end_date,
+).where(_OFFERS.c.id == bindparam("offer_id"))
+_PEOPLE_BY_ID = (
+    select(
+        _CANDIDATES.c.id,
+        _CANDIDATES.c.external_id,
+        _CANDIDATES.c.coach_id,
+        _CANDIDATES.c.commune_insee,
+        _USERS.c.username,
+    )
+    .outerjoin(_USERS, _USERS.c.id == _CANDIDATES.c.coach_id)
+    .where(_CANDIDATES.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+class _OfferRow(Protocol):
+    id: int
+    external_id: str
+    intitule: str
+    status: str
+    end_date: date | None
+
+
 _NAMES_CACHE: dict[int, dict[str, str]] = {}
 
 
@@ -188,14 +222,14 @@ def _is_live(offer: Offer, today: date) -> bool:
     return offer.end_date is None or offer.end_date >= today
 
 
-def _offer_in_state(state: MatchingState, offer: Offer, today: date) -> str:
+def _offer_in_state(state: MatchingState, offer: Offer | _OfferRow, today: date) -> str:
     if offer.end_date is not None and offer.end_date < today:
         raise InvalidInput(
             f"l'offre {offer.id} est terminée depuis le {offer.end_date:%d/%m/%Y} : "
             "elle ne peut plus être pourvue"
         )
     oid = str(offer.id)
-    if oid not in set(state.offers.ids.tolist()):
+    if state.offers.lookup([oid])[0] < 0:
         why = (
             "elle est clôturée"
             if offer.status != "open"
@@ -218,7 +252,8 @@ def shortlist_for_offer(
 ) -> ShortlistRead:
     """Top-``k`` candidates of an offer, scoped to what ``user`` may see."""
     _check_k(k)
-    offer = session.get(Offer, offer_id)
+    connection = session.connection()
+    offer: _OfferRow | None = connection.execute(_OFFER_BY_ID, {"offer_id": offer_id}).first()
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")
     state = scoring.sync(session)
@@ -244,28 +279,30 @@ def shortlist_for_offer(
             distance_km=ranked["distance_km"].to_numpy(dtype="float32"),
             as_of_day=as_day(today),
         )
+        rows: tuple[_Row, ...] = tuple(_rows(ranked))
     else:
-        ranked = state.shortlist(oid, k, as_of=today)
-    ids = [int(c) for c in ranked[col.CANDIDATE_ID]]
-    people = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
-    coaches = {
-        u.id: u.username
-        for u in session.scalars(
-            select(User).where(User.id.in_({p.coach_id for p in people.values()}))
+        # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
+        # and explained once per state. Who may see which details is decided below, per request.
+        rows = scoring.memo(
+            state,
+            ("shortlist", oid, k, today),
+            lambda: tuple(_rows(state.shortlist(oid, k, as_of=today))),
         )
-    }
+    people = {p.id: p for p in connection.execute(_PEOPLE_BY_ID, {"ids": [row.id for row in rows]})}
     names = _commune_names(refs)
     items = []
-    for row in _rows(ranked):
+    for row in rows:
         person = people[row.id]
         own = user.role == "facilitator" or person.coach_id == user.id
         items.append(
-            ShortlistItem(
+            # Values typed here from the database and the engine: built without validation
+            # (the response model still serialises them).
+            ShortlistItem.model_construct(
                 rank=row.rank,
                 candidate_id=person.id,
                 external_id=person.external_id if own else None,
                 is_own_caseload=person.coach_id == user.id,
-                coach=coaches.get(person.coach_id, ""),
+                coach=person.username or "",
                 commune_insee=person.commune_insee,
                 commune=names.get(person.commune_insee, person.commune_insee),
                 score=row.score,
@@ -318,7 +355,11 @@ def offers_for_candidate(
     state = scoring.sync(session)
     # Offers that have already ended are still "open" until someone closes them: ask for more
     # and drop those (the engine has no clock).
-    ranked = state.offers_for(str(person.id), 2 * k + 10, as_of=today)
+    ranked = scoring.memo(
+        state,
+        ("offers_for", person.id, 2 * k + 10, today),
+        lambda: state.offers_for(str(person.id), 2 * k + 10, as_of=today),
+    )
     offer_ids = [int(o) for o in ranked[col.OFFER_ID]]
     offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))}
     live = [_is_live(offers[int(o)], today) for o in ranked[col.OFFER_ID]]

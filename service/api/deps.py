@@ -14,7 +14,7 @@ from service.services import Pagination
 __all__ = ["EntityId", "PageDep", "RefsDep", "SettingsDep"]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with (tests override this dependency to change them).
 
     Read from the app rather than overriding ``get_settings``: any entry in
@@ -30,7 +30,7 @@ MAX_ID = 2_147_483_647
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def get_referentials(request: Request) -> Referentials:
+async def get_referentials(request: Request) -> Referentials:
     refs: Referentials = request.app.state.referentials
     return refs
 

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/proposals", tags=["proposals"], responses=STANDARD_E
 CoachUser = Annotated[User, Depends(require_roles("coach"))]
 
 
-def get_scoring_state(request: Request) -> ScoringState:
+async def get_scoring_state(request: Request) -> ScoringState:
     """The process's engine state, made at start-up (see :func:`service.main.create_app`)."""
     state: ScoringState = request.app.state.scoring
     return state

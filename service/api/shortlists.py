@@ -19,7 +19,7 @@ from service.scoring import ScoringState
 router = APIRouter(tags=["matching"], responses=STANDARD_ERRORS)
 
 
-def get_scoring(request: Request) -> ScoringState:
+async def get_scoring(request: Request) -> ScoringState:
     scoring: ScoringState = request.app.state.scoring
     return scoring
 

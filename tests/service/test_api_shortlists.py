@@ -166,3 +166,38 @@ def test_ended_offers_are_not_ranked(
     body = client.get(f"/candidates/{ids['far']}/offers", headers=coach.headers).json()
     offered = [i["offer_id"] for i in body["items"]]
     assert live.id in offered and ended.id not in offered
+
+
+def test_a_remembered_ranking_is_still_scoped_per_caller(
+    app: FastAPI, client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    facilitator = make_user(session, role="facilitator")
+    offer = make_offer(session)
+    session.flush()
+    url = f"/offers/{offer.id}/shortlist?k=10"
+    scoring = app.state.scoring
+    as_coach = client.get(url, headers=coach.headers).json()
+    hits = scoring.n_memo_hits
+    as_facilitator = client.get(url, headers=facilitator.headers).json()
+    assert scoring.n_memo_hits == hits + 1  # the same ranking, not computed again
+    assert [i["candidate_id"] for i in as_coach["items"]] == [
+        i["candidate_id"] for i in as_facilitator["items"]
+    ]
+    near_for = {
+        who: next(i for i in body["items"] if i["candidate_id"] == ids["near"])
+        for who, body in (("coach", as_coach), ("facilitator", as_facilitator))
+    }
+    assert near_for["coach"]["external_id"] is None
+    assert near_for["facilitator"]["external_id"] is not None
+    # Who follows a person is read per request: a change of coach shows at once.
+    from service.models import Candidate
+
+    person = session.get(Candidate, ids["near"])
+    assert person is not None
+    person.coach_id = coach.id
+    session.flush()
+    again = client.get(url, headers=coach.headers).json()
+    near = next(i for i in again["items"] if i["candidate_id"] == ids["near"])
+    assert near["external_id"] is not None and near["is_own_caseload"]
+    assert near["coach"] == coach.user.username

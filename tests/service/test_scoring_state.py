@@ -78,3 +78,45 @@ def test_deleted_and_closed_rows_leave_the_state(session: Session, coach: Actor)
         assert str(offer.id) not in state.offers.ids.tolist()
     finally:
         scoring.close()
+
+
+def test_memo_keeps_answers_per_state_and_forgets_them_on_change(
+    session: Session, coach: Actor
+) -> None:
+    scoring = ScoringState(rome=REFS.rome, communes=REFS.communes, max_age_s=3600, cache_size=2)
+    calls: list[str] = []
+
+    def compute(tag: str) -> str:
+        calls.append(tag)
+        return f"{tag}@{len(calls)}"
+
+    try:
+        person = make_candidate(session, coach=coach)
+        offer = make_offer(session)
+        state = scoring.build(session)
+        assert scoring.memo(state, "a", lambda: compute("a")) == "a@1"
+        assert scoring.memo(state, "a", lambda: compute("a")) == "a@1"  # remembered
+        scoring.memo(state, "b", lambda: compute("b"))
+        scoring.memo(state, "c", lambda: compute("c"))  # size 2: "a", least recent, goes
+        assert scoring.memo(state, "a", lambda: compute("a")) == "a@4"
+        assert (scoring.n_memo_hits, scoring.n_memo_misses) == (1, 4)
+        # A write makes a new state: what was remembered for the old one is not reused.
+        person.commune_insee = "61169"
+        session.flush()
+        new = scoring.sync(session)
+        assert new is not state
+        assert scoring.memo(new, "a", lambda: compute("a")) == "a@5"
+        assert str(offer.id) in new.offers.ids.tolist()
+    finally:
+        scoring.close()
+
+
+def test_memo_of_size_zero_always_computes(session: Session) -> None:
+    scoring = ScoringState(rome=REFS.rome, communes=REFS.communes, cache_size=0)
+    try:
+        state = scoring.build(session)
+        counter = iter(range(10))
+        assert scoring.memo(state, "k", lambda: next(counter)) == 0
+        assert scoring.memo(state, "k", lambda: next(counter)) == 1
+    finally:
+        scoring.close()
