@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from itertools import chain
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import event, func, inspect, select
@@ -104,6 +105,17 @@ class TokenCache:
         ).one()
         return tuple(row)
 
+    def cached(self, session: Session, token_hash: str) -> User | None:
+        """The user holding ``token_hash`` when that is known without any query, else ``None``
+        (then ask :meth:`user`). Merged into ``session`` without I/O."""
+        if self._signature is None or time.monotonic() - self._checked_at >= self.max_age_s:
+            return None
+        cached = self._users.get(token_hash)
+        if cached is None:
+            return None
+        self.n_hits += 1
+        return session.merge(cached, load=False)
+
     def user(self, session: Session, token_hash: str) -> User | None:
         """The user holding ``token_hash`` (active or not), or ``None``."""
         now = time.monotonic()
@@ -131,20 +143,27 @@ class TokenCache:
         return user
 
 
-def get_current_user(
+async def get_current_user(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The active user whose token is presented, else 401."""
+    """The active user whose token is presented, else 401.
+
+    Async: a token the cache knows costs no query and no thread-pool round trip; otherwise
+    the lookup runs in the thread pool (the event loop never waits on the database)."""
     if credentials is None:
         raise Unauthorized("authentification requise : en-tête « Authorization: Bearer <jeton> »")
     token_hash = hash_token(credentials.credentials)
     cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
-    if cache is not None:
-        user = cache.user(session, token_hash)
-    else:
-        user = UserRepository(session).get_by_token_hash(token_hash)
+    user = cache.cached(session, token_hash) if cache is not None else None
+    if user is None:
+        if cache is not None:
+            user = await anyio.to_thread.run_sync(cache.user, session, token_hash)
+        else:
+            user = await anyio.to_thread.run_sync(
+                UserRepository(session).get_by_token_hash, token_hash
+            )
     if user is None or not user.is_active:
         raise Unauthorized("jeton invalide ou compte désactivé")
     request.state.user_id = user.id

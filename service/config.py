@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # nothing else, and any change to candidates, offers or the model makes a new state, which
     # empties the cache. 0 turns the cache off.
     scoring_cache_size: int = Field(default=1024, ge=0)
+    # Threads that run the plain ``def`` endpoints of one worker (the rest wait their turn on
+    # the event loop). Python runs one thread at a time: more threads than requests that can
+    # progress only add switching between them.
+    threads: int = Field(default=4, ge=1, le=256)
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> Settings:

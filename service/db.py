@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -41,7 +43,7 @@ __all__ = [
     "make_engine",
     "make_read_sessionmaker",
     "make_sessionmaker",
-    "request_session",
+    "session_dependency",
     "utcnow",
 ]
 
@@ -244,30 +246,52 @@ def run_after_reads(session: Session, writer_factory: sessionmaker[Session]) -> 
         writer.commit()
 
 
-def request_session(
-    request: Request, *, read: sessionmaker[Session], write: sessionmaker[Session]
-) -> Iterator[Session]:
-    """The session of one request: committed after the handler, rolled back if it raises.
+def _finish(session: Session, writer: sessionmaker[Session] | None) -> None:
+    """Commit and close ``session``; then write what it queued with :func:`after_reads`."""
+    try:
+        session.commit()
+    finally:
+        session.close()  # the read session's connection is back in the pool first
+    if writer is not None:
+        run_after_reads(session, writer)
 
+
+Factories = Callable[[Request], "tuple[sessionmaker[Session], sessionmaker[Session]]"]
+
+
+def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterator[Session]]:
+    """A request-session dependency whose ``(read, write)`` session makers ``factories`` gives.
+
+    The session of one request is committed after the handler and rolled back if it raises.
     GET and HEAD requests read in a ``read`` session; what they queued with
     :func:`after_reads` is then written in one ``write`` transaction. Other methods get a
-    ``write`` session."""
-    read_only = request.method in READ_METHODS
-    with (read if read_only else write)() as session:
+    ``write`` session.
+
+    An async dependency: creating a session does no I/O (it connects at its first query, in
+    the handler's thread), so only the commit at the end goes through the thread pool — one
+    round trip per request instead of two. The clean-up is shielded from cancellation (a
+    client that hangs up) so that a connection always goes back to the pool."""
+
+    async def request_session(request: Request) -> AsyncIterator[Session]:
+        read, write = factories(request)
+        read_only = request.method in READ_METHODS
+        session = (read if read_only else write)()
         try:
             yield session
         except BaseException:
-            session.rollback()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close)  # rolls back
             raise
-        session.commit()
-    if read_only:  # the read session's connection is back in the pool first
-        run_after_reads(session, write)
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_finish, session, write if read_only else None)
+
+    return request_session
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request (see :func:`request_session`)."""
-    state = request.app.state
-    yield from request_session(request, read=state.read_sessionmaker, write=state.sessionmaker)
+get_session = session_dependency(
+    lambda request: (request.app.state.read_sessionmaker, request.app.state.sessionmaker)
+)
+get_session.__doc__ = "One session per request (see :func:`session_dependency`)."
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +35,9 @@ __all__ = ["create_app"]
 
 access_log = logging.getLogger("clausematch.access")
 
+# Routes are matched in this order: the most asked-for (shortlists) first.
 _ROUTERS = (
+    shortlists_api.router,
     health.router,
     users.router,
     candidates.router,
@@ -45,7 +48,6 @@ _ROUTERS = (
     lots.router,
     referentials_api.router,
     audit.router,
-    shortlists_api.router,
     imports_api.router,
     match_runs_api.router,
     digest_api.router,
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with Session(engine) as session:
                     owned.build(session)
                 app.state.scoring = owned
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
             if getattr(app.state, "token_cache", None) is None:
                 tokens = TokenCache(max_age_s=settings.scoring_sync_seconds)
                 app.state.token_cache = tokens

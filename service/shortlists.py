@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Literal, NamedTuple, Protocol, cast
+from typing import Any, Literal, NamedTuple, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ __all__ = [
     "WhyNotRead",
     "offers_for_candidate",
     "shortlist_for_offer",
+    "shortlist_payload",
     "why_not",
 ]
 
@@ -131,13 +132,15 @@ def _components(values: npt.NDArray[np.float64]) -> Components:
 
 
 class _Row(NamedTuple):
+    """One ranked row, JSON-ready (components as plain dicts): kept in the per-state memo."""
+
     id: int
     rank: int
     score: float
     distance_km: float
     explanation: str
-    components: Components
-    contributions: Components
+    components: dict[str, float]
+    contributions: dict[str, float]
 
 
 def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_Row]:
@@ -161,13 +164,8 @@ def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_
             round(float(score), 4),
             round(float(dist), 1),
             str(text),
-            # Floats computed here: no validation needed (it was a third of a request's time).
-            Components.model_construct(
-                skills=float(c[0]), mobility=float(c[1]), readiness=float(c[2])
-            ),
-            Components.model_construct(
-                skills=float(k[0]), mobility=float(k[1]), readiness=float(k[2])
-            ),
+            {"skills": float(c[0]), "mobility": float(c[1]), "readiness": float(c[2])},
+            {"skills": float(k[0]), "mobility": float(k[1]), "readiness": float(k[2])},
         )
 
 
@@ -251,6 +249,26 @@ def shortlist_for_offer(
     today: date,
 ) -> ShortlistRead:
     """Top-``k`` candidates of an offer, scoped to what ``user`` may see."""
+    return ShortlistRead.model_validate(
+        shortlist_payload(session, scoring, refs, user, offer_id, k=k, scope=scope, today=today)
+    )
+
+
+def shortlist_payload(
+    session: Session,
+    scoring: ScoringState,
+    refs: Referentials,
+    user: User,
+    offer_id: int,
+    *,
+    k: int,
+    scope: Scope,
+    today: date,
+) -> dict[str, Any]:
+    """:func:`shortlist_for_offer` as JSON-ready data (a :class:`ShortlistRead`'s fields).
+
+    The API sends it as it is: the most asked-for answer skips building and re-validating
+    twenty pydantic objects (``tests/service/test_api_shortlists.py`` checks the shape)."""
     _check_k(k)
     connection = session.connection()
     offer: _OfferRow | None = connection.execute(_OFFER_BY_ID, {"offer_id": offer_id}).first()
@@ -295,22 +313,20 @@ def shortlist_for_offer(
         person = people[row.id]
         own = user.role == "facilitator" or person.coach_id == user.id
         items.append(
-            # Values typed here from the database and the engine: built without validation
-            # (the response model still serialises them).
-            ShortlistItem.model_construct(
-                rank=row.rank,
-                candidate_id=person.id,
-                external_id=person.external_id if own else None,
-                is_own_caseload=person.coach_id == user.id,
-                coach=person.username or "",
-                commune_insee=person.commune_insee,
-                commune=names.get(person.commune_insee, person.commune_insee),
-                score=row.score,
-                components=row.components,
-                contributions=row.contributions,
-                distance_km=row.distance_km,
-                explanation=row.explanation,
-            )
+            {
+                "rank": row.rank,
+                "candidate_id": person.id,
+                "external_id": person.external_id if own else None,
+                "is_own_caseload": person.coach_id == user.id,
+                "coach": person.username or "",
+                "commune_insee": person.commune_insee,
+                "commune": names.get(person.commune_insee, person.commune_insee),
+                "score": row.score,
+                "components": row.components,
+                "contributions": row.contributions,
+                "distance_km": row.distance_km,
+                "explanation": row.explanation,
+            }
         )
     audit(
         session,
@@ -320,16 +336,16 @@ def shortlist_for_offer(
         offer.id,
         {"k": k, "scope": scope, "candidates": len(items)},
     )
-    return ShortlistRead(
-        offer_id=offer.id,
-        offer_external_id=offer.external_id,
-        intitule=offer.intitule,
-        scope="mine" if mine_only else "all",
-        k=k,
-        as_of=today,
-        model_version=_scorer_version(state),
-        items=items,
-    )
+    return {
+        "offer_id": offer.id,
+        "offer_external_id": offer.external_id,
+        "intitule": offer.intitule,
+        "scope": "mine" if mine_only else "all",
+        "k": k,
+        "as_of": today.isoformat(),
+        "model_version": _scorer_version(state),
+        "items": items,
+    }
 
 
 def _visible_candidate(session: Session, user: User, candidate_id: int) -> Candidate:

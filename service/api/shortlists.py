@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from service import shortlists
 from service.api.deps import STANDARD_ERRORS, EntityId, RefsDep
@@ -30,18 +32,30 @@ K = Annotated[int, Query(ge=1, le=shortlists.MAX_K, description="nombre de résu
 
 @router.get("/offers/{offer_id}/shortlist", response_model=shortlists.ShortlistRead)
 def get_offer_shortlist(
+    request: Request,
     session: SessionDep,
-    scoring: ScoringDep,
-    refs: RefsDep,
     user: CaseloadUser,
     offer_id: EntityId,
     k: K = 20,
     scope: shortlists.Scope = "all",
-) -> shortlists.ShortlistRead:
+) -> Response:
     """Best candidates for an offer, with explanations (``scope=mine``: a coach's own caseload)."""
-    return shortlists.shortlist_for_offer(
-        session, scoring, refs, user, offer_id, k=k, scope=scope, today=scoring.today()
+    # The most asked-for route, kept lean: app state read directly rather than through two
+    # more dependencies, and the answer (a ShortlistRead's fields, documented by
+    # response_model) sent as built with orjson, without re-validation.
+    state = request.app.state
+    scoring: ScoringState = state.scoring
+    payload = shortlists.shortlist_payload(
+        session,
+        scoring,
+        state.referentials,
+        user,
+        offer_id,
+        k=k,
+        scope=scope,
+        today=scoring.today(),
     )
+    return Response(orjson.dumps(payload), media_type="application/json")
 
 
 @router.get("/candidates/{candidate_id}/offers", response_model=shortlists.CandidateOffersRead)

@@ -18,6 +18,7 @@ on the same 2-core machine as the server, so the figures include the load genera
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -65,6 +67,27 @@ def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> d
         session.commit()
     engine.dispose()
     return report.tokens
+
+
+@contextlib.contextmanager
+def _database(server_url: str | None, tmp: Path) -> Iterator[str]:
+    """A SQLite file in ``tmp``, or a scratch database on the PostgreSQL server at ``server_url``."""
+    if server_url is None:
+        yield f"sqlite:///{tmp / 'load.db'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"clausematch_load_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _server_cpu_seconds(pid: int) -> float:
@@ -122,15 +145,27 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="load generator: wrk when installed (auto), else Python threads",
     )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5.0,
+        help="seconds of the same load before measuring, not counted (0: a cold start)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server URL (a scratch database is created on it and dropped); "
+        "default: a SQLite file",
+    )
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db_url = f"sqlite:///{Path(tmp) / 'load.db'}"
+    with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, Path(tmp)) as db_url:
         t0 = time.perf_counter()
         tokens = _prepare(db_url, Path(tmp) / "data", args.candidates, args.offers)
         print(f"database ready in {time.perf_counter() - t0:.1f} s ({args.candidates} candidates)")
         port = _free_port()
         env = {**os.environ, "CLAUSEMATCH_DATABASE_URL": db_url, "CLAUSEMATCH_LOG_LEVEL": "WARNING"}
+        threads = env.get("CLAUSEMATCH_THREADS", "default")
         server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (closed below)
         server = subprocess.Popen(
             [
@@ -169,11 +204,17 @@ def main(argv: list[str] | None = None) -> int:
                 if o["status"] == "open"
                 and (o["end_date"] is None or o["end_date"] >= date.today().isoformat())
             ]
+            use_wrk = args.client == "wrk" or (args.client == "auto" and bool(shutil.which("wrk")))
+            run = _run_wrk if use_wrk else _run_threads
+            if args.warmup > 0:
+                run(
+                    base,
+                    headers,
+                    offer_ids,
+                    argparse.Namespace(**{**vars(args), "seconds": args.warmup}),
+                )
             cpu_before = _server_cpu_seconds(server.pid)
-            if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")):
-                result = _run_wrk(base, headers, offer_ids, args)
-            else:
-                result = _run_threads(base, headers, offer_ids, args)
+            result = run(base, headers, offer_ids, args)
             server_cpu = _server_cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
@@ -190,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     p50 = result["p50"]
     print(
         f"\nGET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, "
-        f"{args.clients} concurrent clients ({result['client']}), {args.workers} server worker(s)"
+        f"{args.clients} concurrent clients ({result['client']}), {args.workers} server worker(s), "
+        f"{threads} thread(s) each, {'PostgreSQL' if args.database_url else 'SQLite'}, "
+        f"{args.warmup:g} s warm-up"
     )
     print("| measure | value |")
     print("| --- | ---: |")

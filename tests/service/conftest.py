@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import pytest
 from alembic import command
 from factories import Actor, make_user
-from fastapi import Request
 from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +28,7 @@ from service.db import (
     get_session,
     make_engine,
     make_read_sessionmaker,
-    request_session,
+    session_dependency,
 )
 
 if TYPE_CHECKING:
@@ -186,8 +185,7 @@ def client(app: FastAPI, _started: TestClient, connection: Connection) -> Iterat
     read = make_read_sessionmaker(connection, **options)
     write = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False, **options)
 
-    def session_override(request: Request) -> Iterator[Session]:
-        yield from request_session(request, read=read, write=write)
+    session_override = session_dependency(lambda _: (read, write))
 
     app.dependency_overrides[get_session] = session_override
     try:

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from service.shortlists import ShortlistRead
+
 
 def _people(session: Session, coach: Actor, other: Actor) -> dict[str, int]:
     """Three people around Alençon; the best one for a mason offer belongs to ``other``."""
@@ -50,6 +52,8 @@ def test_shortlist_ranks_and_hides_other_coaches_people(
     assert all(0 <= i["score"] <= 1 for i in body["items"])
     assert body["model_version"].startswith("weighted")
     assert audit_entries(session, action="shortlist", entity_id=offer.id)
+    # Sent without re-validation: the body must still be exactly a ShortlistRead.
+    assert ShortlistRead.model_validate(body).model_dump(mode="json") == body
 
 
 def test_scope_mine_keeps_only_the_coachs_caseload(
@@ -65,6 +69,7 @@ def test_scope_mine_keeps_only_the_coachs_caseload(
     assert [i["rank"] for i in body["items"]] == list(range(1, len(ranked) + 1))
     assert all(i["external_id"] for i in body["items"])
     assert all(i["explanation"] for i in body["items"])
+    assert ShortlistRead.model_validate(body).model_dump(mode="json") == body
 
 
 def test_facilitator_sees_everyone_in_full(

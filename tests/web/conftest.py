@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from alembic import command
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from web_factories import PASSWORD, make_user
@@ -26,7 +26,7 @@ from service.db import (
     get_session,
     make_engine,
     make_read_sessionmaker,
-    request_session,
+    session_dependency,
 )
 from service.models import User
 
@@ -153,8 +153,7 @@ def client(web_app: FastAPI, _started: TestClient, connection: Connection) -> It
     read = make_read_sessionmaker(connection, **options)
     write = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False, **options)
 
-    def session_override(request: Request) -> Iterator[Session]:
-        yield from request_session(request, read=read, write=write)
+    session_override = session_dependency(lambda _: (read, write))
 
     web_app.dependency_overrides[get_session] = session_override
     _started.cookies.clear()
