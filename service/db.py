@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -226,7 +227,10 @@ def is_read_only(session: Session) -> bool:
     return bool(session.info.get(_READ_ONLY, False))
 
 
-def after_reads(session: Session, write: Callable[[Session], object]) -> None:
+Writer = Callable[[Session], object]
+
+
+def after_reads(session: Session, write: Writer) -> None:
     """Run ``write(s)`` in this request's transaction, or, for a read-only session, in a short
     write transaction once its reads are done (see :func:`get_session`)."""
     if is_read_only(session):
@@ -235,25 +239,91 @@ def after_reads(session: Session, write: Callable[[Session], object]) -> None:
         write(session)
 
 
-def run_after_reads(session: Session, writer_factory: sessionmaker[Session]) -> None:
-    """Write what a read-only session queued, in one transaction of ``writer_factory``."""
-    pending: list[Callable[[Session], object]] = session.info.pop(_AFTER_READS, [])
-    if not pending:
+def write_queued(writer_factory: sessionmaker[Session], writes: list[Writer]) -> None:
+    """Run ``writes`` in one transaction of ``writer_factory``."""
+    if not writes:
         return
     with writer_factory() as writer:
-        for write in pending:
+        for write in writes:
             write(writer)
         writer.commit()
 
 
-def _finish(session: Session, writer: sessionmaker[Session] | None) -> None:
-    """Commit and close ``session``; then write what it queued with :func:`after_reads`."""
+def run_after_reads(session: Session, writer_factory: sessionmaker[Session]) -> None:
+    """Write what a read-only session queued, in one transaction of ``writer_factory``."""
+    write_queued(writer_factory, session.info.pop(_AFTER_READS, []))
+
+
+class GroupWriter:
+    """Group commit of what read-only requests queued (audit entries above all).
+
+    A request hands over its writes and awaits them on the event loop (no thread is held);
+    whatever other requests handed over meanwhile goes in the same write transaction. So each
+    request still answers only once its audit entry is committed, but under load one
+    transaction carries many entries, and on SQLite the processes of the service take the
+    write lock far less often. When a transaction of several requests fails, each request's
+    writes are retried alone, so that one request's failure is its own."""
+
+    def __init__(self, writer_factory: sessionmaker[Session]) -> None:
+        self._factory = writer_factory
+        self._pending: list[tuple[list[Writer], asyncio.Future[None]]] = []
+        self._flushing = False
+        self._task: asyncio.Task[None] | None = None
+        self.n_transactions = 0
+        self.n_requests = 0
+
+    async def write(self, writes: list[Writer]) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._pending.append((writes, done))
+        if not self._flushing:
+            self._flushing = True
+            self._task = loop.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                self.n_transactions += 1
+                self.n_requests += len(batch)
+                try:
+                    await anyio.to_thread.run_sync(
+                        write_queued, self._factory, [w for writes, _ in batch for w in writes]
+                    )
+                except Exception as exc:
+                    if len(batch) == 1:
+                        _settle(batch[0][1], exc)
+                        continue
+                    for writes, done in batch:
+                        try:
+                            await anyio.to_thread.run_sync(write_queued, self._factory, writes)
+                        except Exception as alone:
+                            _settle(done, alone)
+                        else:
+                            _settle(done, None)
+                else:
+                    for _, done in batch:
+                        _settle(done, None)
+        finally:
+            self._flushing = False
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.done():  # the request was cancelled meanwhile (its writes were still made)
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
+def _finish(session: Session) -> None:
+    """Commit and close ``session`` (its connection goes back to the pool)."""
     try:
         session.commit()
     finally:
-        session.close()  # the read session's connection is back in the pool first
-    if writer is not None:
-        run_after_reads(session, writer)
+        session.close()
 
 
 Factories = Callable[[Request], "tuple[sessionmaker[Session], sessionmaker[Session]]"]
@@ -272,6 +342,8 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
     round trip per request instead of two. The clean-up is shielded from cancellation (a
     client that hangs up) so that a connection always goes back to the pool."""
 
+    writers: dict[int, tuple[sessionmaker[Session], GroupWriter]] = {}
+
     async def request_session(request: Request) -> AsyncIterator[Session]:
         read, write = factories(request)
         read_only = request.method in READ_METHODS
@@ -283,7 +355,13 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
                 await anyio.to_thread.run_sync(session.close)  # rolls back
             raise
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_finish, session, write if read_only else None)
+            await anyio.to_thread.run_sync(_finish, session)
+            queued: list[Writer] = session.info.pop(_AFTER_READS, [])
+            if read_only and queued:
+                entry = writers.get(id(write))
+                if entry is None or entry[0] is not write:
+                    entry = writers[id(write)] = (write, GroupWriter(write))
+                await entry[1].write(queued)
 
     return request_session
 

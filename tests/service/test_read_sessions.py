@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from factories import Actor, audit_entries, make_candidate
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, Engine, text, update
 from sqlalchemy.orm import Session
 
 import service.db
-from service.db import ReadOnlySessionError, after_reads, is_read_only, make_read_sessionmaker
+from service.db import (
+    GroupWriter,
+    ReadOnlySessionError,
+    Writer,
+    after_reads,
+    is_read_only,
+    make_read_sessionmaker,
+    make_sessionmaker,
+)
 from service.models import User
 
 
@@ -50,7 +60,46 @@ def test_no_response_when_the_audit_cannot_be_written(
     def broken(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(service.db, "run_after_reads", broken)
+    monkeypatch.setattr(service.db, "write_queued", broken)
     # The test client re-raises what the server raised: the record is not sent.
     with pytest.raises(OSError, match="disk full"):
         client.get(f"/candidates/{person.id}", headers=coach.headers)
+
+
+def test_group_commit_writes_concurrent_requests_together_and_fails_only_the_bad_one(
+    engine: Engine, worker: str
+) -> None:
+    table = f"group_commit_{worker}"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        conn.execute(text(f"CREATE TABLE {table} (n INTEGER PRIMARY KEY)"))
+    try:
+        group = GroupWriter(make_sessionmaker(engine))
+
+        def insert(n: int) -> Writer:
+            return lambda s: s.execute(text(f"INSERT INTO {table} (n) VALUES ({n})"))
+
+        def broken(s: Session) -> None:
+            raise ValueError("refused")
+
+        async def scenario() -> list[BaseException | None]:
+            results = await asyncio.gather(
+                *(group.write([insert(n)]) for n in range(6)),
+                group.write([insert(100), broken]),
+                return_exceptions=True,
+            )
+            return list(results)
+
+        results = asyncio.run(scenario())
+        assert results[:6] == [None] * 6
+        assert isinstance(results[6], ValueError)
+        with engine.connect() as conn:
+            written = sorted(conn.execute(text(f"SELECT n FROM {table}")).scalars())
+        assert written == list(range(6))  # the failed request's first write was rolled back
+        assert group.n_requests == 7
+        # All seven were handed over before the writer ran: one shared transaction (which the
+        # bad write failed, so each request was then retried alone).
+        assert group.n_transactions == 1
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
