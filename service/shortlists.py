@@ -8,6 +8,7 @@ explanation, so the coach can ask a colleague. An admin reads no candidate data.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, Literal, NamedTuple, Protocol, cast
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from matching import columns as col
@@ -182,17 +183,30 @@ _OFFER_BY_ID = select(
     _OFFERS.c.status,
     _OFFERS.c.end_date,
 ).where(_OFFERS.c.id == bindparam("offer_id"))
-_PEOPLE_BY_ID = (
-    select(
-        _CANDIDATES.c.id,
-        _CANDIDATES.c.external_id,
-        _CANDIDATES.c.coach_id,
-        _CANDIDATES.c.commune_insee,
-        _USERS.c.username,
+
+
+@functools.cache
+def _people_by_id(size: int) -> Select[Any]:
+    """People and their coach's name for ``size`` ids: one statement per list size, with plain
+    bound parameters (an "expanding" IN list is re-rendered on every execution)."""
+    return (
+        select(
+            _CANDIDATES.c.id,
+            _CANDIDATES.c.external_id,
+            _CANDIDATES.c.coach_id,
+            _CANDIDATES.c.commune_insee,
+            _USERS.c.username,
+        )
+        .outerjoin(_USERS, _USERS.c.id == _CANDIDATES.c.coach_id)
+        .where(_CANDIDATES.c.id.in_([bindparam(f"id{i}") for i in range(size)]))
     )
-    .outerjoin(_USERS, _USERS.c.id == _CANDIDATES.c.coach_id)
-    .where(_CANDIDATES.c.id.in_(bindparam("ids", expanding=True)))
-)
+
+
+def _people(connection: Connection, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    rows = connection.execute(_people_by_id(len(ids)), {f"id{i}": v for i, v in enumerate(ids)})
+    return {p.id: p for p in rows}
 
 
 class _OfferRow(Protocol):
@@ -306,7 +320,7 @@ def shortlist_payload(
             ("shortlist", oid, k, today),
             lambda: tuple(_rows(state.shortlist(oid, k, as_of=today))),
         )
-    people = {p.id: p for p in connection.execute(_PEOPLE_BY_ID, {"ids": [row.id for row in rows]})}
+    people = _people(connection, [row.id for row in rows])
     names = _commune_names(refs)
     items = []
     for row in rows:
