@@ -173,11 +173,19 @@ async def get_current_user(
 AnyUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_roles(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
-    """A dependency that lets only ``roles`` through (403 otherwise)."""
+def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency that lets only ``roles`` through (401 without a valid token, 403 for
+    another role).
 
-    # async: a pure check, run on the event loop rather than through the thread pool.
-    async def dependency(user: AnyUser) -> User:
+    It authenticates itself rather than depending on :func:`get_current_user`: one
+    dependency fewer for FastAPI to solve on every request."""
+
+    async def dependency(
+        request: Request,
+        session: SessionDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> User:
+        user = await get_current_user(request, session, credentials)
         if user.role not in roles:
             raise Forbidden(f"action non autorisée pour le rôle {user.role}")
         return user

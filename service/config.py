@@ -65,7 +65,10 @@ class Settings(BaseSettings):
     # Threads that run the plain ``def`` endpoints of one worker (the rest wait their turn on
     # the event loop). Python runs one thread at a time: more threads than requests that can
     # progress only add switching between them.
-    threads: int = Field(default=4, ge=1, le=256)
+    threads: int = Field(default=2, ge=1, le=256)
+    # Processes of `clausematch serve` (one per core is a good start; each keeps its own engine
+    # state, about 0.3 GB for 100,000 people).
+    workers: int = Field(default=1, ge=1, le=64)
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> Settings:

@@ -20,8 +20,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="processus de service (chacun garde son état de calcul en mémoire)",
+        default=None,
+        help="processus de service, un par cœur conseillé (défaut : CLAUSEMATCH_WORKERS, 1) ; "
+        "chacun garde son état de calcul en mémoire",
     )
     parser.set_defaults(func=_serve)
 
@@ -40,6 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    if args.workers is None:
+        args.workers = settings.workers
     if args.workers < 1:
         raise CliError("--workers : au moins 1")
     # uvicorn's access log prints query strings; ours prints route templates only. Several
