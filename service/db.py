@@ -356,7 +356,12 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
                 await anyio.to_thread.run_sync(session.close)  # rolls back
             raise
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_finish, session)
+            if read_only and not session.in_transaction():
+                # The handler already ended its reads (or made none): nothing to commit, and
+                # closing a session that holds no connection does no I/O.
+                session.close()
+            else:
+                await anyio.to_thread.run_sync(_finish, session)
             queued: list[Writer] = session.info.pop(_AFTER_READS, [])
             if read_only and queued:
                 entry = writers.get(id(write))

@@ -55,6 +55,9 @@ def get_offer_shortlist(
         scope=scope,
         today=scoring.today(),
     )
+    # Reads done: end the read transaction here, in this thread, which spares the session
+    # dependency a thread-pool round trip (the audit entry is still written before the answer).
+    session.commit()
     return Response(orjson.dumps(payload), media_type="application/json")
 
 

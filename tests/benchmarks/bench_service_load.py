@@ -138,7 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offers", type=int, default=300)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server worker processes (default: one per core, the recommended deployment)",
+    )
     parser.add_argument(
         "--client",
         choices=("auto", "wrk", "threads"),
