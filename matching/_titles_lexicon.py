@@ -105,8 +105,6 @@ ABBREVIATIONS: dict[str, str] = {
     "avs": "auxiliaire de vie sociale",
     "adv": "administration des ventes",
     "aes": "accompagnant educatif et social",
-    # A job title (ROME: "Accompagnant d'élèves en situation de handicap"), not about a person.
-    "aesh": "accompagnant eleves en situation de handicap",
     "amp": "aide medico psychologique",
     "atsem": "agent territorial specialise des ecoles maternelles",
     "asem": "agent specialise des ecoles maternelles",

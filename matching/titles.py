@@ -304,6 +304,33 @@ class _Embedder:
         return out
 
 
+_ACRONYM = re.compile(r"\(([A-Z]{3,6})\)|\s-\s([A-Z]{3,6})\s*$")
+
+
+def label_acronyms(labels: Sequence[str], codes: Sequence[str]) -> dict[str, str]:
+    """Acronyms the referential spells out itself, e.g. "Technicien / Technicienne
+    d'intervention sociale et familiale (TISF)": ``{"tisf": <the cleaned label without it>}``.
+
+    An acronym counts only when its letters are the initials of the label's other words
+    (stop words aside) and every label that carries it belongs to one fiche (``codes``); its
+    shortest spelling is kept. An offer titled with the acronym alone then matches like the
+    full label."""
+    spellings: dict[str, set[str]] = {}
+    fiches: dict[str, set[str]] = {}
+    for label, code in zip(labels, codes, strict=True):
+        for groups in _ACRONYM.findall(label):
+            acronym = (groups[0] or groups[1]).lower()
+            words = [w for w in clean_title(label).split() if w != acronym]
+            if "".join(w[0] for w in words if w not in STOPWORDS) == acronym:
+                spellings.setdefault(acronym, set()).add(" ".join(words))
+                fiches.setdefault(acronym, set()).add(code)
+    return {
+        a: min(spelled, key=lambda t: (len(t), t))
+        for a, spelled in spellings.items()
+        if len(fiches[a]) == 1
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class TitleIndex:
     """Match offer titles to ROME appellations and reference fiches.
@@ -373,6 +400,7 @@ class TitleIndex:
     example_weights: FloatArray
     example_classes: npt.NDArray[np.int64]
     prior: FloatArray
+    acronyms: dict[str, str]
 
     # ------------------------------------------------------------------ build
 
@@ -578,9 +606,18 @@ class TitleIndex:
             example_weights=example_weights,
             example_classes=example_classes,
             prior=prior,
+            acronyms=label_acronyms(
+                app["label"].astype(str).tolist(), app["code_rome"].astype(str).tolist()
+            ),
         )
 
     # ------------------------------------------------------------------ scoring
+
+    def expand_acronyms(self, cleaned: str) -> str:
+        """Spell out the acronyms the referential defines (see :func:`label_acronyms`)."""
+        if not self.acronyms:
+            return cleaned
+        return " ".join(self.acronyms.get(w, w) for w in cleaned.split())
 
     @property
     def n_classes(self) -> int:
@@ -644,7 +681,7 @@ class TitleIndex:
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         raw = ["" if not isinstance(t, str) else t for t in titles]
-        cleaned = [clean_title(t) for t in raw]
+        cleaned = [self.expand_acronyms(clean_title(t)) for t in raw]
         k_eff = min(k, self.n_classes)
         frames = [
             self._match_block(raw[i : i + _BLOCK], cleaned[i : i + _BLOCK], i, k_eff)
@@ -730,7 +767,7 @@ class TitleIndex:
             matched &= np.char.find(self.app_folded, " " + word) >= 0
         folded_query = " ".join(words)
         # Similarity on the cleaned query, so abbreviations expand ("chauffeur pl").
-        cleaned = clean_title(query) or " ".join(_singular(w) for w in words)
+        cleaned = self.expand_acronyms(clean_title(query)) or " ".join(_singular(w) for w in words)
         q = self.embedder.transform([cleaned])
         sim = (q @ self.ref_matrix_t).toarray()[0][self.app_rows]
         starts = np.char.startswith(self.app_folded, " " + folded_query)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from fixtures import REFERENTIALS_DIR
-from matching.titles import MATCH_COLUMNS, TitleIndex, clean_title, load_title_index
+from matching.titles import MATCH_COLUMNS, TitleIndex, clean_title, label_acronyms, load_title_index
 
 # --------------------------------------------------------------------------- clean_title
 
@@ -304,3 +304,22 @@ def test_benchmark_writes_categorised_errors(
     assert set(errors["category"]) <= set(bench._ERROR_CATEGORIES)
     assert (errors["recorded"] != errors["predicted"]).all()
     assert "errors at rank 1 out of 120 held-out titles" in capsys.readouterr().out
+
+
+def test_acronyms_the_referential_spells_out_are_expanded() -> None:
+    acronyms = label_acronyms(
+        [
+            "Responsable de la sécurité des systèmes d'information (RSSI)",
+            "Chef de chantier (VRD)",  # not the initials of the label: not an acronym of it
+            "Agent de sécurité - ADS",
+            "Aide de service - ADS",  # one acronym, two fiches: ambiguous, left alone
+        ],
+        ["M1844", "F1202", "K2503", "G1603"],
+    )
+    assert acronyms == {"rssi": "responsable de la securite des systeme information"}
+
+
+def test_a_title_made_of_a_referential_acronym_matches_its_job(index: TitleIndex) -> None:
+    best = index.match(["AESH H/F", "Aesh collège Flers"], k=1)
+    assert best["code_rome"].tolist() == ["K2113", "K2113"]
+    assert (best["score"] >= 0.7).all()
