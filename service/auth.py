@@ -105,12 +105,13 @@ class TokenCache:
         ).one()
         return tuple(row)
 
+    def _stale(self) -> bool:
+        return self._signature is None or time.monotonic() - self._checked_at >= self.max_age_s
+
     def cached(self, session: Session, token_hash: str) -> User | None:
         """The user holding ``token_hash`` when that is known without any query, else ``None``
         (then ask :meth:`user`). Merged into ``session`` without I/O."""
-        if self._signature is None or time.monotonic() - self._checked_at >= self.max_age_s:
-            return None
-        cached = self._users.get(token_hash)
+        cached = None if self._stale() else self._users.get(token_hash)
         if cached is None:
             return None
         self.n_hits += 1
@@ -118,18 +119,16 @@ class TokenCache:
 
     def user(self, session: Session, token_hash: str) -> User | None:
         """The user holding ``token_hash`` (active or not), or ``None``."""
-        now = time.monotonic()
-        if now - self._checked_at >= self.max_age_s or self._signature is None:
+        if self._stale():
             signature = self._table_signature(session)
             with self._lock:
                 if signature != self._signature:
                     self._users.clear()
                     self._signature = signature
-                self._checked_at = now
-        cached = self._users.get(token_hash)
-        if cached is not None:
-            self.n_hits += 1
-            return session.merge(cached, load=False)
+                self._checked_at = time.monotonic()
+        hit = self.cached(session, token_hash)
+        if hit is not None:
+            return hit
         self.n_misses += 1
         user = UserRepository(session).get_by_token_hash(token_hash)
         if user is None:

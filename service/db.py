@@ -250,11 +250,6 @@ def write_queued(writer_factory: sessionmaker[Session], writes: list[Writer]) ->
         writer.commit()
 
 
-def run_after_reads(session: Session, writer_factory: sessionmaker[Session]) -> None:
-    """Write what a read-only session queued, in one transaction of ``writer_factory``."""
-    write_queued(writer_factory, session.info.pop(_AFTER_READS, []))
-
-
 class GroupWriter:
     """Group commit of what read-only requests queued (audit entries above all).
 

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Select, Table, bindparam, select
@@ -123,13 +121,6 @@ def _check_k(k: int) -> None:
 
 def _scorer_version(state: MatchingState) -> str:
     return scorer_label(state.scorer)
-
-
-def _components(values: npt.NDArray[np.float64]) -> Components:
-    # Floats computed here: no validation needed (validating was a third of a request's time).
-    return Components.model_construct(
-        skills=float(values[0]), mobility=float(values[1]), readiness=float(values[2])
-    )
 
 
 class _Row(NamedTuple):
