@@ -12,23 +12,23 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api import audit, buyers, candidates, companies, contracts, health, lots, offers, users
-from service.api import digest as digest_api
-from service.api import imports as imports_api
-from service.api import match_runs as match_runs_api
-from service.api import placements as placements_api
-from service.api import proposals as proposals_api
-from service.api import referentials as referentials_api
-from service.api import reports as reports_api
-from service.api import shortlists as shortlists_api
-from service.api import tools as tools_api
-from service.auth import TokenCache
+from service.accounts import endpoints as accounts_endpoints
+from service.accounts.auth import TokenCache
 from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
-from service.referentials import load_referentials
-from service.scoring import ScoringState, active_scorer
+from service.imports import endpoints as imports_endpoints
+from service.offers import endpoints as offers_endpoints
+from service.people import endpoints as people_endpoints
+from service.procurement import endpoints as procurement_endpoints
+from service.referentials import endpoints as referentials_endpoints
+from service.referentials.service import load_referentials
+from service.reports import endpoints as reports_endpoints
+from service.scoring import endpoints as scoring_endpoints
+from service.scoring.state import ScoringState, active_scorer
+from service.system import endpoints as system_endpoints
 from service.web import install_web
+from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
 
 __all__ = ["create_app"]
@@ -37,24 +37,24 @@ access_log = logging.getLogger("clausematch.access")
 
 # Routes are matched in this order: the most asked-for (shortlists) first.
 _ROUTERS = (
-    shortlists_api.router,
-    health.router,
-    users.router,
-    candidates.router,
-    offers.router,
-    companies.router,
-    buyers.router,
-    contracts.router,
-    lots.router,
-    referentials_api.router,
-    audit.router,
-    imports_api.router,
-    match_runs_api.router,
-    digest_api.router,
-    proposals_api.router,
-    placements_api.router,
-    reports_api.router,
-    tools_api.router,
+    scoring_endpoints.shortlists_router,
+    system_endpoints.router,
+    accounts_endpoints.users_router,
+    people_endpoints.router,
+    offers_endpoints.router,
+    procurement_endpoints.companies_router,
+    procurement_endpoints.buyers_router,
+    procurement_endpoints.contracts_router,
+    procurement_endpoints.lots_router,
+    referentials_endpoints.router,
+    accounts_endpoints.audit_router,
+    imports_endpoints.router,
+    scoring_endpoints.match_runs_router,
+    scoring_endpoints.digest_router,
+    workflow_endpoints.proposals_router,
+    workflow_endpoints.placements_router,
+    reports_endpoints.router,
+    scoring_endpoints.tools_router,
 )
 
 

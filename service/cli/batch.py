@@ -18,13 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.cli import CliError
 from service.config import Settings, get_settings
 from service.db import make_engine, make_sessionmaker
-from service.digest import DigestRepository, coach_digest, format_digest
-from service.imports.apply import limits_from
-from service.imports.normaliser import title_normaliser
-from service.imports.offers import TitleGuess, TitleNormaliser
-from service.referentials import load_referentials
-from service.scoring import ScoringState, active_scorer
-from service.watch import Runner, watch, watch_once
+from service.imports.service import limits_from
+from service.imports.watch import Runner, watch, watch_once
+from service.referentials.service import load_referentials
+from service.referentials.titles import TitleGuess, TitleNormaliser, title_normaliser
+from service.scoring.digest import coach_digest, format_digest
+from service.scoring.repository import DigestRepository
+from service.scoring.state import ScoringState, active_scorer
 from training.registry import active_version
 
 __all__ = ["make_runner", "register"]

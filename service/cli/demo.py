@@ -18,8 +18,8 @@ from fixtures import DEMO_DIR
 from service.cli import CliError
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
-from service.demo import DEMO_USERS, DemoLoadReport, demo_password, load_demo
-from service.models import Offer
+from service.imports.demo import DEMO_USERS, DemoLoadReport, demo_password, load_demo
+from service.models.offers import Offer
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -112,8 +112,8 @@ def _run_batch() -> None:
 
 def _show_a_shortlist() -> None:
     """Print the best candidates of the demo offer with the most open positions."""
-    from service.referentials import load_referentials
-    from service.scoring import ScoringState
+    from service.referentials.service import load_referentials
+    from service.scoring.state import ScoringState
 
     settings = get_settings()
     refs = load_referentials(settings.referentials_dir)

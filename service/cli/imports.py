@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.cli import CliError
 from service.cli.batch import make_runner
 from service.errors import AppError
-from service.imports.apply import ImportRead
+from service.imports.schemas import ImportRead
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,8 +11,9 @@ import argparse
 from service.cli import CliError
 from service.cli._session import command_session
 from service.config import get_settings
-from service.services import Pagination
-from service.workflow import STATE_LABELS, list_proposals
+from service.kit.crud import Pagination
+from service.workflow.proposals import list_proposals
+from service.workflow.states import STATE_LABELS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -19,16 +19,9 @@ import pandas as pd
 from service.cli import CliError
 from service.cli._session import command_session
 from service.config import get_settings
-from service.referentials import load_referentials
-from service.reports import (
-    REPORT_NAMES,
-    ReportFilter,
-    build_report,
-    to_csv,
-    to_json,
-    to_png,
-    to_xlsx,
-)
+from service.referentials.service import load_referentials
+from service.reports.common import REPORT_NAMES, ReportFilter
+from service.reports.exports import build_report, to_csv, to_json, to_png, to_xlsx
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,9 +16,10 @@ from service.cli import CliError
 from service.cli._session import command_session
 from service.config import get_settings
 from service.errors import AppError
-from service.referentials import load_referentials
-from service.scoring import ScoringState, active_scorer
-from service.tools import SupplyIn, candidate_supply, estimate_hours, labour_shares
+from service.referentials.service import load_referentials
+from service.scoring.schemas import SupplyIn
+from service.scoring.state import ScoringState, active_scorer
+from service.scoring.tools import candidate_supply, estimate_hours, labour_shares
 
 
 def number(value: str) -> float:

@@ -133,8 +133,8 @@ def _history_generate(args: argparse.Namespace) -> int:
 
 def _history_export(args: argparse.Namespace) -> int:
     from service.cli._session import command_session
-    from service.history_export import export_history
-    from service.models import AuditEntry
+    from service.models.accounts import AuditEntry
+    from service.reports.history_export import export_history
     from training.history import write_history
 
     if not args.output.parent.is_dir():

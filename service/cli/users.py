@@ -6,13 +6,14 @@ import argparse
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.accounts.schemas import UserCreate
+from service.accounts.service import create_user, list_users
 from service.cli import CliError
 from service.config import get_settings
 from service.db import DatabaseNotAtHead, check_at_head, make_engine, make_sessionmaker
 from service.errors import AppError
-from service.models import ROLES
-from service.schemas import UserCreate
-from service.services import Pagination, create_user, list_users
+from service.kit.crud import Pagination
+from service.models.accounts import ROLES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -43,12 +43,7 @@ from typing import Any
 from matching.licences import parse_licences
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.text import fold
-from service.imports.offers import (
-    TitleNormaliser,
-    known_skill_codes,
-    resolve_commune_field,
-    with_original_columns,
-)
+from service.imports.common import known_skill_codes, resolve_commune_field, with_original_columns
 from service.imports.reading import (
     ImportLimits,
     RowCollector,
@@ -61,6 +56,7 @@ from service.imports.reading import (
     parse_int,
     read_csv_table,
 )
+from service.referentials.titles import TitleNormaliser
 
 __all__ = [
     "CANDIDATE_COLUMNS",

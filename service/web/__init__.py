@@ -22,7 +22,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
-from service.web import models as _models  # noqa: F401  (registers the tables)
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
 __all__ = ["WEB_PREFIXES", "install_web", "is_page"]

@@ -26,13 +26,12 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from service.accounts.audit import audit
+from service.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from service.accounts.repository import UserRepository
 from service.config import Settings
 from service.db import SessionDep, after_reads, utcnow
-from service.models import User
-from service.repositories import UserRepository
-from service.services import audit
-from service.web.models import LoginThrottle, WebSession
-from service.web.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from service.models.accounts import LoginThrottle, User, WebSession
 
 __all__ = [
     "CSRF_FIELD",

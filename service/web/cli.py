@@ -11,12 +11,12 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.accounts.passwords import MIN_PASSWORD_LENGTH
+from service.accounts.repository import UserRepository
 from service.cli import CliError
 from service.config import get_settings
 from service.db import DatabaseNotAtHead, check_at_head, make_engine, make_sessionmaker
-from service.repositories import UserRepository
 from service.web.auth import set_password
-from service.web.passwords import MIN_PASSWORD_LENGTH
 
 __all__ = ["set_password_from_stdin"]
 

@@ -7,11 +7,12 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from service.errors import NotFound
-from service.models import Candidate, Offer
-from service.referentials import Referentials
-from service.repositories import CandidateRepository
-from service.scoring import ScoringState
-from service.services import Pagination
+from service.kit.crud import Pagination
+from service.models.offers import Offer
+from service.models.people import Candidate
+from service.people.repository import CandidateRepository
+from service.referentials.service import Referentials
+from service.scoring.state import ScoringState
 from service.web.auth import WebContext
 
 __all__ = [

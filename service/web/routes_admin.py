@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from service.accounts.audit import audit
+from service.accounts.schemas import UserCreate, UserUpdate
+from service.accounts.service import create_user, get_user, list_users, update_user
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput
-from service.schemas import UserCreate, UserUpdate
-from service.services import Pagination, audit, create_user, get_user, list_users, update_user
+from service.kit.crud import Pagination
 from service.web.auth import AdminPage, WebContext, csrf_protect, set_password
 from service.web.templating import render
 from training import registry

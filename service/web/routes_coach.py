@@ -13,12 +13,15 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matching.columns import READINESS_STAGES
-from service import shortlists, workflow
 from service.db import SessionDep, utcnow
-from service.digest import coach_digest
 from service.errors import AppError, NotFound
-from service.models import Candidate
-from service.services import Pagination, get_candidate, get_offer, list_candidates, list_offers
+from service.kit.crud import Pagination
+from service.models.people import Candidate
+from service.offers.service import get_offer, list_offers
+from service.people.service import get_candidate, list_candidates
+from service.scoring import schemas as scoring_schemas
+from service.scoring import shortlists
+from service.scoring.digest import coach_digest
 from service.web.auth import CaseloadPage, CoachPage, csrf_protect
 from service.web.common import (
     ALL,
@@ -32,6 +35,9 @@ from service.web.common import (
     stale_days,
 )
 from service.web.templating import render
+from service.workflow import proposals as proposal_service
+from service.workflow import schemas as workflow_schemas
+from service.workflow import states
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -90,7 +96,7 @@ def person_page(
         raise NotFound(f"personne {candidate_id} introuvable")
     person = get_candidate(session, web.user, candidate_id)
     scoring = scoring_state(request)
-    offers: shortlists.CandidateOffersRead | None = None
+    offers: scoring_schemas.CandidateOffersRead | None = None
     not_ranked: str | None = None
     if person.is_active and person.is_eligible:
         offers = shortlists.offers_for_candidate(
@@ -108,11 +114,11 @@ def person_page(
             + ("son suivi est inactif" if not person.is_active else "elle n'est pas éligible")
             + ". Mettez sa fiche à jour pour la voir de nouveau dans les listes."
         )
-    proposals, _ = workflow.list_proposals(
+    proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, candidate_id=person.id, stale_days=stale_days(request)
     )
     offer_titles = {p.offer_id: offer_title(session, p.offer_id) for p in proposals}
-    open_offer_ids = {p.offer_id for p in proposals if p.state in workflow.ACTIVE_STATES}
+    open_offer_ids = {p.offer_id for p in proposals if p.state in states.ACTIVE_STATES}
     return render(
         request,
         "person.html",
@@ -141,11 +147,11 @@ def propose(
     source: Annotated[Literal["shortlist", "manual"], Form()] = "shortlist",
 ) -> Response:
     scoring = scoring_state(request)
-    workflow.create_proposal(
+    proposal_service.create_proposal(
         session,
         scoring,
         web.user,
-        workflow.ProposalCreate(
+        workflow_schemas.ProposalCreate(
             candidate_id=candidate_id,
             offer_id=offer_id,
             comment=comment.strip() or None,
@@ -204,7 +210,7 @@ def offer_page(
     offer = get_offer(session, offer_id)
     scoring = scoring_state(request)
     scope: Literal["mine", "all"] = portee or ("mine" if web.user.role == "coach" else "all")
-    shortlist: shortlists.ShortlistRead | None = None
+    shortlist: scoring_schemas.ShortlistRead | None = None
     unranked: str | None = None
     try:
         shortlist = shortlists.shortlist_for_offer(
@@ -223,11 +229,11 @@ def offer_page(
         unranked = exc.detail
     proposed: set[int] = set()
     if web.user.role == "coach":
-        mine, _ = workflow.list_proposals(
+        mine, _ = proposal_service.list_proposals(
             session, web.user, ALL, offer_id=offer.id, stale_days=stale_days(request)
         )
-        proposed = {p.candidate_id for p in mine if p.state in workflow.ACTIVE_STATES}
-    why: shortlists.WhyNotRead | None = None
+        proposed = {p.candidate_id for p in mine if p.state in states.ACTIVE_STATES}
+    why: scoring_schemas.WhyNotRead | None = None
     why_error: str | None = None
     why_person: Candidate | None = None
     if personne.strip():
@@ -290,8 +296,8 @@ def my_proposals(
     web: CoachPage,
     etat: Annotated[str, Query(max_length=16)] = "",
 ) -> HTMLResponse:
-    state = etat if etat in workflow.STATE_LABELS else None
-    proposals, _ = workflow.list_proposals(
+    state = etat if etat in states.STATE_LABELS else None
+    proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
     people = {p.candidate_id: session.get(Candidate, p.candidate_id) for p in proposals}
@@ -305,7 +311,7 @@ def my_proposals(
         people={k: v.external_id for k, v in people.items() if v is not None},
         offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         etat=state or "",
-        states=workflow.STATE_LABELS,
+        states=states.STATE_LABELS,
     )
 
 
@@ -315,8 +321,10 @@ def proposal_page(
 ) -> HTMLResponse:
     if not 1 <= proposal_id <= MAX_ID:
         raise NotFound(f"proposition {proposal_id} introuvable")
-    proposal = workflow.get_proposal(session, web.user, proposal_id, stale_days=stale_days(request))
-    events = workflow.list_events(session, web.user, proposal_id)
+    proposal = proposal_service.get_proposal(
+        session, web.user, proposal_id, stale_days=stale_days(request)
+    )
+    events = proposal_service.list_events(session, web.user, proposal_id)
     person = get_candidate(session, web.user, proposal.candidate_id)
     return render(
         request,
@@ -328,8 +336,8 @@ def proposal_page(
         events=events,
         person=person,
         offer_title=offer_title(session, proposal.offer_id),
-        states=workflow.STATE_LABELS,
-        reasons={**workflow.REFUSAL_REASONS},
+        states=states.STATE_LABELS,
+        reasons={**states.REFUSAL_REASONS},
     )
 
 
@@ -341,11 +349,11 @@ def withdraw(
     proposal_id: int,
     version: Annotated[int, Form(ge=1)],
 ) -> Response:
-    workflow.transition(
+    proposal_service.transition(
         session,
         web.user,
         proposal_id,
-        workflow.TransitionIn(to="withdrawn", version=version),
+        workflow_schemas.TransitionIn(to="withdrawn", version=version),
         stale_days=stale_days(request),
     )
     return RedirectResponse("/coach/propositions?msg=modifie", status_code=303)

@@ -17,16 +17,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from service import placements as placements_service
-from service import reports, workflow
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
-from service.models import Candidate
-from service.scoring import ScoringState
-from service.services import get_candidate, get_lot, list_contracts, list_lots
+from service.models.people import Candidate
+from service.people.service import get_candidate
+from service.procurement.service import get_lot, list_contracts, list_lots
+from service.reports import common, exports
+from service.scoring.state import ScoringState
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.common import ALL, MAX_ID, offer_title, resolve_person, stale_days
 from service.web.templating import render
+from service.workflow import placements, states
+from service.workflow import proposals as proposal_service
+from service.workflow import schemas as workflow_schemas
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -49,7 +52,7 @@ def _people(session: Session, ids: set[int]) -> dict[int, str]:
 
 @router.get("/facilitateur/validation", response_class=HTMLResponse)
 def queue(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
-    proposals, _ = workflow.list_proposals(
+    proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state="proposed", stale_days=stale_days(request)
     )
     return render(
@@ -61,7 +64,7 @@ def queue(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLRe
         proposals=proposals,
         people=_people(session, {p.candidate_id for p in proposals}),
         offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
-        reasons=workflow.REFUSAL_REASONS,
+        reasons=states.REFUSAL_REASONS,
     )
 
 
@@ -72,8 +75,8 @@ def follow_up(
     web: FacilitatorPage,
     etat: Annotated[str, Query(max_length=16)] = "validated",
 ) -> HTMLResponse:
-    state = etat if etat in workflow.STATE_LABELS else None
-    proposals, _ = workflow.list_proposals(
+    state = etat if etat in states.STATE_LABELS else None
+    proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
     return render(
@@ -85,12 +88,12 @@ def follow_up(
         proposals=proposals,
         people=_people(session, {p.candidate_id for p in proposals}),
         offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
-        reasons=workflow.REFUSAL_REASONS,
-        states=workflow.STATE_LABELS,
+        reasons=states.REFUSAL_REASONS,
+        states=states.STATE_LABELS,
         etat=state or "",
         today=date.today(),
-        delivery_modes=placements_service.DELIVERY_MODE_LABELS,
-        outcomes=placements_service.OUTCOME_LABELS,
+        delivery_modes=states.DELIVERY_MODE_LABELS,
+        outcomes=states.OUTCOME_LABELS,
     )
 
 
@@ -126,12 +129,14 @@ def move_proposal(
     if to == "ended":
         fields["outcome"] = outcome
     try:
-        data = workflow.TransitionIn.model_validate(fields)
+        data = workflow_schemas.TransitionIn.model_validate(fields)
     except ValidationError as exc:
         raise InvalidInput(
             "saisie incomplète : " + _errors_text(exc) + " — revenez à la page et complétez"
         ) from None
-    workflow.transition(session, web.user, proposal_id, data, stale_days=stale_days(request))
+    proposal_service.transition(
+        session, web.user, proposal_id, data, stale_days=stale_days(request)
+    )
     msg = {"validated": "valide", "refused": "refuse"}.get(to, "modifie")
     target = "/facilitateur/validation" if retour == "validation" else "/facilitateur/propositions"
     return RedirectResponse(f"{target}?msg={msg}", status_code=303)
@@ -145,12 +150,12 @@ def contracts_page(request: Request, session: SessionDep, web: FacilitatorPage) 
     contracts, _ = list_contracts(session, ALL)
     lots, _ = list_lots(session, ALL)
     # Hours done and the lots behind schedule: the execution report's own figures.
-    execution = reports.build_report(
+    execution = exports.build_report(
         session,
         request.app.state.referentials,
         web.user,
         "execution",
-        reports.ReportFilter(),
+        common.ReportFilter(),
         today=ScoringState.today(),
         tolerance=request.app.state.settings.report_risk_tolerance,
     )
@@ -186,7 +191,7 @@ def _placements_list(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    rows, _ = placements_service.list_placements(session, web.user, ALL)
+    rows, _ = placements.list_placements(session, web.user, ALL)
     all_lots, _ = list_lots(session, ALL)
     lots = {lot.id: lot for lot in all_lots}
     return render(
@@ -199,7 +204,7 @@ def _placements_list(
         placements=rows,
         people=_people(session, {r.candidate_id for r in rows}),
         lots=lots,
-        delivery_modes=placements_service.DELIVERY_MODE_LABELS,
+        delivery_modes=states.DELIVERY_MODE_LABELS,
         error=error,
         form=form or {},
         today=date.today(),
@@ -231,7 +236,7 @@ def create_placement_form(
     }
     try:
         person = resolve_person(session, web, personne)
-        data = placements_service.PlacementCreate.model_validate(
+        data = workflow_schemas.PlacementCreate.model_validate(
             {
                 "candidate_id": person.id,
                 "lot_id": lot_id,
@@ -240,7 +245,7 @@ def create_placement_form(
                 "start_date": start_date,
             }
         )
-        created = placements_service.create_placement(session, web.user, data)
+        created = placements.create_placement(session, web.user, data)
     except ValidationError as exc:
         error = _errors_text(exc)
     except AppError as exc:
@@ -271,10 +276,10 @@ def _placement_page(
 ) -> HTMLResponse:
     if not 1 <= placement_id <= MAX_ID:
         raise NotFound(f"placement {placement_id} introuvable")
-    placement = placements_service.get_placement(session, web.user, placement_id)
+    placement = placements.get_placement(session, web.user, placement_id)
     person = get_candidate(session, web.user, placement.candidate_id)
     lot = get_lot(session, placement.lot_id)
-    declared = placements_service.get_hours(session, placement_id)
+    declared = placements.get_hours(session, placement_id)
     return render(
         request,
         "facilitator/placement.html",
@@ -289,7 +294,7 @@ def _placement_page(
         error=error,
         month=month,
         hours=hours,
-        outcomes=placements_service.OUTCOME_LABELS,
+        outcomes=states.OUTCOME_LABELS,
         outcome_error=outcome_error,
     )
 
@@ -325,10 +330,10 @@ def record_hours(
             status_code=422,
         )
     try:
-        data = placements_service.HoursIn(
-            items=[placements_service.MonthHours(month=first_day, hours=value)]
+        data = workflow_schemas.HoursIn(
+            items=[workflow_schemas.MonthHours(month=first_day, hours=value)]
         )
-        placements_service.put_hours(session, web.user, placement_id, data)
+        placements.put_hours(session, web.user, placement_id, data)
     except ValidationError as exc:
         error = _errors_text(exc)
     except AppError as exc:
@@ -369,8 +374,8 @@ def record_outcomes(
         "outcome_6_months": outcome_6_months or None,
     }
     try:
-        data = placements_service.PlacementUpdate.model_validate(fields)
-        placements_service.update_placement(session, web.user, placement_id, data)
+        data = workflow_schemas.PlacementUpdate.model_validate(fields)
+        placements.update_placement(session, web.user, placement_id, data)
     except ValidationError as exc:
         error = _errors_text(exc)
     except AppError as exc:
@@ -418,9 +423,9 @@ def _run_import(
     dry_run: bool,
     full: bool,
 ) -> object:
-    from service.api.imports import batch_parameters, get_title_normaliser
-    from service.batch import run_batch
-    from service.imports.apply import import_candidates, import_offers, limits_from
+    from service.imports.service import import_candidates, import_offers, limits_from
+    from service.referentials.titles import get_title_normaliser
+    from service.scoring.batch import batch_parameters, run_batch
 
     settings = request.app.state.settings
     refs = request.app.state.referentials

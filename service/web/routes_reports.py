@@ -13,11 +13,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from service import reports, tools
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
-from service.scoring import ScoringState
-from service.services import Pagination, list_buyers, list_contracts
+from service.kit.crud import Pagination
+from service.procurement.service import list_buyers, list_contracts
+from service.reports import common, exports
+from service.scoring import schemas as scoring_schemas
+from service.scoring import tools
+from service.scoring.state import ScoringState
 from service.web.auth import FacilitatorPage, csrf_protect
 from service.web.templating import render
 
@@ -64,16 +67,16 @@ def _build(
     au: str,
     acheteur: str = "",
     marche: str = "",
-) -> reports.Report:
+) -> common.Report:
     if name not in REPORT_TITLES:
         raise NotFound(f"rapport « {name} » introuvable")
     settings = request.app.state.settings
-    return reports.build_report(
+    return exports.build_report(
         session,
         request.app.state.referentials,
         web.user,
         name,
-        reports.ReportFilter(
+        common.ReportFilter(
             date_from=_date(du, "du"),
             date_to=_date(au, "au"),
             buyer_id=_id(acheteur, "acheteur"),
@@ -156,11 +159,11 @@ def report_file(
 ) -> Response:
     report = _build(request, session, web, name, du, au, acheteur, marche)
     if fmt == "xlsx":
-        body = reports.to_xlsx(report)
+        body = exports.to_xlsx(report)
     elif fmt == "csv":
-        body = reports.to_csv(report)
+        body = exports.to_csv(report)
     else:
-        body = reports.to_png(report)
+        body = exports.to_png(report)
     headers = {"Cache-Control": "no-store"}
     if fmt != "png":
         headers["Content-Disposition"] = f'attachment; filename="clausematch-{name}.{fmt}"'
@@ -198,7 +201,7 @@ def tools_page(
 ) -> HTMLResponse:
     settings = request.app.state.settings
     shares = tools.labour_shares(settings.labour_shares_path)
-    estimate: tools.HoursEstimate | None = None
+    estimate: scoring_schemas.HoursEstimate | None = None
     error: str | None = None
     if montant or taux:
         try:
@@ -246,7 +249,7 @@ def supply_page(
     debut: DateQ = "",
     mois: TextQ = "",
 ) -> HTMLResponse:
-    supply: tools.SupplyRead | None = None
+    supply: scoring_schemas.SupplyRead | None = None
     error: str | None = None
     if rome or commune:
         try:
@@ -260,7 +263,7 @@ def supply_page(
             }
             if months is not None:
                 fields["months"] = months
-            data = tools.SupplyIn.model_validate(fields)
+            data = scoring_schemas.SupplyIn.model_validate(fields)
             scoring = request.app.state.scoring
             supply = tools.candidate_supply(
                 session,

@@ -4,13 +4,13 @@ On SQLite (a file in a temporary folder) and, when ``--pg URL`` or ``CLAUSEMATCH
 is given, on PostgreSQL (a database ``bench_imports`` created and dropped on that server):
 
 1. **batch**: 20,000 candidates and 500 new open offers (``matching.synthetic.generate_pool``)
-   are put in the database (not timed), then :func:`service.batch.run_batch` is timed from a
+   are put in the database (not timed), then :func:`service.scoring.batch.run_batch` is timed from a
    cold scoring state (read the pool and offers from the database, score, allocate, explain, write
    the run and its matches, commit). Target ≤ 10 s. The naive way, in the same run: a query per
    offer, a per-offer shortlist, one ORM object and one flush per match (rolled back).
 2. **import**: a 10,000-offer Orne emploi CSV without ROME codes (the titles are normalised by the
    shipped title index, built once beforehand; its build time is reported apart) is imported with
-   :func:`service.imports.apply.import_offers`, then imported again (nothing changes). Target
+   :func:`service.imports.service.import_offers`, then imported again (nothing changes). Target
    ≤ 10 s for the first import. The naive way: the same parsed records written one ORM object and
    one flush at a time, with a query per row for the offer and one for its company (rolled back).
 
@@ -49,30 +49,21 @@ from fixtures import REFERENTIALS_DIR  # noqa: E402
 from matching import columns as col  # noqa: E402
 from matching.referentials import load_communes  # noqa: E402
 from matching.synthetic import DemoData, generate_pool  # noqa: E402
-from service.batch import BatchParameters, run_batch  # noqa: E402
 from service.db import alembic_config, make_engine, make_sessionmaker  # noqa: E402
-from service.imports.apply import import_offers  # noqa: E402
-from service.imports.normaliser import normaliser_for, title_index  # noqa: E402
-from service.imports.offers import (  # noqa: E402
-    OfferRecord,
-    TitleNormaliser,
-    is_valid_siret,
-    parse_offers,
-)
+from service.imports.offer_records import OfferRecord  # noqa: E402
+from service.imports.offers import parse_offers  # noqa: E402
 from service.imports.reading import ImportLimits  # noqa: E402
-from service.models import (  # noqa: E402
-    Candidate,
-    CandidateJob,
-    CandidateLicence,
-    Company,
-    Match,
-    MatchRun,
-    Offer,
-    OfferLicence,
-    User,
-)
-from service.referentials import Referentials, load_referentials  # noqa: E402
-from service.scoring import ScoringState  # noqa: E402
+from service.imports.service import import_offers  # noqa: E402
+from service.models.accounts import User  # noqa: E402
+from service.models.offers import Offer, OfferLicence  # noqa: E402
+from service.models.people import Candidate, CandidateJob, CandidateLicence  # noqa: E402
+from service.models.procurement import Company  # noqa: E402
+from service.models.scoring import Match, MatchRun  # noqa: E402
+from service.procurement.siret import is_valid_siret  # noqa: E402
+from service.referentials.service import Referentials, load_referentials  # noqa: E402
+from service.referentials.titles import TitleNormaliser, normaliser_for, title_index  # noqa: E402
+from service.scoring.batch import BatchParameters, run_batch  # noqa: E402
+from service.scoring.state import ScoringState  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 TARGET_S = 10.0

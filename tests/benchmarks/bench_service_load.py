@@ -49,7 +49,7 @@ def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> d
     from alembic import command
 
     from service.db import alembic_config, make_engine, make_sessionmaker
-    from service.demo import load_demo
+    from service.imports.demo import load_demo
     from training.demo_data import write_demo_set
 
     write_demo_set(
@@ -115,8 +115,8 @@ def _naive_request_ms(db_url: str, offer_ids: list[int], n: int) -> list[float]:
     """Per request: read everything from the database, build the state, rank one offer."""
     from fixtures import REFERENTIALS_DIR
     from service.db import make_engine, make_sessionmaker
-    from service.referentials import load_referentials
-    from service.scoring import ScoringState
+    from service.referentials.service import load_referentials
+    from service.scoring.state import ScoringState
 
     refs = load_referentials(REFERENTIALS_DIR)
     engine = make_engine(db_url)

@@ -9,20 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.auth import hash_token, new_token
-from service.models import (
-    AuditEntry,
-    Buyer,
-    Candidate,
-    CandidateJob,
-    CandidateLicence,
-    Company,
-    Contract,
-    Lot,
-    Offer,
-    OfferLicence,
-    User,
-)
+from service.accounts.auth import hash_token, new_token
+from service.models.accounts import AuditEntry, User
+from service.models.offers import Offer, OfferLicence
+from service.models.people import Candidate, CandidateJob, CandidateLicence
+from service.models.procurement import Buyer, Company, Contract, Lot
 
 _seq = itertools.count(1)
 

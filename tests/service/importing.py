@@ -11,25 +11,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fixtures import REFERENTIALS_DIR
 from matching.text import fold
-from service.batch import BatchParameters, BatchRead, run_batch
-from service.imports.apply import ImportRead, import_candidates, import_offers
-from service.imports.offers import TitleGuess
 from service.imports.reading import ImportLimits
-from service.models import (
-    AuditEntry,
-    Candidate,
-    CandidateJob,
-    CandidateLicence,
-    CandidateReporting,
-    Company,
-    Match,
-    MatchRun,
-    Offer,
-    OfferLicence,
-)
-from service.models_batch import DigestMark, MatchRunOffer
-from service.referentials import Referentials, load_referentials
-from service.scoring import ScoringState
+from service.imports.schemas import ImportRead
+from service.imports.service import import_candidates, import_offers
+from service.models.accounts import AuditEntry
+from service.models.offers import Offer, OfferLicence
+from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.models.procurement import Company
+from service.models.scoring import DigestMark, Match, MatchRun, MatchRunOffer
+from service.referentials.service import Referentials, load_referentials
+from service.referentials.titles import TitleGuess
+from service.scoring.batch import BatchParameters, run_batch
+from service.scoring.schemas import BatchRead
+from service.scoring.state import ScoringState
 
 TODAY = date(2026, 11, 25)
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import Candidate, CandidateReporting
+from service.models.people import Candidate, CandidateReporting
 
 
 def _body(**overrides: Any) -> dict[str, Any]:

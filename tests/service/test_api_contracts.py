@@ -7,7 +7,7 @@ from factories import SIRETS, Actor, make_buyer, make_company, make_contract, ma
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from service.schemas import is_valid_siret
+from service.procurement.siret import is_valid_siret
 
 
 @pytest.mark.parametrize("siret", SIRETS)

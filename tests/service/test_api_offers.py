@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import Offer
+from service.models.offers import Offer
 
 
 def _body(**overrides: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from service.shortlists import ShortlistRead
+from service.scoring.schemas import ShortlistRead
 
 
 def _people(session: Session, coach: Actor, other: Actor) -> dict[str, int]:
@@ -93,7 +93,7 @@ def test_the_state_follows_changes_without_rebuilding(
     first = client.get(f"/offers/{offer.id}/shortlist", headers=coach.headers).json()
     assert first["items"][0]["candidate_id"] == ids["near"]
     # The best person leaves the programme: they drop out of the next shortlist.
-    from service.models import Candidate
+    from service.models.people import Candidate
 
     person = session.get(Candidate, ids["near"])
     assert person is not None
@@ -196,7 +196,7 @@ def test_a_remembered_ranking_is_still_scoped_per_caller(
     assert near_for["coach"]["external_id"] is None
     assert near_for["facilitator"]["external_id"] is not None
     # Who follows a person is read per request: a change of coach shows at once.
-    from service.models import Candidate
+    from service.models.people import Candidate
 
     person = session.get(Candidate, ids["near"])
     assert person is not None

@@ -18,11 +18,11 @@ from importing import TODAY, do_batch, refs, snapshot
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.batch import BatchParameters, input_hash, run_batch
 from service.db import alembic_config, make_engine, make_sessionmaker
-from service.models import Match, MatchRun, Offer
-from service.models_batch import MatchRunOffer
-from service.scoring import ScoringState
+from service.models.offers import Offer
+from service.models.scoring import Match, MatchRun, MatchRunOffer
+from service.scoring.batch import BatchParameters, input_hash, run_batch
+from service.scoring.state import ScoringState
 
 
 def _pool(session: Session, coach: Actor, n: int = 6) -> None:
@@ -204,7 +204,7 @@ def test_an_error_inside_the_write_transaction_leaves_nothing(
     _pool(session, coach, 3)
     make_offer(session)
     before = snapshot(session)
-    import service.batch as batch
+    import service.scoring.batch as batch
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disque plein")

@@ -14,7 +14,7 @@ from factories import make_candidate, make_lot, make_offer, make_user
 import service.cli
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
-from service.models import Placement, PlacementHours, Proposal
+from service.models.workflow import Placement, PlacementHours, Proposal
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from importing import do_batch, refs
 from sqlalchemy.orm import Session
 
-from service.digest import coach_digest, format_digest
-from service.models_batch import DigestMark
+from service.models.scoring import DigestMark
+from service.scoring.digest import coach_digest, format_digest
 
 
 def _setup(session: Session, coach: Actor, other_coach: Actor) -> tuple[list[int], list[int]]:

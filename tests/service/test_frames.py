@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from matching import columns as col
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.schema import prepare_candidates, prepare_offers
-from service.frames import candidate_frames, load_engine_inputs, offer_frame
-from service.models import CandidateReporting
+from service.models.people import CandidateReporting
+from service.scoring.frames import candidate_frames, load_engine_inputs, offer_frame
 
 
 def test_frames_pass_the_engine_schema(

@@ -8,16 +8,10 @@ from pathlib import Path
 from factories import Actor, make_candidate, make_lot, make_offer, make_user
 from sqlalchemy.orm import Session
 
-from service.history_export import export_history
-from service.models import (
-    CandidateReporting,
-    Match,
-    MatchRun,
-    Placement,
-    PlacementHours,
-    Proposal,
-    ProposalEvent,
-)
+from service.models.people import CandidateReporting
+from service.models.scoring import Match, MatchRun
+from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
+from service.reports.history_export import export_history
 from training.history import read_history, write_history
 
 

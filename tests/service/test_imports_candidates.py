@@ -18,9 +18,9 @@ from importing import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.api.imports import get_title_normaliser
 from service.errors import InvalidInput
-from service.models import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.referentials.titles import get_title_normaliser
 
 
 @pytest.fixture

@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fixtures import REFERENTIALS_DIR
-from service.api.deps import get_app_settings
-from service.api.imports import get_title_normaliser
 from service.config import Settings
 from service.errors import InvalidInput, PayloadTooLarge
 from service.imports.reading import ImportLimits
-from service.models import Company, Offer, OfferLicence
+from service.kit.deps import get_app_settings
+from service.models.offers import Offer, OfferLicence
+from service.models.procurement import Company
+from service.referentials.titles import get_title_normaliser
 
 SAMPLE_JSON = REFERENTIALS_DIR.parent / "samples" / "france_travail_offers_sample.json"
 

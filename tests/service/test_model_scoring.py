@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from fixtures import REFERENTIALS_DIR
 from matching.referentials import load_communes
 from matching.scoring import WeightedScorer
-from service import shortlists
 from service.config import Settings
-from service.referentials import load_referentials
-from service.scoring import ScoringState, active_scorer
+from service.referentials.service import load_referentials
+from service.scoring import shortlists
+from service.scoring.state import ScoringState, active_scorer
 from training.history import write_history
 from training.pipeline import train_from_history
 from training.registry import activate, active_version, save_artifact

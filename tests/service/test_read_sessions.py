@@ -20,7 +20,7 @@ from service.db import (
     make_read_sessionmaker,
     make_sessionmaker,
 )
-from service.models import User
+from service.models.accounts import User
 
 
 def test_a_read_only_session_refuses_orm_and_sql_writes(connection: Connection) -> None:

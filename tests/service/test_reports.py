@@ -43,15 +43,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.models import (
-    CandidateReporting,
-    Placement,
-    PlacementHours,
-    Proposal,
-    ProposalEvent,
-)
-from service.referentials import load_referentials
-from service.reports import ReportFilter, participants_report
+from service.models.people import CandidateReporting
+from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
+from service.referentials.service import load_referentials
+from service.reports.common import ReportFilter
+from service.reports.participants import participants_report
 
 PERIOD = {"from": "2026-01-01", "to": "2026-06-30"}
 ALENCON_EPCI = "246100663"

@@ -8,9 +8,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fixtures import REFERENTIALS_DIR
-from service.models import Candidate
-from service.referentials import load_referentials
-from service.scoring import ScoringState
+from service.models.people import Candidate
+from service.referentials.service import load_referentials
+from service.scoring.state import ScoringState
 
 REFS = load_referentials(REFERENTIALS_DIR)
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from service.auth import TokenCache, hash_token
-from service.models import User
+from service.accounts.auth import TokenCache, hash_token
+from service.models.accounts import User
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from service.api.proposals import get_scoring_state
 from service.config import Settings
-from service.referentials import load_referentials
-from service.scoring import ScoringState
-from service.tools import estimate_hours
+from service.referentials.service import load_referentials
+from service.scoring.deps import get_scoring_state
+from service.scoring.state import ScoringState
+from service.scoring.tools import estimate_hours
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +114,7 @@ def test_absurd_amounts_are_refused_not_crashing() -> None:
     import pytest
 
     from service.errors import InvalidInput
-    from service.tools import estimate_hours
+    from service.scoring.tools import estimate_hours
 
     for amount, cost in ((float("inf"), 30.0), (1e300, 30.0), (1e6, float("inf"))):
         with pytest.raises(InvalidInput):

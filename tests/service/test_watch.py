@@ -27,9 +27,11 @@ from service.cli import main
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.imports.reading import ImportLimits
-from service.models import Candidate, MatchRun, Offer
-from service.scoring import ScoringState
-from service.watch import Runner, file_kind, ready_files, watch_once
+from service.imports.watch import Runner, file_kind, ready_files, watch_once
+from service.models.offers import Offer
+from service.models.people import Candidate
+from service.models.scoring import MatchRun
+from service.scoring.state import ScoringState
 
 
 @pytest.fixture

@@ -14,12 +14,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.api.proposals import get_scoring_state
 from service.config import Settings
-from service.models import Candidate, Lot, Offer, Placement, Proposal, ProposalEvent
-from service.referentials import load_referentials
-from service.scoring import ScoringState
-from service.workflow import PROPOSAL_TARGETS, TRANSITIONS
+from service.models.offers import Offer
+from service.models.people import Candidate
+from service.models.procurement import Lot
+from service.models.workflow import Placement, Proposal, ProposalEvent
+from service.referentials.service import load_referentials
+from service.scoring.deps import get_scoring_state
+from service.scoring.state import ScoringState
+from service.workflow.states import PROPOSAL_TARGETS, TRANSITIONS
 
 ALL_STATES = (
     "proposed",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from service.config import Settings
 from service.db import alembic_config
 from service.main import create_app
-from service.models import Proposal, ProposalEvent
+from service.models.workflow import Proposal, ProposalEvent
 
 
 def test_two_facilitators_acting_at_once(empty_database_url: str) -> None:

@@ -28,7 +28,7 @@ from service.db import (
     make_read_sessionmaker,
     session_dependency,
 )
-from service.models import User
+from service.models.accounts import User
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

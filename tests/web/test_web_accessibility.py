@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from web_factories import make_candidate, make_lot, make_offer, make_user
 from web_helpers import Login
 
-from service import placements as placements_service
-from service.models import User
+from service.models.accounts import User
+from service.workflow import placements
+from service.workflow import schemas as workflow_schemas
 
 
 class _Audit(HTMLParser):
@@ -104,10 +105,10 @@ def test_every_page_of_every_role(
     offer = make_offer(session)
     lot = make_lot(session)
     facilitator = make_user(session, role="facilitator")
-    placement = placements_service.create_placement(
+    placement = placements.create_placement(
         session,
         facilitator,
-        placements_service.PlacementCreate(
+        workflow_schemas.PlacementCreate(
             candidate_id=person.id,
             lot_id=lot.id,
             delivery_mode="direct_hire",

@@ -14,9 +14,8 @@ from web_factories import PASSWORD, make_user
 from web_helpers import Login, csrf_of
 
 from service.db import utcnow
-from service.models import AuditEntry, User
+from service.models.accounts import AuditEntry, LoginThrottle, User, WebSession
 from service.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE
-from service.web.models import LoginThrottle, WebSession
 
 
 def _post_login(client: TestClient, username: str, password: str) -> tuple[int, str, str]:

@@ -20,13 +20,15 @@ from alembic import command
 from sqlalchemy import select
 
 from fixtures import DEMO_DIR
-from service.batch import BatchParameters, run_batch
 from service.config import Settings
 from service.db import alembic_config, make_engine, make_sessionmaker
-from service.demo import demo_password, load_demo
-from service.models import Candidate, Offer, User
-from service.referentials import load_referentials
-from service.scoring import ScoringState
+from service.imports.demo import demo_password, load_demo
+from service.models.accounts import User
+from service.models.offers import Offer
+from service.models.people import Candidate
+from service.referentials.service import load_referentials
+from service.scoring.batch import BatchParameters, run_batch
+from service.scoring.state import ScoringState
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

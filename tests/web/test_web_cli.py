@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 import service.cli
 from fixtures import DEMO_DIR
+from service.accounts.passwords import verify_password
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
-from service.demo import DEMO_USERS, demo_password, load_demo
-from service.models import AuditEntry, User
-from service.web.passwords import verify_password
+from service.imports.demo import DEMO_USERS, demo_password, load_demo
+from service.models.accounts import AuditEntry, User
 
 
 @pytest.fixture

@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session
 from web_factories import PASSWORD, make_candidate, make_lot, make_offer, make_user
 from web_helpers import Login, csrf_of
 
-from service import placements as placements_service
-from service.models import AuditEntry, Offer, PlacementHours, Proposal, User
+from service.models.accounts import AuditEntry, User
+from service.models.offers import Offer
+from service.models.workflow import PlacementHours, Proposal
+from service.workflow import placements
+from service.workflow import schemas as workflow_schemas
 
 PAGES: dict[str, tuple[set[str], str]] = {
     "/coach/suivi": ({"coach"}, "Mon suivi"),
@@ -240,10 +243,10 @@ def test_contracts_page_shows_hours_progress_and_hours_entry(
 ) -> None:
     person = make_candidate(session, coach=coach)
     lot = make_lot(session, insertion_hours=400.0)
-    placement = placements_service.create_placement(
+    placement = placements.create_placement(
         session,
         facilitator,
-        placements_service.PlacementCreate(
+        workflow_schemas.PlacementCreate(
             candidate_id=person.id,
             lot_id=lot.id,
             delivery_mode="direct_hire",
@@ -447,7 +450,7 @@ def test_new_offers_since_the_last_visit(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from service.web.models import WebSession
+    from service.models.accounts import WebSession
 
     old = make_offer(session, intitule="Offre ancienne")
     old.created_at = datetime(2026, 1, 1, tzinfo=UTC)
@@ -475,7 +478,7 @@ def test_new_offers_since_the_last_visit(
 def test_digest_empty_state_and_mark_as_read(
     client: TestClient, session: Session, coach: User, login: Login
 ) -> None:
-    from service.models_batch import DigestMark
+    from service.models.scoring import DigestMark
 
     token = login(coach)
     page = unescape(client.get("/coach/resume").text)
@@ -595,14 +598,14 @@ def test_admin_lists_and_activates_model_versions(
 def test_facilitator_records_the_end_and_the_outcomes_of_a_placement(
     client: TestClient, session: Session, coach: User, facilitator: User, login: Login
 ) -> None:
-    from service.models import Placement
+    from service.models.workflow import Placement
 
     person = make_candidate(session, coach=coach)
     lot = make_lot(session)
-    placement = placements_service.create_placement(
+    placement = placements.create_placement(
         session,
         facilitator,
-        placements_service.PlacementCreate(
+        workflow_schemas.PlacementCreate(
             candidate_id=person.id,
             lot_id=lot.id,
             delivery_mode="direct_hire",
@@ -644,7 +647,7 @@ def test_facilitator_records_the_end_and_the_outcomes_of_a_placement(
 def test_facilitator_records_a_hire_made_outside_the_workflow(
     client: TestClient, session: Session, coach: User, facilitator: User, login: Login
 ) -> None:
-    from service.models import Placement
+    from service.models.workflow import Placement
 
     person = make_candidate(session, coach=coach)
     lot = make_lot(session)

@@ -8,18 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.auth import hash_token, new_token
-from service.models import (
-    Buyer,
-    Candidate,
-    CandidateJob,
-    CandidateLicence,
-    Contract,
-    Lot,
-    Offer,
-    User,
-)
-from service.web.passwords import hash_password
+from service.accounts.auth import hash_token, new_token
+from service.accounts.passwords import hash_password
+from service.models.accounts import User
+from service.models.offers import Offer
+from service.models.people import Candidate, CandidateJob, CandidateLicence
+from service.models.procurement import Buyer, Contract, Lot
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from service.models import User
+from service.models.accounts import User
 
 __all__ = ["CSRF_RE", "Login", "csrf_of"]
 

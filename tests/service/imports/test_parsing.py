@@ -11,15 +11,12 @@ from fixtures import REFERENTIALS_DIR
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.text import fold
 from service.imports.candidates import CandidateParseResult, parse_candidates
-from service.imports.offers import (
-    OfferParseResult,
-    TitleGuess,
-    end_from_duration,
-    is_valid_siret,
-    parse_contract_type,
-    parse_offers,
-)
+from service.imports.common import end_from_duration, parse_contract_type
+from service.imports.offer_records import OfferParseResult
+from service.imports.offers import parse_offers
 from service.imports.reading import ImportLimits, ImportRejected
+from service.procurement.siret import is_valid_siret
+from service.referentials.titles import TitleGuess
 
 SAMPLE_JSON = REFERENTIALS_DIR.parent / "samples" / "france_travail_offers_sample.json"
 

@@ -1,0 +1,240 @@
+"""Values both offer and candidate files carry: communes, ROME codes, skills, contracts,
+durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from matching.referentials import CommuneIndex, CommuneMatch, RomeReferential
+from matching.text import fold
+from service.imports.reading import (
+    CsvTable,
+    RowCollector,
+    RowError,
+)
+
+__all__ = ["parse_contract_type"]
+
+
+_CONTRACTS = {
+    "cdi": "CDI",
+    "cdd": "CDD",
+    "mis": "INTERIM",
+    "interim": "INTERIM",
+    "travail temporaire": "INTERIM",
+    "mission d interim": "INTERIM",
+    "sai": "CDD",
+    "saisonnier": "CDD",
+    "cddi": "CDDI",
+    "pro": "PRO",
+    "contrat pro": "PRO",
+    "contrat de professionnalisation": "PRO",
+    "professionnalisation": "PRO",
+    "apprentissage": "APPRENTISSAGE",
+    "contrat d apprentissage": "APPRENTISSAGE",
+    "lib": "AUTRE",
+    "fra": "AUTRE",
+    "autre": "AUTRE",
+}
+
+
+def parse_contract_type(value: str) -> str:
+    """``CDI``, ``CDD``, ``Intérim``/``MIS``, ``CDDI``… → a code of ``CONTRACT_TYPES``."""
+    v = fold(value)
+    if not v:
+        return "AUTRE"
+    if v in _CONTRACTS:
+        return _CONTRACTS[v]
+    head = v.split(" ")[0]
+    if head in _CONTRACTS:
+        return _CONTRACTS[head]
+    raise ValueError(
+        f"« {value} » n'est pas un type de contrat connu (CDI, CDD, intérim, CDDI, contrat pro, "
+        "apprentissage)"
+    )
+
+
+_DURATION = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(mois|semaines?|sem|jours?|j|ans?)?$")
+
+
+def _add_months(start: date, months: int) -> date:
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    day = min(
+        start.day,
+        [
+            31,
+            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ][month - 1],
+    )
+    return date(year, month, day)
+
+
+def end_from_duration(start: date, text: str) -> date | None:
+    """End date (inclusive) of a contract of ``text`` duration starting on ``start``."""
+    v = fold(text)
+    if not v or v in {"cdi", "indeterminee", "duree indeterminee"}:
+        return None
+    m = _DURATION.match(v)
+    if not m:
+        raise ValueError(
+            f"« {text} » n'est pas une durée (par exemple « 6 mois », « 12 semaines »)"
+        )
+    n = float(m.group(1).replace(",", "."))
+    unit = m.group(2) or "mois"
+    if n <= 0:
+        raise ValueError(f"la durée « {text} » doit être positive")
+    if unit.startswith("mois"):
+        return _add_months(start, round(n)) - timedelta(days=1)
+    if unit.startswith(("sem",)):
+        return start + timedelta(days=round(7 * n) - 1)
+    if unit.startswith("an"):
+        return _add_months(start, round(12 * n)) - timedelta(days=1)
+    return start + timedelta(days=round(n) - 1)
+
+
+def with_original_columns(errors: list[RowError], table: CsvTable) -> list[RowError]:
+    """Name columns in errors as the file's header spells them, sorted by line."""
+    display = dict(zip(table.headers, table.original_headers, strict=True))
+    out = [
+        RowError(e.line, display.get(e.column, e.column) if e.column else None, e.code, e.message)
+        for e in errors
+    ]
+    return sorted(out, key=lambda e: (e.line or 0, e.column or ""))
+
+
+def resolve_commune_field(
+    row: RowCollector,
+    communes: CommuneIndex,
+    commune: str,
+    postal: str,
+    column: str,
+    *,
+    home_departement: str = "61",
+) -> str | None:
+    """Resolve a commune given as INSEE code, name and/or postal code; errors go to ``row``.
+
+    A name found in several départements is taken in ``home_departement`` when exactly one
+    match lies there (``Flers`` is Flers in the Orne); otherwise the row is refused with the
+    candidates listed.
+    """
+    if not commune and not postal:
+        row.fail(column, "missing_commune", "Commune du lieu de travail manquante.")
+        return None
+    if commune:
+        hits = resolve_commune(communes, commune)
+        if postal and len(hits) != 1:
+            in_cp = {m.commune_id for m in communes.by_postal(postal)}
+            hits = [h for h in hits if h.commune_id in in_cp] or hits
+        if not hits and postal:
+            hits = resolve_commune(communes, f"{postal} {commune}")
+    else:
+        hits = communes.by_postal(postal)
+    if not hits:
+        row.fail(column, "unknown_commune", f"Commune inconnue : « {commune or postal} ».")
+        return None
+    if len(hits) > 1 and hits[0].code_insee == commune.strip():
+        # The column holds an INSEE code (documented): one that is also some postal code
+        # (61230) is that commune, not an ambiguity.
+        hits = hits[:1]
+    if len(hits) > 1:
+        local = [h for h in hits if h.departement == home_departement]
+        if len(local) == 1:
+            hits = local
+    if len(hits) > 1:
+        choices = ", ".join(f"{h.nom} ({h.code_insee})" for h in hits[:6])
+        row.fail(
+            column,
+            "ambiguous_commune",
+            f"Commune ambiguë « {commune or postal} » : {choices}. Indiquez le code INSEE ou "
+            "le code postal.",
+        )
+        return None
+    return hits[0].code_insee
+
+
+# Per referential object (identity checked): building these per row cost seconds on 10,000 rows.
+_SKILLS: dict[int, tuple[RomeReferential, frozenset[int]]] = {}
+
+
+_RESOLVED: dict[tuple[int, str], tuple[CommuneIndex, list[CommuneMatch]]] = {}
+
+
+def known_skill_codes(rome: RomeReferential) -> frozenset[int]:
+    """The ROME skill codes of ``rome`` (empty when it has no skills), computed once."""
+    hit = _SKILLS.get(id(rome))
+    if hit is not None and hit[0] is rome:
+        return hit[1]
+    codes = frozenset() if rome.skills is None else frozenset(rome.skills["code_ogr"].tolist())
+    _SKILLS[id(rome)] = (rome, codes)
+    return codes
+
+
+def resolve_commune(communes: CommuneIndex, value: str) -> list[CommuneMatch]:
+    """``communes.resolve(value)``, remembered: a file names the same communes again and again."""
+    key = (id(communes), value)
+    hit = _RESOLVED.get(key)
+    if hit is not None and hit[0] is communes:
+        return list(hit[1])
+    found = list(communes.resolve(value))
+    if len(_RESOLVED) > 100_000:
+        _RESOLVED.clear()
+    _RESOLVED[key] = (communes, found)
+    return list(found)
+
+
+def parse_skills(
+    row: RowCollector, text: str, rome: RomeReferential, column: str
+) -> tuple[int, ...]:
+    if not text:
+        return ()
+    known = known_skill_codes(rome)
+    out: list[int] = []
+    for part in re.split(r"[|,;\s]+", text.strip()):
+        if not part:
+            continue
+        if not part.isdigit() or (known and int(part) not in known):
+            row.fail(column, "unknown_skill", f"Code de compétence ROME inconnu : « {part} ».")
+            continue
+        out.append(int(part))
+    return tuple(dict.fromkeys(out))
+
+
+def check_rome_codes(
+    row: RowCollector, rome: RomeReferential, code_rome: str, code_ogr: str
+) -> tuple[str | None, int | None]:
+    fiche: str | None = None
+    ogr: int | None = None
+    if code_rome:
+        if rome.has_fiche(code_rome):
+            fiche = code_rome.strip().upper()
+        else:
+            row.fail("code_rome", "unknown_rome", f"Code ROME inconnu : « {code_rome} ».")
+    if code_ogr:
+        if rome.has_appellation(code_ogr):
+            info = rome.appellation(code_ogr)
+            ogr = int(code_ogr)
+            if fiche is not None and info["code_rome"] != fiche:
+                row.fail(
+                    "code_ogr",
+                    "inconsistent_rome",
+                    f"L'appellation {code_ogr} relève de la fiche {info['code_rome']}, "
+                    f"pas de {fiche}.",
+                )
+            fiche = fiche or str(info["code_rome"])
+        else:
+            row.fail(
+                "code_ogr", "unknown_ogr", f"Code d'appellation ROME inconnu : « {code_ogr} »."
+            )
+    return fiche, ogr

@@ -1,0 +1,115 @@
+"""Offer records, as every offer reader (Orne emploi CSV, France Travail JSON) gives them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from service.imports.reading import (
+    RowError,
+)
+from service.referentials.titles import TitleNormaliser
+
+__all__ = ["OfferParseResult", "OfferRecord"]
+
+
+@dataclass(frozen=True)
+class OfferRecord:
+    """One validated offer, ready to be upserted by ``external_id``."""
+
+    external_id: str
+    source: str
+    intitule: str
+    code_rome: str
+    code_ogr: int | None
+    rome_from_title: bool
+    title_score: float | None
+    commune_insee: str
+    contract_type: str
+    weekly_hours: float
+    start_date: date
+    end_date: date | None
+    open_positions: int
+    company_name: str | None
+    siret: str | None
+    contract_ref: str | None
+    lot_ref: str | None
+    required_licences: tuple[str, ...]
+    required_skills: tuple[int, ...]
+    experience_years_required: float
+    has_nights: bool
+    has_weekends: bool
+    has_early_starts: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class OfferParseResult:
+    records: list[OfferRecord]
+    errors: list[RowError]
+    warnings: list[str] = field(default_factory=list)
+    format: str = "csv"
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class OfferDraft:
+    """An offer row read, before its title is normalised."""
+
+    values: dict[str, Any]
+    line: int
+    errors: list[RowError]
+
+
+def finish_offers(
+    drafts: list[OfferDraft],
+    *,
+    errors: list[RowError],
+    normalise_titles: TitleNormaliser,
+    min_title_score: float,
+    source: str,
+) -> list[OfferRecord]:
+    need = [d for d in drafts if not d.errors and d.values["code_rome"] is None]
+    guesses = normalise_titles([d.values["intitule"] for d in need]) if need else []
+    for draft, guess in zip(need, guesses, strict=True):
+        if guess.code_rome is None or guess.score < min_title_score:
+            draft.errors.append(
+                RowError(
+                    draft.line,
+                    "intitule",
+                    "unrecognised_title",
+                    f"Métier non reconnu dans l'intitulé « {draft.values['intitule']} » : "
+                    "ajoutez le code ROME de l'offre.",
+                )
+            )
+            continue
+        draft.values.update(
+            code_rome=guess.code_rome,
+            code_ogr=guess.code_ogr,
+            rome_from_title=True,
+            title_score=round(float(guess.score), 3),
+        )
+    seen: dict[str, int] = {}
+    records: list[OfferRecord] = []
+    for draft in drafts:
+        ext = draft.values["external_id"]
+        if ext and ext in seen and not draft.errors:
+            draft.errors.append(
+                RowError(
+                    draft.line,
+                    "reference",
+                    "duplicate_id",
+                    f"Référence « {ext} » déjà présente ligne {seen[ext]}.",
+                )
+            )
+        if ext:
+            seen.setdefault(ext, draft.line)
+        if draft.errors:
+            errors.extend(draft.errors)
+            continue
+        records.append(OfferRecord(source=source, line=draft.line, **draft.values))
+    return records

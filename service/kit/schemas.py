@@ -1,0 +1,124 @@
+"""Pieces every domain's API schemas share: base models, the page envelope, common field types."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from matching.licences import LICENCE_CODES
+
+__all__ = ["ErrorRead", "Page"]
+
+
+T = TypeVar("T")
+
+
+def _licences(values: list[str]) -> list[str]:
+    unknown = sorted({v for v in values if v not in LICENCE_CODES})
+    if unknown:
+        raise ValueError(f"code de permis ou certificat inconnu : {', '.join(unknown)}")
+    return sorted(set(values))
+
+
+def _rome_code(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-N]\d{4}", value):
+        raise ValueError(f"code ROME mal formé : {value!r} (une lettre et 4 chiffres, ex. F1703)")
+    return value
+
+
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_NO_NUL)
+]
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NO_NUL)
+]
+
+
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
+Code = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+]
+
+
+LicenceCodes = Annotated[list[str], Field(max_length=30), AfterValidator(_licences)]
+
+
+SkillCodes = Annotated[list[Code], Field(max_length=200)]
+
+
+RomeCode = Annotated[str, AfterValidator(_rome_code)]
+
+
+CommuneField = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NO_NUL),
+    Field(description="code INSEE (5 caractères) ou nom de commune sans ambiguïté"),
+]
+
+
+Hours = Annotated[float, Field(gt=0, le=60)]
+
+
+Version = Annotated[
+    int, Field(ge=1, le=2_147_483_647, description="version lue : verrou optimiste")
+]
+
+
+class InputModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def check_order(start: date | None, end: date | None, start_name: str, end_name: str) -> None:
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"{end_name} ({end}) est avant {start_name} ({start})")
+
+
+Short = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=_NO_NUL)
+]
+
+
+Sector = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=_NO_NUL)
+]
+
+
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=_NO_NUL)
+]
+
+
+class ErrorRead(BaseModel):
+    error: str = Field(description="classe de l'erreur : NotFound, Conflict, InvalidInput…")
+    detail: str = Field(description="message lisible")

@@ -1,0 +1,136 @@
+"""People followed, their target jobs and licences, and the reporting-only table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matching.columns import READINESS_STAGES, TRAVEL_MODES
+from service.db import Base, UTCDateTime, utcnow
+from service.models.common import Timestamps, check_in
+
+__all__ = ["Candidate", "CandidateJob", "CandidateLicence", "CandidateReporting"]
+
+
+SEXES: Final = ("F", "M")
+
+
+EDUCATION_LEVELS: Final = ("ISCED_0_2", "ISCED_3_4", "ISCED_5_8")
+
+
+LABOUR_STATUSES: Final = ("unemployed", "long_term_unemployed", "inactive", "employed")
+
+
+class Candidate(Timestamps, Base):
+    """A person followed by a coach: what the engine reads, nothing more."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        CheckConstraint(check_in("travel_mode", TRAVEL_MODES), name="travel_mode"),
+        CheckConstraint(check_in("readiness_stage", READINESS_STAGES), name="readiness_stage"),
+        CheckConstraint("max_distance_km IS NULL OR max_distance_km >= 0", name="max_distance_km"),
+        CheckConstraint(
+            "max_travel_minutes IS NULL OR max_travel_minutes >= 0", name="max_travel_minutes"
+        ),
+        CheckConstraint("max_weekly_hours >= 0", name="max_weekly_hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    has_vehicle: Mapped[bool] = mapped_column(Boolean, default=False)
+    travel_mode: Mapped[str] = mapped_column(String(20))
+    max_distance_km: Mapped[float | None] = mapped_column(Float)
+    max_travel_minutes: Mapped[float | None] = mapped_column(Float)
+    readiness_stage: Mapped[str] = mapped_column(String(20))
+    readiness_assessed_on: Mapped[date] = mapped_column(Date)
+    available_from: Mapped[date] = mapped_column(Date)
+    max_weekly_hours: Mapped[float] = mapped_column(Float)
+    accepts_nights: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepts_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepts_early_starts: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_in_clause_job: Mapped[bool] = mapped_column(Boolean, default=False)
+    skills: Mapped[list[int]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer)
+
+    jobs: Mapped[list[CandidateJob]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="CandidateJob.id"
+    )
+    licences: Mapped[list[CandidateLicence]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CandidateLicence.code",
+    )
+    reporting: Mapped[CandidateReporting | None] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CandidateJob(Base):
+    """A job a person targets, with their experience in it."""
+
+    __tablename__ = "candidate_jobs"
+    __table_args__ = (CheckConstraint("experience_years >= 0", name="experience_years"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    code_ogr: Mapped[int | None] = mapped_column(Integer)
+    code_rome: Mapped[str] = mapped_column(String(5), index=True)
+    experience_years: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CandidateLicence(Base):
+    __tablename__ = "candidate_licences"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class CandidateReporting(Base):
+    """Statistics-only attributes (FSE+ indicators, bias audits). The engine never reads them."""
+
+    __tablename__ = "candidate_reporting"
+    __table_args__ = (
+        CheckConstraint(f"sex IS NULL OR {check_in('sex', SEXES)}", name="sex"),
+        CheckConstraint(
+            f"education_level IS NULL OR {check_in('education_level', EDUCATION_LEVELS)}",
+            name="education_level",
+        ),
+        CheckConstraint(
+            f"labour_status IS NULL OR {check_in('labour_status', LABOUR_STATUSES)}",
+            name="labour_status",
+        ),
+    )
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    education_level: Mapped[str | None] = mapped_column(String(16))
+    labour_status: Mapped[str | None] = mapped_column(String(32))
+    disability_recognised: Mapped[bool | None] = mapped_column(Boolean)
+    rsa_beneficiary: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,91 @@
+"""Batch runs, their matches, the offers each run scored, and the coaches' digest marks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, UTCDateTime, utcnow
+
+__all__ = ["DigestMark", "Match", "MatchRun", "MatchRunOffer"]
+
+
+class MatchRun(Base):
+    """One scoring run (batch or on demand): inputs, model version, counts."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="batch")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    model_version: Mapped[str] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    n_candidates: Mapped[int] = mapped_column(Integer, default=0)
+    n_offers: Mapped[int] = mapped_column(Integer, default=0)
+    n_matches: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+
+
+class Match(Base):
+    """One scored pair kept by a run."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("run_id", "offer_id", "candidate_id"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    components: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    model_version: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer)
+
+
+class MatchRunOffer(Base):
+    """An offer scored by a run, at the version it had then (even when it got no match).
+
+    An open offer is waiting for the batch when no completed run scored its current version.
+    """
+
+    __tablename__ = "match_run_offers"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("match_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    offer_version: Mapped[int] = mapped_column(Integer)
+
+
+class DigestMark(Base):
+    """How far a coach has read their digest: matches with a higher id are new to them."""
+
+    __tablename__ = "digest_marks"
+
+    coach_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_match_id: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

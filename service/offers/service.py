@@ -1,0 +1,107 @@
+"""Clause offers: create, read, update, close."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.accounts.audit import audit
+from service.db import utcnow
+from service.errors import Conflict
+from service.kit.crud import (
+    Pagination,
+    check_dates_in_order,
+    check_version,
+    ensure_exists,
+    found,
+    patch_fields,
+)
+from service.models.accounts import User
+from service.models.offers import Offer, OfferLicence
+from service.offers.repository import OfferRepository
+from service.offers.schemas import OfferCreate, OfferUpdate
+from service.procurement.repository import (
+    CompanyRepository,
+    LotRepository,
+)
+from service.referentials.checks import check_commune, check_rome, check_skills
+from service.referentials.service import Referentials
+
+__all__ = ["create_offer", "delete_offer", "get_offer", "list_offers", "update_offer"]
+
+
+def list_offers(
+    session: Session,
+    page: Pagination,
+    *,
+    status: str | None = None,
+    code_rome: str | None = None,
+    lot_id: int | None = None,
+) -> tuple[list[Offer], int]:
+    return OfferRepository(session).page(
+        status=status, code_rome=code_rome, lot_id=lot_id, limit=page.limit, offset=page.offset
+    )
+
+
+def get_offer(session: Session, offer_id: int) -> Offer:
+    return found(OfferRepository(session).get_by_id(offer_id), "offre", offer_id)
+
+
+def create_offer(session: Session, refs: Referentials, user: User, data: OfferCreate) -> Offer:
+    repo = OfferRepository(session)
+    if repo.get_by_external_id(data.external_id) is not None:
+        raise Conflict(f"external_id : l'offre {data.external_id} existe déjà")
+    code_ogr, code_rome = check_rome(refs, data.code_ogr, data.code_rome, "")
+    ensure_exists(LotRepository(session), data.lot_id, "lot_id")
+    ensure_exists(CompanyRepository(session), data.company_id, "company_id")
+    fields = data.model_dump(
+        exclude={"required_licences", "required_skills", "commune_insee", "code_ogr", "code_rome"}
+    )
+    offer = Offer(
+        **fields,
+        code_ogr=code_ogr,
+        code_rome=code_rome,
+        commune_insee=check_commune(refs, data.commune_insee, "commune_insee"),
+        required_skills=check_skills(refs, data.required_skills, "required_skills"),
+        required_licences=[OfferLicence(code=c) for c in data.required_licences],
+    )
+    repo.add(offer)
+    audit(session, user, "create", "offer", offer.id)
+    return offer
+
+
+def update_offer(
+    session: Session, refs: Referentials, user: User, offer_id: int, data: OfferUpdate
+) -> Offer:
+    offer = get_offer(session, offer_id)
+    check_version(offer, data.version, "l'offre")
+    changes = patch_fields(
+        data, nullable=("code_ogr", "code_rome", "end_date", "lot_id", "company_id")
+    )
+    for key, value in changes.items():
+        if key == "commune_insee":
+            offer.commune_insee = check_commune(refs, value, key)
+        elif key == "required_skills":
+            offer.required_skills = check_skills(refs, value, key)
+        elif key == "required_licences":
+            offer.required_licences = [OfferLicence(code=c) for c in value]
+        elif key == "lot_id":
+            ensure_exists(LotRepository(session), value, key)
+            offer.lot_id = value
+        elif key == "company_id":
+            ensure_exists(CompanyRepository(session), value, key)
+            offer.company_id = value
+        elif key not in {"code_ogr", "code_rome"}:
+            setattr(offer, key, value)
+    if "code_ogr" in changes or "code_rome" in changes:
+        ogr = changes.get("code_ogr", offer.code_ogr if "code_rome" not in changes else None)
+        offer.code_ogr, offer.code_rome = check_rome(refs, ogr, changes.get("code_rome"), "")
+    check_dates_in_order(offer.start_date, offer.end_date, "start_date", "end_date")
+    offer.updated_at = utcnow()
+    OfferRepository(session).flush()
+    audit(session, user, "update", "offer", offer.id, {"fields": sorted(changes)})
+    return offer
+
+
+def delete_offer(session: Session, user: User, offer_id: int) -> None:
+    OfferRepository(session).delete(get_offer(session, offer_id))
+    audit(session, user, "delete", "offer", offer_id)

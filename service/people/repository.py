@@ -1,0 +1,58 @@
+"""SQL of people, their jobs and licences, and the reporting-only table."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from service.kit.repository import Repository
+from service.models.people import Candidate, CandidateReporting
+
+__all__ = ["CandidateRepository", "ReportingRepository"]
+
+
+class CandidateRepository(Repository[Candidate]):
+    model = Candidate
+    eager = (selectinload(Candidate.jobs), selectinload(Candidate.licences))
+
+    def get_by_external_id(self, external_id: str) -> Candidate | None:
+        stmt = select(Candidate).where(Candidate.external_id == external_id)
+        return self.session.scalars(stmt).one_or_none()
+
+    def page(
+        self,
+        *,
+        coach_id: int | None,
+        is_active: bool | None,
+        commune_insee: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Candidate], int]:
+        stmt = select(Candidate).order_by(Candidate.id)
+        if coach_id is not None:
+            stmt = stmt.where(Candidate.coach_id == coach_id)
+        if is_active is not None:
+            stmt = stmt.where(Candidate.is_active == is_active)
+        if commune_insee is not None:
+            stmt = stmt.where(Candidate.commune_insee == commune_insee)
+        return self._page(stmt, limit=limit, offset=offset)
+
+    def for_engine(self, *, active_only: bool) -> list[Candidate]:
+        """Every candidate with jobs and licences loaded (never the reporting table)."""
+        stmt = select(Candidate).options(*self.eager).order_by(Candidate.id)
+        if active_only:
+            stmt = stmt.where(Candidate.is_active.is_(True))
+        return list(self.session.scalars(stmt))
+
+
+class ReportingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, candidate_id: int) -> CandidateReporting | None:
+        return self.session.get(CandidateReporting, candidate_id)
+
+    def add(self, row: CandidateReporting) -> CandidateReporting:
+        self.session.add(row)
+        self.session.flush()
+        return row

@@ -1,0 +1,169 @@
+"""People followed (candidates): caseload scoping, profile, target jobs, reporting-only data."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.accounts.audit import audit
+from service.accounts.repository import UserRepository
+from service.db import utcnow
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.kit.crud import Pagination, check_version, patch_fields
+from service.models.accounts import User
+from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.people.repository import CandidateRepository, ReportingRepository
+from service.people.schemas import CandidateCreate, CandidateJobIn, CandidateUpdate, ReportingWrite
+from service.referentials.checks import check_commune, check_rome, check_skills
+from service.referentials.service import Referentials
+
+__all__ = [
+    "create_candidate",
+    "delete_candidate",
+    "get_candidate",
+    "get_reporting",
+    "list_candidates",
+    "put_reporting",
+    "update_candidate",
+]
+
+
+def _jobs(refs: Referentials, jobs: list[CandidateJobIn]) -> list[CandidateJob]:
+    out = []
+    for i, job in enumerate(jobs):
+        code_ogr, code_rome = check_rome(refs, job.code_ogr, job.code_rome, f"jobs[{i}].")
+        assert code_rome is not None
+        out.append(
+            CandidateJob(
+                code_ogr=code_ogr, code_rome=code_rome, experience_years=job.experience_years
+            )
+        )
+    return out
+
+
+def _visible_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
+    """The candidate if this user may see them. Another coach's person is a 404, not a 403:
+    the answer must not tell whether the id exists."""
+    candidate = CandidateRepository(session).get_by_id(candidate_id)
+    if candidate is None or (user.role == "coach" and candidate.coach_id != user.id):
+        raise NotFound(f"personne {candidate_id} introuvable")
+    return candidate
+
+
+def _coach_for(session: Session, user: User, coach_id: int | None) -> int:
+    if user.role == "coach":
+        if coach_id is not None and coach_id != user.id:
+            raise Forbidden("un coach ne peut rattacher une personne qu'à son propre suivi")
+        return user.id
+    if coach_id is None:
+        raise InvalidInput("coach_id : requis (le coach qui suit la personne)")
+    coach = UserRepository(session).get_by_id(coach_id)
+    if coach is None or coach.role != "coach" or not coach.is_active:
+        raise InvalidInput(f"coach_id : {coach_id} n'est pas un coach actif")
+    return coach_id
+
+
+def list_candidates(
+    session: Session,
+    user: User,
+    page: Pagination,
+    *,
+    is_active: bool | None = None,
+    commune_insee: str | None = None,
+) -> tuple[list[Candidate], int]:
+    rows, total = CandidateRepository(session).page(
+        coach_id=user.id if user.role == "coach" else None,
+        is_active=is_active,
+        commune_insee=commune_insee,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    audit(session, user, "list", "candidate", None, {"ids": [c.id for c in rows]})
+    return rows, total
+
+
+def get_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
+    candidate = _visible_candidate(session, user, candidate_id)
+    audit(session, user, "read", "candidate", candidate.id)
+    return candidate
+
+
+def create_candidate(
+    session: Session, refs: Referentials, user: User, data: CandidateCreate
+) -> Candidate:
+    repo = CandidateRepository(session)
+    coach_id = _coach_for(session, user, data.coach_id)
+    if repo.get_by_external_id(data.external_id) is not None:
+        raise Conflict(f"external_id : {data.external_id} existe déjà")
+    fields = data.model_dump(exclude={"licences", "jobs", "coach_id", "commune_insee", "skills"})
+    candidate = Candidate(
+        **fields,
+        coach_id=coach_id,
+        commune_insee=check_commune(refs, data.commune_insee, "commune_insee"),
+        skills=check_skills(refs, data.skills, "skills"),
+        licences=[CandidateLicence(code=c) for c in data.licences],
+        jobs=_jobs(refs, data.jobs),
+    )
+    repo.add(candidate)
+    audit(session, user, "create", "candidate", candidate.id)
+    return candidate
+
+
+def update_candidate(
+    session: Session, refs: Referentials, user: User, candidate_id: int, data: CandidateUpdate
+) -> Candidate:
+    candidate = _visible_candidate(session, user, candidate_id)
+    check_version(candidate, data.version, "la fiche de la personne")
+    changes = patch_fields(data, nullable=("max_distance_km", "max_travel_minutes"))
+    for key, value in changes.items():
+        if key == "commune_insee":
+            candidate.commune_insee = check_commune(refs, value, key)
+        elif key == "coach_id":
+            candidate.coach_id = _coach_for(session, user, value)
+        elif key == "skills":
+            candidate.skills = check_skills(refs, value, key)
+        elif key == "licences":
+            candidate.licences = [CandidateLicence(code=c) for c in value]
+        elif key == "jobs":
+            candidate.jobs = _jobs(refs, data.jobs or [])
+        else:
+            setattr(candidate, key, value)
+    if candidate.max_distance_km is None and candidate.max_travel_minutes is None:
+        raise InvalidInput("donnez max_distance_km ou max_travel_minutes")
+    candidate.updated_at = utcnow()
+    CandidateRepository(session).flush()
+    audit(session, user, "update", "candidate", candidate.id, {"fields": sorted(changes)})
+    return candidate
+
+
+def delete_candidate(session: Session, user: User, candidate_id: int) -> None:
+    candidate = _visible_candidate(session, user, candidate_id)
+    CandidateRepository(session).delete(candidate)
+    audit(session, user, "delete", "candidate", candidate_id)
+
+
+def get_reporting(session: Session, user: User, candidate_id: int) -> CandidateReporting:
+    _visible_candidate(session, user, candidate_id)
+    row = ReportingRepository(session).get(candidate_id)
+    audit(session, user, "read", "candidate_reporting", candidate_id)
+    return (
+        row
+        if row is not None
+        else CandidateReporting(candidate_id=candidate_id, rsa_beneficiary=True)
+    )
+
+
+def put_reporting(
+    session: Session, user: User, candidate_id: int, data: ReportingWrite
+) -> CandidateReporting:
+    _visible_candidate(session, user, candidate_id)
+    repo = ReportingRepository(session)
+    row = repo.get(candidate_id)
+    if row is None:
+        row = repo.add(CandidateReporting(candidate_id=candidate_id, **data.model_dump()))
+    else:
+        for key, value in data.model_dump().items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+        session.flush()
+    audit(session, user, "update", "candidate_reporting", candidate_id)
+    return row

@@ -1,0 +1,166 @@
+"""SQL of the reports: clause execution, placements, hours, proposals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.models.accounts import User
+from service.models.offers import Offer
+from service.models.people import Candidate, CandidateReporting
+from service.models.procurement import Buyer, Company, Contract, Lot
+from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
+
+__all__ = ["ReportRepository"]
+
+
+class ReportRepository:
+    """Flat rows for the reports; aggregation happens in pandas (small tables)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lots(self, *, buyer_id: int | None, contract_id: int | None) -> list[dict[str, Any]]:
+        stmt = (
+            select(
+                Lot.id.label("lot_id"),
+                Lot.reference.label("lot_reference"),
+                Lot.trade,
+                Lot.insertion_hours,
+                Lot.start_date.label("lot_start"),
+                Lot.end_date.label("lot_end"),
+                Contract.id.label("contract_id"),
+                Contract.reference.label("contract_reference"),
+                Contract.title.label("contract_title"),
+                Contract.commune_insee.label("contract_commune"),
+                Contract.end_date.label("contract_end"),
+                Buyer.id.label("buyer_id"),
+                Buyer.name.label("buyer"),
+                Buyer.commune_insee.label("buyer_commune"),
+                Company.name.label("company"),
+            )
+            .join(Contract, Contract.id == Lot.contract_id)
+            .join(Buyer, Buyer.id == Contract.buyer_id)
+            .outerjoin(Company, Company.id == Lot.company_id)
+            .order_by(Contract.reference, Lot.reference)
+        )
+        if buyer_id is not None:
+            stmt = stmt.where(Buyer.id == buyer_id)
+        if contract_id is not None:
+            stmt = stmt.where(Contract.id == contract_id)
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
+
+    def placement_hours(
+        self, *, month_from: date | None, month_to: date | None
+    ) -> list[dict[str, Any]]:
+        """One row per placement and month worked, with the person's RSA status."""
+        stmt = (
+            select(
+                PlacementHours.placement_id,
+                PlacementHours.month,
+                PlacementHours.hours,
+                Placement.lot_id,
+                Placement.candidate_id,
+                Placement.delivery_mode,
+                func.coalesce(CandidateReporting.rsa_beneficiary, True).label("rsa"),
+            )
+            .join(Placement, Placement.id == PlacementHours.placement_id)
+            .outerjoin(
+                CandidateReporting, CandidateReporting.candidate_id == Placement.candidate_id
+            )
+            .order_by(PlacementHours.placement_id, PlacementHours.month)
+        )
+        if month_from is not None:
+            stmt = stmt.where(PlacementHours.month >= month_from)
+        if month_to is not None:
+            stmt = stmt.where(PlacementHours.month <= month_to)
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
+
+    def placements(self, *, start_to: date | None, end_from: date | None) -> list[dict[str, Any]]:
+        """Placements overlapping [end_from, start_to], with the person's reporting attributes
+        (statistics only) and the lot's contract."""
+        stmt = (
+            select(
+                Placement.id.label("placement_id"),
+                Placement.candidate_id,
+                Placement.lot_id,
+                Placement.delivery_mode,
+                Placement.start_date,
+                Placement.end_date,
+                Placement.outcome_at_end,
+                Placement.outcome_6_months,
+                Lot.contract_id,
+                Contract.buyer_id,
+                Contract.commune_insee.label("contract_commune"),
+                Buyer.commune_insee.label("buyer_commune"),
+                CandidateReporting.sex,
+                CandidateReporting.birth_year,
+                CandidateReporting.education_level,
+                CandidateReporting.labour_status,
+                CandidateReporting.disability_recognised,
+                func.coalesce(CandidateReporting.rsa_beneficiary, True).label("rsa"),
+            )
+            .join(Lot, Lot.id == Placement.lot_id)
+            .join(Contract, Contract.id == Lot.contract_id)
+            .join(Buyer, Buyer.id == Contract.buyer_id)
+            .outerjoin(
+                CandidateReporting, CandidateReporting.candidate_id == Placement.candidate_id
+            )
+            .order_by(Placement.id)
+        )
+        if start_to is not None:
+            stmt = stmt.where(Placement.start_date <= start_to)
+        if end_from is not None:
+            stmt = stmt.where(or_(Placement.end_date.is_(None), Placement.end_date >= end_from))
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
+
+    def proposals(
+        self, *, created_from: datetime | None, created_to: datetime | None
+    ) -> list[dict[str, Any]]:
+        """Proposals with their coach, offer commune and lot (to filter by contract/buyer)."""
+        stmt = (
+            select(
+                Proposal.id.label("proposal_id"),
+                Proposal.state,
+                Proposal.created_at,
+                Candidate.coach_id,
+                User.username.label("coach"),
+                Offer.commune_insee.label("offer_commune"),
+                Lot.contract_id,
+                Contract.buyer_id,
+            )
+            .join(Candidate, Candidate.id == Proposal.candidate_id)
+            .join(User, User.id == Candidate.coach_id)
+            .join(Offer, Offer.id == Proposal.offer_id)
+            .outerjoin(Lot, Lot.id == Offer.lot_id)
+            .outerjoin(Contract, Contract.id == Lot.contract_id)
+            .order_by(Proposal.id)
+        )
+        conditions = []
+        if created_from is not None:
+            conditions.append(Proposal.created_at >= created_from)
+        if created_to is not None:
+            conditions.append(Proposal.created_at < created_to)
+        if conditions:
+            stmt = stmt.where(and_(*conditions))
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
+
+    def events(self, proposal_ids: Sequence[int]) -> list[dict[str, Any]]:
+        if not proposal_ids:
+            return []
+        stmt = select(
+            ProposalEvent.proposal_id, ProposalEvent.to_state, ProposalEvent.reason
+        ).where(ProposalEvent.proposal_id.in_(list(proposal_ids)))
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
+
+    def readiness(self, candidate_ids: Sequence[int]) -> dict[int, str]:
+        if not candidate_ids:
+            return {}
+        stmt = select(Candidate.id, Candidate.readiness_stage).where(
+            Candidate.id.in_(list(candidate_ids))
+        )
+        return {int(i): str(s) for i, s in self.session.execute(stmt)}

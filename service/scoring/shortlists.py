@@ -1,0 +1,397 @@
+"""Shortlists, best offers for a person, and "Pourquoi pas ?": the service side of the engine.
+
+Scoping (see the README's access matrix): a facilitator sees every candidate in full; a coach
+sees their own caseload in full and, in a shortlist over the whole pool (``scope=all``), other
+coaches' candidates without identifying details: internal id, their coach, commune, score and
+explanation, so the coach can ask a colleague. An admin reads no candidate data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, NamedTuple, Protocol, cast
+
+import pandas as pd
+from sqlalchemy import Connection, Select, Table, bindparam, select
+from sqlalchemy.orm import Session
+
+from matching import columns as col
+from matching.engine import MatchingState
+from matching.explain import explain_pairs
+from matching.ranking import as_day
+from service.accounts.audit import audit
+from service.errors import InvalidInput, NotFound
+from service.models.accounts import User
+from service.models.offers import Offer
+from service.models.people import Candidate
+from service.referentials.service import Referentials
+from service.scoring.schemas import (
+    CandidateOffersRead,
+    OfferItem,
+    Reason,
+    Scope,
+    ShortlistRead,
+    WhyNotRead,
+)
+from service.scoring.state import ScoringState
+from training.registry import scorer_label
+
+__all__ = ["offers_for_candidate", "shortlist_for_offer", "shortlist_payload", "why_not"]
+
+
+MAX_K = 200
+
+
+def _check_k(k: int) -> None:
+    if not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k : entre 1 et {MAX_K}")
+
+
+def _scorer_version(state: MatchingState) -> str:
+    return scorer_label(state.scorer)
+
+
+class _Row(NamedTuple):
+    """One ranked row, JSON-ready (components as plain dicts): kept in the per-state memo."""
+
+    id: int
+    rank: int
+    score: float
+    distance_km: float
+    explanation: str
+    components: dict[str, float]
+    contributions: dict[str, float]
+
+
+def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_Row]:
+    """Each ranked row, read column-wise (no per-row pandas objects)."""
+    comps = ranked[list(col.COMPONENTS)].to_numpy(dtype=float)
+    contribs = ranked[[f"contribution_{c}" for c in col.COMPONENTS]].to_numpy(dtype=float)
+    columns = zip(
+        ranked[id_column].to_numpy(),
+        ranked[col.RANK].to_numpy(dtype=int),
+        ranked[col.SCORE].to_numpy(dtype=float),
+        ranked["distance_km"].to_numpy(dtype=float),
+        ranked[col.EXPLANATION].to_numpy(),
+        comps,
+        contribs,
+        strict=True,
+    )
+    for rid, rank, score, dist, text, c, k in columns:
+        yield _Row(
+            int(rid),
+            int(rank),
+            round(float(score), 4),
+            round(float(dist), 1),
+            str(text),
+            {"skills": float(c[0]), "mobility": float(c[1]), "readiness": float(c[2])},
+            {"skills": float(k[0]), "mobility": float(k[1]), "readiness": float(k[2])},
+        )
+
+
+# The shortlist is the most asked-for page: its reads are plain Core statements, built once
+# (their SQL is compiled once and cached), on the session's connection, without the ORM's
+# per-row identity work. They return rows with the named columns only.
+_OFFERS = cast(Table, Offer.__table__)
+
+
+_CANDIDATES = cast(Table, Candidate.__table__)
+
+
+_USERS = cast(Table, User.__table__)
+
+
+_OFFER_BY_ID = select(
+    _OFFERS.c.id,
+    _OFFERS.c.external_id,
+    _OFFERS.c.intitule,
+    _OFFERS.c.status,
+    _OFFERS.c.end_date,
+).where(_OFFERS.c.id == bindparam("offer_id"))
+
+
+@functools.cache
+def _people_by_id(size: int) -> Select[Any]:
+    """People and their coach's name for ``size`` ids: one statement per list size, with plain
+    bound parameters (an "expanding" IN list is re-rendered on every execution)."""
+    return (
+        select(
+            _CANDIDATES.c.id,
+            _CANDIDATES.c.external_id,
+            _CANDIDATES.c.coach_id,
+            _CANDIDATES.c.commune_insee,
+            _USERS.c.username,
+        )
+        .outerjoin(_USERS, _USERS.c.id == _CANDIDATES.c.coach_id)
+        .where(_CANDIDATES.c.id.in_([bindparam(f"id{i}") for i in range(size)]))
+    )
+
+
+def _people(connection: Connection, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    rows = connection.execute(_people_by_id(len(ids)), {f"id{i}": v for i, v in enumerate(ids)})
+    return {p.id: p for p in rows}
+
+
+class _OfferRow(Protocol):
+    id: int
+    external_id: str
+    intitule: str
+    status: str
+    end_date: date | None
+
+
+_NAMES_CACHE: dict[int, dict[str, str]] = {}
+
+
+def _commune_names(refs: Referentials) -> dict[str, str]:
+    """INSEE code → commune name, built once per referential object."""
+    names = _NAMES_CACHE.get(id(refs))
+    if names is None:
+        frame = refs.communes.communes
+        names = dict(zip(frame["code_insee"], frame["nom"], strict=True))
+        _NAMES_CACHE[id(refs)] = names
+    return names
+
+
+def _is_live(offer: Offer, today: date) -> bool:
+    return offer.end_date is None or offer.end_date >= today
+
+
+def _offer_in_state(state: MatchingState, offer: Offer | _OfferRow, today: date) -> str:
+    if offer.end_date is not None and offer.end_date < today:
+        raise InvalidInput(
+            f"l'offre {offer.id} est terminée depuis le {offer.end_date:%d/%m/%Y} : "
+            "elle ne peut plus être pourvue"
+        )
+    oid = str(offer.id)
+    if state.offers.lookup([oid])[0] < 0:
+        why = (
+            "elle est clôturée"
+            if offer.status != "open"
+            else "son métier (code ROME) n'est pas renseigné"
+        )
+        raise InvalidInput(f"l'offre {offer.id} ne peut pas être classée : {why}")
+    return oid
+
+
+def shortlist_for_offer(
+    session: Session,
+    scoring: ScoringState,
+    refs: Referentials,
+    user: User,
+    offer_id: int,
+    *,
+    k: int,
+    scope: Scope,
+    today: date,
+) -> ShortlistRead:
+    """Top-``k`` candidates of an offer, scoped to what ``user`` may see."""
+    return ShortlistRead.model_validate(
+        shortlist_payload(session, scoring, refs, user, offer_id, k=k, scope=scope, today=today)
+    )
+
+
+def shortlist_payload(
+    session: Session,
+    scoring: ScoringState,
+    refs: Referentials,
+    user: User,
+    offer_id: int,
+    *,
+    k: int,
+    scope: Scope,
+    today: date,
+) -> dict[str, Any]:
+    """:func:`shortlist_for_offer` as JSON-ready data (a :class:`ShortlistRead`'s fields).
+
+    The API sends it as it is: the most asked-for answer skips building and re-validating
+    twenty pydantic objects (``tests/service/test_api_shortlists.py`` checks the shape)."""
+    _check_k(k)
+    connection = session.connection()
+    offer: _OfferRow | None = connection.execute(_OFFER_BY_ID, {"offer_id": offer_id}).first()
+    if offer is None:
+        raise NotFound(f"offre {offer_id} introuvable")
+    state = scoring.sync(session)
+    oid = _offer_in_state(state, offer, today)
+    mine_only = user.role == "coach" and scope == "mine"
+    if mine_only:
+        caseload = {
+            str(i)
+            for i in session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id))
+        }
+        ranked = state.shortlist(oid, len(state.pool) or 1, as_of=today, explain=False)
+        ranked = ranked[ranked[col.CANDIDATE_ID].isin(caseload)].head(k).copy()
+        ranked[col.RANK] = range(1, len(ranked) + 1)
+        idx_c = state.pool.index_of(ranked[col.CANDIDATE_ID].tolist())
+        idx_o = state.offers.index_of([oid] * len(ranked))
+        ranked[col.EXPLANATION] = explain_pairs(
+            state.pool,
+            state.offers,
+            affinity=state.affinity,
+            distances=state.distances,
+            candidate_idx=idx_c,
+            offer_idx=idx_o,
+            distance_km=ranked["distance_km"].to_numpy(dtype="float32"),
+            as_of_day=as_day(today),
+        )
+        rows: tuple[_Row, ...] = tuple(_rows(ranked))
+    else:
+        # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
+        # and explained once per state. Who may see which details is decided below, per request.
+        rows = scoring.memo(
+            state,
+            ("shortlist", oid, k, today),
+            lambda: tuple(_rows(state.shortlist(oid, k, as_of=today))),
+        )
+    people = _people(connection, [row.id for row in rows])
+    names = _commune_names(refs)
+    items = []
+    for row in rows:
+        person = people[row.id]
+        own = user.role == "facilitator" or person.coach_id == user.id
+        items.append(
+            {
+                "rank": row.rank,
+                "candidate_id": person.id,
+                "external_id": person.external_id if own else None,
+                "is_own_caseload": person.coach_id == user.id,
+                "coach": person.username or "",
+                "commune_insee": person.commune_insee,
+                "commune": names.get(person.commune_insee, person.commune_insee),
+                "score": row.score,
+                "components": row.components,
+                "contributions": row.contributions,
+                "distance_km": row.distance_km,
+                "explanation": row.explanation,
+            }
+        )
+    audit(
+        session,
+        user,
+        "shortlist",
+        "offer",
+        offer.id,
+        {"k": k, "scope": scope, "candidates": len(items)},
+    )
+    return {
+        "offer_id": offer.id,
+        "offer_external_id": offer.external_id,
+        "intitule": offer.intitule,
+        "scope": "mine" if mine_only else "all",
+        "k": k,
+        "as_of": today.isoformat(),
+        "model_version": _scorer_version(state),
+        "items": items,
+    }
+
+
+def _visible_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
+    person = session.get(Candidate, candidate_id)
+    if person is None or (user.role == "coach" and person.coach_id != user.id):
+        raise NotFound(f"personne {candidate_id} introuvable")
+    return person
+
+
+def offers_for_candidate(
+    session: Session,
+    scoring: ScoringState,
+    refs: Referentials,
+    user: User,
+    candidate_id: int,
+    *,
+    k: int,
+    today: date,
+) -> CandidateOffersRead:
+    """Best open offers for one person of the caller's caseload (audited as a read)."""
+    _check_k(k)
+    person = _visible_candidate(session, user, candidate_id)
+    state = scoring.sync(session)
+    # Offers that have already ended are still "open" until someone closes them: ask for more
+    # and drop those (the engine has no clock).
+    ranked = scoring.memo(
+        state,
+        ("offers_for", person.id, 2 * k + 10, today),
+        lambda: state.offers_for(str(person.id), 2 * k + 10, as_of=today),
+    )
+    offer_ids = [int(o) for o in ranked[col.OFFER_ID]]
+    offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))}
+    live = [_is_live(offers[int(o)], today) for o in ranked[col.OFFER_ID]]
+    # A boolean Series, not a list: an empty list would select no columns, not no rows.
+    ranked = ranked[pd.Series(live, index=ranked.index, dtype=bool)].head(k).copy()
+    ranked[col.RANK] = range(1, len(ranked) + 1)
+    names = _commune_names(refs)
+    items = []
+    for row in _rows(ranked, col.OFFER_ID):
+        offer = offers[row.id]
+        items.append(
+            OfferItem(
+                rank=row.rank,
+                offer_id=offer.id,
+                offer_external_id=offer.external_id,
+                intitule=offer.intitule,
+                code_rome=offer.code_rome,
+                commune_insee=offer.commune_insee,
+                commune=names.get(offer.commune_insee, offer.commune_insee),
+                start_date=offer.start_date,
+                score=row.score,
+                components=row.components,
+                contributions=row.contributions,
+                distance_km=row.distance_km,
+                explanation=row.explanation,
+            )
+        )
+    audit(session, user, "read_offers_for", "candidate", person.id, {"k": k})
+    return CandidateOffersRead(
+        candidate_id=person.id,
+        k=k,
+        as_of=today,
+        model_version=_scorer_version(state),
+        items=items,
+    )
+
+
+def why_not(
+    session: Session,
+    scoring: ScoringState,
+    user: User,
+    candidate_id: int,
+    offer_id: int,
+    *,
+    today: date,
+) -> WhyNotRead:
+    """Every reason a person is excluded from an offer, or their place when they are not."""
+    person = _visible_candidate(session, user, candidate_id)
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"offre {offer_id} introuvable")
+    state = scoring.sync(session)
+    oid = _offer_in_state(state, offer, today)
+    reasons = state.why_not(str(person.id), oid)
+    if reasons:
+        summary = (
+            f"Cette personne n'est pas proposée pour cette offre : {len(reasons)} contrainte(s) "
+            "l'excluent."
+        )
+    else:
+        ranked = state.shortlist(oid, len(state.pool), as_of=today, explain=False)
+        hit = ranked[ranked[col.CANDIDATE_ID] == str(person.id)]
+        if len(hit):
+            summary = (
+                f"Aucune contrainte ne l'exclut : cette personne est classée "
+                f"{int(hit[col.RANK].iloc[0])}e sur {len(ranked)} (score "
+                f"{float(hit[col.SCORE].iloc[0]):.2f})."
+            )
+        else:
+            summary = "Aucune contrainte ne l'exclut."
+    audit(session, user, "why_not", "candidate", person.id, {"offer_id": offer.id})
+    return WhyNotRead(
+        candidate_id=person.id,
+        offer_id=offer.id,
+        is_excluded=bool(reasons),
+        reasons=[Reason(code=(r.code.name or "").lower(), message=r.message) for r in reasons],
+        summary=summary,
+    )

@@ -1,0 +1,296 @@
+"""The engine's state kept in memory by the service, and how it follows the database.
+
+The :class:`~matching.engine.MatchingState` (prepared arrays, commune distance table, reach
+index) is built once at start-up. Before answering, a scoring request calls
+:meth:`ScoringState.sync`: one aggregate query per table (row count, sum of row versions, highest
+id) tells whether anything changed since the state was built — whoever wrote it, this process, a
+``clausematch import`` in another process or another worker. Only then are the changed rows read
+and applied incrementally (``with_candidates`` / ``with_offers`` / ``without_*``), under a lock,
+and the new immutable state swapped in; requests already running keep the one they started with.
+A request never rebuilds the state from scratch.
+
+Engine ids are the database primary keys as strings: stable, and not the pseudonymous external id
+either (a shortlist shown to another coach carries only this internal id).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import Protocol, TypeVar, cast
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from matching import columns as col
+from matching.engine import MatchingState
+from matching.referentials import CommuneIndex, RomeReferential
+from matching.scoring import Scorer, WeightedScorer
+from service.models.offers import Offer, OfferLicence
+from service.models.people import Candidate, CandidateJob, CandidateLicence
+from service.scoring.repository import ScoringRepository, TableSignature
+from training.registry import load_active_scorer
+
+__all__ = ["ScoringState", "active_scorer"]
+
+
+T = TypeVar("T")
+
+
+_WATCHED = (Candidate, CandidateJob, CandidateLicence, Offer, OfferLicence)
+
+
+_DIRTY_KEY = "clausematch.scoring_dirty"
+
+
+class _HasScoringSettings(Protocol):
+    @property
+    def models_dir(self) -> Path: ...
+    @property
+    def weight_skills(self) -> float: ...
+    @property
+    def weight_mobility(self) -> float: ...
+    @property
+    def weight_readiness(self) -> float: ...
+
+
+def active_scorer(settings: _HasScoringSettings) -> Scorer:
+    """The active trained model's scorer, else the transparent weights of the settings."""
+    trained = load_active_scorer(settings.models_dir)
+    if trained is not None:
+        return trained
+    weights = {
+        col.COMPONENT_SKILLS: settings.weight_skills,
+        col.COMPONENT_MOBILITY: settings.weight_mobility,
+        col.COMPONENT_READINESS: settings.weight_readiness,
+    }
+    # The version names the weights, so every recorded score says which ones produced it.
+    version = "-".join(f"{w:g}" for w in weights.values())
+    return WeightedScorer(weights, version=version)
+
+
+class ScoringState:
+    """The in-memory engine state of one service process, kept in step with the database."""
+
+    def __init__(
+        self,
+        *,
+        rome: RomeReferential,
+        communes: CommuneIndex,
+        scorer_provider: Callable[[], Scorer] | None = None,
+        scorer_key: Callable[[], object] | None = None,
+        max_age_s: float = 1.0,
+        cache_size: int = 1024,
+    ) -> None:
+        """``scorer_key`` names the scorer ``scorer_provider`` would give now (e.g. the active
+        model version): when it changes, the next database check loads the new scorer."""
+        self.max_age_s = max_age_s
+        self._scorer_key = scorer_key
+        self._current_key = scorer_key() if scorer_key is not None else None
+        self._rome = rome
+        self._communes = communes
+        self._scorer_provider = scorer_provider or WeightedScorer
+        self._lock = threading.Lock()
+        self._state: MatchingState | None = None
+        self._signatures: tuple[TableSignature, TableSignature] | None = None
+        self._candidate_versions: dict[int, tuple[int, str]] = {}
+        self._offer_versions: dict[int, tuple[int, str]] = {}
+        self.n_full_builds = 0
+        self.n_incremental_updates = 0
+        self._dirty = False
+        self._checked_at = float("-inf")
+        self.cache_size = cache_size
+        self._memo: OrderedDict[Hashable, object] = OrderedDict()
+        self._memo_state: MatchingState | None = None
+        self._memo_lock = threading.Lock()
+        self.n_memo_hits = 0
+        self.n_memo_misses = 0
+        # Any ORM write to what the engine reads, in this process, marks the state dirty.
+        event.listen(Session, "after_flush", self._on_flush)
+        event.listen(Session, "after_commit", self._on_commit)
+        event.listen(Session, "do_orm_execute", self._on_execute)
+
+    def close(self) -> None:
+        """Stop watching this process's sessions (the app's shutdown)."""
+        for name, fn in (
+            ("after_flush", self._on_flush),
+            ("after_commit", self._on_commit),
+            ("do_orm_execute", self._on_execute),
+        ):
+            if event.contains(Session, name, fn):
+                event.remove(Session, name, fn)
+
+    # A flushed change is marked at once (the flushing transaction sees it) and again at its
+    # commit (a request that synced in between saw the database without it).
+    def _on_flush(self, session: Session, _: object) -> None:
+        if any(
+            isinstance(obj, _WATCHED) for obj in chain(session.new, session.dirty, session.deleted)
+        ):
+            self._dirty = True
+            session.info[_DIRTY_KEY] = True
+
+    def _on_commit(self, session: Session) -> None:
+        if session.info.pop(_DIRTY_KEY, False):
+            self._dirty = True
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if (state.is_insert or state.is_update or state.is_delete) and any(
+            m.class_ in _WATCHED for m in state.all_mappers
+        ):
+            self._dirty = True
+            state.session.info[_DIRTY_KEY] = True
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._state is None:
+            return self._scorer_provider()
+        return self._state.scorer
+
+    def build(self, session: Session) -> MatchingState:
+        """Read every candidate and open offer and build the state (at start-up)."""
+        with self._lock:
+            return self._build_locked(session)
+
+    def _build_locked(self, session: Session) -> MatchingState:
+        repo = ScoringRepository(session)
+        signatures = (repo.signature(Candidate), repo.signature(Offer))
+        candidates, jobs = repo.candidate_frames()
+        offers = repo.offer_frame()
+        self._state = MatchingState.build(
+            candidates,
+            jobs,
+            offers,
+            rome=self._rome,
+            communes=self._communes,
+            scorer=self._scorer_provider(),
+        )
+        self._candidate_versions = repo.versions(Candidate)
+        self._offer_versions = repo.versions(Offer)
+        self._signatures = signatures
+        self.n_full_builds += 1
+        return self._state
+
+    def mark_dirty(self) -> None:
+        """Something was written: the next :meth:`sync` checks the database whatever its age."""
+        self._dirty = True
+
+    def sync(self, session: Session, *, max_age_s: float | None = None) -> MatchingState:
+        """The current state, after applying what changed in the database since the last check.
+
+        With ``max_age_s > 0`` the database is checked at most that often, unless
+        :meth:`mark_dirty` was called (this process's own writes call it, through a session
+        event registered by the app): another process's writes are then seen within
+        ``max_age_s`` seconds, and most requests send no query for the check at all.
+        """
+        if max_age_s is None:
+            max_age_s = self.max_age_s
+        state = self._state
+        now = time.monotonic()
+        if (
+            state is not None
+            and not self._dirty
+            and max_age_s > 0
+            and now - self._checked_at < max_age_s
+        ):
+            return state
+        self._dirty = False
+        self._checked_at = now
+        if self._scorer_key is not None and state is not None:
+            key = self._scorer_key()
+            if key != self._current_key:
+                self._current_key = key
+                self.use_scorer(self._scorer_provider)
+                state = self._state
+        repo = ScoringRepository(session)
+        signatures = (repo.signature(Candidate), repo.signature(Offer))
+        if state is not None and signatures == self._signatures:
+            return state
+        with self._lock:
+            if self._state is None:
+                return self._build_locked(session)
+            if signatures == self._signatures:
+                return self._state
+            state = self._state
+            if signatures[0] != self._signatures_or_empty()[0]:
+                state = self._sync_candidates(repo, state)
+            if signatures[1] != self._signatures_or_empty()[1]:
+                state = self._sync_offers(repo, state)
+            self._state = state
+            self._signatures = signatures
+            self.n_incremental_updates += 1
+            return state
+
+    def memo(self, state: MatchingState, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered for ``state`` under ``key`` (least recently used first out).
+
+        Only for pure functions of the engine state and ``key`` (a ranking, its explanations):
+        states are immutable and every change makes a new one, which empties the memo. Two
+        requests that miss at once both compute; the first to finish is kept."""
+        if self.cache_size <= 0:
+            return compute()
+        with self._memo_lock:
+            if self._memo_state is state and key in self._memo:
+                self._memo.move_to_end(key)
+                self.n_memo_hits += 1
+                return cast(T, self._memo[key])
+            self.n_memo_misses += 1
+        value = compute()
+        with self._memo_lock:
+            if self._memo_state is not state:
+                self._memo.clear()
+                self._memo_state = state
+            self._memo.setdefault(key, value)
+            while len(self._memo) > self.cache_size:
+                self._memo.popitem(last=False)
+        return value
+
+    def use_scorer(self, scorer_provider: Callable[[], Scorer]) -> None:
+        """Score with another scorer from now on (a newly activated model)."""
+        with self._lock:
+            self._scorer_provider = scorer_provider
+            if self._state is not None:
+                self._state = self._state.with_scorer(scorer_provider())
+
+    def _signatures_or_empty(self) -> tuple[TableSignature, TableSignature]:
+        empty = TableSignature(-1, -1, -1, "")
+        return self._signatures or (empty, empty)
+
+    def _sync_candidates(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:
+        now = repo.versions(Candidate)
+        old = self._candidate_versions
+        changed = [i for i, v in now.items() if old.get(i) != v]
+        gone = [str(i) for i in old if i not in now]
+        if gone:
+            state = state.without_candidates(gone)
+        if changed:
+            candidates, jobs = repo.candidate_frames(changed)
+            state = state.with_candidates(candidates, jobs)
+        self._candidate_versions = now
+        return state
+
+    def _sync_offers(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:
+        now = repo.versions(Offer)
+        old = self._offer_versions
+        changed = [i for i, v in now.items() if old.get(i) != v]
+        in_state = set(state.offers.ids.tolist())
+        frame = repo.offer_frame(changed) if changed else None
+        kept = set() if frame is None else set(frame[col.OFFER_ID])
+        # Offers deleted, closed or without a ROME code leave the state.
+        drop = [str(i) for i in old if i not in now and str(i) in in_state]
+        drop += [str(i) for i in changed if str(i) not in kept and str(i) in in_state]
+        if drop:
+            state = state.without_offers(drop)
+        if frame is not None and len(frame):
+            state = state.with_offers(frame)
+        self._offer_versions = now
+        return state
+
+    @staticmethod
+    def today() -> date:
+        """The service's clock (the engine has none): dates are passed in explicitly."""
+        return date.today()
