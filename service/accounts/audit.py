@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from service.accounts.repository import AuditFilter, AuditRepository
@@ -13,9 +12,6 @@ from service.kit.crud import Pagination
 from service.models.accounts import AuditEntry, User
 
 __all__ = ["audit", "list_audit"]
-
-
-_AUDIT_INSERT = insert(cast(Table, AuditEntry.__table__))
 
 
 def audit(
@@ -40,8 +36,7 @@ def audit(
         "detail": detail,
     }
     if is_read_only(session):
-        # A plain Core insert into the table: no unit of work, no ORM bulk machinery.
-        after_reads(session, lambda writer: writer.connection().execute(_AUDIT_INSERT, [row]))
+        after_reads(session, lambda writer: AuditRepository(writer).insert_rows([row]))
     else:
         AuditRepository(session).add(AuditEntry(**row))
 

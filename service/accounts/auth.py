@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 from service.accounts.repository import UserRepository
@@ -94,19 +94,6 @@ class TokenCache:
         ):
             self.clear()
 
-    @staticmethod
-    def _table_signature(session: Session) -> tuple[object, ...]:
-        row = session.execute(
-            select(
-                func.count(User.id),
-                func.coalesce(func.sum(User.version), 0),
-                func.coalesce(func.max(User.id), 0),
-                func.count(User.id).filter(User.is_active),
-                func.max(User.updated_at),
-            )
-        ).one()
-        return tuple(row)
-
     def _stale(self) -> bool:
         return self._signature is None or time.monotonic() - self._checked_at >= self.max_age_s
 
@@ -122,7 +109,7 @@ class TokenCache:
     def user(self, session: Session, token_hash: str) -> User | None:
         """The user holding ``token_hash`` (active or not), or ``None``."""
         if self._stale():
-            signature = self._table_signature(session)
+            signature = UserRepository(session).table_signature()
             with self._lock:
                 if signature != self._signature:
                     self._users.clear()

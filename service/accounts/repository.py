@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, or_, select, update
 
-from service.kit.repository import Repository
-from service.models.accounts import AuditEntry, User
+from service.kit.repository import Repository, table_of
+from service.models.accounts import AuditEntry, LoginThrottle, User, WebSession
 
-__all__ = ["AuditFilter", "AuditRepository", "UserRepository"]
+__all__ = ["AuditFilter", "AuditRepository", "UserRepository", "WebSessionRepository"]
 
 
 class UserRepository(Repository[User]):
@@ -25,6 +26,19 @@ class UserRepository(Repository[User]):
     def page(self, *, limit: int, offset: int) -> tuple[list[User], int]:
         return self._page(select(User).order_by(User.id), limit=limit, offset=offset)
 
+    def table_signature(self) -> tuple[object, ...]:
+        """Changes whenever any account is added, changed or removed (the token cache's check)."""
+        row = self.session.execute(
+            select(
+                func.count(User.id),
+                func.coalesce(func.sum(User.version), 0),
+                func.coalesce(func.max(User.id), 0),
+                func.count(User.id).filter(User.is_active),
+                func.max(User.updated_at),
+            )
+        ).one()
+        return tuple(row)
+
 
 @dataclass(frozen=True)
 class AuditFilter:
@@ -36,8 +50,15 @@ class AuditFilter:
     until: datetime | None = None
 
 
+_AUDIT_INSERT = insert(table_of(AuditEntry))
+
+
 class AuditRepository(Repository[AuditEntry]):
     model = AuditEntry
+
+    def insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        """A plain Core insert: no unit of work, no ORM bulk machinery (read requests' entries)."""
+        self.session.connection().execute(_AUDIT_INSERT, rows)
 
     def page(self, where: AuditFilter, *, limit: int, offset: int) -> tuple[list[AuditEntry], int]:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
@@ -54,3 +75,50 @@ class AuditRepository(Repository[AuditEntry]):
         if where.until is not None:
             stmt = stmt.where(AuditEntry.at < where.until)
         return self._page(stmt, limit=limit, offset=offset)
+
+
+class WebSessionRepository(Repository[WebSession]):
+    """Web sessions (cookie token hashes) and the login throttle of each user name."""
+
+    model = WebSession
+
+    def get_by_token_hash(self, token_hash: str) -> WebSession | None:
+        return self.session.scalar(select(WebSession).where(WebSession.token_hash == token_hash))
+
+    def previous_visit(self, current: WebSession) -> datetime | None:
+        """When the user was last seen in their session before this one."""
+        at: datetime | None = self.session.scalar(
+            select(WebSession.last_seen_at)
+            .where(WebSession.user_id == current.user_id, WebSession.id != current.id)
+            .where(WebSession.created_at <= current.created_at)
+            .order_by(WebSession.created_at.desc())
+            .limit(1)
+        )
+        return at
+
+    def mark_seen(self, session_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(WebSession).where(WebSession.id == session_id).values(last_seen_at=at)
+        )
+
+    def purge_expired(self, user_id: int, *, before: datetime) -> None:
+        self.session.execute(
+            delete(WebSession).where(WebSession.user_id == user_id, WebSession.expires_at < before)
+        )
+
+    def throttle(self, username: str) -> LoginThrottle:
+        """The failed-login counter of a user name (a new one, in the session, if none)."""
+        row = self.session.get(LoginThrottle, username)
+        if row is None:
+            row = LoginThrottle(username=username, failures=0)
+            self.session.add(row)
+        return row
+
+    def forget_failures(self, *, before: datetime, now: datetime) -> None:
+        """Failures older than ``before`` whose lock (if any) has run out are forgotten."""
+        self.session.execute(
+            delete(LoginThrottle).where(
+                LoginThrottle.last_failure_at < before,
+                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+            )
+        )

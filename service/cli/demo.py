@@ -11,7 +11,6 @@ import argparse
 from datetime import date
 
 from alembic import command
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fixtures import DEMO_DIR
@@ -19,7 +18,6 @@ from service.cli import CliError
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.imports.demo import DEMO_USERS, DemoLoadReport, demo_password, load_demo
-from service.models.offers import Offer
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -112,6 +110,7 @@ def _run_batch() -> None:
 
 def _show_a_shortlist() -> None:
     """Print the best candidates of the demo offer with the most open positions."""
+    from service.offers.repository import OfferRepository
     from service.referentials.service import load_referentials
     from service.scoring.state import ScoringState
 
@@ -121,7 +120,7 @@ def _show_a_shortlist() -> None:
     try:
         with make_sessionmaker(engine)() as session:
             state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
-            titles = {i: t for i, t in session.execute(select(Offer.id, Offer.intitule))}
+            titles = OfferRepository(session).titles()
     finally:
         engine.dispose()
     if not len(state.offers):

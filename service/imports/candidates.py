@@ -35,19 +35,26 @@ Reporting-only columns (FSE+ statistics; stored apart, never read by the engine)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from matching import columns as col
+from matching.fields import (
+    CANDIDATE_FIELDS,
+    CANDIDATE_JOB_FIELDS,
+    default_travel_mode,
+    travel_range,
+)
 from matching.licences import parse_licences
 from matching.referentials import CommuneIndex, RomeReferential
-from matching.text import fold
 from service.imports.common import known_skill_codes, resolve_commune_field, with_original_columns
 from service.imports.reading import (
     ImportLimits,
     RowCollector,
     RowError,
+    checked,
     decode,
     map_columns,
     parse_bool,
@@ -56,6 +63,7 @@ from service.imports.reading import (
     parse_int,
     read_csv_table,
 )
+from service.people.fields import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
 from service.referentials.titles import TitleNormaliser
 
 __all__ = [
@@ -168,62 +176,9 @@ CANDIDATE_COLUMNS: Mapping[str, tuple[str, ...]] = {
 }
 _REQUIRED = ("external_id", "coach", "jobs", "stage", "assessed_on")
 
-_MODES = {
-    "voiture": "voiture",
-    "vehicule": "voiture",
-    "auto": "voiture",
-    "deux roues": "deux_roues",
-    "2 roues": "deux_roues",
-    "scooter": "deux_roues",
-    "moto": "deux_roues",
-    "transports en commun": "transport_commun",
-    "transport en commun": "transport_commun",
-    "transport commun": "transport_commun",
-    "bus": "transport_commun",
-    "train": "transport_commun",
-    "velo": "velo",
-    "a pied": "marche",
-    "marche": "marche",
-    "pied": "marche",
-}
-_STAGES = {
-    "diagnostic": "diagnostic",
-    "en parcours": "en_parcours",
-    "parcours": "en_parcours",
-    "en_parcours": "en_parcours",
-    "pret a l emploi": "pret_emploi",
-    "pret emploi": "pret_emploi",
-    "pret": "pret_emploi",
-    "pret_emploi": "pret_emploi",
-}
-_EDUCATION = {
-    "cite 0 2": "ISCED_0_2",
-    "cite 3 4": "ISCED_3_4",
-    "cite 5 8": "ISCED_5_8",
-    "0 2": "ISCED_0_2",
-    "3 4": "ISCED_3_4",
-    "5 8": "ISCED_5_8",
-}
-_LABOUR = {
-    "demandeur d emploi": "unemployed",
-    "chomeur": "unemployed",
-    "demandeur d emploi de longue duree": "long_term_unemployed",
-    "chomeur de longue duree": "long_term_unemployed",
-    "longue duree": "long_term_unemployed",
-    "inactif": "inactive",
-    "inactive": "inactive",
-}
+_P = CANDIDATE_FIELDS
+_EXPERIENCE = CANDIDATE_JOB_FIELDS[col.EXPERIENCE_YEARS]
 _JOB_EXPERIENCE = re.compile(r"^(?P<job>.+?)\s*:\s*(?P<years>\d+(?:[.,]\d+)?)\s*(?:ans?)?$")
-
-
-def _choice(mapping: Mapping[str, str], what: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        v = fold(value)
-        if v in mapping:
-            return mapping[v]
-        raise ValueError(f"« {value} » n'est pas {what} ({', '.join(sorted(set(mapping)))})")
-
-    return parse
 
 
 def parse_candidates(
@@ -330,8 +285,13 @@ def _read_row(
     if not entries:
         row.fail(cols["jobs"], "missing_jobs", "Aucun métier visé.")
     for job, years, years_text in entries:
-        if years is None or years < 0 or years > 50:
-            row.fail(cols["jobs"], "bad_experience", f"Expérience impossible : « {years_text} ».")
+        if years is None:
+            row.fail(
+                cols["jobs"], _EXPERIENCE.error_code, f"Expérience illisible : « {years_text} »."
+            )
+            continue
+        if (problem := _EXPERIENCE.problem(years)) is not None:
+            row.fail(cols["jobs"], _EXPERIENCE.error_code, problem)
             continue
         if re.fullmatch(r"[A-Za-z]\d{4}", job):
             if not rome.has_fiche(job):
@@ -364,39 +324,26 @@ def _read_row(
                 "unknown_licence",
                 f"Permis ou habilitation non reconnu : {', '.join(unknown)}.",
             )
-    has_vehicle = typed("vehicle", parse_bool, False)
-    default_mode = "voiture" if has_vehicle else "transport_commun"
-    mode = typed("travel_mode", _choice(_MODES, "un mode de déplacement"), default_mode)
-    max_km = typed("max_km", parse_float, None)
-    max_min = typed("max_minutes", parse_float, None)
-    if max_km is None and max_min is None:
-        max_km = 30.0
-    if max_km is not None and not 0 < max_km <= 300:
-        row.fail(cols.get("max_km"), "bad_max_km", f"Distance maximale impossible : {max_km:g} km.")
-    if max_min is not None and not 0 < max_min <= 240:
-        row.fail(
-            cols.get("max_minutes"),
-            "bad_max_minutes",
-            f"Temps de trajet impossible : {max_min:g} min.",
-        )
-    stage = typed("stage", _choice(_STAGES, "une étape connue"), None)
+    has_vehicle = typed("vehicle", parse_bool, _P[col.HAS_VEHICLE].default)
+    mode = typed("travel_mode", _P[col.TRAVEL_MODE].choice_of, default_travel_mode(has_vehicle))
+    max_km, max_min = travel_range(
+        checked(row, "max_km", _P[col.MAX_DISTANCE_KM], typed("max_km", parse_float, None)),
+        checked(
+            row, "max_minutes", _P[col.MAX_TRAVEL_MINUTES], typed("max_minutes", parse_float, None)
+        ),
+    )
+    stage = typed("stage", _P[col.READINESS_STAGE].choice_of, None)
     if stage is None and not get("stage"):
         row.fail(cols["stage"], "missing_stage", "Étape du parcours manquante.")
     assessed = typed("assessed_on", parse_date, None)
     if assessed is None and not get("assessed_on"):
         row.fail(cols["assessed_on"], "missing_assessed_on", "Date d'évaluation manquante.")
-    if assessed is not None and assessed > today:
-        row.fail(
-            cols["assessed_on"],
-            "future_assessment",
-            f"La date d'évaluation ({assessed:%d/%m/%Y}) est dans le futur.",
-        )
+    checked(row, "assessed_on", _P[col.READINESS_ASSESSED_ON], assessed, today=today)
     available = typed("available_from", parse_date, today)
-    hours = typed("max_hours", parse_float, 35.0)
-    if not 1 <= hours <= 48:
-        row.fail(
-            cols.get("max_hours"), "bad_max_hours", f"Heures par semaine impossibles : {hours:g}."
-        )
+    hours_spec = _P[col.MAX_WEEKLY_HOURS]
+    hours = checked(
+        row, "max_hours", hours_spec, typed("max_hours", parse_float, hours_spec.default)
+    )
     skills: list[int] = []
     known = known_skill_codes(rome)
     for part in re.split(r"[|,;\s]+", get("skills")):
@@ -409,32 +356,23 @@ def _read_row(
         else:
             skills.append(int(part))
     reporting = ReportingRecord(
-        sex=typed(
-            "sex",
-            _choice({"f": "F", "femme": "F", "h": "M", "homme": "M", "m": "M"}, "F ou H"),
-            None,
+        sex=typed("sex", SEX.choice_of, None),
+        birth_year=checked(
+            row, "birth_year", BIRTH_YEAR, typed("birth_year", parse_int, None), today=today
         ),
-        birth_year=typed("birth_year", parse_int, None),
-        education_level=typed("education", _choice(_EDUCATION, "un niveau CITE"), None),
-        labour_status=typed("labour_status", _choice(_LABOUR, "une situation connue"), None),
+        education_level=typed("education", EDUCATION_LEVEL.choice_of, None),
+        labour_status=typed("labour_status", LABOUR_STATUS.choice_of, None),
         disability_recognised=typed("disability", parse_bool, None),
     )
-    if (
-        reporting.birth_year is not None
-        and not today.year - 80 <= reporting.birth_year <= today.year - 15
-    ):
-        row.fail(
-            cols.get("birth_year"), "bad_birth_year", f"Année impossible : {reporting.birth_year}."
-        )
     flags = {
-        f: typed(f, parse_bool, d)
-        for f, d in (
-            ("nights", False),
-            ("weekends", False),
-            ("early", False),
-            ("rsa", True),
-            ("in_clause_job", False),
-            ("active", True),
+        f: typed(f, parse_bool, spec.default)
+        for f, spec in (
+            ("nights", _P[col.ACCEPTS_NIGHTS]),
+            ("weekends", _P[col.ACCEPTS_WEEKENDS]),
+            ("early", _P[col.ACCEPTS_EARLY_STARTS]),
+            ("rsa", RSA_BENEFICIARY),
+            ("in_clause_job", _P[col.IS_IN_CLAUSE_JOB]),
+            ("active", _P[col.IS_ACTIVE]),
         )
     }
     if row.errors or commune is None or stage is None or assessed is None:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Final, cast
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
+from service.imports.repository import DemoRepository
 from service.models.accounts import AuditEntry, User
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
@@ -77,7 +77,8 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
     report = DemoLoadReport()
     created = report.created
 
-    users: dict[str, User] = {u.username: u for u in session.scalars(select(User))}
+    repo = DemoRepository(session)
+    users = repo.users_by_name()
     for name, role in DEMO_USERS:
         token = new_token()
         user = users.get(name)
@@ -94,7 +95,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
             report.passwords[name] = demo_password(name)
     session.flush()
 
-    buyers = {b.name: b for b in session.scalars(select(Buyer))}
+    buyers = repo.buyers_by_name()
     buyer_by_demo_id: dict[str, Buyer] = {}
     for row in _read(directory, "buyers"):
         buyer = buyers.get(row["name"])
@@ -110,7 +111,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
             created["buyers"] = created.get("buyers", 0) + 1
         buyer_by_demo_id[row["buyer_id"]] = buyer
 
-    companies = {c.siret: c for c in session.scalars(select(Company))}
+    companies = repo.companies_by_siret()
     for row in _read(directory, "companies"):
         if row["siret"] not in companies:
             companies[row["siret"]] = Company(
@@ -124,7 +125,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
             created["companies"] = created.get("companies", 0) + 1
     session.flush()
 
-    contracts = {(c.buyer_id, c.reference): c for c in session.scalars(select(Contract))}
+    contracts = repo.contracts_by_reference()
     contract_by_demo_id: dict[str, Contract] = {}
     for row in _read(directory, "contracts"):
         buyer = buyer_by_demo_id[row["buyer_id"]]
@@ -146,7 +147,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         contract_by_demo_id[row["contract_id"]] = contract
     session.flush()
 
-    lots = {(lot.contract_id, lot.number): lot for lot in session.scalars(select(Lot))}
+    lots = repo.lots_by_number()
     lot_by_ref: dict[str, Lot] = {}
     for row in _read(directory, "lots"):
         contract = contract_by_demo_id[row["contract_id"]]
@@ -170,7 +171,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         lot_by_ref[row["lot_ref"]] = lot
     session.flush()
 
-    known_offers = set(session.scalars(select(Offer.external_id)))
+    known_offers = repo.offer_external_ids()
     for row in _read(directory, "offers"):
         if row["offer_id"] in known_offers:
             continue
@@ -200,7 +201,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         session.add(offer)
         created["offers"] = created.get("offers", 0) + 1
 
-    known_people = set(session.scalars(select(Candidate.external_id)))
+    known_people = repo.candidate_external_ids()
     coaches = {r["candidate_id"]: r["coach"] for r in _read(directory, "caseload")}
     jobs_by_person: dict[str, list[dict[str, str]]] = {}
     for job in _read(directory, "candidate_jobs"):

@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
+from matching import columns as col
+from matching.fields import OFFER_FIELDS
 from matching.licences import parse_licence
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.text import fold
@@ -25,6 +27,7 @@ from service.imports.reading import (
 )
 from service.referentials.titles import TitleNormaliser
 
+_O = OFFER_FIELDS
 _FT_HOURS = re.compile(r"(\d{1,2})\s*h\s*(\d{2})?", re.IGNORECASE)
 
 
@@ -137,7 +140,7 @@ def _read_ft_offer(
     m = _FT_DURATION.search(_text(offer.get("typeContratLibelle")))
     if m and start is not None and contract != "CDI":
         end = end_from_duration(start, f"{m.group(1)} {m.group(2).lower()}")
-    hours = 35.0
+    hours = _O[col.WEEKLY_HOURS].default
     m = _FT_HOURS.search(_text(offer.get("dureeTravailLibelle")))
     if m:
         hours = int(m.group(1)) + int(m.group(2) or 0) / 60
@@ -170,12 +173,19 @@ def _read_ft_offer(
         experience = 1.0
         if m:
             experience = int(m.group(1)) / (12 if m.group(2).lower().startswith("mois") else 1)
-    positions = offer.get("nombrePostes") or 1
-    if not isinstance(positions, int) or positions < 1:
+    positions = offer.get("nombrePostes") or _O[col.OPEN_POSITIONS].default
+    if not isinstance(positions, int) or isinstance(positions, bool):
         row.fail(
             "nombrePostes", "bad_open_positions", f"Nombre de postes invalide : {positions!r}."
         )
-        positions = 1
+        positions = _O[col.OPEN_POSITIONS].default
+    for source, spec, value in (
+        ("nombrePostes", _O[col.OPEN_POSITIONS], positions),
+        ("dureeTravailLibelle", _O[col.WEEKLY_HOURS], hours),
+        ("experienceLibelle", _O[col.EXPERIENCE_YEARS_REQUIRED], experience),
+    ):
+        if (problem := spec.problem(value)) is not None:
+            row.fail(source, spec.error_code, problem)
     company: dict[str, Any] = (
         offer["entreprise"] if isinstance(offer.get("entreprise"), dict) else {}
     )

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from matching import columns as col
+from matching.fields import OFFER_FIELDS
 from matching.licences import parse_licences
 from matching.referentials import CommuneIndex, RomeReferential
 from service.imports.common import (
@@ -59,6 +61,7 @@ from service.imports.offer_records import OfferDraft, OfferParseResult, finish_o
 from service.imports.reading import (
     ImportLimits,
     RowCollector,
+    checked,
     decode,
     map_columns,
     parse_bool,
@@ -137,6 +140,7 @@ OFFER_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "weekends": ("travail_le_week_end", "week_end", "weekend", "week_ends"),
     "early": ("horaires_decales", "debut_matinal", "travail_tot", "horaires_matinaux"),
 }
+_O = OFFER_FIELDS
 _REQUIRED = ("external_id", "intitule", "start_date")
 
 
@@ -239,23 +243,12 @@ def _read_csv_row(
             "dates_out_of_order",
             f"La date de fin ({end:%d/%m/%Y}) précède la date de début ({start:%d/%m/%Y}).",
         )
-    hours = typed("weekly_hours", parse_float, 35.0)
-    if not 1 <= hours <= 48:
-        row.fail(
-            cols.get("weekly_hours"),
-            "bad_weekly_hours",
-            f"Durée hebdomadaire impossible : {hours:g} h (entre 1 et 48 h).",
-        )
-    positions = typed("open_positions", parse_int, 1)
-    if not 1 <= positions <= 500:
-        row.fail(
-            cols.get("open_positions"),
-            "bad_open_positions",
-            f"Nombre de postes impossible : {positions}.",
-        )
-    experience = typed("experience", parse_float, 0.0)
-    if experience < 0 or experience > 40:
-        row.fail(cols.get("experience"), "bad_experience", "Expérience requise impossible.")
+    hours = typed("weekly_hours", parse_float, _O[col.WEEKLY_HOURS].default)
+    checked(row, "weekly_hours", _O[col.WEEKLY_HOURS], hours)
+    positions = typed("open_positions", parse_int, _O[col.OPEN_POSITIONS].default)
+    checked(row, "open_positions", _O[col.OPEN_POSITIONS], positions)
+    experience = typed("experience", parse_float, _O[col.EXPERIENCE_YEARS_REQUIRED].default)
+    checked(row, "experience", _O[col.EXPERIENCE_YEARS_REQUIRED], experience)
     contract = typed("contract_type", parse_contract_type, "AUTRE")
     siret = get("siret").replace(" ", "") or None
     if siret is not None and not is_valid_siret(siret):

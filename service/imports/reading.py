@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from matching.fields import FieldSpec
 from matching.text import fold
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "ImportRejected",
     "RowCollector",
     "RowError",
+    "checked",
     "decode",
     "map_columns",
     "parse_bool",
@@ -360,6 +362,18 @@ class RowCollector:
         try:
             return parse(raw)
         except ValueError as exc:
-            msg = str(exc)
+            msg = str(exc).rstrip(".")
             self.fail(self.cols[fld], f"bad_{fld}", f"{msg[0].upper()}{msg[1:]}.")
             return default
+
+
+def checked(
+    row: RowCollector, fld: str, spec: FieldSpec, value: Any, *, today: date | None = None
+) -> Any:
+    """``value`` once its declared field's rule (:mod:`matching.fields`) has seen it: a refusal
+    is recorded on the row, with the field's error code and French sentence."""
+    if value is not None:
+        problem = spec.problem(value, today=today)
+        if problem is not None:
+            row.fail(row.cols.get(fld), spec.error_code or f"bad_{fld}", problem)
+    return value

@@ -12,9 +12,9 @@ from service.kit.repository import table_of
 from service.models.accounts import User
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
-from service.models.procurement import Company, Lot
+from service.models.procurement import Buyer, Company, Contract, Lot
 
-__all__ = ["ImportRepository"]
+__all__ = ["DemoRepository", "ImportRepository"]
 
 
 T = TypeVar("T")
@@ -172,3 +172,31 @@ class ImportRepository:
             for i, e, v in self.session.execute(stmt)
             if e not in external_ids
         ]
+
+
+class DemoRepository:
+    """What the demo loader needs to know is already there (it loads idempotently)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def users_by_name(self) -> dict[str, User]:
+        return {u.username: u for u in self.session.scalars(select(User))}
+
+    def buyers_by_name(self) -> dict[str, Buyer]:
+        return {b.name: b for b in self.session.scalars(select(Buyer))}
+
+    def companies_by_siret(self) -> dict[str, Company]:
+        return {c.siret: c for c in self.session.scalars(select(Company))}
+
+    def contracts_by_reference(self) -> dict[tuple[int, str], Contract]:
+        return {(c.buyer_id, c.reference): c for c in self.session.scalars(select(Contract))}
+
+    def lots_by_number(self) -> dict[tuple[int, str], Lot]:
+        return {(lot.contract_id, lot.number): lot for lot in self.session.scalars(select(Lot))}
+
+    def offer_external_ids(self) -> set[str]:
+        return set(self.session.scalars(select(Offer.external_id)))
+
+    def candidate_external_ids(self) -> set[str]:
+        return set(self.session.scalars(select(Candidate.external_id)))

@@ -10,6 +10,8 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from service.db import Base
 
+__all__ = ["Repository", "table_of"]
+
 M = TypeVar("M", bound=Base)
 
 
@@ -28,6 +30,10 @@ class Repository(Generic[M]):
             .execution_options(populate_existing=True)
         )
         return self.session.scalars(stmt).one_or_none()
+
+    def find(self, entity_id: int) -> M | None:
+        """The row by primary key, from the session's identity map when already loaded."""
+        return self.session.get(self.model, entity_id)
 
     def add(self, obj: M) -> M:
         self.session.add(obj)

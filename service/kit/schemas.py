@@ -3,20 +3,46 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
+from matching.fields import FieldSpec
 from matching.licences import LICENCE_CODES
 
-__all__ = ["ErrorRead", "Page"]
+__all__ = [
+    "Code",
+    "CommuneField",
+    "Declared",
+    "ErrorRead",
+    "ExternalId",
+    "Id",
+    "InputModel",
+    "LicenceCodes",
+    "Name",
+    "Page",
+    "ReadModel",
+    "Reference",
+    "RomeCode",
+    "Sector",
+    "Short",
+    "SkillCodes",
+    "Text",
+    "Version",
+    "check_order",
+]
 
 
 T = TypeVar("T")
@@ -76,9 +102,6 @@ CommuneField = Annotated[
 ]
 
 
-Hours = Annotated[float, Field(gt=0, le=60)]
-
-
 Version = Annotated[
     int, Field(ge=1, le=2_147_483_647, description="version lue : verrou optimiste")
 ]
@@ -122,3 +145,46 @@ Reference = Annotated[
 class ErrorRead(BaseModel):
     error: str = Field(description="classe de l'erreur : NotFound, Conflict, InvalidInput…")
     detail: str = Field(description="message lisible")
+
+
+@dataclass(frozen=True, eq=False)
+class Declared:
+    """Pydantic metadata for a declared field (:mod:`matching.fields`):
+    ``Annotated[float, Declared(CANDIDATE_FIELDS["max_distance_km"])]``.
+
+    The field's own rule checks the value, so the API refuses with the same French sentence as
+    a file import or a web form; the OpenAPI document shows its bounds and choices. Choices are
+    checked before pydantic's parsing (an unknown code gets the field's sentence, not
+    pydantic's), numbers after it ("12" has become 12.0).
+    """
+
+    spec: FieldSpec
+
+    def _check(self, value: Any) -> Any:
+        if value is None:
+            return value
+        return self.spec.check(value, today=date.today())
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema = handler(source)
+        if self.spec.choices is not None:
+            return core_schema.no_info_before_validator_function(self._check, schema)
+        return core_schema.no_info_after_validator_function(self._check, schema)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        spec = self.spec
+        lo, hi = spec.minimum, spec.maximum
+        if isinstance(lo, int | float):
+            out["exclusiveMinimum" if spec.exclusive_minimum else "minimum"] = lo
+        if isinstance(hi, int | float):
+            out["maximum"] = hi
+        if spec.choices is not None:
+            out["enum"] = list(spec.choices)
+        if spec.help:
+            out["description"] = spec.help
+        return out

@@ -21,14 +21,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matching.columns import CONTRACT_TYPES
 from service.db import Base
 from service.models.common import Timestamps, check_in
+from service.offers.fields import SOURCE, STATUS
 
 __all__ = ["OFFER_SOURCES", "OFFER_STATUSES", "Offer", "OfferLicence"]
 
 
-OFFER_STATUSES: Final = ("open", "closed")
+OFFER_STATUSES: Final = tuple(STATUS.choices or ())
 
 
-OFFER_SOURCES: Final = ("manual", "orne_emploi", "france_travail", "demo")
+OFFER_SOURCES: Final = tuple(SOURCE.choices or ())
 
 
 class Offer(Timestamps, Base):

@@ -20,17 +20,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matching.columns import READINESS_STAGES, TRAVEL_MODES
 from service.db import Base, UTCDateTime, utcnow
 from service.models.common import Timestamps, check_in
+from service.people.fields import EDUCATION_LEVEL, LABOUR_STATUS, SEX
 
 __all__ = ["Candidate", "CandidateJob", "CandidateLicence", "CandidateReporting"]
 
 
-SEXES: Final = ("F", "M")
+SEXES: Final = tuple(SEX.choices or ())
 
 
-EDUCATION_LEVELS: Final = ("ISCED_0_2", "ISCED_3_4", "ISCED_5_8")
+EDUCATION_LEVELS: Final = tuple(EDUCATION_LEVEL.choices or ())
 
 
-LABOUR_STATUSES: Final = ("unemployed", "long_term_unemployed", "inactive", "employed")
+LABOUR_STATUSES: Final = tuple(LABOUR_STATUS.choices or ())
 
 
 class Candidate(Timestamps, Base):

@@ -50,10 +50,10 @@ PROPOSAL_STATES: Final = (
 
 class Proposal(Timestamps, Base):
     """A coach proposes a person on an offer; the facilitator moves it along the workflow
-    (:mod:`service.workflow.proposals`). The engine's view of the pair when proposed is kept as a snapshot:
-    score, components, explanation and model version, or the exclusion reasons of a pair the
-    engine did not rank (proposed by hand). ``comment`` is the coach's free text: never logged,
-    never in the audit detail."""
+    (:mod:`service.workflow.proposals`). The engine's view of the pair when proposed is kept as a
+    snapshot: score, components, explanation and model version, or the exclusion reasons of a
+    pair the engine did not rank (proposed by hand). ``comment`` is the coach's free text: never
+    logged, never in the audit detail."""
 
     __tablename__ = "proposals"
     __table_args__ = (CheckConstraint(check_in("state", PROPOSAL_STATES), name="state"),)

@@ -7,7 +7,6 @@ from sqlalchemy.orm import selectinload
 
 from service.kit.repository import Repository
 from service.models.offers import Offer
-from service.models.procurement import Lot
 
 __all__ = ["OfferRepository"]
 
@@ -38,14 +37,6 @@ class OfferRepository(Repository[Offer]):
             stmt = stmt.where(Offer.lot_id == lot_id)
         return self._page(stmt, limit=limit, offset=offset)
 
-    def for_engine(self, *, statuses: tuple[str, ...]) -> list[tuple[Offer, str | None]]:
-        """Offers of the given statuses that have a ROME fiche (the others wait for title
-        normalisation), with their licences and their lot's reference."""
-        stmt = (
-            select(Offer, Lot.reference)
-            .outerjoin(Lot, Offer.lot_id == Lot.id)
-            .where(Offer.status.in_(statuses), Offer.code_rome.is_not(None))
-            .options(*self.eager)
-            .order_by(Offer.id)
-        )
-        return [(offer, ref) for offer, ref in self.session.execute(stmt)]
+    def titles(self) -> dict[int, str]:
+        """Id → title of every offer."""
+        return {i: t for i, t in self.session.execute(select(Offer.id, Offer.intitule))}

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
-    Field,
     model_validator,
 )
 
+from matching import columns as col
+from matching.fields import OFFER_FIELDS
 from service.kit.schemas import (
     Code,
     CommuneField,
+    Declared,
     ExternalId,
-    Hours,
     Id,
     InputModel,
     LicenceCodes,
@@ -25,17 +26,18 @@ from service.kit.schemas import (
     Version,
     check_order,
 )
+from service.offers.fields import SOURCE, STATUS
 
 __all__ = ["OfferCreate", "OfferRead", "OfferUpdate"]
 
 
-ContractType = Literal["CDI", "CDD", "INTERIM", "CDDI", "PRO", "APPRENTISSAGE", "AUTRE"]
+OfferStatus = Annotated[str, Declared(STATUS)]
 
 
-OfferStatus = Literal["open", "closed"]
+OfferSource = Annotated[str, Declared(SOURCE)]
+ContractType = Annotated[str, Declared(OFFER_FIELDS[col.CONTRACT_TYPE])]
 
-
-OfferSource = Literal["manual", "orne_emploi", "france_travail", "demo"]
+_O = OFFER_FIELDS
 
 
 class OfferCreate(InputModel):
@@ -46,19 +48,23 @@ class OfferCreate(InputModel):
     commune_insee: CommuneField
     required_licences: LicenceCodes = []
     required_skills: SkillCodes = []
-    experience_years_required: Annotated[float, Field(ge=0, le=40)] = 0.0
-    weekly_hours: Hours
+    experience_years_required: Annotated[float, Declared(_O[col.EXPERIENCE_YEARS_REQUIRED])] = _O[
+        col.EXPERIENCE_YEARS_REQUIRED
+    ].default
+    weekly_hours: Annotated[float, Declared(_O[col.WEEKLY_HOURS])] = _O[col.WEEKLY_HOURS].default
     has_nights: bool = False
     has_weekends: bool = False
     has_early_starts: bool = False
     start_date: date
     end_date: date | None = None
     contract_type: ContractType
-    open_positions: Annotated[int, Field(ge=1, le=1000)] = 1
+    open_positions: Annotated[int, Declared(_O[col.OPEN_POSITIONS])] = _O[
+        col.OPEN_POSITIONS
+    ].default
     lot_id: Id | None = None
     company_id: Id | None = None
-    status: OfferStatus = "open"
-    source: OfferSource = "manual"
+    status: OfferStatus = STATUS.default
+    source: OfferSource = SOURCE.default
 
     @model_validator(mode="after")
     def _dates(self) -> OfferCreate:
@@ -73,15 +79,17 @@ class OfferUpdate(InputModel):
     commune_insee: CommuneField | None = None
     required_licences: LicenceCodes | None = None
     required_skills: SkillCodes | None = None
-    experience_years_required: Annotated[float, Field(ge=0, le=40)] | None = None
-    weekly_hours: Hours | None = None
+    experience_years_required: (
+        Annotated[float, Declared(_O[col.EXPERIENCE_YEARS_REQUIRED])] | None
+    ) = None
+    weekly_hours: Annotated[float, Declared(_O[col.WEEKLY_HOURS])] | None = None
     has_nights: bool | None = None
     has_weekends: bool | None = None
     has_early_starts: bool | None = None
     start_date: date | None = None
     end_date: date | None = None
     contract_type: ContractType | None = None
-    open_positions: Annotated[int, Field(ge=1, le=1000)] | None = None
+    open_positions: Annotated[int, Declared(_O[col.OPEN_POSITIONS])] | None = None
     lot_id: Id | None = None
     company_id: Id | None = None
     status: OfferStatus | None = None
@@ -104,12 +112,12 @@ class OfferRead(ReadModel):
     has_early_starts: bool
     start_date: date
     end_date: date | None
-    contract_type: ContractType
+    contract_type: str
     open_positions: int
     lot_id: int | None
     company_id: int | None
-    status: OfferStatus
-    source: OfferSource
+    status: str
+    source: str
     version: int
     created_at: datetime
     updated_at: datetime

@@ -37,13 +37,6 @@ class CandidateRepository(Repository[Candidate]):
             stmt = stmt.where(Candidate.commune_insee == commune_insee)
         return self._page(stmt, limit=limit, offset=offset)
 
-    def for_engine(self, *, active_only: bool) -> list[Candidate]:
-        """Every candidate with jobs and licences loaded (never the reporting table)."""
-        stmt = select(Candidate).options(*self.eager).order_by(Candidate.id)
-        if active_only:
-            stmt = stmt.where(Candidate.is_active.is_(True))
-        return list(self.session.scalars(stmt))
-
 
 class ReportingRepository:
     def __init__(self, session: Session) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     ConfigDict,
@@ -11,11 +11,18 @@ from pydantic import (
     model_validator,
 )
 
+from matching import columns as col
+from matching.fields import (
+    CANDIDATE_FIELDS,
+    CANDIDATE_JOB_FIELDS,
+    default_travel_mode,
+    travel_range,
+)
 from service.kit.schemas import (
     Code,
     CommuneField,
+    Declared,
     ExternalId,
-    Hours,
     Id,
     InputModel,
     LicenceCodes,
@@ -24,6 +31,7 @@ from service.kit.schemas import (
     SkillCodes,
     Version,
 )
+from service.people.fields import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
 
 __all__ = [
     "CandidateCreate",
@@ -42,10 +50,16 @@ TravelMode = Literal["voiture", "deux_roues", "transport_commun", "velo", "march
 ReadinessStage = Literal["diagnostic", "en_parcours", "pret_emploi"]
 
 
+_P = CANDIDATE_FIELDS
+_J = CANDIDATE_JOB_FIELDS
+
+
 class CandidateJobIn(InputModel):
     code_ogr: Code | None = None
     code_rome: RomeCode | None = None
-    experience_years: Annotated[float, Field(ge=0, le=60)] = 0.0
+    experience_years: Annotated[float, Declared(_J[col.EXPERIENCE_YEARS])] = _J[
+        col.EXPERIENCE_YEARS
+    ].default
 
     @model_validator(mode="after")
     def _one_code(self) -> CandidateJobIn:
@@ -62,20 +76,25 @@ class CandidateJobRead(ReadModel):
 
 class _CandidateFields(InputModel):
     commune_insee: CommuneField
-    has_vehicle: bool = False
-    travel_mode: TravelMode
-    max_distance_km: Annotated[float, Field(ge=0, le=500)] | None = None
-    max_travel_minutes: Annotated[float, Field(ge=0, le=600)] | None = None
-    readiness_stage: ReadinessStage
-    readiness_assessed_on: date
-    available_from: date
-    max_weekly_hours: Hours
-    accepts_nights: bool = False
-    accepts_weekends: bool = False
-    accepts_early_starts: bool = False
-    is_eligible: bool = True
-    is_active: bool = True
-    is_in_clause_job: bool = False
+    has_vehicle: bool = _P[col.HAS_VEHICLE].default
+    travel_mode: Annotated[TravelMode, Declared(_P[col.TRAVEL_MODE])] | None = Field(
+        default=None,
+        description="par défaut : voiture avec un véhicule, sinon transports en commun",
+    )
+    max_distance_km: Annotated[float, Declared(_P[col.MAX_DISTANCE_KM])] | None = None
+    max_travel_minutes: Annotated[float, Declared(_P[col.MAX_TRAVEL_MINUTES])] | None = None
+    readiness_stage: Annotated[ReadinessStage, Declared(_P[col.READINESS_STAGE])]
+    readiness_assessed_on: Annotated[date, Declared(_P[col.READINESS_ASSESSED_ON])]
+    available_from: date | None = Field(default=None, description="par défaut : aujourd'hui")
+    max_weekly_hours: Annotated[float, Declared(_P[col.MAX_WEEKLY_HOURS])] = _P[
+        col.MAX_WEEKLY_HOURS
+    ].default
+    accepts_nights: bool = _P[col.ACCEPTS_NIGHTS].default
+    accepts_weekends: bool = _P[col.ACCEPTS_WEEKENDS].default
+    accepts_early_starts: bool = _P[col.ACCEPTS_EARLY_STARTS].default
+    is_eligible: bool = _P[col.IS_ELIGIBLE].default
+    is_active: bool = _P[col.IS_ACTIVE].default
+    is_in_clause_job: bool = _P[col.IS_IN_CLAUSE_JOB].default
     licences: LicenceCodes = []
     skills: SkillCodes = []
     jobs: Annotated[list[CandidateJobIn], Field(max_length=20)] = []
@@ -88,9 +107,15 @@ class CandidateCreate(_CandidateFields):
     )
 
     @model_validator(mode="after")
-    def _range(self) -> CandidateCreate:
-        if self.max_distance_km is None and self.max_travel_minutes is None:
-            raise ValueError("donnez max_distance_km ou max_travel_minutes")
+    def _defaults(self) -> CandidateCreate:
+        # The rules every door applies (matching.fields): the range, the means of travel.
+        self.max_distance_km, self.max_travel_minutes = travel_range(
+            self.max_distance_km, self.max_travel_minutes
+        )
+        if self.travel_mode is None:
+            self.travel_mode = cast(TravelMode, default_travel_mode(self.has_vehicle))
+        if self.available_from is None:
+            self.available_from = date.today()
         return self
 
 
@@ -98,13 +123,13 @@ class CandidateUpdate(InputModel):
     commune_insee: CommuneField | None = None
     coach_id: Id | None = None
     has_vehicle: bool | None = None
-    travel_mode: TravelMode | None = None
-    max_distance_km: Annotated[float, Field(ge=0, le=500)] | None = None
-    max_travel_minutes: Annotated[float, Field(ge=0, le=600)] | None = None
-    readiness_stage: ReadinessStage | None = None
-    readiness_assessed_on: date | None = None
+    travel_mode: Annotated[TravelMode, Declared(_P[col.TRAVEL_MODE])] | None = None
+    max_distance_km: Annotated[float, Declared(_P[col.MAX_DISTANCE_KM])] | None = None
+    max_travel_minutes: Annotated[float, Declared(_P[col.MAX_TRAVEL_MINUTES])] | None = None
+    readiness_stage: Annotated[ReadinessStage, Declared(_P[col.READINESS_STAGE])] | None = None
+    readiness_assessed_on: Annotated[date, Declared(_P[col.READINESS_ASSESSED_ON])] | None = None
     available_from: date | None = None
-    max_weekly_hours: Hours | None = None
+    max_weekly_hours: Annotated[float, Declared(_P[col.MAX_WEEKLY_HOURS])] | None = None
     accepts_nights: bool | None = None
     accepts_weekends: bool | None = None
     accepts_early_starts: bool | None = None
@@ -155,14 +180,20 @@ class CandidateRead(ReadModel):
 
 
 class ReportingWrite(InputModel):
-    sex: Literal["F", "M"] | None = None
-    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
-    education_level: Literal["ISCED_0_2", "ISCED_3_4", "ISCED_5_8"] | None = None
-    labour_status: Literal["unemployed", "long_term_unemployed", "inactive", "employed"] | None = (
-        None
-    )
+    sex: Annotated[Literal["F", "M"], Declared(SEX)] | None = None
+    birth_year: Annotated[int, Declared(BIRTH_YEAR)] | None = None
+    education_level: (
+        Annotated[Literal["ISCED_0_2", "ISCED_3_4", "ISCED_5_8"], Declared(EDUCATION_LEVEL)] | None
+    ) = None
+    labour_status: (
+        Annotated[
+            Literal["unemployed", "long_term_unemployed", "inactive", "employed"],
+            Declared(LABOUR_STATUS),
+        ]
+        | None
+    ) = None
     disability_recognised: bool | None = None
-    rsa_beneficiary: bool = True
+    rsa_beneficiary: bool = RSA_BENEFICIARY.default
 
 
 class ReportingRead(ReportingWrite):

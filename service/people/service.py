@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from matching.fields import travel_range
 from service.accounts.audit import audit
 from service.accounts.repository import UserRepository
 from service.db import utcnow
@@ -40,10 +41,14 @@ def _jobs(refs: Referentials, jobs: list[CandidateJobIn]) -> list[CandidateJob]:
     return out
 
 
-def _visible_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
+def visible_candidate(
+    session: Session, user: User, candidate_id: int, *, with_profile: bool = True
+) -> Candidate:
     """The candidate if this user may see them. Another coach's person is a 404, not a 403:
-    the answer must not tell whether the id exists."""
-    candidate = CandidateRepository(session).get_by_id(candidate_id)
+    the answer must not tell whether the id exists. ``with_profile`` loads their jobs and
+    licences afresh; without it the row comes from the session when already there."""
+    repo = CandidateRepository(session)
+    candidate = repo.get_by_id(candidate_id) if with_profile else repo.find(candidate_id)
     if candidate is None or (user.role == "coach" and candidate.coach_id != user.id):
         raise NotFound(f"personne {candidate_id} introuvable")
     return candidate
@@ -82,7 +87,7 @@ def list_candidates(
 
 
 def get_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
-    candidate = _visible_candidate(session, user, candidate_id)
+    candidate = visible_candidate(session, user, candidate_id)
     audit(session, user, "read", "candidate", candidate.id)
     return candidate
 
@@ -111,7 +116,7 @@ def create_candidate(
 def update_candidate(
     session: Session, refs: Referentials, user: User, candidate_id: int, data: CandidateUpdate
 ) -> Candidate:
-    candidate = _visible_candidate(session, user, candidate_id)
+    candidate = visible_candidate(session, user, candidate_id)
     check_version(candidate, data.version, "la fiche de la personne")
     changes = patch_fields(data, nullable=("max_distance_km", "max_travel_minutes"))
     for key, value in changes.items():
@@ -127,8 +132,9 @@ def update_candidate(
             candidate.jobs = _jobs(refs, data.jobs or [])
         else:
             setattr(candidate, key, value)
-    if candidate.max_distance_km is None and candidate.max_travel_minutes is None:
-        raise InvalidInput("donnez max_distance_km ou max_travel_minutes")
+    candidate.max_distance_km, candidate.max_travel_minutes = travel_range(
+        candidate.max_distance_km, candidate.max_travel_minutes
+    )
     candidate.updated_at = utcnow()
     CandidateRepository(session).flush()
     audit(session, user, "update", "candidate", candidate.id, {"fields": sorted(changes)})
@@ -136,13 +142,13 @@ def update_candidate(
 
 
 def delete_candidate(session: Session, user: User, candidate_id: int) -> None:
-    candidate = _visible_candidate(session, user, candidate_id)
+    candidate = visible_candidate(session, user, candidate_id)
     CandidateRepository(session).delete(candidate)
     audit(session, user, "delete", "candidate", candidate_id)
 
 
 def get_reporting(session: Session, user: User, candidate_id: int) -> CandidateReporting:
-    _visible_candidate(session, user, candidate_id)
+    visible_candidate(session, user, candidate_id)
     row = ReportingRepository(session).get(candidate_id)
     audit(session, user, "read", "candidate_reporting", candidate_id)
     return (
@@ -155,7 +161,7 @@ def get_reporting(session: Session, user: User, candidate_id: int) -> CandidateR
 def put_reporting(
     session: Session, user: User, candidate_id: int, data: ReportingWrite
 ) -> CandidateReporting:
-    _visible_candidate(session, user, candidate_id)
+    visible_candidate(session, user, candidate_id)
     repo = ReportingRepository(session)
     row = repo.get(candidate_id)
     if row is None:

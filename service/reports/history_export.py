@@ -27,14 +27,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matching import columns as col
 from service.models.offers import OFFER_STATUSES
-from service.models.people import CandidateReporting
-from service.models.scoring import Match, MatchRun
-from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
+from service.reports.repository import HistoryRepository
 from service.scoring.frames import candidate_frames, offer_frame
 from training.history import (
     CANDIDATE_FIELDS,
@@ -79,34 +76,16 @@ def export_history(session: Session) -> HistoryExport:
     candidates, jobs, cand_ext = candidate_frames(session)
     offers, offer_ext = offer_frame(session, statuses=OFFER_STATUSES)
 
+    repo = HistoryRepository(session)
     events: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for pid, to_state, at in session.execute(
-        select(ProposalEvent.proposal_id, ProposalEvent.to_state, ProposalEvent.at)
-    ):
+    for pid, to_state, at in repo.proposal_moves():
         events[int(pid)].append((str(to_state), _day(at)))
-    hours: dict[int, float] = {
-        int(pid): float(total)
-        for pid, total in session.execute(
-            select(Placement.proposal_id, func.coalesce(func.sum(PlacementHours.hours), 0.0))
-            .join(PlacementHours, PlacementHours.placement_id == Placement.id, isouter=True)
-            .where(Placement.proposal_id.is_not(None))
-            .group_by(Placement.proposal_id)
-        )
-        if pid is not None
-    }
-    outcomes: dict[int, str | None] = {
-        int(pid): outcome
-        for pid, outcome in session.execute(
-            select(Placement.proposal_id, Placement.outcome_at_end).where(
-                Placement.proposal_id.is_not(None)
-            )
-        )
-        if pid is not None
-    }
+    hours = repo.hours_by_proposal()
+    outcomes = repo.outcome_by_proposal()
 
     pairs: dict[tuple[int, int], dict[str, object]] = {}
     n_proposals = 0
-    for p in session.scalars(select(Proposal).order_by(Proposal.id)):
+    for p in repo.proposals():
         moves = events.get(p.id, [])
         reached = {state for state, _ in moves} | {p.state}
         hired = bool(reached & set(_REACHED_HIRED))
@@ -124,12 +103,7 @@ def export_history(session: Session) -> HistoryExport:
         }
         n_proposals += 1
     n_entries = 0
-    for cid, oid, started in session.execute(
-        select(Match.candidate_id, Match.offer_id, func.min(MatchRun.started_at))
-        .join(MatchRun, Match.run_id == MatchRun.id)
-        .where(MatchRun.status == "completed")
-        .group_by(Match.candidate_id, Match.offer_id)
-    ):
+    for cid, oid, started in repo.first_listed():
         if (cid, oid) in pairs:
             continue
         day = _day(started)
@@ -144,14 +118,7 @@ def export_history(session: Session) -> HistoryExport:
         }
         n_entries += 1
 
-    reporting = {
-        r.candidate_id: r
-        for r in session.scalars(
-            select(CandidateReporting).where(
-                CandidateReporting.candidate_id.in_([c for c, _ in pairs])
-            )
-        )
-    }
+    reporting = repo.reporting_of([c for c, _ in pairs])
     cand_rows = candidates.set_index(col.CANDIDATE_ID)
     offer_rows = offers.set_index(col.OFFER_ID)
     jobs_by = {k: g for k, g in jobs.groupby(col.CANDIDATE_ID, sort=False)}

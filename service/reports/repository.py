@@ -1,4 +1,4 @@
-"""SQL of the reports: clause execution, placements, hours, proposals."""
+"""SQL of the reports: clause execution, placements, hours, proposals, the outcome history."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from service.models.accounts import User
 from service.models.offers import Offer
 from service.models.people import Candidate, CandidateReporting
 from service.models.procurement import Buyer, Company, Contract, Lot
+from service.models.scoring import Match, MatchRun
 from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
 
-__all__ = ["ReportRepository"]
+__all__ = ["HistoryRepository", "ReportRepository"]
 
 
 class ReportRepository:
@@ -164,3 +165,49 @@ class ReportRepository:
             Candidate.id.in_(list(candidate_ids))
         )
         return {int(i): str(s) for i, s in self.session.execute(stmt)}
+
+
+class HistoryRepository:
+    """The SQL of the outcome history export: proposals, their moves, hours, outcomes, lists."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def proposal_moves(self) -> list[Any]:
+        """(proposal id, state reached, when) of every move."""
+        stmt = select(ProposalEvent.proposal_id, ProposalEvent.to_state, ProposalEvent.at)
+        return list(self.session.execute(stmt))
+
+    def hours_by_proposal(self) -> dict[int, float]:
+        """Hours declared on the placement of each proposal that led to one."""
+        stmt = (
+            select(Placement.proposal_id, func.coalesce(func.sum(PlacementHours.hours), 0.0))
+            .join(PlacementHours, PlacementHours.placement_id == Placement.id, isouter=True)
+            .where(Placement.proposal_id.is_not(None))
+            .group_by(Placement.proposal_id)
+        )
+        return {int(p): float(t) for p, t in self.session.execute(stmt) if p is not None}
+
+    def outcome_by_proposal(self) -> dict[int, str | None]:
+        stmt = select(Placement.proposal_id, Placement.outcome_at_end).where(
+            Placement.proposal_id.is_not(None)
+        )
+        return {int(p): o for p, o in self.session.execute(stmt) if p is not None}
+
+    def proposals(self) -> list[Proposal]:
+        return list(self.session.scalars(select(Proposal).order_by(Proposal.id)))
+
+    def first_listed(self) -> list[Any]:
+        """(person id, offer id, first run) of every pair a completed batch run listed."""
+        stmt = (
+            select(Match.candidate_id, Match.offer_id, func.min(MatchRun.started_at))
+            .join(MatchRun, Match.run_id == MatchRun.id)
+            .where(MatchRun.status == "completed")
+            .group_by(Match.candidate_id, Match.offer_id)
+        )
+        return list(self.session.execute(stmt))
+
+    def reporting_of(self, candidate_ids: list[int]) -> dict[int, CandidateReporting]:
+        """The reporting-only rows of these people (for the bias audit's columns only)."""
+        stmt = select(CandidateReporting).where(CandidateReporting.candidate_id.in_(candidate_ids))
+        return {r.candidate_id: r for r in self.session.scalars(stmt)}

@@ -1,33 +1,47 @@
-"""SQL of the scoring side: change detection, batch runs and their matches, digests."""
+"""SQL of the scoring side: change detection and the engine's rows, batch runs and their matches,
+digests, shortlists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final, Protocol
 
-import pandas as pd
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from matching import columns as col
+from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS
 from service.db import after_reads, utcnow
 from service.kit.repository import table_of
 from service.models.accounts import User
-from service.models.offers import Offer
-from service.models.people import Candidate
+from service.models.offers import Offer, OfferLicence
+from service.models.people import Candidate, CandidateJob, CandidateLicence
+from service.models.procurement import Lot
 from service.models.scoring import DigestMark, Match, MatchRun, MatchRunOffer
-from service.scoring.frames import candidate_frames, offer_frame
 
 __all__ = [
     "BATCH_LOCK",
     "BatchRepository",
     "DigestRepository",
+    "OfferHeader",
     "ScoringRepository",
+    "ShortlistRepository",
     "TableSignature",
 ]
 
 
+_CHUNK = 5_000  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+ROW_FIELDS: Final[dict[type[Any], tuple[str, ...]]] = {
+    Candidate: tuple(n for n in CANDIDATE_FIELDS if n not in (col.CANDIDATE_ID, col.LICENCES)),
+    CandidateJob: tuple(n for n in CANDIDATE_JOB_FIELDS if n != col.CANDIDATE_ID),
+    Offer: tuple(
+        n for n in OFFER_FIELDS if n not in (col.OFFER_ID, col.REQUIRED_LICENCES, col.LOT_REF)
+    ),
+}
+"""The engine fields each table holds under the same name (:mod:`matching.fields`); licences
+come from their own tables and an offer's lot reference from its lot."""
 BATCH_LOCK = 0x636C_6D62  # "clmb": the advisory lock key of batch runs
 
 
@@ -53,7 +67,7 @@ class TableSignature:
 
 
 class ScoringRepository:
-    """The SQL the scoring state needs: signatures, versions, and rows as engine frames."""
+    """The SQL the scoring state needs: signatures, versions, and the rows of the engine frames."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -74,17 +88,70 @@ class ScoringRepository:
         stmt = select(model.id, model.version, model.updated_at)
         return {int(i): (int(v), str(u)) for i, v, u in self.session.execute(stmt)}
 
-    def candidate_frames(
-        self, ids: Iterable[int] | None = None
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Candidates and their target jobs in the engine's schema (:mod:`service.scoring.frames`)."""
-        candidates, jobs, _ = candidate_frames(self.session, ids=ids)
-        return candidates, jobs
+    def _rows(
+        self, stmt: Select[*tuple[Any, ...]], column: Any, ids: list[int] | None
+    ) -> list[Any]:
+        if ids is None:
+            return list(self.session.execute(stmt))
+        out: list[Any] = []
+        for start in range(0, len(ids), _CHUNK):
+            out.extend(self.session.execute(stmt.where(column.in_(ids[start : start + _CHUNK]))))
+        return out
 
-    def offer_frame(self, ids: Iterable[int] | None = None) -> pd.DataFrame:
-        """Open offers with a ROME code, in the engine's schema (plus ``intitule``)."""
-        frame, _ = offer_frame(self.session, ids=ids)
-        return frame
+    def candidate_rows(self, ids: list[int] | None, *, active_only: bool = False) -> list[Any]:
+        """The engine's columns of people (everyone, or ``ids``), by id."""
+        stmt = select(
+            Candidate.id,
+            Candidate.external_id,
+            *(getattr(Candidate, name) for name in ROW_FIELDS[Candidate]),
+        ).order_by(Candidate.id)
+        if active_only:
+            stmt = stmt.where(Candidate.is_active.is_(True))
+        return self._rows(stmt, Candidate.id, ids)
+
+    def candidate_licences(self, ids: list[int]) -> dict[int, list[str]]:
+        """Licence codes of each person, sorted."""
+        stmt = select(CandidateLicence.candidate_id, CandidateLicence.code).order_by(
+            CandidateLicence.candidate_id, CandidateLicence.code
+        )
+        out: dict[int, list[str]] = {}
+        for cid, code in self._rows(stmt, CandidateLicence.candidate_id, ids):
+            out.setdefault(int(cid), []).append(str(code))
+        return out
+
+    def candidate_jobs(self, ids: list[int]) -> list[Any]:
+        """(person id, code OGR, code ROME, years of experience) of each target job."""
+        stmt = select(
+            CandidateJob.candidate_id,
+            *(getattr(CandidateJob, name) for name in ROW_FIELDS[CandidateJob]),
+        ).order_by(CandidateJob.candidate_id, CandidateJob.id)
+        return self._rows(stmt, CandidateJob.candidate_id, ids)
+
+    def offer_rows(self, ids: list[int] | None, *, statuses: tuple[str, ...]) -> list[Any]:
+        """The engine's columns of the offers of these statuses that have a ROME fiche."""
+        stmt = (
+            select(
+                Offer.id,
+                Offer.external_id,
+                *(getattr(Offer, name) for name in ROW_FIELDS[Offer]),
+                Lot.reference,
+                Offer.intitule,
+            )
+            .outerjoin(Lot, Offer.lot_id == Lot.id)
+            .where(Offer.status.in_(statuses), Offer.code_rome.is_not(None))
+            .order_by(Offer.id)
+        )
+        return self._rows(stmt, Offer.id, ids)
+
+    def offer_licences(self, ids: list[int]) -> dict[int, list[str]]:
+        """Required licence codes of each offer, sorted."""
+        stmt = select(OfferLicence.offer_id, OfferLicence.code).order_by(
+            OfferLicence.offer_id, OfferLicence.code
+        )
+        out: dict[int, list[str]] = {}
+        for oid, code in self._rows(stmt, OfferLicence.offer_id, ids):
+            out.setdefault(int(oid), []).append(str(code))
+        return out
 
 
 class BatchRepository:
@@ -224,3 +291,75 @@ class DigestRepository:
         if username is not None:
             stmt = stmt.where(User.username == username)
         return list(self.session.scalars(stmt))
+
+
+# The shortlist is the most asked-for page: its reads are plain Core statements, built once
+# (their SQL is compiled once and cached), on the session's connection, without the ORM's
+# per-row identity work. They return rows with the named columns only.
+_OFFERS = table_of(Offer)
+_CANDIDATES = table_of(Candidate)
+_USERS = table_of(User)
+_OFFER_BY_ID = select(
+    _OFFERS.c.id,
+    _OFFERS.c.external_id,
+    _OFFERS.c.intitule,
+    _OFFERS.c.status,
+    _OFFERS.c.end_date,
+).where(_OFFERS.c.id == bindparam("offer_id"))
+
+
+@functools.cache
+def _people_by_id(size: int) -> Select[Any]:
+    """People and their coach's name for ``size`` ids: one statement per list size, with plain
+    bound parameters (an "expanding" IN list is re-rendered on every execution)."""
+    return (
+        select(
+            _CANDIDATES.c.id,
+            _CANDIDATES.c.external_id,
+            _CANDIDATES.c.coach_id,
+            _CANDIDATES.c.commune_insee,
+            _USERS.c.username,
+        )
+        .outerjoin(_USERS, _USERS.c.id == _CANDIDATES.c.coach_id)
+        .where(_CANDIDATES.c.id.in_([bindparam(f"id{i}") for i in range(size)]))
+    )
+
+
+class OfferHeader(Protocol):
+    """The few columns of an offer a shortlist shows."""
+
+    id: int
+    external_id: str
+    intitule: str
+    status: str
+    end_date: date | None
+
+
+class ShortlistRepository:
+    """The SQL of shortlists, best offers of a person and "Pourquoi pas ?"."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def offer_header(self, offer_id: int) -> OfferHeader | None:
+        row: OfferHeader | None = (
+            self.session.connection().execute(_OFFER_BY_ID, {"offer_id": offer_id}).first()
+        )
+        return row
+
+    def people_with_coach(self, ids: list[int]) -> dict[int, Any]:
+        """Id, external id, coach id, commune and coach name of each person, by id."""
+        if not ids:
+            return {}
+        rows = self.session.connection().execute(
+            _people_by_id(len(ids)), {f"id{i}": v for i, v in enumerate(ids)}
+        )
+        return {p.id: p for p in rows}
+
+    def caseload_ids(self, coach_id: int) -> list[int]:
+        return list(
+            self.session.scalars(select(Candidate.id).where(Candidate.coach_id == coach_id))
+        )
+
+    def offers_by_id(self, ids: list[int]) -> dict[int, Offer]:
+        return {o.id: o for o in self.session.scalars(select(Offer).where(Offer.id.in_(ids)))}

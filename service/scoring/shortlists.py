@@ -8,13 +8,11 @@ explanation, so the coach can ask a colleague. An admin reads no candidate data.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import Connection, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from matching import columns as col
@@ -25,8 +23,10 @@ from service.accounts.audit import audit
 from service.errors import InvalidInput, NotFound
 from service.models.accounts import User
 from service.models.offers import Offer
-from service.models.people import Candidate
+from service.offers.repository import OfferRepository
+from service.people.service import visible_candidate
 from service.referentials.service import Referentials
+from service.scoring.repository import OfferHeader, ShortlistRepository
 from service.scoring.schemas import (
     CandidateOffersRead,
     OfferItem,
@@ -91,59 +91,6 @@ def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_
         )
 
 
-# The shortlist is the most asked-for page: its reads are plain Core statements, built once
-# (their SQL is compiled once and cached), on the session's connection, without the ORM's
-# per-row identity work. They return rows with the named columns only.
-_OFFERS = cast(Table, Offer.__table__)
-
-
-_CANDIDATES = cast(Table, Candidate.__table__)
-
-
-_USERS = cast(Table, User.__table__)
-
-
-_OFFER_BY_ID = select(
-    _OFFERS.c.id,
-    _OFFERS.c.external_id,
-    _OFFERS.c.intitule,
-    _OFFERS.c.status,
-    _OFFERS.c.end_date,
-).where(_OFFERS.c.id == bindparam("offer_id"))
-
-
-@functools.cache
-def _people_by_id(size: int) -> Select[Any]:
-    """People and their coach's name for ``size`` ids: one statement per list size, with plain
-    bound parameters (an "expanding" IN list is re-rendered on every execution)."""
-    return (
-        select(
-            _CANDIDATES.c.id,
-            _CANDIDATES.c.external_id,
-            _CANDIDATES.c.coach_id,
-            _CANDIDATES.c.commune_insee,
-            _USERS.c.username,
-        )
-        .outerjoin(_USERS, _USERS.c.id == _CANDIDATES.c.coach_id)
-        .where(_CANDIDATES.c.id.in_([bindparam(f"id{i}") for i in range(size)]))
-    )
-
-
-def _people(connection: Connection, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    rows = connection.execute(_people_by_id(len(ids)), {f"id{i}": v for i, v in enumerate(ids)})
-    return {p.id: p for p in rows}
-
-
-class _OfferRow(Protocol):
-    id: int
-    external_id: str
-    intitule: str
-    status: str
-    end_date: date | None
-
-
 _NAMES_CACHE: dict[int, dict[str, str]] = {}
 
 
@@ -161,7 +108,7 @@ def _is_live(offer: Offer, today: date) -> bool:
     return offer.end_date is None or offer.end_date >= today
 
 
-def _offer_in_state(state: MatchingState, offer: Offer | _OfferRow, today: date) -> str:
+def _offer_in_state(state: MatchingState, offer: Offer | OfferHeader, today: date) -> str:
     if offer.end_date is not None and offer.end_date < today:
         raise InvalidInput(
             f"l'offre {offer.id} est terminée depuis le {offer.end_date:%d/%m/%Y} : "
@@ -211,18 +158,15 @@ def shortlist_payload(
     The API sends it as it is: the most asked-for answer skips building and re-validating
     twenty pydantic objects (``tests/service/test_api_shortlists.py`` checks the shape)."""
     _check_k(k)
-    connection = session.connection()
-    offer: _OfferRow | None = connection.execute(_OFFER_BY_ID, {"offer_id": offer_id}).first()
+    repo = ShortlistRepository(session)
+    offer = repo.offer_header(offer_id)
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")
     state = scoring.sync(session)
     oid = _offer_in_state(state, offer, today)
     mine_only = user.role == "coach" and scope == "mine"
     if mine_only:
-        caseload = {
-            str(i)
-            for i in session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id))
-        }
+        caseload = {str(i) for i in repo.caseload_ids(user.id)}
         ranked = state.shortlist(oid, len(state.pool) or 1, as_of=today, explain=False)
         ranked = ranked[ranked[col.CANDIDATE_ID].isin(caseload)].head(k).copy()
         ranked[col.RANK] = range(1, len(ranked) + 1)
@@ -247,7 +191,7 @@ def shortlist_payload(
             ("shortlist", oid, k, today),
             lambda: tuple(_rows(state.shortlist(oid, k, as_of=today))),
         )
-    people = _people(connection, [row.id for row in rows])
+    people = repo.people_with_coach([row.id for row in rows])
     names = _commune_names(refs)
     items = []
     for row in rows:
@@ -289,13 +233,6 @@ def shortlist_payload(
     }
 
 
-def _visible_candidate(session: Session, user: User, candidate_id: int) -> Candidate:
-    person = session.get(Candidate, candidate_id)
-    if person is None or (user.role == "coach" and person.coach_id != user.id):
-        raise NotFound(f"personne {candidate_id} introuvable")
-    return person
-
-
 def offers_for_candidate(
     session: Session,
     scoring: ScoringState,
@@ -308,7 +245,7 @@ def offers_for_candidate(
 ) -> CandidateOffersRead:
     """Best open offers for one person of the caller's caseload (audited as a read)."""
     _check_k(k)
-    person = _visible_candidate(session, user, candidate_id)
+    person = visible_candidate(session, user, candidate_id, with_profile=False)
     state = scoring.sync(session)
     # Offers that have already ended are still "open" until someone closes them: ask for more
     # and drop those (the engine has no clock).
@@ -318,7 +255,7 @@ def offers_for_candidate(
         lambda: state.offers_for(str(person.id), 2 * k + 10, as_of=today),
     )
     offer_ids = [int(o) for o in ranked[col.OFFER_ID]]
-    offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))}
+    offers = ShortlistRepository(session).offers_by_id(offer_ids)
     live = [_is_live(offers[int(o)], today) for o in ranked[col.OFFER_ID]]
     # A boolean Series, not a list: an empty list would select no columns, not no rows.
     ranked = ranked[pd.Series(live, index=ranked.index, dtype=bool)].head(k).copy()
@@ -364,8 +301,8 @@ def why_not(
     today: date,
 ) -> WhyNotRead:
     """Every reason a person is excluded from an offer, or their place when they are not."""
-    person = _visible_candidate(session, user, candidate_id)
-    offer = session.get(Offer, offer_id)
+    person = visible_candidate(session, user, candidate_id, with_profile=False)
+    offer = OfferRepository(session).find(offer_id)
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")
     state = scoring.sync(session)

@@ -33,6 +33,7 @@ from matching.referentials import CommuneIndex, RomeReferential
 from matching.scoring import Scorer, WeightedScorer
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
+from service.scoring.frames import candidate_frames, offer_frame
 from service.scoring.repository import ScoringRepository, TableSignature
 from training.registry import load_active_scorer
 
@@ -159,8 +160,8 @@ class ScoringState:
     def _build_locked(self, session: Session) -> MatchingState:
         repo = ScoringRepository(session)
         signatures = (repo.signature(Candidate), repo.signature(Offer))
-        candidates, jobs = repo.candidate_frames()
-        offers = repo.offer_frame()
+        candidates, jobs, _ = candidate_frames(session)
+        offers, _ = offer_frame(session)
         self._state = MatchingState.build(
             candidates,
             jobs,
@@ -268,7 +269,7 @@ class ScoringState:
         if gone:
             state = state.without_candidates(gone)
         if changed:
-            candidates, jobs = repo.candidate_frames(changed)
+            candidates, jobs, _ = candidate_frames(repo.session, ids=changed)
             state = state.with_candidates(candidates, jobs)
         self._candidate_versions = now
         return state
@@ -278,7 +279,7 @@ class ScoringState:
         old = self._offer_versions
         changed = [i for i, v in now.items() if old.get(i) != v]
         in_state = set(state.offers.ids.tolist())
-        frame = repo.offer_frame(changed) if changed else None
+        frame = offer_frame(repo.session, ids=changed)[0] if changed else None
         kept = set() if frame is None else set(frame[col.OFFER_ID])
         # Offers deleted, closed or without a ROME code leave the state.
         drop = [str(i) for i in old if i not in now and str(i) in in_state]

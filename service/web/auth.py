@@ -22,16 +22,15 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.accounts.audit import audit
 from service.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
-from service.accounts.repository import UserRepository
+from service.accounts.repository import UserRepository, WebSessionRepository
 from service.config import Settings
 from service.db import SessionDep, after_reads, utcnow
-from service.models.accounts import LoginThrottle, User, WebSession
+from service.models.accounts import User, WebSession
 
 __all__ = [
     "CSRF_FIELD",
@@ -122,14 +121,6 @@ class LoginOutcome:
     session_token: str | None = None
 
 
-def _throttle(session: Session, username: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, username)
-    if row is None:
-        row = LoginThrottle(username=username, failures=0)
-        session.add(row)
-    return row
-
-
 def attempt_login(
     session: Session, settings: Settings, username: str, password: str, *, now: datetime
 ) -> LoginOutcome:
@@ -137,7 +128,8 @@ def attempt_login(
     name = username.strip().lower()[:64]
     if not name or not password:
         return LoginOutcome(None, "Saisissez votre identifiant et votre mot de passe.")
-    throttle = _throttle(session, name)
+    sessions = WebSessionRepository(session)
+    throttle = sessions.throttle(name)
     if throttle.locked_until is not None and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         return LoginOutcome(
@@ -173,19 +165,10 @@ def attempt_login(
         )
     throttle.failures, throttle.locked_until, throttle.last_failure_at = 0, None, None
     # Old failures of any name (typos, unknown names) are forgotten after a day.
-    session.execute(
-        delete(LoginThrottle).where(
-            LoginThrottle.last_failure_at < now - timedelta(days=1),
-            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
-        )
-    )
-    session.execute(
-        delete(WebSession).where(
-            WebSession.user_id == user.id, WebSession.expires_at < now - _PURGE_AFTER
-        )
-    )
+    sessions.forget_failures(before=now - timedelta(days=1), now=now)
+    sessions.purge_expired(user.id, before=now - _PURGE_AFTER)
     token = secrets.token_urlsafe(32)
-    session.add(
+    sessions.add(
         WebSession(
             token_hash=_token_hash(token),
             user_id=user.id,
@@ -195,7 +178,6 @@ def attempt_login(
             expires_at=now + timedelta(hours=settings.web_session_hours),
         )
     )
-    session.flush()
     audit(session, user, "login", "user", user.id)
     return LoginOutcome(user, None, token)
 
@@ -235,18 +217,7 @@ def _load_session(request: Request, session: Session) -> WebSession | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    return session.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
-
-
-def _previous_visit(session: Session, current: WebSession) -> datetime | None:
-    at: datetime | None = session.scalar(
-        select(WebSession.last_seen_at)
-        .where(WebSession.user_id == current.user_id, WebSession.id != current.id)
-        .where(WebSession.created_at <= current.created_at)
-        .order_by(WebSession.created_at.desc())
-        .limit(1)
-    )
-    return at
+    return WebSessionRepository(session).get_by_token_hash(_token_hash(token))
 
 
 def get_web_context(request: Request, session: SessionDep) -> WebContext:
@@ -263,7 +234,7 @@ def get_web_context(request: Request, session: SessionDep) -> WebContext:
         raise LoginRequired("Vous êtes déconnecté : reconnectez-vous.")
     if row.expires_at <= now or row.last_seen_at + idle <= now:
         raise LoginRequired("Votre session a expiré : reconnectez-vous.")
-    user = session.get(User, row.user_id)
+    user = UserRepository(session).find(row.user_id)
     if user is None or not user.is_active:
         raise LoginRequired("Ce compte est désactivé.")
     # Written after the page's reads when the request only reads (service.db.after_reads).
@@ -271,15 +242,13 @@ def get_web_context(request: Request, session: SessionDep) -> WebContext:
     set_committed_value(row, "last_seen_at", now)
     after_reads(
         session,
-        lambda writer: writer.execute(
-            update(WebSession).where(WebSession.id == row_id).values(last_seen_at=now)
-        ),
+        lambda writer: WebSessionRepository(writer).mark_seen(row_id, now),
     )
     request.state.user_id = user.id
     context = WebContext(
         user=user,
         web_session=row,
-        previous_visit_at=_previous_visit(session, row),
+        previous_visit_at=WebSessionRepository(session).previous_visit(row),
         page_user=PageUser(id=user.id, username=user.username, role=user.role),
         csrf_token=row.csrf_token,
         session_id=row.id,

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from service.errors import NotFound
 from service.kit.crud import Pagination
-from service.models.offers import Offer
 from service.models.people import Candidate
+from service.offers.repository import OfferRepository
 from service.people.repository import CandidateRepository
 from service.referentials.service import Referentials
 from service.scoring.state import ScoringState
@@ -53,7 +53,7 @@ def commune_label(request: Request, insee: str) -> str:
 
 
 def offer_title(session: Session, offer_id: int) -> str:
-    offer = session.get(Offer, offer_id)
+    offer = OfferRepository(session).find(offer_id)
     return f"{offer.intitule} ({offer.external_id})" if offer else f"offre {offer_id}"
 
 
@@ -62,7 +62,7 @@ def resolve_person(session: Session, web: WebContext, typed: str) -> Candidate:
     typed = typed.strip()
     person = CandidateRepository(session).get_by_external_id(typed) if typed else None
     if person is None and typed.isdigit() and int(typed) <= MAX_ID:
-        person = session.get(Candidate, int(typed))
+        person = CandidateRepository(session).find(int(typed))
     if person is None or (web.user.role == "coach" and person.coach_id != web.user.id):
         raise NotFound(
             f"personne « {typed} » introuvable dans votre suivi : vérifiez l'identifiant"

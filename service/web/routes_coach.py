@@ -6,23 +6,28 @@ Every read of a person goes through the service functions (scoping: another coac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
+from matching import columns as col
 from matching.columns import READINESS_STAGES
+from matching.fields import CANDIDATE_FIELDS
 from service.db import SessionDep, utcnow
 from service.errors import AppError, NotFound
 from service.kit.crud import Pagination
 from service.models.people import Candidate
 from service.offers.service import get_offer, list_offers
-from service.people.service import get_candidate, list_candidates
+from service.people.repository import CandidateRepository
+from service.people.schemas import CandidateUpdate
+from service.people.service import get_candidate, list_candidates, update_candidate
 from service.scoring import schemas as scoring_schemas
 from service.scoring import shortlists
 from service.scoring.digest import coach_digest
-from service.web.auth import CaseloadPage, CoachPage, csrf_protect
+from service.web.auth import CaseloadPage, CoachPage, WebContext, csrf_protect
 from service.web.common import (
     ALL,
     MAX_ID,
@@ -34,6 +39,7 @@ from service.web.common import (
     scoring_state,
     stale_days,
 )
+from service.web.forms import form_fields, read_form, validation_messages
 from service.web.templating import render
 from service.workflow import proposals as proposal_service
 from service.workflow import schemas as workflow_schemas
@@ -133,6 +139,102 @@ def person_page(
         offer_titles=offer_titles,
         open_offer_ids=open_offer_ids,
     )
+
+
+PROFILE_FIELDS: Final = tuple(
+    CANDIDATE_FIELDS[name]
+    for name in (
+        col.COMMUNE_INSEE,
+        col.TRAVEL_MODE,
+        col.HAS_VEHICLE,
+        col.MAX_DISTANCE_KM,
+        col.MAX_TRAVEL_MINUTES,
+        col.READINESS_STAGE,
+        col.READINESS_ASSESSED_ON,
+        col.AVAILABLE_FROM,
+        col.MAX_WEEKLY_HOURS,
+        col.ACCEPTS_NIGHTS,
+        col.ACCEPTS_WEEKENDS,
+        col.ACCEPTS_EARLY_STARTS,
+        col.IS_ACTIVE,
+    )
+)
+"""What a coach keeps up to date on a person's page (the engine reads every one of them)."""
+
+
+async def submitted_form(request: Request) -> dict[str, str]:
+    """The fields of a submitted form, as text (files are not expected here)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormData = Annotated[dict[str, str], Depends(submitted_form)]
+
+
+def _profile_page(
+    request: Request,
+    web: WebContext,
+    person: Candidate,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "person_profile.html",
+        web,
+        status_code=status_code,
+        page_title=f"Profil de {person.external_id}",
+        nav="suivi",
+        person=person,
+        fields=form_fields(PROFILE_FIELDS, values, errors=errors, today=date.today()),
+        message=message,
+        has_errors=bool(errors or message),
+    )
+
+
+@router.get("/personnes/{candidate_id}/profil", response_class=HTMLResponse)
+def profile_form(
+    request: Request, session: SessionDep, web: CaseloadPage, candidate_id: int
+) -> HTMLResponse:
+    if not 1 <= candidate_id <= MAX_ID:
+        raise NotFound(f"personne {candidate_id} introuvable")
+    person = get_candidate(session, web.user, candidate_id)
+    values = {spec.name: getattr(person, spec.name) for spec in PROFILE_FIELDS}
+    return _profile_page(request, web, person, values)
+
+
+@router.post("/personnes/{candidate_id}/profil", response_class=HTMLResponse)
+def save_profile(
+    request: Request,
+    session: SessionDep,
+    web: CaseloadPage,
+    candidate_id: int,
+    form: FormData,
+) -> Response:
+    """The same schema and service function as ``PATCH /candidates/{id}``: same rules, same
+    sentences; nothing is changed unless every field is accepted."""
+    if not 1 <= candidate_id <= MAX_ID:
+        raise NotFound(f"personne {candidate_id} introuvable")
+    person = get_candidate(session, web.user, candidate_id)
+    values, errors = read_form(PROFILE_FIELDS, form)
+    shown = {**values, **{k: form.get(k, "") for k in errors}}
+    if not errors:
+        try:
+            data = CandidateUpdate(**values, version=form.get("version", ""))
+        except ValidationError as exc:
+            errors = validation_messages(exc)
+    if errors:
+        return _profile_page(request, web, person, shown, errors=errors, status_code=422)
+    try:
+        update_candidate(session, referentials(request), web.user, candidate_id, data)
+    except AppError as exc:
+        session.rollback()
+        person = get_candidate(session, web.user, candidate_id)
+        return _profile_page(request, web, person, shown, message=exc.detail, status_code=422)
+    return RedirectResponse(f"/personnes/{candidate_id}?msg=profil", status_code=303)
 
 
 @router.post("/personnes/{candidate_id}/proposer")
@@ -300,7 +402,7 @@ def my_proposals(
     proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
-    people = {p.candidate_id: session.get(Candidate, p.candidate_id) for p in proposals}
+    people = {p.candidate_id: CandidateRepository(session).find(p.candidate_id) for p in proposals}
     return render(
         request,
         "coach/proposals.html",

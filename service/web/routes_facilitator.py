@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput, NotFound
-from service.models.people import Candidate
+from service.people.repository import CandidateRepository
 from service.people.service import get_candidate
 from service.procurement.service import get_lot, list_contracts, list_lots
 from service.reports import common, exports
@@ -41,7 +41,7 @@ def _errors_text(exc: ValidationError) -> str:
 def _people(session: Session, ids: set[int]) -> dict[int, str]:
     out = {}
     for cid in ids:
-        person = session.get(Candidate, cid)
+        person = CandidateRepository(session).find(cid)
         if person is not None:
             out[cid] = person.external_id
     return out

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from matching.fields import STAGE_LABELS, TRAVEL_MODE_LABELS
 from service.web.auth import CSRF_FIELD, WebContext
 
 __all__ = ["FLASH", "LABELS", "SECURITY_HEADERS", "render", "templates"]
@@ -37,10 +38,9 @@ LABELS: Final[dict[str, str]] = {
     "coach": "coach emploi",
     "facilitator": "facilitateur",
     "admin": "administrateur",
-    # readiness
-    "diagnostic": "diagnostic",
-    "en_parcours": "en parcours",
-    "pret_emploi": "prêt à l'emploi",
+    # readiness stages and travel modes: their labels are declared with the fields
+    **STAGE_LABELS,
+    **TRAVEL_MODE_LABELS,
     # proposal states
     "proposed": "proposée",
     "validated": "validée",
@@ -63,12 +63,6 @@ LABELS: Final[dict[str, str]] = {
     "sortie_positive": "sortie positive",
     "other": "autre",
     "unknown": "inconnue",
-    # travel modes
-    "voiture": "voiture",
-    "transports": "transports en commun",
-    "velo": "vélo",
-    "marche": "à pied",
-    "deux_roues": "deux-roues",
 }
 
 # Messages shown after a redirect (``?msg=<key>``): fixed texts, never echoed user input.
@@ -80,6 +74,7 @@ FLASH: Final[dict[str, str]] = {
     "heures": "Heures enregistrées.",
     "utilisateur": "Compte créé.",
     "modifie": "Modification enregistrée.",
+    "profil": "Profil enregistré ; les classements en tiennent compte.",
     "modele": "Version du modèle activée.",
     "import": "Import appliqué.",
     "lu": "Résumé marqué comme lu : les prochaines correspondances seules y paraîtront.",

@@ -20,9 +20,10 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.kit.crud import Pagination, check_version
 from service.models.accounts import User
 from service.models.offers import Offer
-from service.models.people import Candidate
 from service.models.procurement import Lot
 from service.models.workflow import Placement, Proposal
+from service.people.repository import CandidateRepository
+from service.procurement.repository import LotRepository
 from service.workflow.moves import obsolete_open_proposals
 from service.workflow.repository import PlacementRepository
 from service.workflow.schemas import (
@@ -71,7 +72,7 @@ def _read(session: Session, placement: Placement) -> PlacementRead:
 
 
 def _lot(session: Session, lot_id: int) -> Lot:
-    lot = session.get(Lot, lot_id)
+    lot = LotRepository(session).find(lot_id)
     if lot is None:
         raise InvalidInput(f"lot_id : le lot {lot_id} n'existe pas")
     return lot
@@ -80,7 +81,7 @@ def _lot(session: Session, lot_id: int) -> Lot:
 def sync_in_clause_job(session: Session, user: User | None, candidate_id: int) -> None:
     """Keep the engine's "already in work on a clause contract" flag in step with the person's
     placements (the scoring state picks the change up through the candidate's version)."""
-    candidate = session.get(Candidate, candidate_id)
+    candidate = CandidateRepository(session).find(candidate_id)
     if candidate is None:
         return
     current = PlacementRepository(session).has_current(candidate_id, date.today())
@@ -170,7 +171,7 @@ def record_end(
 def create_placement(session: Session, user: User, data: PlacementCreate) -> PlacementRead:
     """A placement recorded directly by the facilitator; the person's open proposals elsewhere
     become obsolete."""
-    if session.get(Candidate, data.candidate_id) is None:
+    if CandidateRepository(session).find(data.candidate_id) is None:
         raise InvalidInput(f"candidate_id : la personne {data.candidate_id} n'existe pas")
     placement = _new_placement(
         session,

@@ -40,6 +40,8 @@ from service.models.accounts import User
 from service.models.offers import Offer
 from service.models.people import Candidate
 from service.models.workflow import Proposal
+from service.offers.repository import OfferRepository
+from service.people.repository import CandidateRepository
 from service.scoring.state import ScoringState
 from service.workflow.moves import move, obsolete_open_proposals, record_event
 from service.workflow.placements import create_placement_for_proposal, record_end
@@ -110,7 +112,7 @@ def _visible(session: Session, user: User, proposal_id: int) -> Proposal:
     if proposal is None:
         raise NotFound(f"proposition {proposal_id} introuvable")
     if user.role == "coach":
-        person = session.get(Candidate, proposal.candidate_id)
+        person = CandidateRepository(session).find(proposal.candidate_id)
         if person is None or person.coach_id != user.id:
             raise NotFound(f"proposition {proposal_id} introuvable")
     elif user.role != "facilitator":
@@ -186,10 +188,10 @@ def create_proposal(
     """A coach proposes one of their people on an offer; the engine's view is kept."""
     if user.role != "coach":
         raise Forbidden("seul un coach positionne une personne de son suivi")
-    candidate = session.get(Candidate, data.candidate_id)
+    candidate = CandidateRepository(session).find(data.candidate_id)
     if candidate is None or candidate.coach_id != user.id:
         raise NotFound(f"personne {data.candidate_id} introuvable")
-    offer = session.get(Offer, data.offer_id)
+    offer = OfferRepository(session).find(data.offer_id)
     if offer is None:
         raise NotFound(f"offre {data.offer_id} introuvable")
     if offer.status != "open":
@@ -327,7 +329,7 @@ def transition(
         obsolete_open_proposals(session, user, proposal.candidate_id, except_id=proposal.id)
     elif data.to == "in_post":
         assert data.placement is not None
-        offer = session.get(Offer, proposal.offer_id)
+        offer = OfferRepository(session).find(proposal.offer_id)
         assert offer is not None
         placement_id = create_placement_for_proposal(
             session, user, proposal, offer, data.placement

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from matching.columns import CONTRACT_TYPES
+from matching import columns as col
+from matching.fields import OFFER_FIELDS
+from service.kit.schemas import Declared
 from service.workflow.states import (
     WITH_REASON,
     DeliveryMode,
@@ -119,13 +121,10 @@ class ProposalEventRead(BaseModel):
     by_username: str | None = None
 
 
-ContractType = Literal["CDI", "CDD", "INTERIM", "CDDI", "PRO", "APPRENTISSAGE", "AUTRE"]
+ContractType = Annotated[str, Declared(OFFER_FIELDS[col.CONTRACT_TYPE])]
 
 
 Outcome = Literal["emploi_durable", "emploi_transition", "sortie_positive", "other", "unknown"]
-
-
-assert set(ContractType.__args__) == set(CONTRACT_TYPES)  # type: ignore[attr-defined]
 
 
 def _check_intermediary(mode: str | None, intermediary: str | None) -> None:

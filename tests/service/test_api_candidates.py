@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matching.fields import DEFAULT_RANGE_KM
 from service.models.people import Candidate, CandidateReporting
 
 
@@ -171,7 +172,9 @@ def test_update_needs_a_version(client: TestClient, session: Session, coach: Act
         ({"licences": ["PERMIS_Z"]}, "permis ou certificat inconnu : PERMIS_Z"),
         ({"skills": [1]}, "compétence ROME inconnue"),
         ({"max_weekly_hours": -4}, "max_weekly_hours"),
-        ({"max_distance_km": None}, "max_distance_km ou max_travel_minutes"),
+        ({"max_distance_km": 400}, "Distance maximale : 400 km n'est pas possible"),
+        ({"max_distance_km": 0}, "plus de 0 et au plus 300 km"),
+        ({"max_travel_minutes": 500}, "Temps de trajet maximal : 500 min n'est pas possible"),
         ({"travel_mode": "fusée"}, "travel_mode"),
         ({"available_from": "2026-02-30"}, "available_from"),
         ({"unexpected": 1}, "unexpected"),
@@ -188,6 +191,21 @@ def test_invalid_candidate_is_refused_clearly_and_changes_nothing(
     assert body["error"] == "InvalidInput"
     assert fragment in body["detail"]
     assert _count(session) == before
+
+
+def test_a_person_without_a_declared_range_gets_the_default_one(
+    client: TestClient, coach: Actor
+) -> None:
+    # One rule at every door (matching.fields.travel_range): neither a distance nor a time
+    # means the default distance, as in a candidate file.
+    response = client.post(
+        "/candidates",
+        json=_body(max_distance_km=None, max_travel_minutes=None),
+        headers=coach.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["max_distance_km"] == DEFAULT_RANGE_KM
+    assert response.json()["max_travel_minutes"] is None
 
 
 def test_invalid_update_changes_nothing(client: TestClient, session: Session, coach: Actor) -> None:

@@ -1,0 +1,139 @@
+"""HTML form fields made from the declared fields (:mod:`matching.fields`).
+
+A form shows each field with its French label, its bounds (``min``/``max`` for the browser's own
+check) and its choices; what the browser sends is read back into the API's schema, so the
+server's answer is the field's own rule, the same sentence the API and the file imports give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from matching.fields import FieldSpec
+
+__all__ = ["FormField", "form_fields", "read_form", "validation_messages"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form, ready for the template."""
+
+    name: str
+    label: str
+    input: str  # "number", "date", "select", "checkbox", "text"
+    value: str
+    checked: bool = False
+    minimum: str = ""
+    maximum: str = ""
+    step: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    required: bool = False
+    help: str = ""
+    error: str = ""
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def form_fields(
+    specs: Sequence[FieldSpec],
+    values: Mapping[str, Any],
+    *,
+    errors: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> list[FormField]:
+    """The form's inputs, filled with ``values`` (as stored, or as typed back on an error)."""
+    errors = errors or {}
+    out = []
+    for spec in specs:
+        value = values.get(spec.name)
+        label = (labels or {}).get(spec.name, spec.label)
+        label = label[:1].upper() + label[1:]
+        unit = f" ({spec.unit})" if spec.unit else ""
+        common: dict[str, Any] = {
+            "name": spec.name,
+            "label": label + unit,
+            "help": spec.help or (spec.range_text(today) if spec.kind in ("float", "int") else ""),
+            "error": errors.get(spec.name, ""),
+            "required": not spec.nullable and spec.default is None,
+        }
+        if spec.kind == "bool":
+            out.append(FormField(input="checkbox", value="oui", checked=bool(value), **common))
+        elif spec.choices is not None:
+            options = tuple(spec.choices.items())
+            out.append(FormField(input="select", value=str(value or ""), options=options, **common))
+        elif spec.kind in ("float", "int"):
+            lo, hi = spec.bounds(today)
+            shown = value if isinstance(value, str) else _number(value)
+            out.append(
+                FormField(
+                    input="number",
+                    value=shown,
+                    minimum="" if lo is None or spec.exclusive_minimum else _number(lo),
+                    maximum="" if hi is None else _number(hi),
+                    step="1" if spec.integer else "any",
+                    **common,
+                )
+            )
+        elif spec.kind == "date":
+            shown = value.isoformat() if isinstance(value, date) else str(value or "")
+            out.append(FormField(input="date", value=shown, **common))
+        else:
+            out.append(FormField(input="text", value=str(value or ""), **common))
+    return out
+
+
+def read_form(
+    specs: Sequence[FieldSpec], form: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a submitted form says for each field, and the French errors of what cannot even be
+    read (not a number, not a date, a required field left empty).
+
+    An unticked box is ``False``; an empty field takes the field's declared default (``None``
+    when it has none: allowed only for a field that may stay empty).
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for spec in specs:
+        raw = str(form.get(spec.name, "")).strip()
+        label = spec.label[:1].upper() + spec.label[1:]
+        if spec.kind == "bool":
+            values[spec.name] = raw in ("oui", "on", "true", "1")
+            continue
+        if not raw:
+            values[spec.name] = spec.default
+            if spec.default is None and not spec.nullable:
+                errors[spec.name] = spec.problem(None) or f"{label} manquant(e)."
+            continue
+        if spec.kind in ("float", "int"):
+            try:
+                number = float(raw.replace(",", ".").replace(" ", ""))
+            except ValueError:
+                errors[spec.name] = f"{label} : « {raw} » n'est pas un nombre."
+                continue
+            values[spec.name] = int(number) if spec.integer and number.is_integer() else number
+        elif spec.kind == "date":
+            try:
+                values[spec.name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[spec.name] = f"{label} : « {raw} » n'est pas une date (JJ/MM/AAAA)."
+        else:
+            values[spec.name] = raw
+    return values, errors
+
+
+def validation_messages(exc: ValidationError) -> dict[str, str]:
+    """Field name → the French sentence of each refused field of a schema."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        name = str(loc[0]) if loc else ""
+        out.setdefault(name, str(err.get("msg", "valeur refusée")).removeprefix("Value error, "))
+    return out
