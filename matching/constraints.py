@@ -1,20 +1,9 @@
 """Hard constraints: the pairs that are never ranked, and why ("Pourquoi pas X ?").
 
-Every check is kept as one bit of :class:`Exclusion` (``uint16``), so a pair excluded for
-several reasons keeps them all. A pair is rankable when its flags are 0.
-
-=====================  =================================================================
-``NOT_ELIGIBLE``       the person is not (or no longer) eligible for the clause
-``INACTIVE``           the person's follow-up is not active
-``IN_CLAUSE_JOB``      the person already works on a clause contract
-``MISSING_LICENCE``    a licence or certificate the offer requires is not held (after closure)
-``TOO_FAR``            road distance beyond the person's range (km, or minutes converted)
-``HOURS``              weekly hours over the person's maximum
-``NIGHTS``             night work, refused by the person
-``WEEKENDS``           weekend work, refused by the person
-``EARLY_STARTS``       early starts, refused by the person
-``NOT_AVAILABLE``      the person is available only after the contract ends
-=====================  =================================================================
+:func:`exclusion_flags` gives every pair its :class:`~matching.exclusions.Exclusion` bits (one
+per reason, all kept; the reasons are listed in :mod:`matching.exclusions`), :func:`is_rankable`
+the same test as booleans for the hot path, and :func:`why_not` each reason of one pair as a
+French sentence for the coach. A pair is rankable when its flags are 0.
 
 Having no job link with the offer is *not* an exclusion: it gives a skills component of 0 and
 the coach may still propose the person.
@@ -23,44 +12,22 @@ the coach may still propose the person.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntFlag
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 from matching import columns as col
-from matching.distances import MODE_OVERHEAD_MIN, MODE_SPEED_KMH, road_km
+from matching.distances import MODE_OVERHEAD_MIN, MODE_SPEED_KMH, CommuneDistances, road_km
+from matching.exclusions import STATIC_EXCLUSIONS, Exclusion
 from matching.french import date_fr, de_place, km_fr, licence_with_article, list_fr
 from matching.licences import LICENCE_CODES
-
-if TYPE_CHECKING:
-    from matching.distances import CommuneDistances
-    from matching.schema import CandidatePool, OfferSet
+from matching.schema import CandidatePool, OfferSet
 
 __all__ = ["STATIC_EXCLUSIONS", "Exclusion", "Reason", "exclusion_flags", "is_rankable", "why_not"]
 
 IdArray = npt.NDArray[np.int32]
 U16 = npt.NDArray[np.uint16]
-
-
-class Exclusion(IntFlag):
-    """Why a (candidate, offer) pair is excluded; several bits may be set."""
-
-    NOT_ELIGIBLE = 1 << 0
-    INACTIVE = 1 << 1
-    IN_CLAUSE_JOB = 1 << 2
-    MISSING_LICENCE = 1 << 3
-    TOO_FAR = 1 << 4
-    HOURS = 1 << 5
-    NIGHTS = 1 << 6
-    WEEKENDS = 1 << 7
-    EARLY_STARTS = 1 << 8
-    NOT_AVAILABLE = 1 << 9
-
-
-STATIC_EXCLUSIONS: Final = Exclusion.NOT_ELIGIBLE | Exclusion.INACTIVE | Exclusion.IN_CLAUSE_JOB
-"""Exclusions that depend on the person only (such people are never indexed for ranking)."""
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from matching import columns as col
-from matching.constraints import Exclusion
 from matching.distances import MODE_OVERHEAD_MIN, MODE_SPEED_KMH
+from matching.exclusions import Exclusion
 from matching.licences import LICENCE_CODES, closure
 from matching.referentials import CommuneIndex, RomeReferential
 

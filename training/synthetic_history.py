@@ -9,7 +9,7 @@ How a history is made
 ---------------------
 1. **Periods.** ``n_periods`` monthly rounds (2 to 12 by size), the first on ``start``. Each
    round draws a fresh pool of people and clause offers with
-   :func:`matching.synthetic.generate_pool` (Orne), ids prefixed by the round (``P03-``).
+   :func:`fixtures.demo.generate_pool` (Orne), ids prefixed by the round (``P03-``).
 2. **Who is considered.** The engine ranks each offer's reachable, non-excluded people with
    the default weights (top 200). Coaches consider 10 to 30 people per offer (uniform); each is
    taken from the engine's shortlist (ranks 1-20) with probability 0.75, otherwise from ranks
@@ -27,7 +27,7 @@ How a history is made
    contract of 6 months or more, ``sortie_positive`` for a CDDI (hire by an SIAE),
    ``emploi_transition`` otherwise. ``decided_on`` = round date + 14 to 60 days (per offer).
 6. **Reporting attributes** (``sex``, ``age_band``) come from
-   :func:`training.demo_data.generate_reporting`, drawn independently of everything else: the
+   :func:`fixtures.demo.build.generate_reporting`, drawn independently of everything else: the
    true model does not use them, so an unbiased ranking gives exposure ratios close to 1.
 """
 
@@ -41,12 +41,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fixtures.demo import generate_pool
+from fixtures.demo.build import generate_reporting
 from matching import columns as col
 from matching.components import Relation, job_match
 from matching.engine import MatchingState
 from matching.referentials import CommuneIndex, RomeReferential
-from matching.synthetic import generate_pool
-from training.demo_data import generate_reporting
 from training.history import (
     CANDIDATE_FIELDS,
     DECIDED_ON,
@@ -105,7 +105,7 @@ ASSUMPTIONS: Final = f"""\
 Invented data: shows that the pipeline works, not what predicts a hire for real people.
 
 * **Rounds**: monthly rounds from {DEFAULT_START.isoformat()} (2 to 12 by size), each with a
-  fresh pool of people and offers from `matching.synthetic.generate_pool` (Orne).
+  fresh pool of people and offers from `fixtures.demo.generate_pool` (Orne).
 * **Considered**: {CONSIDERED_MIN} to {CONSIDERED_MAX} people per offer (uniform); each from
   the engine's default-weight shortlist (ranks 1-{SHORTLIST_SIZE}) with probability
   {SHORTLIST_SHARE}, else from ranks {SHORTLIST_SIZE + 1}-{CONSIDERED_POOL}. Only people the
@@ -134,7 +134,7 @@ Invented data: shows that the pipeline works, not what predicts a hire for real 
 * **Hours / outcome**: weeks worked = contract length (CDI 52 weeks) × U(0.8, 1); 12 % abandon
   (× U(0.1, 0.5)); CDI or >= 6 months: emploi durable; CDDI: sortie positive; else emploi de
   transition. Decided 14 to 60 days after the round.
-* **Reporting attributes** (sex, age band) drawn independently (`training.demo_data` shares):
+* **Reporting attributes** (sex, age band) drawn independently (`fixtures.demo.build` shares):
   the true model never uses them.
 """
 

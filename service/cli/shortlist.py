@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 
 from fixtures import DEMO_DIR, REFERENTIALS_DIR
+from fixtures.demo import read_demo
 from matching import columns as col
 from matching.engine import MatchingState
 from matching.french import date_fr
 from matching.ranking import as_day
 from matching.referentials import load_commune_index, load_rome
-from matching.synthetic import read_demo
 from service.cli import CliError
 
 _COMPONENT_FR = {

@@ -6,7 +6,7 @@ also returns database id → external id.
 
 Only the columns the engine declares are built: nothing from ``candidate_reporting`` (or any
 other attribute of a person) is ever read here. Frames use the dtypes of
-:func:`matching.synthetic.read_demo`: ``str`` ids, tuples for list columns, ``Int64`` OGR codes,
+:func:`fixtures.demo.read_demo`: ``str`` ids, tuples for list columns, ``Int64`` OGR codes,
 ``datetime64[s]`` dates (``NaT`` for an open-ended contract). The rows come from
 :class:`~service.scoring.repository.ScoringRepository` (plain column selects in chunks of ids,
 no ORM objects), so a 100,000-person pool loads in about a second.

@@ -1,6 +1,6 @@
 """Benchmark: capacity-aware shortlist allocation against the plain per-offer top-k.
 
-A synthetic pool (``matching.synthetic``: 100,000 candidates over the Orne and its six
+A synthetic pool (``fixtures.demo.generate_pool``: 100,000 candidates over the Orne and its six
 neighbouring départements, 2,000 clause offers) gives the candidate edges of a batch run: each
 offer's ``k_factor × capacity`` best candidates, with ``capacity = slots_per_position ×
 open_positions``. Two sources of edges:
@@ -33,10 +33,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fixtures.demo import DemoData, generate_pool
 from matching import columns as col
 from matching.capacity import allocate_lists, congestion_stats, top_per_offer
 from matching.referentials import RomeReferential, load_commune_index, load_rome
-from matching.synthetic import DemoData, generate_pool
 
 # Not ``fixtures.REFERENTIALS_DIR``: run as a script (``make bench``) the stale editable install
 # may resolve ``fixtures`` as a namespace package without its ``__init__``.

@@ -1,6 +1,6 @@
 """Benchmark: the matching engine against a naive all-pairs path, in the same run.
 
-A synthetic pool (:func:`matching.synthetic.generate_pool`: 100,000 candidates over the Orne and
+A synthetic pool (:func:`fixtures.demo.generate_pool`: 100,000 candidates over the Orne and
 its six neighbouring départements, 2,000 clause offers) is prepared once
 (:class:`matching.engine.MatchingState`), then:
 
@@ -39,13 +39,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from fixtures.demo import generate_pool  # noqa: E402
 from matching.components import pair_components  # noqa: E402
 from matching.constraints import is_rankable  # noqa: E402
 from matching.distances import road_km  # noqa: E402
 from matching.engine import MatchingState  # noqa: E402
 from matching.ranking import RankedPairs, as_day, reachable_pairs  # noqa: E402
 from matching.referentials import load_commune_index, load_rome  # noqa: E402
-from matching.synthetic import generate_pool  # noqa: E402
 
 REFERENTIALS_DIR = ROOT / "fixtures" / "referentials"
 AS_OF = date(2026, 11, 16)

@@ -3,10 +3,10 @@
 On SQLite (a file in a temporary folder) and, when ``--pg URL`` or ``CLAUSEMATCH_TEST_DATABASE_URL``
 is given, on PostgreSQL (a database ``bench_imports`` created and dropped on that server):
 
-1. **batch**: 20,000 candidates and 500 new open offers (``matching.synthetic.generate_pool``)
-   are put in the database (not timed), then :func:`service.scoring.batch.run_batch` is timed from a
-   cold scoring state (read the pool and offers from the database, score, allocate, explain, write
-   the run and its matches, commit). Target ≤ 10 s. The naive way, in the same run: a query per
+1. **batch**: 20,000 candidates and 500 new open offers (``fixtures.demo.generate_pool``)
+   are put in the database (not timed), then :func:`service.scoring.batch.run_batch` is timed
+   from a cold scoring state (read the pool and offers from the database, score, allocate,
+   explain, write the run and its matches, commit). Target ≤ 10 s. The naive way, in the same run: a query per
    offer, a per-offer shortlist, one ORM object and one flush per match (rolled back).
 2. **import**: a 10,000-offer Orne emploi CSV without ROME codes (the titles are normalised by the
    shipped title index, built once beforehand; its build time is reported apart) is imported with
@@ -46,9 +46,9 @@ from sqlalchemy import func, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from fixtures import REFERENTIALS_DIR  # noqa: E402
+from fixtures.demo import DemoData, generate_pool  # noqa: E402
 from matching import columns as col  # noqa: E402
 from matching.referentials import load_communes  # noqa: E402
-from matching.synthetic import DemoData, generate_pool  # noqa: E402
 from service.db import alembic_config, make_engine, make_sessionmaker  # noqa: E402
 from service.imports.offer_records import OfferRecord  # noqa: E402
 from service.imports.offers import parse_offers  # noqa: E402

@@ -48,9 +48,9 @@ def _free_port() -> int:
 def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> dict[str, str]:
     from alembic import command
 
+    from fixtures.demo.build import write_demo_set
     from service.db import alembic_config, make_engine, make_sessionmaker
     from service.imports.demo import load_demo
-    from training.demo_data import write_demo_set
 
     write_demo_set(
         data_dir,

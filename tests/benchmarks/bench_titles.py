@@ -1,4 +1,4 @@
-"""Benchmark: offer titles → ROME reference fiches (matching/titles.py).
+"""Benchmark: offer titles → ROME reference fiches (matching/titles/).
 
 Measures, on real labelled offer titles the method did not learn from (grouped k-fold: titles that
 clean to the same text are always in the same fold), top-1 and top-3 accuracy at the

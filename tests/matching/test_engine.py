@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 import pytest
 
+from fixtures.demo import generate_pool
 from matching import columns as col
 from matching.components import (
     RELATION_VALUES,
@@ -29,7 +30,6 @@ from matching.ranking import ReachIndex, as_day, offers_for, shortlist, top_k_pe
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.schema import CandidatePool, OfferSet, prepare_candidates, prepare_offers
 from matching.scoring import WeightedScorer
-from matching.synthetic import generate_pool
 
 AS_OF = dt.date(2026, 11, 25)
 ALENCON, DAMIGNY, SEES, FLERS, ARGENTAN = "61001", "61143", "61464", "61169", "61006"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 
 from fixtures import REFERENTIALS_DIR
 from matching.titles import MATCH_COLUMNS, TitleIndex, clean_title, label_acronyms, load_title_index
+from matching.titles import lexicon as lexicon_module
+from matching.titles.lexicon import load_title_lexicon
 
 # --------------------------------------------------------------------------- clean_title
 
@@ -58,6 +61,40 @@ def test_clean_title(title: str, expected: str) -> None:
 def test_clean_title_keeps_place_names_that_are_job_words() -> None:
     # Mâcon (the town) folds to "macon", which is the mason's title: it must stay.
     assert clean_title("Maçon Mâcon") == "macon macon"
+
+
+def test_word_lists_are_package_data() -> None:
+    lexicon = load_title_lexicon()
+    assert lexicon is load_title_lexicon()  # read once
+    assert lexicon.abbreviations["pl"] == "poids lourd" and lexicon.abbreviations["cqp"] == ""
+    assert lexicon.noise_phrases[:2] == ("poste a pourvoir", "a pourvoir")  # file order kept
+    assert {"cdd", "urgent"} <= lexicon.noise_tokens and "poids" in lexicon.invariable
+    assert "secteur" in lexicon.place_markers and "de" in lexicon.stopwords
+    assert {"alencon", "flers", "pays d auge"} <= lexicon.places and "macon" not in lexicon.places
+    assert not any(w.startswith("#") for w in lexicon.places)  # the header is a comment
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("stopwords.txt", "# comment\n\nde\nDé\n", "stopwords.txt, line 4: 'Dé' is not folded"),
+        ("abbreviations.txt", "pl = poids lourd\npl = pl\n", "line 2: 'pl' is given twice"),
+        ("abbreviations.txt", "pl poids lourd\n", "line 1: expected 'abbreviation = expansion'"),
+        ("abbreviations.txt", "pl = Poids-lourd\n", "line 1: 'Poids-lourd' is not folded"),
+    ],
+)
+def test_word_lists_are_checked(
+    monkeypatch: pytest.MonkeyPatch, name: str, text: str, message: str
+) -> None:
+    real = lexicon_module._read
+    monkeypatch.setattr(lexicon_module, "_read", lambda n: text if n == name else real(n))
+    load_title_lexicon.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            load_title_lexicon()
+    finally:
+        monkeypatch.undo()
+        load_title_lexicon.cache_clear()
 
 
 def test_clean_title_tolerates_non_strings() -> None:
@@ -129,9 +166,9 @@ def test_tiny_index_learns_from_examples() -> None:
 
 
 def test_many_examples_are_subsampled_reproducibly(monkeypatch: pytest.MonkeyPatch) -> None:
-    import matching.titles as titles
+    import matching.titles.index as index
 
-    monkeypatch.setattr(titles, "_MAX_EXAMPLES", 3)
+    monkeypatch.setattr(index, "_MAX_EXAMPLES", 3)
     appellations, fiches = _tiny_tables()
     examples = pd.DataFrame(
         {

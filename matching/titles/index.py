@@ -1,27 +1,10 @@
-"""Offer titles → ROME appellations and fiches.
+"""The title index: offer titles → ROME appellations and reference fiches, many at once.
 
-Job-ad titles are messy ("MACON H/F", "Agent(e) d'entretien espaces verts (F/H)", "Chauffeur PL
-SPL - CDD 6 mois - secteur Flers"). :func:`clean_title` folds them to the words that name the job;
-:class:`TitleIndex` then matches many cleaned titles at once against the ROME appellation labels
-and against labelled example titles.
-
-Method (see ``tests/benchmarks/bench_titles.py`` for the measurements):
-
-1. Every document (appellation label, fiche label, labelled example title) is cleaned with
-   :func:`clean_title` and embedded as TF-IDF over character 3–4-grams within words (the n-grams
-   found in more than 10 % of the documents are dropped: they say little and make the sparse
-   products slow) and word 1–2-grams, L2-normalised.
-2. *Lexical* evidence: for each reference fiche, the best cosine similarity between the title and
-   the labels of its appellations and fiches. *Learned* evidence: kernel ridge regression
-   (squared-cosine kernel, one-vs-rest targets) fitted on the labelled example titles, i.e. a
-   learned, weighted vote of the similar examples. They are fused as a noisy-or,
-   ``1 - (1 - lexical**4) * (1 - learned)``, plus a small prior for the fiches offers are often
-   filed under, clipped to [0, 1]. The fourth power keeps only near-exact label matches decisive.
-3. Within the best reference fiches, the appellation whose label is closest to the title is
-   returned (its own fiche may be a child of the reference fiche).
-
-The score is a confidence, not a calibrated probability; on held-out real titles the best fiche is
-the recorded one for about 90 % of titles scoring above 0.8 and under 30 % of those below 0.2.
+:class:`TitleIndex` is built once from the ROME tables and labelled example titles; it then
+scores every reference fiche for a block of cleaned titles with the lexical and learned evidence
+of :mod:`matching.titles.evidence`, and, within the best reference fiches, returns the appellation
+whose label is closest to the title (its own fiche may be a child of the reference fiche).
+:meth:`TitleIndex.search` serves an autocomplete box over the appellation labels.
 
 Everything is vectorised over blocks of titles: sparse products and ``argpartition``, no Python
 loop over appellations.
@@ -29,230 +12,28 @@ loop over appellations.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.linalg as sla
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
-from matching._titles_lexicon import (
-    ABBREVIATIONS,
-    INVARIABLE,
-    NOISE_PHRASES,
-    NOISE_TOKENS,
-    PLACE_MARKERS,
-    STOPWORDS,
-)
-from matching._titles_places import PLACES
 from matching.text import fold
+from matching.titles.cleaning import clean_title, fold_label, label_acronyms, lower_label, singular
+from matching.titles.evidence import Embedder, fit_kernel_ridge, fuse_evidence
 
-__all__ = ["MATCH_COLUMNS", "TitleIndex", "clean_title", "load_title_index"]
+__all__ = ["MATCH_COLUMNS", "TitleIndex", "load_title_index"]
 
 FloatArray = npt.NDArray[np.float32]
 IdArray = npt.NDArray[np.int32]
 
-# "H/F", "(F/H)", "H-F", "h / f / d", "F/M", "M/W/D"
-_GENDER_MARK = re.compile(
-    r"\(?\s*\b[hfmw]\s*[/\\|\-–.]\s*[hfmw]\b(?:\s*[/\\|\-–.]\s*[dxn]\b)?\s*\)?"
-)
-# "Agent(e)", "Technicien(ne)", "Coach sportif (ve)", "Administrateur(trice)"
-_PAREN_SUFFIX = re.compile(
-    r"\s?\((?:e|ne|le|fe|ve|se|te|re|ere|iere|euse|rice|trice|ive|esse|es|s|e\)s|x)\)"
-)
-# "Chargé.e", "Ingénieur-e", "expert·e·s"
-_DOT_SUFFIX = re.compile(
-    r"(?<=[a-z])[.·•\-](?:e|ne|le|fe|ve|se|te|ere|iere|euse|rice|trice|ive|esse)(?:[.·•]?s)?\b"
-)
-_LIGATURES = str.maketrans(
-    {"œ": "oe", "æ": "ae", "’": "'", "ʼ": "'", "·": ".", "•": ".", "⋅": ".", "∙": "."}
-)
-# "Educateur/trice", "Agent/e": a feminine ending after a slash
-_SLASH_SUFFIX = re.compile(
-    r"(?<=[a-z])\s*/\s*(?:e|ne|le|fe|ve|se|te|ere|iere|euse|rice|trice|ice|ive|esse)\b(?!\s*/)"
-)
-_SLASH = re.compile(r"\s*[/\\]\s*")
-_DIGIT = re.compile(r"\d")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_MAX_PLACE_WORDS = 6
-_MIN_GENDERED = 5
-_FEMININE_ENDINGS: tuple[tuple[str, str], ...] = (
-    ("trice", "teur"),
-    ("euse", "eur"),
-    ("iere", "ier"),
-    ("llere", "ller"),
-    ("chere", "cher"),
-    ("gere", "ger"),
-    ("ienne", "ien"),
-    ("onne", "on"),
-    ("ante", "ant"),
-    ("gente", "gent"),
-    ("valente", "valent"),
-    ("idente", "ident"),
-    ("elle", "el"),
-    ("effe", "ef"),
-    ("ee", "e"),
-    ("ive", "if"),
-)
-
-
-def _ascii_lower(text: str) -> str:
-    """Lower case, ligatures expanded, accents dropped (like :func:`matching.text.strip_accents`,
-    but through the codec machinery: several times faster on 10,000 labels)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LIGATURES))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
-
-
-def _is_form_variant(a: str, b: str) -> bool:
-    """True when ``b`` is the other (masculine or feminine) form of ``a`` ("macon"/"maconne")."""
-    if a == b:
-        return True
-    n = min(len(a), len(b))
-    p = 0
-    while p < n and a[p] == b[p]:
-        p += 1
-    return p >= 3 and p >= n - 3
-
-
-def _merge_gender_pairs(parts: list[list[str]]) -> list[str]:
-    """Join slash-separated parts, dropping the feminine repetition of the masculine words."""
-    out = list(parts[0])
-    for part in parts[1:]:
-        best = 0
-        for n in range(min(len(out), len(part)), 0, -1):
-            if all(_is_form_variant(out[len(out) - n + i], part[i]) for i in range(n)):
-                best = n
-                break
-        out.extend(part[best:])
-    return out
-
-
-def _singular(word: str) -> str:
-    """Drop a plural ``s`` ("lourds", "verts"), keeping short words and "-us"/"-ss" endings."""
-    if len(word) > 3 and word[-1] == "s" and word[-2] not in "us" and word not in INVARIABLE:
-        return word[:-1]
-    return word
-
-
-def _masculine(word: str) -> str:
-    """Masculine form of a feminine job word ("vendeuse" → "vendeur", "infirmiere" → "infirmier").
-
-    Applied to titles and ROME labels alike, so a rare wrong guess ("perceuse" → "perceur") only
-    changes a word on both sides.
-    """
-    if len(word) < _MIN_GENDERED or word in INVARIABLE:
-        return word
-    for ending, replacement in _FEMININE_ENDINGS:
-        if word.endswith(ending):
-            return word[: -len(ending)] + replacement
-    return word
-
-
-def _normal_form(word: str) -> str:
-    return _masculine(_singular(word))
-
-
-def _drop_places(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        tok = tokens[i]
-        if tok in PLACE_MARKERS and (not out or out[-1] not in {"de", "du", "d"}):
-            # "secteur Flers", "région Normandie": drop the marker and the name that follows.
-            j = i + 1
-            while j < n and tokens[j] in STOPWORDS:
-                j += 1
-            i = j + 1
-            continue
-        for width in range(min(_MAX_PLACE_WORDS, n - i), 0, -1):
-            if " ".join(tokens[i : i + width]) in PLACES:
-                i += width
-                break
-        else:
-            out.append(tok)
-            i += 1
-    return out
-
-
-@lru_cache(maxsize=65536)
-def clean_title(title: str) -> str:
-    """Fold an offer title to the words that name the job.
-
-    Lower case, no accents, no punctuation; H/F marks ("H/F", "(F/H)", "Agent(e)", "Chargé.e")
-    and feminine repetitions ("Maçon / Maçonne") removed; abbreviations expanded ("PL" → "poids
-    lourd", "ASH" → "agent de service hospitalier"); contract, schedule and pay noise ("CDD 6 mois",
-    "35h", "temps partiel", "URGENT") and places ("Alençon", "secteur Flers", "PARIS (75)")
-    removed. Returns ``""`` when nothing is left.
-
-    Examples
-    --------
-    >>> clean_title("Maçon / Maçonne - CDD 6 mois - Alençon")
-    'macon'
-    >>> clean_title("Chauffeur PL SPL")
-    'chauffeur poids lourd super poids lourd'
-    """
-    if not isinstance(title, str):
-        return ""
-    text = _ascii_lower(title)
-    text = _GENDER_MARK.sub(" ", text)
-    text = _PAREN_SUFFIX.sub("", text)
-    text = _DOT_SUFFIX.sub("", text)
-    text = _SLASH_SUFFIX.sub("", text)
-    parts = [_NON_WORD.sub(" ", p).split() for p in _SLASH.split(text)]
-    parts = [p for p in parts if p]
-    if not parts:
-        return ""
-    tokens = _merge_gender_pairs(parts)
-    tokens = _drop_places(tokens)
-    text = " " + " ".join(tokens) + " "
-    for phrase in NOISE_PHRASES:
-        text = text.replace(f" {phrase} ", " ")
-    words: list[str] = []
-    for tok in text.split():
-        expansion = ABBREVIATIONS.get(tok)
-        if expansion is not None:
-            # "Agent de service hospitalier (ASH)": skip an expansion the title already spells.
-            if expansion not in " ".join(words):
-                words.extend(_normal_form(w) for w in expansion.split())
-            continue
-        if len(tok) < 2 or _DIGIT.search(tok):
-            continue
-        word = _normal_form(tok)
-        if tok not in NOISE_TOKENS and word not in NOISE_TOKENS:
-            words.append(word)
-    while words and words[0] in STOPWORDS:
-        words.pop(0)
-    while words and words[-1] in STOPWORDS:
-        words.pop()
-    return " ".join(words)
-
-
-# --------------------------------------------------------------------------- index
-
 _APP_COLUMNS = ("code_ogr", "libelle", "code_rome")
 _FICHE_COLUMNS = ("code_rome", "libelle_rome", "code_rome_parent")
 _EXAMPLE_COLUMNS = ("intitule", "code_rome")
-# Chosen by grouped 5-fold cross-validation on the shipped labelled titles
-# (tests/benchmarks/bench_titles.py); accuracy is flat (±0.5 point) around these values.
-_CHAR_NGRAMS = (3, 4)
-_CHAR_MAX_DF = 0.1  # n-grams in more than 10 % of the documents are dropped (speed, no loss)
-_MIN_DOCS_FOR_MAX_DF = 500
-_WORD_WEIGHT = 0.7  # word n-grams against character n-grams, before L2 normalisation
-_RIDGE_ALPHA = 1.0
-_LEXICAL_POWER = 4.0
-_PRIOR_WEIGHT = 0.1
-_MIN_EVIDENCE = 0.05
 _MAX_EXAMPLES = 8000  # the gram matrix is n² float32: 256 MB at 8,000
 _BLOCK = 512
 
@@ -267,68 +48,6 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "libelle_rome_parent",
     "score",
 )
-
-
-class _Embedder:
-    """TF-IDF over character 3–4-grams (within words) and word 1–2-grams, L2-normalised rows."""
-
-    def __init__(self) -> None:
-        self.chars = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=_CHAR_NGRAMS,
-            max_df=_CHAR_MAX_DF,
-            sublinear_tf=True,
-            dtype=np.float32,
-        )
-        self.words = TfidfVectorizer(
-            analyzer="word",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-            token_pattern=r"\b\w+\b",
-            dtype=np.float32,
-        )
-
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        # Pruning the most common n-grams is what makes the sparse products fast; on a tiny
-        # corpus it would prune everything.
-        self.chars.max_df = _CHAR_MAX_DF if len(texts) >= _MIN_DOCS_FOR_MAX_DF else 1.0
-        return self._stack(self.chars.fit_transform(texts), self.words.fit_transform(texts))
-
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self._stack(self.chars.transform(texts), self.words.transform(texts))
-
-    @staticmethod
-    def _stack(chars: sp.spmatrix, words: sp.spmatrix) -> sp.csr_matrix:
-        stacked = sp.hstack([chars, words * _WORD_WEIGHT], format="csr")
-        out: sp.csr_matrix = normalize(stacked).astype(np.float32)
-        return out
-
-
-_ACRONYM = re.compile(r"\(([A-Z]{3,6})\)|\s-\s([A-Z]{3,6})\s*$")
-
-
-def label_acronyms(labels: Sequence[str], codes: Sequence[str]) -> dict[str, str]:
-    """Acronyms the referential spells out itself, e.g. "Technicien / Technicienne
-    d'intervention sociale et familiale (TISF)": ``{"tisf": <the cleaned label without it>}``.
-
-    An acronym counts only when its letters are the initials of the label's other words
-    (stop words aside) and every label that carries it belongs to one fiche (``codes``); its
-    shortest spelling is kept. An offer titled with the acronym alone then matches like the
-    full label."""
-    spellings: dict[str, set[str]] = {}
-    fiches: dict[str, set[str]] = {}
-    for label, code in zip(labels, codes, strict=True):
-        for groups in _ACRONYM.findall(label):
-            acronym = (groups[0] or groups[1]).lower()
-            words = [w for w in clean_title(label).split() if w != acronym]
-            if "".join(w[0] for w in words if w not in STOPWORDS) == acronym:
-                spellings.setdefault(acronym, set()).add(" ".join(words))
-                fiches.setdefault(acronym, set()).add(code)
-    return {
-        a: min(spelled, key=lambda t: (len(t), t))
-        for a, spelled in spellings.items()
-        if len(fiches[a]) == 1
-    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,7 +96,7 @@ class TitleIndex:
         ``sqrt`` of the share of examples filed under each class (zeros without examples).
     """
 
-    embedder: _Embedder
+    embedder: Embedder
     classes: npt.NDArray[np.str_]
     class_labels: npt.NDArray[np.str_]
     app_code_ogr: npt.NDArray[np.int64]
@@ -535,37 +254,16 @@ class TitleIndex:
             ex_text = ex["text"].tolist()
             ex_cls = ex["cls"].to_numpy(dtype=np.int32)
 
-        embedder = _Embedder()
+        embedder = Embedder()
         matrix = embedder.fit_transform(ref["text"].tolist() + ex_text)
         ref_matrix = matrix[: len(ref)]
         example_matrix = matrix[len(ref) :]
-        example_weights = np.zeros((len(ex_text), 0), dtype=np.float32)
-        example_classes = np.zeros(0, dtype=np.int64)
-        prior = np.zeros(n_classes, dtype=np.float32)
-        if ex_text:
-            # Kernel ridge regression (one-vs-rest targets) with the squared-cosine kernel: a
-            # learned, weighted nearest-neighbour vote. Only classes with examples get a column.
-            gram = (example_matrix @ example_matrix.T).toarray()
-            gram = gram * gram
-            gram[np.diag_indices_from(gram)] += _RIDGE_ALPHA
-            seen = np.unique(ex_cls)
-            targets = np.zeros((len(ex_text), len(seen)), dtype=np.float32)
-            targets[np.arange(len(ex_text)), np.searchsorted(seen, ex_cls)] = 1.0
-            factor = sla.cho_factor(gram, lower=True, check_finite=False)
-            example_weights = sla.cho_solve(factor, targets, check_finite=False).astype(np.float32)
-            example_classes = seen.astype(np.int64)
-            prior = np.sqrt(np.bincount(ex_cls, minlength=n_classes) / len(ex_cls)).astype(
-                np.float32
-            )
+        example_weights, example_classes, prior = fit_kernel_ridge(
+            example_matrix, ex_cls, n_classes
+        )
 
-        folded = np.array(
-            [" " + " ".join(_NON_WORD.sub(" ", _ascii_lower(s)).split()) for s in app["label"]],
-            dtype=str,
-        )
-        lower = np.array(
-            [" " + re.sub(r"[^\w]+", " ", s.lower().translate(_LIGATURES)) for s in app["label"]],
-            dtype=str,
-        )
+        folded = np.array([" " + fold_label(s) for s in app["label"]], dtype=str)
+        lower = np.array([" " + lower_label(s) for s in app["label"]], dtype=str)
         # Autocomplete order among equal matches: main titles first, rare ones last.
         bonus = np.where(app["order"].to_numpy() == 0, 0.1, np.where(app["order"] == 1, 0.05, 0.0))
         bonus = bonus - np.where(app["is_rare"].to_numpy(), 0.1, 0.0)
@@ -640,7 +338,7 @@ class TitleIndex:
             Cosine similarity of each title to each ROME label (rows of ``ref_matrix``).
         """
         lexical, learned, has_words, similarity = self._components(cleaned)
-        return _fuse(lexical, learned, self.prior, has_words), similarity
+        return fuse_evidence(lexical, learned, self.prior, has_words), similarity
 
     def _components(
         self, cleaned: Sequence[str]
@@ -767,7 +465,7 @@ class TitleIndex:
             matched &= np.char.find(self.app_folded, " " + word) >= 0
         folded_query = " ".join(words)
         # Similarity on the cleaned query, so abbreviations expand ("chauffeur pl").
-        cleaned = self.expand_acronyms(clean_title(query)) or " ".join(_singular(w) for w in words)
+        cleaned = self.expand_acronyms(clean_title(query)) or " ".join(singular(w) for w in words)
         q = self.embedder.transform([cleaned])
         sim = (q @ self.ref_matrix_t).toarray()[0][self.app_rows]
         starts = np.char.startswith(self.app_folded, " " + folded_query)
@@ -807,29 +505,6 @@ class TitleIndex:
                 "score": score[idx].astype(np.float64),
             }
         )
-
-
-def _fuse(
-    lexical: FloatArray,
-    learned: FloatArray | None,
-    prior: FloatArray,
-    has_words: npt.NDArray[np.bool_],
-) -> FloatArray:
-    """Fuse the lexical and learned evidence into a score in [0, 1], shape (n, n_classes)."""
-    evidence: npt.NDArray[np.floating[Any]] = lexical
-    scores: npt.NDArray[np.floating[Any]] = lexical
-    if learned is not None:
-        # Noisy-or: either a near-exact label match or the examples' vote is enough.
-        lex = lexical**_LEXICAL_POWER
-        evidence = 1.0 - (1.0 - lex) * (1.0 - np.clip(learned, 0.0, 1.0))
-        scores = evidence + _PRIOR_WEIGHT * prior
-    # Garbage ("xyzzy", "lorem ipsum") shares a few n-grams with some label: without real
-    # evidence for any fiche the prior alone must not make a match.
-    is_matched = has_words & (evidence.max(axis=1, initial=0.0) >= _MIN_EVIDENCE)
-    out: FloatArray = np.where(is_matched[:, None], np.clip(scores, 0.0, 1.0), 0.0).astype(
-        np.float32
-    )
-    return out
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:

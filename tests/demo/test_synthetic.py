@@ -11,11 +11,7 @@ import pandas as pd
 import pytest
 
 from fixtures import REFERENTIALS_DIR
-from matching import columns as col
-from matching.licences import LICENCE_CODES
-from matching.referentials import RomeReferential, load_commune_index, load_communes, load_rome
-from matching.schema import prepare_candidates, prepare_offers
-from matching.synthetic import (
+from fixtures.demo import (
     DEMO_TABLES,
     TITLE,
     TRADES,
@@ -25,6 +21,10 @@ from matching.synthetic import (
     read_demo,
     write_demo,
 )
+from matching import columns as col
+from matching.licences import LICENCE_CODES
+from matching.referentials import RomeReferential, load_commune_index, load_communes, load_rome
+from matching.schema import prepare_candidates, prepare_offers
 
 AS_OF = date(2026, 11, 16)
 NEIGHBOURS = ("61", "14", "27", "28", "50", "53", "72")

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from fixtures import DEMO_DIR, REFERENTIALS_DIR
+from fixtures.demo import read_demo
+from fixtures.demo.build import assign_coaches, generate_reporting, main
 from matching import columns as col
 from matching.referentials import load_communes
-from matching.synthetic import read_demo
-from training.demo_data import assign_coaches, generate_reporting, main
 
 SHIPPED_FILES = (
     "candidates.csv",
