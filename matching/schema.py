@@ -29,6 +29,13 @@ import pandas as pd
 from matching import columns as col
 from matching.distances import MODE_OVERHEAD_MIN, MODE_SPEED_KMH
 from matching.exclusions import Exclusion
+from matching.fields import (
+    CANDIDATE_FIELDS,
+    CANDIDATE_JOB_FIELDS,
+    DEFAULT_RANGE_KM,
+    OFFER_FIELDS,
+    FieldSpec,
+)
 from matching.licences import LICENCE_CODES, closure
 from matching.referentials import CommuneIndex, RomeReferential
 
@@ -327,15 +334,10 @@ def _bool(frame: pd.DataFrame, column: str, ids: npt.NDArray[np.object_]) -> Boo
     return s.to_numpy(dtype=bool)
 
 
-def _float(
-    frame: pd.DataFrame,
-    column: str,
-    ids: npt.NDArray[np.object_],
-    *,
-    allow_nan: bool = False,
-    minimum: float = 0.0,
-    strict_minimum: bool = False,
-) -> F32:
+def _float(frame: pd.DataFrame, spec: FieldSpec, ids: npt.NDArray[np.object_]) -> F32:
+    """A numeric column checked against its declared field (:mod:`matching.fields`): missing
+    values only where the field may be empty, every value within the field's bounds."""
+    column = spec.name
     s = frame[column]
     if len(s) and (
         not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
@@ -343,13 +345,22 @@ def _float(
         raise ValueError(f"column {column!r}: expected a numeric dtype, got {s.dtype}")
     values = s.to_numpy(dtype=np.float64, na_value=np.nan)
     nan = np.isnan(values)
-    if nan.any() and not allow_nan:
+    if nan.any() and not spec.nullable:
         raise _fail(column, ids[nan], "missing value")
-    bad = ~nan & ((values <= minimum) if strict_minimum else (values < minimum))
-    bad |= np.isinf(values)
+    lo, hi = spec.bounds()
+    bad = np.isinf(values)
+    if lo is not None:
+        bad |= ~nan & ((values <= lo) if spec.exclusive_minimum else (values < lo))
+    if hi is not None:
+        bad |= ~nan & (values > hi)
+    if spec.integer:
+        bad |= ~nan & (values != np.round(values))
     if bad.any():
-        op = ">" if strict_minimum else ">="
-        raise _fail(column, ids[bad], f"value must be finite and {op} {minimum}")
+        low = "" if lo is None else f"{'>' if spec.exclusive_minimum else '>='} {lo:g}"
+        high = "" if hi is None else f"<= {hi:g}"
+        raise _fail(
+            column, ids[bad], f"value must be finite, {' and '.join(filter(None, (low, high)))}"
+        )
     return values.astype(np.float32)
 
 
@@ -558,13 +569,11 @@ def prepare_candidates(
     skill_ptr, skill_codes = _skills(candidates, col.SKILLS, ids, _known_skills(rome))
     has_vehicle = _bool(candidates, col.HAS_VEHICLE, ids)
     mode = _codes(candidates, col.TRAVEL_MODE, ids, _MODE_CODE)
-    max_km = _float(candidates, col.MAX_DISTANCE_KM, ids, allow_nan=True)
-    max_min = _float(candidates, col.MAX_TRAVEL_MINUTES, ids, allow_nan=True)
-    neither = np.isnan(max_km) & np.isnan(max_min)
-    if neither.any():
-        raise _fail(
-            f"{col.MAX_DISTANCE_KM}/{col.MAX_TRAVEL_MINUTES}", ids[neither], "no travel range given"
-        )
+    max_km = _float(candidates, CANDIDATE_FIELDS[col.MAX_DISTANCE_KM], ids)
+    max_min = _float(candidates, CANDIDATE_FIELDS[col.MAX_TRAVEL_MINUTES], ids)
+    # The declared rule (matching.fields.travel_range): neither a distance nor a time means
+    # the default distance.
+    max_km[np.isnan(max_km) & np.isnan(max_min)] = DEFAULT_RANGE_KM
     effective = mode.copy()
     effective[(mode == _MODE_CODE["voiture"]) & ~has_vehicle] = _MODE_CODE["transport_commun"]
     speed = np.array([MODE_SPEED_KMH[m] for m in col.TRAVEL_MODES], dtype=np.float32)[effective]
@@ -577,7 +586,7 @@ def prepare_candidates(
     stage = _codes(candidates, col.READINESS_STAGE, ids, _STAGE_CODE)
     assessed = _days(candidates, col.READINESS_ASSESSED_ON, ids)
     available = _days(candidates, col.AVAILABLE_FROM, ids)
-    max_hours = _float(candidates, col.MAX_WEEKLY_HOURS, ids)
+    max_hours = _float(candidates, CANDIDATE_FIELDS[col.MAX_WEEKLY_HOURS], ids)
     refused = np.zeros(n, dtype=np.uint16)
     for column, flag in (
         (col.ACCEPTS_NIGHTS, Exclusion.NIGHTS),
@@ -635,7 +644,7 @@ def _candidate_jobs(
         )
     row_ids = owner_ids.to_numpy(dtype=object)
     appellation, fiche = _jobs(jobs, col.CANDIDATE_ID, row_ids, rome, require_fiche=True)
-    experience = _float(jobs, col.EXPERIENCE_YEARS, row_ids)
+    experience = _float(jobs, CANDIDATE_JOB_FIELDS[col.EXPERIENCE_YEARS], row_ids)
     counts = np.bincount(owner, minlength=n)
     width = max(1, int(counts.max()) if counts.size else 1)
     order = np.argsort(owner, kind="stable")
@@ -676,8 +685,8 @@ def prepare_offers(
     commune = _communes(offers, ids, communes)
     required = _licences(offers, col.REQUIRED_LICENCES, ids, with_closure=False)
     skill_ptr, skill_codes = _skills(offers, col.REQUIRED_SKILLS, ids, _known_skills(rome))
-    experience = _float(offers, col.EXPERIENCE_YEARS_REQUIRED, ids)
-    hours = _float(offers, col.WEEKLY_HOURS, ids, strict_minimum=True)
+    experience = _float(offers, OFFER_FIELDS[col.EXPERIENCE_YEARS_REQUIRED], ids)
+    hours = _float(offers, OFFER_FIELDS[col.WEEKLY_HOURS], ids)
     schedule = np.zeros(len(ids), dtype=np.uint16)
     for column, flag in (
         (col.HAS_NIGHTS, Exclusion.NIGHTS),
@@ -699,8 +708,10 @@ def prepare_offers(
     if positions_raw.isna().any():
         raise _fail(col.OPEN_POSITIONS, ids[positions_raw.isna().to_numpy()], "missing value")
     positions = positions_raw.to_numpy(dtype=np.int64)
-    if (positions < 1).any():
-        raise _fail(col.OPEN_POSITIONS, ids[positions < 1], "must be >= 1")
+    lo, hi = OFFER_FIELDS[col.OPEN_POSITIONS].bounds()
+    bad = (positions < (lo or 1)) | (positions > (hi if hi is not None else np.inf))
+    if bad.any():
+        raise _fail(col.OPEN_POSITIONS, ids[bad], f"must be >= {lo:g} and <= {hi:g}")
     lot = offers[col.LOT_REF].map(lambda v: v if isinstance(v, str) else "").to_numpy(dtype=object)
     return OfferSet(
         ids=ids,

@@ -72,6 +72,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from matching import columns as col
+from matching.fields import CANDIDATE_FIELDS as ENGINE_CANDIDATE
+from matching.fields import OFFER_FIELDS as ENGINE_OFFER
+from matching.fields import FieldSpec
 
 __all__ = [
     "AGE_BANDS",
@@ -154,46 +157,24 @@ SEXES: Final = ("F", "M")
 AGE_BANDS: Final = ("<30", "30-54", "55+")
 """FSE+ common-indicator bands: below 30, 30 to 54, above 54."""
 
+
+def _kind(spec: FieldSpec) -> Kind:
+    """A declared field's kind in a history file: a nullable integer (an offer's appellation)
+    is written as a float (see _to_frame)."""
+    return "float" if spec.kind == "Int64" else spec.kind
+
+
 _KINDS: Final[dict[str, Kind]] = {
     col.OFFER_ID: "str",
     col.CANDIDATE_ID: "str",
     SCORED_ON: "date",
     DECIDED_ON: "date",
-    "candidate_commune_insee": "str",
-    col.LICENCES: "str_tuple",
-    col.SKILLS: "int_tuple",
-    col.HAS_VEHICLE: "bool",
-    col.TRAVEL_MODE: "str",
-    col.MAX_DISTANCE_KM: "float",
-    col.MAX_TRAVEL_MINUTES: "float",
-    col.READINESS_STAGE: "str",
-    col.READINESS_ASSESSED_ON: "date",
-    col.AVAILABLE_FROM: "date",
-    col.MAX_WEEKLY_HOURS: "float",
-    col.ACCEPTS_NIGHTS: "bool",
-    col.ACCEPTS_WEEKENDS: "bool",
-    col.ACCEPTS_EARLY_STARTS: "bool",
-    col.IS_ELIGIBLE: "bool",
-    col.IS_ACTIVE: "bool",
-    col.IS_IN_CLAUSE_JOB: "bool",
+    # the engine's fields, as declared (matching.fields)
+    **{h: _kind(ENGINE_CANDIDATE[e]) for h, e in CANDIDATE_FIELDS.items()},
     "job_code_ogr": "job_ogr",
     "job_code_rome": "str_tuple",
     "job_experience_years": "float_tuple",
-    "offer_code_ogr": "float",  # nullable int, see _to_frame
-    "offer_code_rome": "str",
-    "offer_commune_insee": "str",
-    col.REQUIRED_LICENCES: "str_tuple",
-    col.REQUIRED_SKILLS: "int_tuple",
-    col.EXPERIENCE_YEARS_REQUIRED: "float",
-    col.WEEKLY_HOURS: "float",
-    col.HAS_NIGHTS: "bool",
-    col.HAS_WEEKENDS: "bool",
-    col.HAS_EARLY_STARTS: "bool",
-    col.START_DATE: "date",
-    col.END_DATE: "date",
-    col.CONTRACT_TYPE: "str",
-    col.OPEN_POSITIONS: "int",
-    col.LOT_REF: "str",
+    **{h: _kind(ENGINE_OFFER[e]) for h, e in OFFER_FIELDS.items()},
     "proposed": "bool",
     "validated": "bool",
     LABEL: "bool",
@@ -206,16 +187,17 @@ HISTORY_COLUMNS: Final = tuple(_KINDS)
 """Every column of a history file, in the order :func:`write_history` writes them."""
 
 _NULLABLE: Final = frozenset(
-    {col.MAX_DISTANCE_KM, col.MAX_TRAVEL_MINUTES, col.END_DATE, "offer_code_ogr"}
+    [h for h, e in CANDIDATE_FIELDS.items() if ENGINE_CANDIDATE[e].nullable]
+    + [h for h, e in OFFER_FIELDS.items() if ENGINE_OFFER[e].nullable]
 )
 _ALLOWED: Final[dict[str, tuple[str, ...]]] = {
-    col.TRAVEL_MODE: col.TRAVEL_MODES,
-    col.READINESS_STAGE: col.READINESS_STAGES,
-    col.CONTRACT_TYPE: col.CONTRACT_TYPES,
+    **{h: tuple(ENGINE_CANDIDATE[e].choices or ()) for h, e in CANDIDATE_FIELDS.items()},
+    **{h: tuple(ENGINE_OFFER[e].choices or ()) for h, e in OFFER_FIELDS.items()},
     "outcome": ("", *OUTCOMES),
     "sex": ("", *SEXES),
     "age_band": ("", *AGE_BANDS),
 }
+"""The values a column accepts (those of a declared choice; an empty tuple: any value)."""
 _TRUE: Final = frozenset({"true", "True", "TRUE", "1"})
 _FALSE: Final = frozenset({"false", "False", "FALSE", "0"})
 
@@ -308,6 +290,8 @@ def _parse_column(name: str, kind: Kind, raw: pd.Series) -> pd.Series:
 def _check(frame: pd.DataFrame) -> pd.DataFrame:
     """Cross-column rules on a parsed frame; returns it with ``job_experience_years`` floats."""
     for name, allowed in _ALLOWED.items():
+        if not allowed:
+            continue
         bad = ~frame[name].isin(allowed)
         if bad.any():
             first = frame.loc[bad, name].iloc[0]

@@ -10,13 +10,17 @@ only their hashes are stored: this is a demo, a real deployment issues tokens wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from fixtures.demo import TITLE, read_demo
+from matching import columns as col
+from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS, FieldSpec
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
 from service.imports.repository import DemoRepository
@@ -60,16 +64,46 @@ def _split(value: str) -> list[str]:
     return [v for v in value.split("|") if v]
 
 
-def _date(value: str) -> pd.Timestamp | None:
-    return pd.Timestamp(value) if value else None
-
-
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"true", "1", "oui"}
 
 
-def _float(value: str) -> float | None:
-    return float(value) if value else None
+# Columns of the engine's tables stored under the same name on the model (licences have their
+# own table, an offer's lot reference is its lot).
+_CANDIDATE_COLUMNS: Final = tuple(
+    n for n in CANDIDATE_FIELDS if n not in (col.CANDIDATE_ID, col.LICENCES)
+)
+_JOB_COLUMNS: Final = tuple(n for n in CANDIDATE_JOB_FIELDS if n != col.CANDIDATE_ID)
+_OFFER_COLUMNS: Final = tuple(
+    n for n in OFFER_FIELDS if n not in (col.OFFER_ID, col.REQUIRED_LICENCES, col.LOT_REF)
+)
+
+
+def _records(
+    frame: pd.DataFrame, specs: Mapping[str, FieldSpec], *, extra: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Rows of a typed demo table as Python values for the models: ``None`` for a missing value
+    (the field's default when it has one), dates as dates, lists for list fields."""
+    out = []
+    for row in frame.to_dict("records"):
+        rec: dict[str, Any] = {name: row[name] for name in extra}
+        for name, spec in specs.items():
+            value = row[name]
+            if value is None or (not isinstance(value, tuple | list) and pd.isna(value)):
+                value = spec.default
+            elif spec.kind == "date":
+                value = pd.Timestamp(value).date()
+            elif spec.kind in ("str_tuple", "int_tuple"):
+                value = list(value)
+            elif spec.kind in ("int", "Int64"):
+                value = int(value)
+            elif spec.kind == "float":
+                value = float(value)
+            elif spec.kind == "bool":
+                value = bool(value)
+            rec[name] = value
+        out.append(rec)
+    return out
 
 
 def load_demo(session: Session, directory: Path) -> DemoLoadReport:
@@ -171,73 +205,46 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         lot_by_ref[row["lot_ref"]] = lot
     session.flush()
 
+    # The engine's tables, read with their declared kinds and turned into column values by the
+    # same field definitions as every other door (matching.fields).
+    demo = read_demo(directory)
     known_offers = repo.offer_external_ids()
-    for row in _read(directory, "offers"):
-        if row["offer_id"] in known_offers:
+    for rec in _records(demo.offers, OFFER_FIELDS, extra=(TITLE,)):
+        if rec[col.OFFER_ID] in known_offers:
             continue
-        lot = lot_by_ref.get(row["lot_ref"])
+        lot = lot_by_ref.get(rec[col.LOT_REF])
         offer = Offer(
-            external_id=row["offer_id"],
-            intitule=row["intitule"],
-            code_ogr=int(row["code_ogr"]) if row["code_ogr"] else None,
-            code_rome=row["code_rome"],
-            commune_insee=row["commune_insee"],
-            required_skills=[int(s) for s in _split(row["required_skills"])],
-            experience_years_required=float(row["experience_years_required"] or 0),
-            weekly_hours=float(row["weekly_hours"]),
-            has_nights=_bool(row["has_nights"]),
-            has_weekends=_bool(row["has_weekends"]),
-            has_early_starts=_bool(row["has_early_starts"]),
-            start_date=pd.Timestamp(row["start_date"]).date(),
-            end_date=pd.Timestamp(row["end_date"]).date() if row["end_date"] else None,
-            contract_type=row["contract_type"],
-            open_positions=int(row["open_positions"]),
+            external_id=rec[col.OFFER_ID],
+            intitule=rec[TITLE],
+            **{name: rec[name] for name in _OFFER_COLUMNS},
             lot_id=lot.id if lot is not None else None,
             company_id=lot.company_id if lot is not None else None,
             status="open",
             source="demo",
-            required_licences=[OfferLicence(code=c) for c in _split(row["required_licences"])],
+            required_licences=[OfferLicence(code=c) for c in rec[col.REQUIRED_LICENCES]],
         )
         session.add(offer)
         created["offers"] = created.get("offers", 0) + 1
 
     known_people = repo.candidate_external_ids()
     coaches = {r["candidate_id"]: r["coach"] for r in _read(directory, "caseload")}
-    jobs_by_person: dict[str, list[dict[str, str]]] = {}
-    for job in _read(directory, "candidate_jobs"):
-        jobs_by_person.setdefault(job["candidate_id"], []).append(job)
+    jobs_by_person: dict[str, list[dict[str, Any]]] = {}
+    for job in _records(demo.candidate_jobs, CANDIDATE_JOB_FIELDS):
+        jobs_by_person.setdefault(job[col.CANDIDATE_ID], []).append(job)
     reporting = {r["candidate_id"]: r for r in _read(directory, "reporting")}
-    for row in _read(directory, "candidates"):
-        if row["candidate_id"] in known_people:
+    for rec in _records(demo.candidates, CANDIDATE_FIELDS):
+        ext = rec[col.CANDIDATE_ID]
+        if ext in known_people:
             continue
-        rep = reporting[row["candidate_id"]]
+        rep = reporting[ext]
         person = Candidate(
-            external_id=row["candidate_id"],
-            coach_id=users[coaches[row["candidate_id"]]].id,
-            commune_insee=row["commune_insee"],
-            has_vehicle=_bool(row["has_vehicle"]),
-            travel_mode=row["travel_mode"],
-            max_distance_km=_float(row["max_distance_km"]),
-            max_travel_minutes=_float(row["max_travel_minutes"]),
-            readiness_stage=row["readiness_stage"],
-            readiness_assessed_on=pd.Timestamp(row["readiness_assessed_on"]).date(),
-            available_from=pd.Timestamp(row["available_from"]).date(),
-            max_weekly_hours=float(row["max_weekly_hours"]),
-            accepts_nights=_bool(row["accepts_nights"]),
-            accepts_weekends=_bool(row["accepts_weekends"]),
-            accepts_early_starts=_bool(row["accepts_early_starts"]),
-            is_eligible=_bool(row["is_eligible"]),
-            is_active=_bool(row["is_active"]),
-            is_in_clause_job=_bool(row["is_in_clause_job"]),
-            skills=[int(s) for s in _split(row["skills"])],
-            licences=[CandidateLicence(code=c) for c in _split(row["licences"])],
+            external_id=ext,
+            coach_id=users[coaches[ext]].id,
+            **{name: rec[name] for name in _CANDIDATE_COLUMNS},
+            licences=[CandidateLicence(code=c) for c in rec[col.LICENCES]],
             jobs=[
-                CandidateJob(
-                    code_ogr=int(j["code_ogr"]) if j["code_ogr"] else None,
-                    code_rome=j["code_rome"],
-                    experience_years=float(j["experience_years"] or 0),
-                )
-                for j in jobs_by_person[row["candidate_id"]]
+                CandidateJob(**{name: j[name] for name in _JOB_COLUMNS})
+                for j in jobs_by_person.get(ext, [])
             ],
             reporting=CandidateReporting(
                 sex=rep["sex"] or None,

@@ -41,6 +41,16 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
+def _help(spec: FieldSpec, today: date | None) -> str:
+    """What the field accepts, then the field's own note: "Accepté : entre 1 et 48 h."."""
+    parts = []
+    if spec.kind in ("float", "int") and (bounds := spec.range_text(today)):
+        parts.append(f"Accepté : {bounds}.")
+    if spec.help:
+        parts.append(f"{spec.help[:1].upper()}{spec.help[1:]}.")
+    return " ".join(parts)
+
+
 def form_fields(
     specs: Sequence[FieldSpec],
     values: Mapping[str, Any],
@@ -60,7 +70,7 @@ def form_fields(
         common: dict[str, Any] = {
             "name": spec.name,
             "label": label + unit,
-            "help": spec.help or (spec.range_text(today) if spec.kind in ("float", "int") else ""),
+            "help": _help(spec, today),
             "error": errors.get(spec.name, ""),
             "required": not spec.nullable and spec.default is None,
         }

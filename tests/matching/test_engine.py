@@ -25,6 +25,7 @@ from matching.components import (
 from matching.constraints import Exclusion, exclusion_flags
 from matching.distances import CommuneDistances, road_km
 from matching.engine import MatchingState
+from matching.fields import DEFAULT_RANGE_KM
 from matching.french import date_fr, de_place, licence_with_article
 from matching.ranking import ReachIndex, as_day, offers_for, shortlist, top_k_per_offer
 from matching.referentials import CommuneIndex, RomeReferential
@@ -811,7 +812,10 @@ def _prep_candidates(
         ({"readiness_stage": "pret"}, "readiness_stage", "['bad']"),
         ({"max_weekly_hours": np.nan}, "max_weekly_hours", "['bad']"),
         ({"max_weekly_hours": -1.0}, "max_weekly_hours", "['bad']"),
-        ({"max_distance_km": np.nan, "max_travel_minutes": np.nan}, "max_distance_km", "['bad']"),
+        ({"max_distance_km": 400.0}, "max_distance_km", "['bad']"),
+        ({"max_distance_km": 0.0}, "max_distance_km", "['bad']"),
+        ({"max_travel_minutes": 300.0}, "max_travel_minutes", "['bad']"),
+        ({"max_weekly_hours": 60.0}, "max_weekly_hours", "['bad']"),
         ({"available_from": None}, "available_from", "['bad']"),
     ],
 )
@@ -821,6 +825,21 @@ def test_candidate_validation_names_column_and_ids(
     with pytest.raises(ValueError, match=column) as err:
         _prep_candidates(rome, communes, [candidate("good"), candidate("bad", **overrides)])
     assert ids in str(err.value)
+
+
+def test_no_declared_range_means_the_default_distance(
+    rome: RomeReferential, communes: CommuneIndex
+) -> None:
+    # The one rule of every door (matching.fields.travel_range), the engine's included.
+    pool = _prep_candidates(
+        rome,
+        communes,
+        [
+            candidate("none", max_distance_km=np.nan, max_travel_minutes=np.nan),
+            candidate("km", max_distance_km=12.0),
+        ],
+    )
+    assert pool.range_km.tolist() == pytest.approx([DEFAULT_RANGE_KM, 12.0])
 
 
 def test_candidate_frame_problems(rome: RomeReferential, communes: CommuneIndex) -> None:
