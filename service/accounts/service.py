@@ -6,13 +6,14 @@ from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit
 from service.accounts.auth import hash_token, new_token
+from service.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
 from service.accounts.repository import UserRepository
 from service.accounts.schemas import UserCreate, UserUpdate
 from service.errors import Conflict, InvalidInput
 from service.kit.crud import Pagination, check_version, found, patch_fields
 from service.models.accounts import User
 
-__all__ = ["create_user", "get_user", "list_users", "rotate_token", "update_user"]
+__all__ = ["create_user", "get_user", "list_users", "rotate_token", "set_password", "update_user"]
 
 
 def create_user(session: Session, actor: User | None, data: UserCreate) -> tuple[User, str]:
@@ -56,3 +57,12 @@ def rotate_token(session: Session, actor: User, user_id: int) -> tuple[User, str
     UserRepository(session).flush()
     audit(session, actor, "rotate_token", "user", user.id)
     return user, token
+
+
+def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
+    """Give ``user`` a web password (at least 8 characters), audited."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit(session, actor, "set_password", "user", user.id)

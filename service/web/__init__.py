@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
+from service.web import admin, imports, login, offers, people, placements, proposals, reports
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
 __all__ = ["WEB_PREFIXES", "install_web", "is_page"]
@@ -130,23 +131,23 @@ def _conflict_page(request: Request, _: Exception) -> Response:
     )
 
 
+PAGE_ROUTERS: Final = (
+    login.router,
+    people.router,
+    offers.router,
+    proposals.router,
+    placements.router,
+    imports.router,
+    reports.router,
+    admin.router,
+)
+"""The page routers, one per domain (every one checks the CSRF token of its forms)."""
+
+
 def install_web(app: FastAPI) -> None:
     """Add the web pages to ``app`` (call after the API's error handlers are registered)."""
-    from service.web import (
-        routes_admin,
-        routes_auth,
-        routes_coach,
-        routes_facilitator,
-        routes_reports,
-    )
 
-    for router in (
-        routes_auth.router,
-        routes_coach.router,
-        routes_facilitator.router,
-        routes_reports.router,
-        routes_admin.router,
-    ):
+    for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.accounts.audit import audit
-from service.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from service.accounts.passwords import hash_password, verify_password
 from service.accounts.repository import UserRepository, WebSessionRepository
 from service.config import Settings
 from service.db import SessionDep, after_reads, utcnow
@@ -51,7 +51,6 @@ __all__ = [
     "csrf_protect",
     "hash_password",
     "logout",
-    "set_password",
     "verify_password",
 ]
 
@@ -75,15 +74,6 @@ class CsrfRefused(Exception):
 
 class RoleRefused(Exception):
     """The page is for another role."""
-
-
-def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
-    """Give ``user`` a web password (at least 8 characters), audited."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères")
-    user.password_hash = hash_password(password)
-    session.flush()
-    audit(session, actor, "set_password", "user", user.id)
 
 
 def _token_hash(token: str) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_ID",
     "PAGE",
     "commune_label",
+    "external_ids",
     "offer_title",
     "referentials",
     "resolve_person",
@@ -68,3 +69,14 @@ def resolve_person(session: Session, web: WebContext, typed: str) -> Candidate:
             f"personne « {typed} » introuvable dans votre suivi : vérifiez l'identifiant"
         )
     return person
+
+
+def external_ids(session: Session, ids: set[int]) -> dict[int, str]:
+    """Person id → follow-up id (``external_id``) of the people a list shows."""
+    repo = CandidateRepository(session)
+    out = {}
+    for cid in ids:
+        person = repo.find(cid)
+        if person is not None:
+            out[cid] = person.external_id
+    return out

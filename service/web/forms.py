@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from matching.fields import FieldSpec
 
-__all__ = ["FormField", "form_fields", "read_form", "validation_messages"]
+__all__ = [
+    "FormField",
+    "errors_text",
+    "form_fields",
+    "read_form",
+    "validation_messages",
+]
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,11 @@ def read_form(
     return values, errors
 
 
+def errors_text(exc: ValidationError) -> str:
+    """Every refusal of a schema in one line, in French."""
+    return " ; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
+
+
 def validation_messages(exc: ValidationError) -> dict[str, str]:
     """Field name → the French sentence of each refused field of a schema."""
     out: dict[str, str] = {}
@@ -147,3 +159,12 @@ def validation_messages(exc: ValidationError) -> dict[str, str]:
         name = str(loc[0]) if loc else ""
         out.setdefault(name, str(err.get("msg", "valeur refusée")).removeprefix("Value error, "))
     return out
+
+
+async def submitted_form(request: Request) -> dict[str, str]:
+    """The fields of a submitted form, as text (files are not expected here)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormData = Annotated[dict[str, str], Depends(submitted_form)]

@@ -15,6 +15,7 @@ from web_helpers import Login, csrf_of
 
 from service.db import utcnow
 from service.models.accounts import AuditEntry, LoginThrottle, User, WebSession
+from service.web import PAGE_ROUTERS
 from service.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
 
@@ -234,18 +235,10 @@ def test_csrf_token_of_another_session_is_refused(
 def _web_posts() -> list[str]:
     from fastapi.routing import APIRoute
 
-    from service.web import (
-        routes_admin,
-        routes_auth,
-        routes_coach,
-        routes_facilitator,
-        routes_reports,
-    )
-
     return [
         route.path
-        for module in (routes_auth, routes_coach, routes_facilitator, routes_reports, routes_admin)
-        for route in module.router.routes
+        for router in PAGE_ROUTERS
+        for route in router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
     ]
 

@@ -11,15 +11,16 @@ from pydantic import ValidationError
 
 from service.accounts.audit import audit
 from service.accounts.schemas import UserCreate, UserUpdate
-from service.accounts.service import create_user, get_user, list_users, update_user
+from service.accounts.service import create_user, get_user, list_users, set_password, update_user
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput
 from service.kit.crud import Pagination
-from service.web.auth import AdminPage, WebContext, csrf_protect, set_password
+from service.web.auth import AdminPage, WebContext, csrf_protect
 from service.web.templating import render
 from training import registry
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
 
 Role = Literal["coach", "facilitator", "admin"]
 

@@ -26,18 +26,25 @@ from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
+
 REPORT_TITLES: Final = {
     "execution": "Exécution des clauses (heures par marché et par lot)",
     "fse": "Indicateurs FSE+",
     "participants": "Participants",
     "funnel": "Parcours des propositions",
 }
+
+
 _MEDIA: Final = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "png": "image/png",
 }
+
+
 DateQ = Annotated[str, Query(max_length=10)]
+
+
 IdQ = Annotated[str, Query(max_length=12)]
 
 

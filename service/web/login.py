@@ -24,6 +24,7 @@ from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
+
 HOMES = {
     "coach": "/coach/suivi",
     "facilitator": "/facilitateur/validation",

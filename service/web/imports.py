@@ -1,0 +1,180 @@
+"""The facilitator's file imports: upload, dry run, confirm (the same functions as the API's)."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from service.db import SessionDep
+from service.errors import AppError, InvalidInput
+from service.web.auth import FacilitatorPage, WebContext, csrf_protect
+from service.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
+def _stash_dir() -> Path:
+    d = Path(tempfile.gettempdir()) / "clausematch-web-imports"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
+def _stash_path(web: WebContext, digest: str) -> Path:
+    # One file per session and content: another session cannot confirm it.
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InvalidInput("fichier à confirmer inconnu : déposez-le de nouveau")
+    return _stash_dir() / f"{web.session_id}-{digest}"
+
+
+def _run_import(
+    request: Request,
+    session: SessionDep,
+    web: WebContext,
+    *,
+    kind: str,
+    data: bytes,
+    filename: str,
+    dry_run: bool,
+    full: bool,
+) -> object:
+    from service.imports.service import import_candidates, import_offers, limits_from
+    from service.referentials.titles import get_title_normaliser
+    from service.scoring.batch import batch_parameters, run_batch
+
+    settings = request.app.state.settings
+    refs = request.app.state.referentials
+    scoring = request.app.state.scoring
+    limits = limits_from(settings.import_max_bytes, settings.import_max_rows)
+    normaliser = get_title_normaliser(settings)
+    if kind == "offres":
+        report = import_offers(
+            session,
+            data,
+            filename=filename or "offres",
+            refs=refs,
+            normalise_titles=normaliser,
+            limits=limits,
+            user=web.user,
+            dry_run=dry_run,
+        )
+        if not dry_run and report.has_changes:
+            session.flush()
+            batch = run_batch(
+                session, scoring, user=web.user, params=batch_parameters(settings, scoring)
+            )
+            report.batch = batch.model_dump(mode="json")
+        return report
+    return import_candidates(
+        session,
+        data,
+        refs=refs,
+        normalise_titles=normaliser,
+        limits=limits,
+        user=web.user,
+        today=scoring.today(),
+        dry_run=dry_run,
+        full=full,
+        filename=filename,
+    )
+
+
+@router.get("/facilitateur/imports", response_class=HTMLResponse)
+def imports_page(request: Request, web: FacilitatorPage) -> HTMLResponse:
+    return render(request, "facilitator/imports.html", web, page_title="Imports", nav="imports")
+
+
+@router.post("/facilitateur/imports", response_class=HTMLResponse)
+def import_upload(
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    fichier: UploadFile,
+    type_fichier: Annotated[Literal["offres", "personnes"], Form()] = "offres",
+    complet: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    data = fichier.file.read(settings.import_max_bytes + 1)
+    errors: list[dict[str, object]] | None = None
+    report: object | None = None
+    error: str | None = None
+    digest = hashlib.sha256(data).hexdigest()
+    if not data:
+        error = "Le fichier est vide : choisissez le fichier exporté, puis « Vérifier »."
+    elif len(data) > settings.import_max_bytes:
+        error = (
+            f"Fichier trop volumineux (au plus {settings.import_max_bytes // (1024 * 1024)} Mo)."
+        )
+    else:
+        try:
+            report = _run_import(
+                request,
+                session,
+                web,
+                kind=type_fichier,
+                data=data,
+                filename=fichier.filename or "",
+                dry_run=True,
+                full=complet,
+            )
+        except AppError as exc:
+            error, errors = exc.detail, exc.errors
+        else:
+            _stash_path(web, digest).write_bytes(data)
+    return render(
+        request,
+        "facilitator/imports.html",
+        web,
+        status_code=422 if error else 200,
+        page_title="Imports — vérification",
+        nav="imports",
+        report=report,
+        error=error,
+        row_errors=(errors or [])[:200],
+        digest=digest,
+        filename=fichier.filename or "",
+        type_fichier=type_fichier,
+        complet=complet,
+    )
+
+
+@router.post("/facilitateur/imports/confirmer", response_class=HTMLResponse)
+def import_confirm(
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    empreinte: Annotated[str, Form(max_length=64)],
+    type_fichier: Annotated[Literal["offres", "personnes"], Form()],
+    nom: Annotated[str, Form(max_length=300)] = "",
+    complet: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    path = _stash_path(web, empreinte)
+    if not path.is_file():
+        raise InvalidInput(
+            "fichier à confirmer introuvable (déjà appliqué ?) : déposez-le de nouveau"
+        )
+    report = _run_import(
+        request,
+        session,
+        web,
+        kind=type_fichier,
+        data=path.read_bytes(),
+        filename=nom,
+        dry_run=False,
+        full=complet,
+    )
+    path.unlink(missing_ok=True)
+    return render(
+        request,
+        "facilitator/imports.html",
+        web,
+        page_title="Imports — appliqué",
+        nav="imports",
+        report=report,
+        applied=True,
+        type_fichier=type_fichier,
+    )
