@@ -178,6 +178,36 @@ class FieldSpec:
         message = self.problem(text)
         raise ValueError(message or f"« {text} »")
 
+    @classmethod
+    def flag(cls, name: str, label: str, default: bool = False) -> FieldSpec:
+        """A yes/no field."""
+        return cls(name=name, kind="bool", label=label, default=default)
+
+    @classmethod
+    def number(
+        cls, name: str, label: str, unit: str, bounds: tuple[Bound, Bound], code: str, **more: Any
+    ) -> FieldSpec:
+        """A bounded number, refused in imports under ``code``."""
+        kind = more.pop("kind", "float")
+        low, high = bounds
+        return cls(
+            name=name,
+            kind=kind,
+            label=label,
+            unit=unit,
+            minimum=low,
+            maximum=high,
+            error_code=code,
+            **more,
+        )
+
+    @classmethod
+    def choice(
+        cls, name: str, label: str, choices: Mapping[str, str], what: str, **more: Any
+    ) -> FieldSpec:
+        """One code among ``choices`` (code → French label)."""
+        return cls(name=name, kind="str", label=label, choices=choices, what=what, **more)
+
     def check(self, value: Any, *, today: date | None = None) -> Any:
         """``value`` when accepted, else ``ValueError`` with the French sentence."""
         message = self.problem(value, today=today)
@@ -216,19 +246,27 @@ DEFAULT_RANGE_KM: Final = 30.0
 
 MAX_WEEKLY_HOURS_DEFAULT: Final = 35.0
 
+
+# Fields that more than one table carries, declared once.
+_PERSON_ID: Final = FieldSpec(name=col.CANDIDATE_ID, kind="str", label="identifiant")
+_COMMUNE: Final = FieldSpec(name=col.COMMUNE_INSEE, kind="str", label="commune")
+_APPELLATION: Final = FieldSpec(
+    name=col.CODE_OGR, kind="Int64", label="appellation ROME", nullable=True
+)
+_FICHE: Final = FieldSpec(name=col.CODE_ROME, kind="str", label="fiche ROME")
+
 _FIELDS: Final[tuple[FieldSpec, ...]] = (
     # ---------------------------------------------------------------- a person
-    FieldSpec(name=col.CANDIDATE_ID, kind="str", label="identifiant"),
-    FieldSpec(name=col.COMMUNE_INSEE, kind="str", label="commune"),
+    _PERSON_ID,
+    _COMMUNE,
     FieldSpec(name=col.LICENCES, kind="str_tuple", label="permis et habilitations", default=()),
     FieldSpec(name=col.SKILLS, kind="int_tuple", label="compétences", default=()),
-    FieldSpec(name=col.HAS_VEHICLE, kind="bool", label="véhicule", default=False),
-    FieldSpec(
-        name=col.TRAVEL_MODE,
-        kind="str",
-        label="mode de déplacement",
-        choices=TRAVEL_MODE_LABELS,
-        what="un mode de déplacement",
+    FieldSpec.flag(col.HAS_VEHICLE, "véhicule"),
+    FieldSpec.choice(
+        col.TRAVEL_MODE,
+        "mode de déplacement",
+        TRAVEL_MODE_LABELS,
+        "un mode de déplacement",
         error_code="bad_travel_mode",
         aliases={
             "vehicule": "voiture",
@@ -244,36 +282,31 @@ _FIELDS: Final[tuple[FieldSpec, ...]] = (
             "marche": "marche",
         },
     ),
-    FieldSpec(
-        name=col.MAX_DISTANCE_KM,
-        kind="float",
-        label="distance maximale",
-        unit="km",
-        minimum=0.0,
-        maximum=300.0,
+    FieldSpec.number(
+        col.MAX_DISTANCE_KM,
+        "distance maximale",
+        "km",
+        (0.0, 300.0),
+        "bad_max_km",
         exclusive_minimum=True,
         nullable=True,
-        error_code="bad_max_km",
         help=f"par la route ; sans distance ni temps : {number_fr(DEFAULT_RANGE_KM)} km",
     ),
-    FieldSpec(
-        name=col.MAX_TRAVEL_MINUTES,
-        kind="float",
-        label="temps de trajet maximal",
-        unit="min",
-        minimum=0.0,
-        maximum=240.0,
+    FieldSpec.number(
+        col.MAX_TRAVEL_MINUTES,
+        "temps de trajet maximal",
+        "min",
+        (0.0, 240.0),
+        "bad_max_minutes",
         exclusive_minimum=True,
         nullable=True,
-        error_code="bad_max_minutes",
         help="aller simple",
     ),
-    FieldSpec(
-        name=col.READINESS_STAGE,
-        kind="str",
-        label="étape du parcours",
-        choices=STAGE_LABELS,
-        what="une étape connue",
+    FieldSpec.choice(
+        col.READINESS_STAGE,
+        "étape du parcours",
+        STAGE_LABELS,
+        "une étape connue",
         error_code="bad_stage",
         aliases={"parcours": "en_parcours", "pret emploi": "pret_emploi", "pret": "pret_emploi"},
     ),
@@ -285,34 +318,20 @@ _FIELDS: Final[tuple[FieldSpec, ...]] = (
         error_code="future_assessment",
     ),
     FieldSpec(name=col.AVAILABLE_FROM, kind="date", label="disponible à partir du"),
-    FieldSpec(
-        name=col.MAX_WEEKLY_HOURS,
-        kind="float",
-        label="heures par semaine au plus",
-        unit="h",
-        minimum=1.0,
-        maximum=48.0,
+    FieldSpec.number(
+        col.MAX_WEEKLY_HOURS,
+        "heures par semaine au plus",
+        "h",
+        (1.0, 48.0),
+        "bad_max_hours",
         default=MAX_WEEKLY_HOURS_DEFAULT,
-        error_code="bad_max_hours",
     ),
-    FieldSpec(
-        name=col.ACCEPTS_NIGHTS, kind="bool", label="accepte le travail de nuit", default=False
-    ),
-    FieldSpec(name=col.ACCEPTS_WEEKENDS, kind="bool", label="accepte le week-end", default=False),
-    FieldSpec(
-        name=col.ACCEPTS_EARLY_STARTS,
-        kind="bool",
-        label="accepte les horaires décalés",
-        default=False,
-    ),
-    FieldSpec(name=col.IS_ELIGIBLE, kind="bool", label="éligible à la clause", default=True),
-    FieldSpec(name=col.IS_ACTIVE, kind="bool", label="suivi actif", default=True),
-    FieldSpec(
-        name=col.IS_IN_CLAUSE_JOB,
-        kind="bool",
-        label="déjà en poste sur une clause",
-        default=False,
-    ),
+    FieldSpec.flag(col.ACCEPTS_NIGHTS, "accepte le travail de nuit"),
+    FieldSpec.flag(col.ACCEPTS_WEEKENDS, "accepte le week-end"),
+    FieldSpec.flag(col.ACCEPTS_EARLY_STARTS, "accepte les horaires décalés"),
+    FieldSpec.flag(col.IS_ELIGIBLE, "éligible à la clause", True),
+    FieldSpec.flag(col.IS_ACTIVE, "suivi actif", True),
+    FieldSpec.flag(col.IS_IN_CLAUSE_JOB, "déjà en poste sur une clause"),
 )
 CANDIDATE_FIELDS: Final[dict[str, FieldSpec]] = {f.name: f for f in _FIELDS}
 """Every column of the engine's ``candidates`` frame, in :data:`matching.columns` order."""
@@ -321,18 +340,11 @@ assert tuple(CANDIDATE_FIELDS) == col.CANDIDATE_COLUMNS
 CANDIDATE_JOB_FIELDS: Final[dict[str, FieldSpec]] = {
     f.name: f
     for f in (
-        FieldSpec(name=col.CANDIDATE_ID, kind="str", label="identifiant"),
-        FieldSpec(name=col.CODE_OGR, kind="Int64", label="appellation ROME", nullable=True),
-        FieldSpec(name=col.CODE_ROME, kind="str", label="fiche ROME"),
-        FieldSpec(
-            name=col.EXPERIENCE_YEARS,
-            kind="float",
-            label="expérience",
-            unit="ans",
-            minimum=0.0,
-            maximum=50.0,
-            default=0.0,
-            error_code="bad_experience",
+        _PERSON_ID,
+        _APPELLATION,
+        _FICHE,
+        FieldSpec.number(
+            col.EXPERIENCE_YEARS, "expérience", "ans", (0.0, 50.0), "bad_experience", default=0.0
         ),
     )
 }
@@ -342,9 +354,9 @@ OFFER_FIELDS: Final[dict[str, FieldSpec]] = {
     f.name: f
     for f in (
         FieldSpec(name=col.OFFER_ID, kind="str", label="référence"),
-        FieldSpec(name=col.CODE_OGR, kind="Int64", label="appellation ROME", nullable=True),
-        FieldSpec(name=col.CODE_ROME, kind="str", label="fiche ROME"),
-        FieldSpec(name=col.COMMUNE_INSEE, kind="str", label="commune"),
+        _APPELLATION,
+        _FICHE,
+        _COMMUNE,
         FieldSpec(
             name=col.REQUIRED_LICENCES,
             kind="str_tuple",
@@ -352,50 +364,45 @@ OFFER_FIELDS: Final[dict[str, FieldSpec]] = {
             default=(),
         ),
         FieldSpec(name=col.REQUIRED_SKILLS, kind="int_tuple", label="compétences", default=()),
-        FieldSpec(
-            name=col.EXPERIENCE_YEARS_REQUIRED,
-            kind="float",
-            label="expérience requise",
-            unit="ans",
-            minimum=0.0,
-            maximum=40.0,
+        FieldSpec.number(
+            col.EXPERIENCE_YEARS_REQUIRED,
+            "expérience requise",
+            "ans",
+            (0.0, 40.0),
+            "bad_experience",
             default=0.0,
-            error_code="bad_experience",
         ),
-        FieldSpec(
-            name=col.WEEKLY_HOURS,
-            kind="float",
-            label="durée hebdomadaire",
-            unit="h",
-            minimum=1.0,
-            maximum=48.0,
+        FieldSpec.number(
+            col.WEEKLY_HOURS,
+            "durée hebdomadaire",
+            "h",
+            (1.0, 48.0),
+            "bad_weekly_hours",
             default=35.0,
-            error_code="bad_weekly_hours",
         ),
-        FieldSpec(name=col.HAS_NIGHTS, kind="bool", label="travail de nuit", default=False),
-        FieldSpec(name=col.HAS_WEEKENDS, kind="bool", label="travail le week-end", default=False),
-        FieldSpec(name=col.HAS_EARLY_STARTS, kind="bool", label="horaires décalés", default=False),
+        FieldSpec.flag(col.HAS_NIGHTS, "travail de nuit"),
+        FieldSpec.flag(col.HAS_WEEKENDS, "travail le week-end"),
+        FieldSpec.flag(col.HAS_EARLY_STARTS, "horaires décalés"),
         FieldSpec(
             name=col.START_DATE, kind="date", label="date de début", error_code="bad_start_date"
         ),
         FieldSpec(name=col.END_DATE, kind="date", label="date de fin", nullable=True),
-        FieldSpec(
-            name=col.CONTRACT_TYPE,
-            kind="str",
-            label="type de contrat",
-            choices=CONTRACT_LABELS,
-            what="un type de contrat connu",
+        FieldSpec.choice(
+            col.CONTRACT_TYPE,
+            "type de contrat",
+            CONTRACT_LABELS,
+            "un type de contrat connu",
             error_code="bad_contract_type",
         ),
-        FieldSpec(
-            name=col.OPEN_POSITIONS,
+        FieldSpec.number(
+            col.OPEN_POSITIONS,
+            "nombre de postes",
+            "",
+            (1, 500),
+            "bad_open_positions",
             kind="int",
-            label="nombre de postes",
-            minimum=1,
-            maximum=500,
             integer=True,
             default=1,
-            error_code="bad_open_positions",
         ),
         FieldSpec(name=col.LOT_REF, kind="str", label="lot", default=""),
     )

@@ -6,16 +6,12 @@ import argparse
 import getpass
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from service.accounts.passwords import MIN_PASSWORD_LENGTH
 from service.accounts.repository import UserRepository
 from service.accounts.schemas import UserCreate
 from service.accounts.service import create_user, list_users, set_password
 from service.cli import CliError
-from service.config import get_settings
-from service.db import DatabaseNotAtHead, check_at_head, make_engine, make_sessionmaker
-from service.errors import AppError
+from service.cli._session import command_session
 from service.kit.crud import Pagination
 from service.models.accounts import ROLES
 
@@ -45,39 +41,21 @@ def _add(args: argparse.Namespace) -> int:
         raise CliError(
             f"identifiant invalide : {args.name!r} (minuscules, chiffres, . _ -)"
         ) from exc
-    engine = make_engine(get_settings().database_url)
-    try:
-        check_at_head(engine)
-        with make_sessionmaker(engine)() as session, session.begin():
-            user, token = create_user(session, None, data)
-            print(f"compte {user.username} ({user.role}) créé, id {user.id}")
-        print("jeton d'API (affiché une seule fois, à conserver) :")
-        print(token)
-    except (AppError, DatabaseNotAtHead) as exc:
-        raise CliError(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise CliError(f"base de données : {type(exc).__name__}") from exc
-    finally:
-        engine.dispose()
+    with command_session() as session:
+        user, token = create_user(session, None, data)
+        print(f"compte {user.username} ({user.role}) créé, id {user.id}")
+    print("jeton d'API (affiché une seule fois, à conserver) :")
+    print(token)
     return 0
 
 
 def _list(_: argparse.Namespace) -> int:
-    engine = make_engine(get_settings().database_url)
-    try:
-        check_at_head(engine)
-        with make_sessionmaker(engine)() as session:
-            users, _total = list_users(session, Pagination(limit=10_000, offset=0))
-            print(f"{'id':>4}  {'identifiant':<24} {'rôle':<12} actif")
-            for user in users:
-                active = "oui" if user.is_active else "non"
-                print(f"{user.id:>4}  {user.username:<24} {user.role:<12} {active}")
-    except DatabaseNotAtHead as exc:
-        raise CliError(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise CliError(f"base de données : {type(exc).__name__}") from exc
-    finally:
-        engine.dispose()
+    with command_session() as session:
+        users, _total = list_users(session, Pagination(limit=10_000, offset=0))
+        print(f"{'id':>4}  {'identifiant':<24} {'rôle':<12} actif")
+        for user in users:
+            active = "oui" if user.is_active else "non"
+            print(f"{user.id:>4}  {user.username:<24} {user.role:<12} {active}")
     return 0
 
 
@@ -97,19 +75,10 @@ def set_password_from_stdin(username: str) -> int:
             f"mot de passe trop court (au moins {MIN_PASSWORD_LENGTH} caractères) : "
             "rien n'a été changé"
         )
-    engine = make_engine(get_settings().database_url)
-    try:
-        check_at_head(engine)
-        with make_sessionmaker(engine)() as session, session.begin():
-            user = UserRepository(session).get_by_username(username)
-            if user is None:
-                raise CliError(f"compte inconnu : {username}")
-            set_password(session, None, user, password)
-        print(f"mot de passe web de {username} enregistré")
-    except DatabaseNotAtHead as exc:
-        raise CliError(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise CliError(f"base de données : {type(exc).__name__}") from exc
-    finally:
-        engine.dispose()
+    with command_session() as session:
+        user = UserRepository(session).get_by_username(username)
+        if user is None:
+            raise CliError(f"compte inconnu : {username}")
+        set_password(session, None, user, password)
+    print(f"mot de passe web de {username} enregistré")
     return 0

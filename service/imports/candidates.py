@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -52,8 +52,8 @@ from matching.referentials import CommuneIndex, RomeReferential
 from service.imports.common import known_skill_codes, resolve_commune_field, with_original_columns
 from service.imports.reading import (
     ImportLimits,
+    ParseResult,
     RowCollector,
-    RowError,
     checked,
     decode,
     map_columns,
@@ -120,15 +120,7 @@ class CandidateRecord:
     line: int
 
 
-@dataclass(frozen=True)
-class CandidateParseResult:
-    records: list[CandidateRecord]
-    errors: list[RowError]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+CandidateParseResult = ParseResult[CandidateRecord]
 
 
 CANDIDATE_COLUMNS: Mapping[str, tuple[str, ...]] = {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from service.imports.reading import (
+    ParseResult,
     RowError,
 )
 from service.referentials.titles import TitleNormaliser
@@ -44,16 +45,7 @@ class OfferRecord:
     line: int
 
 
-@dataclass(frozen=True)
-class OfferParseResult:
-    records: list[OfferRecord]
-    errors: list[RowError]
-    warnings: list[str] = field(default_factory=list)
-    format: str = "csv"
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+OfferParseResult = ParseResult[OfferRecord]
 
 
 @dataclass

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from matching.fields import FieldSpec
 from matching.text import fold
@@ -27,6 +27,7 @@ __all__ = [
     "CsvTable",
     "ImportLimits",
     "ImportRejected",
+    "ParseResult",
     "RowCollector",
     "RowError",
     "checked",
@@ -377,3 +378,21 @@ def checked(
         if problem is not None:
             row.fail(row.cols.get(fld), spec.error_code or f"bad_{fld}", problem)
     return value
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ParseResult(Generic[R]):
+    """A whole file read: every valid record, every row error, warnings about the columns and the
+    file's format; a caller applies the records only when there is no error."""
+
+    records: list[R]
+    errors: list[RowError]
+    warnings: list[str] = field(default_factory=list)
+    format: str = "csv"
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -42,6 +42,7 @@ __all__ = [
     "Text",
     "Version",
     "check_order",
+    "with_licence_codes",
 ]
 
 
@@ -188,3 +189,12 @@ class Declared:
         if spec.help:
             out["description"] = spec.help
         return out
+
+
+def with_licence_codes(model: type[BaseModel], data: Any, field: str) -> Any:
+    """An ORM row's fields for a read schema, its licence rows (``field``) as their codes."""
+    if hasattr(data, field) and not isinstance(data, dict):
+        out = {name: getattr(data, name) for name in model.model_fields if name != field}
+        out[field] = [lic.code for lic in getattr(data, field)]
+        return out
+    return data

@@ -5,17 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.columns import CONTRACT_TYPES
@@ -37,37 +27,37 @@ class Offer(Timestamps, Base):
 
     __tablename__ = "offers"
     __table_args__ = (
-        CheckConstraint(check_in("status", OFFER_STATUSES), name="status"),
-        CheckConstraint(check_in("source", OFFER_SOURCES), name="source"),
-        CheckConstraint(check_in("contract_type", CONTRACT_TYPES), name="contract_type"),
-        CheckConstraint("weekly_hours >= 0", name="weekly_hours"),
-        CheckConstraint("experience_years_required >= 0", name="experience_years_required"),
-        CheckConstraint("open_positions >= 1", name="open_positions"),
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
-        Index("ix_offers_status_start_date", "status", "start_date"),
+        sa.CheckConstraint(check_in("status", OFFER_STATUSES), name="status"),
+        sa.CheckConstraint(check_in("source", OFFER_SOURCES), name="source"),
+        sa.CheckConstraint(check_in("contract_type", CONTRACT_TYPES), name="contract_type"),
+        sa.CheckConstraint("weekly_hours >= 0", name="weekly_hours"),
+        sa.CheckConstraint("experience_years_required >= 0", name="experience_years_required"),
+        sa.CheckConstraint("open_positions >= 1", name="open_positions"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        sa.Index("ix_offers_status_start_date", "status", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    intitule: Mapped[str] = mapped_column(String(300))
-    code_ogr: Mapped[int | None] = mapped_column(Integer)
-    code_rome: Mapped[str | None] = mapped_column(String(5), index=True)
-    commune_insee: Mapped[str] = mapped_column(String(5))
-    required_skills: Mapped[list[int]] = mapped_column(JSON, default=list)
-    experience_years_required: Mapped[float] = mapped_column(Float, default=0.0)
-    weekly_hours: Mapped[float] = mapped_column(Float)
-    has_nights: Mapped[bool] = mapped_column(Boolean, default=False)
-    has_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
-    has_early_starts: Mapped[bool] = mapped_column(Boolean, default=False)
-    start_date: Mapped[date] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
-    contract_type: Mapped[str] = mapped_column(String(16))
-    open_positions: Mapped[int] = mapped_column(Integer, default=1)
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True)
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    status: Mapped[str] = mapped_column(String(8), default="open")
-    source: Mapped[str] = mapped_column(String(20), default="manual")
-    version: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    intitule: Mapped[str] = mapped_column(sa.String(300))
+    code_ogr: Mapped[int | None] = mapped_column(sa.Integer)
+    code_rome: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    commune_insee: Mapped[str] = mapped_column(sa.String(5))
+    required_skills: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    experience_years_required: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    weekly_hours: Mapped[float] = mapped_column(sa.Float)
+    has_nights: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    has_weekends: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    has_early_starts: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    contract_type: Mapped[str] = mapped_column(sa.String(16))
+    open_positions: Mapped[int] = mapped_column(sa.Integer, default=1)
+    lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lots.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(8), default="open")
+    source: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     required_licences: Mapped[list[OfferLicence]] = relationship(
         lazy="raise",
@@ -83,6 +73,6 @@ class OfferLicence(Base):
     __tablename__ = "offer_licences"
 
     offer_id: Mapped[int] = mapped_column(
-        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
     )
-    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)

@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.columns import READINESS_STAGES, TRAVEL_MODES
@@ -39,35 +30,37 @@ class Candidate(Timestamps, Base):
 
     __tablename__ = "candidates"
     __table_args__ = (
-        CheckConstraint(check_in("travel_mode", TRAVEL_MODES), name="travel_mode"),
-        CheckConstraint(check_in("readiness_stage", READINESS_STAGES), name="readiness_stage"),
-        CheckConstraint("max_distance_km IS NULL OR max_distance_km >= 0", name="max_distance_km"),
-        CheckConstraint(
+        sa.CheckConstraint(check_in("travel_mode", TRAVEL_MODES), name="travel_mode"),
+        sa.CheckConstraint(check_in("readiness_stage", READINESS_STAGES), name="readiness_stage"),
+        sa.CheckConstraint(
+            "max_distance_km IS NULL OR max_distance_km >= 0", name="max_distance_km"
+        ),
+        sa.CheckConstraint(
             "max_travel_minutes IS NULL OR max_travel_minutes >= 0", name="max_travel_minutes"
         ),
-        CheckConstraint("max_weekly_hours >= 0", name="max_weekly_hours"),
+        sa.CheckConstraint("max_weekly_hours >= 0", name="max_weekly_hours"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    commune_insee: Mapped[str] = mapped_column(String(5))
-    has_vehicle: Mapped[bool] = mapped_column(Boolean, default=False)
-    travel_mode: Mapped[str] = mapped_column(String(20))
-    max_distance_km: Mapped[float | None] = mapped_column(Float)
-    max_travel_minutes: Mapped[float | None] = mapped_column(Float)
-    readiness_stage: Mapped[str] = mapped_column(String(20))
-    readiness_assessed_on: Mapped[date] = mapped_column(Date)
-    available_from: Mapped[date] = mapped_column(Date)
-    max_weekly_hours: Mapped[float] = mapped_column(Float)
-    accepts_nights: Mapped[bool] = mapped_column(Boolean, default=False)
-    accepts_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
-    accepts_early_starts: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_eligible: Mapped[bool] = mapped_column(Boolean, default=True)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    is_in_clause_job: Mapped[bool] = mapped_column(Boolean, default=False)
-    skills: Mapped[list[int]] = mapped_column(JSON, default=list)
-    version: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    coach_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(sa.String(5))
+    has_vehicle: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    travel_mode: Mapped[str] = mapped_column(sa.String(20))
+    max_distance_km: Mapped[float | None] = mapped_column(sa.Float)
+    max_travel_minutes: Mapped[float | None] = mapped_column(sa.Float)
+    readiness_stage: Mapped[str] = mapped_column(sa.String(20))
+    readiness_assessed_on: Mapped[date] = mapped_column(sa.Date)
+    available_from: Mapped[date] = mapped_column(sa.Date)
+    max_weekly_hours: Mapped[float] = mapped_column(sa.Float)
+    accepts_nights: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    accepts_weekends: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    accepts_early_starts: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    is_eligible: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    is_in_clause_job: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    skills: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     jobs: Mapped[list[CandidateJob]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True, order_by="CandidateJob.id"
@@ -89,24 +82,24 @@ class CandidateJob(Base):
     """A job a person targets, with their experience in it."""
 
     __tablename__ = "candidate_jobs"
-    __table_args__ = (CheckConstraint("experience_years >= 0", name="experience_years"),)
+    __table_args__ = (sa.CheckConstraint("experience_years >= 0", name="experience_years"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
-    code_ogr: Mapped[int | None] = mapped_column(Integer)
-    code_rome: Mapped[str] = mapped_column(String(5), index=True)
-    experience_years: Mapped[float] = mapped_column(Float, default=0.0)
+    code_ogr: Mapped[int | None] = mapped_column(sa.Integer)
+    code_rome: Mapped[str] = mapped_column(sa.String(5), index=True)
+    experience_years: Mapped[float] = mapped_column(sa.Float, default=0.0)
 
 
 class CandidateLicence(Base):
     __tablename__ = "candidate_licences"
 
     candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
     )
-    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)
 
 
 class CandidateReporting(Base):
@@ -114,24 +107,24 @@ class CandidateReporting(Base):
 
     __tablename__ = "candidate_reporting"
     __table_args__ = (
-        CheckConstraint(f"sex IS NULL OR {check_in('sex', SEXES)}", name="sex"),
-        CheckConstraint(
+        sa.CheckConstraint(f"sex IS NULL OR {check_in('sex', SEXES)}", name="sex"),
+        sa.CheckConstraint(
             f"education_level IS NULL OR {check_in('education_level', EDUCATION_LEVELS)}",
             name="education_level",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             f"labour_status IS NULL OR {check_in('labour_status', LABOUR_STATUSES)}",
             name="labour_status",
         ),
     )
 
     candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
     )
-    sex: Mapped[str | None] = mapped_column(String(1))
-    birth_year: Mapped[int | None] = mapped_column(Integer)
-    education_level: Mapped[str | None] = mapped_column(String(16))
-    labour_status: Mapped[str | None] = mapped_column(String(32))
-    disability_recognised: Mapped[bool | None] = mapped_column(Boolean)
-    rsa_beneficiary: Mapped[bool] = mapped_column(Boolean, default=True)
+    sex: Mapped[str | None] = mapped_column(sa.String(1))
+    birth_year: Mapped[int | None] = mapped_column(sa.Integer)
+    education_level: Mapped[str | None] = mapped_column(sa.String(16))
+    labour_status: Mapped[str | None] = mapped_column(sa.String(32))
+    disability_recognised: Mapped[bool | None] = mapped_column(sa.Boolean)
+    rsa_beneficiary: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

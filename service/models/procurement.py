@@ -5,15 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base
@@ -29,12 +21,12 @@ class Company(Timestamps, Base):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    siret: Mapped[str] = mapped_column(String(14), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    legal_form: Mapped[str | None] = mapped_column(String(32))
-    commune_insee: Mapped[str | None] = mapped_column(String(5))
-    sector: Mapped[str | None] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer)
+    siret: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    legal_form: Mapped[str | None] = mapped_column(sa.String(32))
+    commune_insee: Mapped[str | None] = mapped_column(sa.String(5))
+    sector: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -45,12 +37,12 @@ class Buyer(Timestamps, Base):
     __tablename__ = "buyers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
-    kind: Mapped[str | None] = mapped_column(String(32))
-    commune_insee: Mapped[str | None] = mapped_column(String(5))
-    version: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    siret: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    kind: Mapped[str | None] = mapped_column(sa.String(32))
+    commune_insee: Mapped[str | None] = mapped_column(sa.String(5))
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -60,21 +52,23 @@ class Contract(Timestamps, Base):
 
     __tablename__ = "contracts"
     __table_args__ = (
-        UniqueConstraint("buyer_id", "reference"),
-        CheckConstraint(f"nature IS NULL OR {check_in('nature', CONTRACT_NATURES)}", name="nature"),
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        sa.UniqueConstraint("buyer_id", "reference"),
+        sa.CheckConstraint(
+            f"nature IS NULL OR {check_in('nature', CONTRACT_NATURES)}", name="nature"
+        ),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
-    reference: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(300))
-    nature: Mapped[str | None] = mapped_column(String(16))
-    commune_insee: Mapped[str | None] = mapped_column(String(5))
-    notified_on: Mapped[date | None] = mapped_column(Date)
-    start_date: Mapped[date] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
-    version: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("buyers.id"), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    nature: Mapped[str | None] = mapped_column(sa.String(16))
+    commune_insee: Mapped[str | None] = mapped_column(sa.String(5))
+    notified_on: Mapped[date | None] = mapped_column(sa.Date)
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -86,21 +80,21 @@ class Lot(Timestamps, Base):
 
     __tablename__ = "lots"
     __table_args__ = (
-        UniqueConstraint("contract_id", "number"),
-        CheckConstraint("insertion_hours >= 0", name="insertion_hours"),
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        sa.UniqueConstraint("contract_id", "number"),
+        sa.CheckConstraint("insertion_hours >= 0", name="insertion_hours"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(64), unique=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
-    number: Mapped[str] = mapped_column(String(20))
-    trade: Mapped[str] = mapped_column(String(200))
-    code_rome: Mapped[str | None] = mapped_column(String(5))
-    insertion_hours: Mapped[float] = mapped_column(Float, default=0.0)
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    start_date: Mapped[date] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
-    version: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(20))
+    trade: Mapped[str] = mapped_column(sa.String(200))
+    code_rome: Mapped[str | None] = mapped_column(sa.String(5))
+    insertion_hours: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

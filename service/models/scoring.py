@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
@@ -28,16 +19,16 @@ class MatchRun(Base):
     __tablename__ = "match_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), default="batch")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="batch")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    model_version: Mapped[str] = mapped_column(String(64))
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    n_candidates: Mapped[int] = mapped_column(Integer, default=0)
-    n_offers: Mapped[int] = mapped_column(Integer, default=0)
-    n_matches: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    n_candidates: Mapped[int] = mapped_column(sa.Integer, default=0)
+    n_offers: Mapped[int] = mapped_column(sa.Integer, default=0)
+    n_matches: Mapped[int] = mapped_column(sa.Integer, default=0)
+    status: Mapped[str] = mapped_column(sa.String(16), default="running")
 
 
 class Match(Base):
@@ -45,21 +36,23 @@ class Match(Base):
 
     __tablename__ = "matches"
     __table_args__ = (
-        UniqueConstraint("run_id", "offer_id", "candidate_id"),
-        CheckConstraint("score >= 0 AND score <= 1", name="score"),
+        sa.UniqueConstraint("run_id", "offer_id", "candidate_id"),
+        sa.CheckConstraint("score >= 0 AND score <= 1", name="score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
-    candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("match_runs.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), index=True
     )
-    score: Mapped[float] = mapped_column(Float)
-    components: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
-    explanation: Mapped[str] = mapped_column(Text, default="")
-    model_version: Mapped[str] = mapped_column(String(64))
-    rank: Mapped[int] = mapped_column(Integer)
+    candidate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(sa.Float)
+    components: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    rank: Mapped[int] = mapped_column(sa.Integer)
 
 
 class MatchRunOffer(Base):
@@ -71,12 +64,12 @@ class MatchRunOffer(Base):
     __tablename__ = "match_run_offers"
 
     run_id: Mapped[int] = mapped_column(
-        ForeignKey("match_runs.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("match_runs.id", ondelete="CASCADE"), primary_key=True
     )
     offer_id: Mapped[int] = mapped_column(
-        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True, index=True
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    offer_version: Mapped[int] = mapped_column(Integer)
+    offer_version: Mapped[int] = mapped_column(sa.Integer)
 
 
 class DigestMark(Base):
@@ -85,7 +78,7 @@ class DigestMark(Base):
     __tablename__ = "digest_marks"
 
     coach_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    last_match_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_match_id: Mapped[int] = mapped_column(sa.Integer, default=0)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,17 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.columns import CONTRACT_TYPES
@@ -56,25 +46,25 @@ class Proposal(Timestamps, Base):
     logged, never in the audit detail."""
 
     __tablename__ = "proposals"
-    __table_args__ = (CheckConstraint(check_in("state", PROPOSAL_STATES), name="state"),)
+    __table_args__ = (sa.CheckConstraint(check_in("state", PROPOSAL_STATES), name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
-    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    state: Mapped[str] = mapped_column(String(16), default="proposed")
-    state_reason: Mapped[str | None] = mapped_column(String(64))
-    state_reason_text: Mapped[str | None] = mapped_column(Text)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidates.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id"), index=True)
+    proposed_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(sa.String(16), default="proposed")
+    state_reason: Mapped[str | None] = mapped_column(sa.String(64))
+    state_reason_text: Mapped[str | None] = mapped_column(sa.Text)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    comment: Mapped[str | None] = mapped_column(Text)
-    is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
-    score: Mapped[float | None] = mapped_column(Float)
-    components: Mapped[dict[str, float] | None] = mapped_column(JSON)
-    explanation: Mapped[str | None] = mapped_column(Text)
-    model_version: Mapped[str | None] = mapped_column(String(64))
-    rank: Mapped[int | None] = mapped_column(Integer)
-    exclusion_reasons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
-    version: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    is_manual: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    score: Mapped[float | None] = mapped_column(sa.Float)
+    components: Mapped[dict[str, float] | None] = mapped_column(sa.JSON)
+    explanation: Mapped[str | None] = mapped_column(sa.Text)
+    model_version: Mapped[str | None] = mapped_column(sa.String(64))
+    rank: Mapped[int | None] = mapped_column(sa.Integer)
+    exclusion_reasons: Mapped[list[dict[str, str]] | None] = mapped_column(sa.JSON)
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -86,15 +76,15 @@ class ProposalEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True
     )
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(64))
-    reason_text: Mapped[str | None] = mapped_column(Text)
-    comment: Mapped[str | None] = mapped_column(Text)
+    from_state: Mapped[str | None] = mapped_column(sa.String(16))
+    to_state: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str | None] = mapped_column(sa.String(64))
+    reason_text: Mapped[str | None] = mapped_column(sa.Text)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
 DELIVERY_MODES: Final = (
@@ -118,36 +108,36 @@ class Placement(Timestamps, Base):
 
     __tablename__ = "placements"
     __table_args__ = (
-        CheckConstraint(check_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
-        CheckConstraint(
+        sa.CheckConstraint(check_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
+        sa.CheckConstraint(
             f"intermediary IS NULL OR {check_in('intermediary', INTERMEDIARIES)}",
             name="intermediary",
         ),
-        CheckConstraint(check_in("contract_type", CONTRACT_TYPES), name="contract_type"),
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
-        CheckConstraint(
+        sa.CheckConstraint(check_in("contract_type", CONTRACT_TYPES), name="contract_type"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        sa.CheckConstraint(
             f"outcome_at_end IS NULL OR {check_in('outcome_at_end', OUTCOMES)}",
             name="outcome_at_end",
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             f"outcome_6_months IS NULL OR {check_in('outcome_6_months', OUTCOMES)}",
             name="outcome_6_months",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
-    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), unique=True)
-    delivery_mode: Mapped[str] = mapped_column(String(24))
-    intermediary: Mapped[str | None] = mapped_column(String(8))
-    contract_type: Mapped[str] = mapped_column(String(16))
-    start_date: Mapped[date] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
-    outcome_at_end: Mapped[str | None] = mapped_column(String(24))
-    outcome_6_months: Mapped[str | None] = mapped_column(String(24))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidates.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposals.id"), unique=True)
+    delivery_mode: Mapped[str] = mapped_column(sa.String(24))
+    intermediary: Mapped[str | None] = mapped_column(sa.String(8))
+    contract_type: Mapped[str] = mapped_column(sa.String(16))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    outcome_at_end: Mapped[str | None] = mapped_column(sa.String(24))
+    outcome_6_months: Mapped[str | None] = mapped_column(sa.String(24))
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -156,10 +146,10 @@ class PlacementHours(Base):
     """Hours worked in one month (``month`` is its first day) on a placement."""
 
     __tablename__ = "placement_hours"
-    __table_args__ = (CheckConstraint("hours >= 0 AND hours <= 220", name="hours"),)
+    __table_args__ = (sa.CheckConstraint("hours >= 0 AND hours <= 220", name="hours"),)
 
     placement_id: Mapped[int] = mapped_column(
-        ForeignKey("placements.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("placements.id", ondelete="CASCADE"), primary_key=True
     )
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    hours: Mapped[float] = mapped_column(Float)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    hours: Mapped[float] = mapped_column(sa.Float)

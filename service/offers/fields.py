@@ -8,24 +8,22 @@ from matching.fields import FieldSpec
 
 __all__ = ["SOURCE", "STATUS"]
 
-STATUS: Final = FieldSpec(
-    name="status",
-    kind="str",
-    label="état de l'offre",
-    choices={"open": "ouverte", "closed": "fermée"},
-    what="un état d'offre",
+STATUS: Final = FieldSpec.choice(
+    "status",
+    "état de l'offre",
+    {"open": "ouverte", "closed": "fermée"},
+    "un état d'offre",
     default="open",
 )
-SOURCE: Final = FieldSpec(
-    name="source",
-    kind="str",
-    label="origine",
-    choices={
+SOURCE: Final = FieldSpec.choice(
+    "source",
+    "origine",
+    {
         "manual": "saisie",
         "orne_emploi": "Orne emploi",
         "france_travail": "France Travail",
         "demo": "démonstration",
     },
-    what="une origine connue",
+    "une origine connue",
     default="manual",
 )

@@ -25,6 +25,7 @@ from service.kit.schemas import (
     Text,
     Version,
     check_order,
+    with_licence_codes,
 )
 from service.offers.fields import SOURCE, STATUS
 
@@ -125,8 +126,5 @@ class OfferRead(ReadModel):
     @model_validator(mode="before")
     @classmethod
     def _codes(cls, data: Any) -> Any:
-        if hasattr(data, "required_licences") and not isinstance(data, dict):
-            fields = {n: getattr(data, n) for n in cls.model_fields if n != "required_licences"}
-            fields["required_licences"] = [lic.code for lic in data.required_licences]
-            return fields
-        return data
+        # ORM rows carry licence rows; the API shows their codes.
+        return with_licence_codes(cls, data, "required_licences")

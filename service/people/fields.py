@@ -22,37 +22,35 @@ __all__ = [
     "SEX",
 ]
 
-SEX: Final = FieldSpec(
-    name="sex",
-    kind="str",
-    label="sexe",
-    choices={"F": "femme", "M": "homme"},
-    what="F ou H",
+SEX: Final = FieldSpec.choice(
+    "sex",
+    "sexe",
+    {"F": "femme", "M": "homme"},
+    "F ou H",
     nullable=True,
     error_code="bad_sex",
     aliases={"f": "F", "femme": "F", "h": "M", "homme": "M", "m": "M"},
 )
-BIRTH_YEAR: Final = FieldSpec(
-    name="birth_year",
+BIRTH_YEAR: Final = FieldSpec.number(
+    "birth_year",
+    "année de naissance",
+    "",
+    (lambda today: today.year - 80, lambda today: today.year - 15),
+    "bad_birth_year",
     kind="int",
-    label="année de naissance",
-    minimum=lambda today: today.year - 80,
-    maximum=lambda today: today.year - 15,
     integer=True,
     nullable=True,
-    error_code="bad_birth_year",
     help="entre 80 et 15 ans avant l'année en cours",
 )
-EDUCATION_LEVEL: Final = FieldSpec(
-    name="education_level",
-    kind="str",
-    label="niveau de formation",
-    choices={
+EDUCATION_LEVEL: Final = FieldSpec.choice(
+    "education_level",
+    "niveau de formation",
+    {
         "ISCED_0_2": "CITE 0 à 2 (jusqu'au premier cycle du secondaire)",
         "ISCED_3_4": "CITE 3 ou 4 (second cycle du secondaire, post-secondaire)",
         "ISCED_5_8": "CITE 5 à 8 (supérieur)",
     },
-    what="un niveau CITE",
+    "un niveau CITE",
     nullable=True,
     error_code="bad_education",
     aliases={
@@ -64,17 +62,16 @@ EDUCATION_LEVEL: Final = FieldSpec(
         "5 8": "ISCED_5_8",
     },
 )
-LABOUR_STATUS: Final = FieldSpec(
-    name="labour_status",
-    kind="str",
-    label="situation sur le marché du travail",
-    choices={
+LABOUR_STATUS: Final = FieldSpec.choice(
+    "labour_status",
+    "situation sur le marché du travail",
+    {
         "unemployed": "demandeur d'emploi",
         "long_term_unemployed": "demandeur d'emploi de longue durée",
         "inactive": "inactif",
         "employed": "en emploi",
     },
-    what="une situation connue",
+    "une situation connue",
     nullable=True,
     error_code="bad_labour_status",
     aliases={

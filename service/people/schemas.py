@@ -30,6 +30,7 @@ from service.kit.schemas import (
     RomeCode,
     SkillCodes,
     Version,
+    with_licence_codes,
 )
 from service.people.fields import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
 
@@ -172,11 +173,7 @@ class CandidateRead(ReadModel):
     @classmethod
     def _codes(cls, data: Any) -> Any:
         # ORM rows carry licence rows; the API shows their codes.
-        if hasattr(data, "licences") and not isinstance(data, dict):
-            fields = {name: getattr(data, name) for name in cls.model_fields if name != "licences"}
-            fields["licences"] = [lic.code for lic in data.licences]
-            return fields
-        return data
+        return with_licence_codes(cls, data, "licences")
 
 
 class ReportingWrite(InputModel):

@@ -7,7 +7,7 @@ server's answer is the field's own rule, the same sentence the API and the file 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -16,12 +16,14 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from matching.fields import FieldSpec
+from service.errors import AppError
 
 __all__ = [
     "FormField",
     "errors_text",
     "form_fields",
     "read_form",
+    "refusal",
     "validation_messages",
 ]
 
@@ -168,3 +170,18 @@ async def submitted_form(request: Request) -> dict[str, str]:
 
 
 FormData = Annotated[dict[str, str], Depends(submitted_form)]
+
+
+def refusal(action: Callable[[], object], *, not_found_passes: bool = True) -> str | None:
+    """Run a form's action: ``None`` when it went through, else the French reason it was
+    refused (a refused schema, or the service's refusal). A 404 is not a form error: it goes
+    on to the error page, unless ``not_found_passes`` is false."""
+    try:
+        action()
+    except ValidationError as exc:
+        return errors_text(exc)
+    except AppError as exc:
+        if exc.status_code == 404 and not_found_passes:
+            raise
+        return exc.detail
+    return None

@@ -18,7 +18,7 @@ from service.reports import common, exports
 from service.scoring.state import ScoringState
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.common import ALL, MAX_ID, external_ids, resolve_person
-from service.web.forms import errors_text
+from service.web.forms import errors_text, refusal
 from service.web.templating import render
 from service.workflow import placements, states
 from service.workflow import schemas as workflow_schemas
@@ -207,18 +207,17 @@ def record_hours(
             hours=hours,
             status_code=422,
         )
-    try:
-        data = workflow_schemas.HoursIn(
-            items=[workflow_schemas.MonthHours(month=first_day, hours=value)]
+    error = refusal(
+        lambda: placements.put_hours(
+            session,
+            web.user,
+            placement_id,
+            workflow_schemas.HoursIn(
+                items=[workflow_schemas.MonthHours(month=first_day, hours=value)]
+            ),
         )
-        placements.put_hours(session, web.user, placement_id, data)
-    except ValidationError as exc:
-        error = errors_text(exc)
-    except AppError as exc:
-        if exc.status_code == 404:
-            raise
-        error = exc.detail
-    else:
+    )
+    if error is None:
         return RedirectResponse(
             f"/facilitateur/placements/{placement_id}?msg=heures", status_code=303
         )
@@ -251,16 +250,15 @@ def record_outcomes(
         "outcome_at_end": outcome_at_end or None,
         "outcome_6_months": outcome_6_months or None,
     }
-    try:
-        data = workflow_schemas.PlacementUpdate.model_validate(fields)
-        placements.update_placement(session, web.user, placement_id, data)
-    except ValidationError as exc:
-        error = errors_text(exc)
-    except AppError as exc:
-        if exc.status_code == 404:
-            raise
-        error = exc.detail
-    else:
+    error = refusal(
+        lambda: placements.update_placement(
+            session,
+            web.user,
+            placement_id,
+            workflow_schemas.PlacementUpdate.model_validate(fields),
+        )
+    )
+    if error is None:
         return RedirectResponse(
             f"/facilitateur/placements/{placement_id}?msg=modifie", status_code=303
         )

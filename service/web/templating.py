@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from matching.fields import STAGE_LABELS, TRAVEL_MODE_LABELS
+from matching.french import MONTHS
 from service.web.auth import CSRF_FIELD, WebContext
 
 __all__ = ["FLASH", "LABELS", "SECURITY_HEADERS", "render", "templates"]
@@ -18,20 +19,6 @@ __all__ = ["FLASH", "LABELS", "SECURITY_HEADERS", "render", "templates"]
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
-_MONTHS: Final = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 LABELS: Final[dict[str, str]] = {
     # roles
@@ -97,12 +84,12 @@ def fr_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{value.day} {_MONTHS[value.month - 1]} {value.year} à {value:%H:%M} UTC"
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year} à {value:%H:%M} UTC"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def fr_month(value: date) -> str:
-    return f"{_MONTHS[value.month - 1]} {value.year}"
+    return f"{MONTHS[value.month - 1]} {value.year}"
 
 
 def fr_number(value: float | int | None, decimals: int = 0) -> str:
