@@ -66,6 +66,7 @@ def form_fields(
     *,
     errors: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
     today: date | None = None,
 ) -> list[FormField]:
     """The form's inputs, filled with ``values`` (as stored, or as typed back on an error)."""
@@ -79,7 +80,7 @@ def form_fields(
         common: dict[str, Any] = {
             "name": spec.name,
             "label": label + unit,
-            "help": _help(spec, today),
+            "help": " ".join(x for x in (_help(spec, today), (notes or {}).get(spec.name)) if x),
             "error": errors.get(spec.name, ""),
             "required": not spec.nullable and spec.default is None,
         }

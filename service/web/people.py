@@ -169,7 +169,16 @@ def _profile_page(
         page_title=f"Profil de {person.external_id}",
         nav="suivi",
         person=person,
-        fields=form_fields(PROFILE_FIELDS, values, errors=errors, today=date.today()),
+        fields=form_fields(
+            PROFILE_FIELDS,
+            values,
+            errors=errors,
+            notes={
+                col.COMMUNE_INSEE: "Code INSEE ou nom de la commune ; aujourd'hui : "
+                f"{commune_label(request, person.commune_insee)}."
+            },
+            today=date.today(),
+        ),
         message=message,
         has_errors=bool(errors or message),
     )

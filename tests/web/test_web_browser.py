@@ -316,6 +316,44 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     page.context.close()
 
 
+@pytest.mark.parametrize(("width", "label"), [(1280, "bureau"), (390, "telephone")])
+def test_a_coach_corrects_a_profile_refused_with_the_fields_own_sentence(
+    browser: object, demo_server: Demo, width: int, label: str
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.set_viewport_size({"width": width, "height": 900})
+    _login(page, demo.coach)
+    page.goto("/coach/suivi")
+    page.get_by_label("Identifiant de suivi").fill(demo.person_external_id)
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("link", name=demo.person_external_id, exact=True).click()
+    page.get_by_role("link", name="Modifier le profil").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Profil de {demo.person_external_id}"
+    )
+    expect(page.get_by_text("Accepté : plus de 0 et au plus 300 km.")).to_be_visible()
+    page.get_by_label("Distance maximale (km)").fill("400")
+    page.get_by_role("button", name="Enregistrer le profil").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Rien n'a été enregistré")
+    expect(alert).to_contain_text(
+        "Distance maximale : 400 km n'est pas possible (plus de 0 et au plus 300 km)."
+    )
+    expect(page.get_by_label("Distance maximale (km)")).to_have_attribute("aria-invalid", "true")
+    # The page fits the screen: no sideways scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    _shot(page, demo, f"15-coach-profil-refuse-{label}")
+    page.get_by_label("Distance maximale (km)").fill("25")
+    page.get_by_role("button", name="Enregistrer le profil").click()
+    expect(page.get_by_text("Profil enregistré")).to_be_visible()
+    expect(page.get_by_text("jusqu'à 25 km")).to_be_visible()
+    _shot(page, demo, f"16-coach-profil-enregistre-{label}")
+    page.context.close()
+
+
 def test_a_coach_cannot_open_another_coachs_person_nor_post_without_csrf(
     browser: object, demo_server: Demo
 ) -> None:
