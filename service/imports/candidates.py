@@ -63,7 +63,7 @@ from service.imports.reading import (
     parse_int,
     read_csv_table,
 )
-from service.people.fields import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
+from service.models.people import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
 from service.referentials.titles import TitleNormaliser
 
 __all__ = [

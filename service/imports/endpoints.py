@@ -14,7 +14,8 @@ from service.config import Settings
 from service.db import SessionDep
 from service.imports.schemas import ImportErrorRead, ImportRead
 from service.imports.service import import_candidates, import_offers, limits_from, too_large
-from service.kit.deps import STANDARD_ERRORS, RefsDep, SettingsDep
+from service.kit.deps import STANDARD_ERRORS, SettingsDep
+from service.referentials.deps import RefsDep
 from service.referentials.titles import NormaliserDep
 from service.scoring.batch import batch_parameters, run_batch
 from service.scoring.deps import ScoringStateDep

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers: settings, referentials, pagination, path ids."""
+"""Dependencies shared by the routers: settings, pagination, path ids, error responses."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from fastapi import Depends, Path, Query, Request
 from service.config import Settings
 from service.errors import InvalidInput
 from service.kit.crud import Pagination
-from service.referentials.service import Referentials
 
-__all__ = ["EntityId", "IdFilter", "PageDep", "RefsDep", "SettingsDep"]
+__all__ = ["EntityId", "IdFilter", "PageDep", "SettingsDep"]
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -33,14 +32,6 @@ MAX_ID = 2_147_483_647
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 """An optional id in the query string (``?offer_id=``)."""
-
-
-async def get_referentials(request: Request) -> Referentials:
-    refs: Referentials = request.app.state.referentials
-    return refs
-
-
-RefsDep = Annotated[Referentials, Depends(get_referentials)]
 
 
 def get_pagination(

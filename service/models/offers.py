@@ -1,4 +1,8 @@
-"""Clause offers and their required licences."""
+"""Clause offers and their required licences.
+
+An offer's own fields (its state and origin) are declared here, beside the table; its engine
+fields are declared in :mod:`matching.fields`.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,34 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.columns import CONTRACT_TYPES
+from matching.fields import FieldSpec
 from service.db import Base
 from service.models.common import Timestamps, check_in
-from service.offers.fields import SOURCE, STATUS
 
-__all__ = ["OFFER_SOURCES", "OFFER_STATUSES", "Offer", "OfferLicence"]
+__all__ = ["OFFER_SOURCES", "OFFER_STATUSES", "SOURCE", "STATUS", "Offer", "OfferLicence"]
+
+
+STATUS: Final = FieldSpec.choice(
+    "status",
+    "état de l'offre",
+    {"open": "ouverte", "closed": "fermée"},
+    "un état d'offre",
+    default="open",
+)
+
+
+SOURCE: Final = FieldSpec.choice(
+    "source",
+    "origine",
+    {
+        "manual": "saisie",
+        "orne_emploi": "Orne emploi",
+        "france_travail": "France Travail",
+        "demo": "démonstration",
+    },
+    "une origine connue",
+    default="manual",
+)
 
 
 OFFER_STATUSES: Final = tuple(STATUS.choices or ())

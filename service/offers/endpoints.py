@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from service.accounts.auth import AnyUser, FacilitatorUser
 from service.db import SessionDep
-from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
+from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep
 from service.kit.schemas import Page
 from service.offers import service as offers_service
 from service.offers.schemas import OfferCreate, OfferRead, OfferStatus, OfferUpdate
+from service.referentials.deps import RefsDep
 
 router = APIRouter(prefix="/offers", tags=["offers"], responses=STANDARD_ERRORS)
 

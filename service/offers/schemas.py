@@ -27,7 +27,7 @@ from service.kit.schemas import (
     check_order,
     with_licence_codes,
 )
-from service.offers.fields import SOURCE, STATUS
+from service.models.offers import SOURCE, STATUS
 
 __all__ = ["OfferCreate", "OfferRead", "OfferUpdate"]
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from service.accounts.auth import CaseloadUser
 from service.db import SessionDep
-from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
+from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep
 from service.kit.schemas import Page
 from service.people import service as people_service
 from service.people.schemas import (
@@ -18,6 +18,7 @@ from service.people.schemas import (
     ReportingRead,
     ReportingWrite,
 )
+from service.referentials.deps import RefsDep
 
 router = APIRouter(prefix="/candidates", tags=["candidates"], responses=STANDARD_ERRORS)
 

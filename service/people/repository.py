@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,6 +38,15 @@ class CandidateRepository(Repository[Candidate]):
         if commune_insee is not None:
             stmt = stmt.where(Candidate.commune_insee == commune_insee)
         return self._page(stmt, limit=limit, offset=offset)
+
+    def readiness(self, candidate_ids: Sequence[int]) -> dict[int, str]:
+        """Person id → readiness stage."""
+        if not candidate_ids:
+            return {}
+        stmt = select(Candidate.id, Candidate.readiness_stage).where(
+            Candidate.id.in_(list(candidate_ids))
+        )
+        return {int(i): str(s) for i, s in self.session.execute(stmt)}
 
 
 class ReportingRepository:

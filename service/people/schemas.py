@@ -32,7 +32,7 @@ from service.kit.schemas import (
     Version,
     with_licence_codes,
 )
-from service.people.fields import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
+from service.models.people import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
 
 __all__ = [
     "CandidateCreate",

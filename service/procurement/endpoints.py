@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from service.accounts.auth import AnyUser, ManagerUser
 from service.db import SessionDep
-from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep
+from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep
 from service.kit.schemas import Page
 from service.procurement import service as procurement_service
 from service.procurement.schemas import (
@@ -25,6 +25,7 @@ from service.procurement.schemas import (
     LotRead,
     LotUpdate,
 )
+from service.referentials.deps import RefsDep
 
 __all__ = ["buyers_router", "companies_router", "contracts_router", "lots_router"]
 

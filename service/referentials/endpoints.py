@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from matching.licences import LICENCE_LABELS
 from service.accounts.auth import AnyUser
-from service.kit.deps import STANDARD_ERRORS, RefsDep, SettingsDep
+from service.kit.deps import STANDARD_ERRORS, SettingsDep
+from service.referentials.deps import RefsDep
 from service.referentials.schemas import AppellationRead, CommuneRead, LicenceRead
 from service.referentials.titles import title_index
 

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Response
 
 from service.accounts.auth import ManagerUser
 from service.db import SessionDep
-from service.kit.deps import STANDARD_ERRORS, IdFilter, RefsDep, SettingsDep
+from service.kit.deps import STANDARD_ERRORS, IdFilter, SettingsDep
+from service.referentials.deps import RefsDep
 from service.reports import common, exports
-from service.scoring.state import ScoringState
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=STANDARD_ERRORS)
 
@@ -62,7 +62,7 @@ def _answer(
         user,
         name,
         where,
-        today=ScoringState.today(),
+        today=date.today(),
         tolerance=settings.report_risk_tolerance,
     )
     if fmt == "json":

@@ -158,14 +158,6 @@ class ReportRepository:
         ).where(ProposalEvent.proposal_id.in_(list(proposal_ids)))
         return [dict(r._mapping) for r in self.session.execute(stmt)]
 
-    def readiness(self, candidate_ids: Sequence[int]) -> dict[int, str]:
-        if not candidate_ids:
-            return {}
-        stmt = select(Candidate.id, Candidate.readiness_stage).where(
-            Candidate.id.in_(list(candidate_ids))
-        )
-        return {int(i): str(s) for i, s in self.session.execute(stmt)}
-
 
 class HistoryRepository:
     """The SQL of the outcome history export: proposals, their moves, hours, outcomes, lists."""

@@ -20,8 +20,9 @@ from service.accounts.auth import (
     ManagerUser,
 )
 from service.db import SessionDep
-from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, RefsDep, SettingsDep
+from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, SettingsDep
 from service.kit.schemas import Page
+from service.referentials.deps import RefsDep
 from service.scoring import schemas as scoring_schemas
 from service.scoring import shortlists, tools
 from service.scoring.batch import batch_parameters, list_runs, run_batch

@@ -33,8 +33,8 @@ from matching import columns as col
 from service.accounts.audit import audit
 from service.errors import InvalidInput
 from service.models.accounts import User
+from service.people.repository import CandidateRepository
 from service.referentials.service import Referentials
-from service.reports.repository import ReportRepository
 from service.scoring.schemas import HoursEstimate, LabourShare, SupplyByFiche, SupplyIn, SupplyRead
 from service.scoring.state import ScoringState
 
@@ -214,7 +214,7 @@ def candidate_supply(
     # Ranked but with no tie to the trade (skills 0): not part of this trade's supply.
     ranked = ranked[ranked[col.COMPONENT_SKILLS] > 0]
     people = sorted({int(c) for c in ranked[col.CANDIDATE_ID]})
-    stages = ReportRepository(session).readiness(people)
+    stages = CandidateRepository(session).readiness(people)
 
     def by_stage(candidate_ids: set[int]) -> dict[str, int]:
         counts = dict.fromkeys(READINESS_LABELS, 0)
