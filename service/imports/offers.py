@@ -198,14 +198,18 @@ def _parse_csv(
     for values, line in zip(table.rows, table.lines, strict=True):
         drafts.append(_read_csv_row(values, line, cols, communes, rome))
     errors = list(table.errors)
+    identities: dict[int, tuple[str, str]] = {}
     records = finish_offers(
         drafts,
         errors=errors,
+        identities=identities,
         normalise_titles=normalise_titles,
         min_title_score=min_title_score,
         source="csv",
     )
-    return OfferParseResult(records, with_original_columns(errors, table), warnings, "csv")
+    return OfferParseResult(
+        records, with_original_columns(errors, table), warnings, "csv", identities
+    )
 
 
 def _read_csv_row(

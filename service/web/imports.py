@@ -42,7 +42,8 @@ def _run_import(
     dry_run: bool,
     full: bool,
 ) -> object:
-    from service.imports.service import import_candidates, import_offers, limits_from
+    from service.imports.offer_import import import_offers
+    from service.imports.service import import_candidates, limits_from
     from service.referentials.titles import get_title_normaliser
     from service.scoring.batch import batch_parameters, run_batch
 

@@ -68,6 +68,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/candidates/{candidate_id}/why-not/{offer_id}"): CASELOAD,
     ("POST", "/imports/offers"): FACILITATOR,
     ("POST", "/imports/candidates"): FACILITATOR,
+    ("GET", "/imports/refused-offers"): FACILITATOR,
+    ("POST", "/imports/refused-offers/{refused_id}/dismiss"): FACILITATOR,
     ("POST", "/match-runs"): FACILITATOR,
     ("GET", "/match-runs"): MANAGERS,
     ("GET", "/coaches/me/digest"): COACH,
