@@ -24,6 +24,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "shortlist",
     "training",
     "imports",
+    "feed",
     "batch",
     "proposals",
     "report",

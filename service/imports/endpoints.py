@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, UploadFile
 
-from service.accounts.auth import FacilitatorUser
+from service.accounts.auth import FacilitatorUser, ManagerUser
 from service.config import Settings
 from service.db import SessionDep
+from service.imports.feed import list_feed_runs
 from service.imports.offer_import import dismiss_refused, import_offers, list_refused
-from service.imports.schemas import ImportErrorRead, ImportRead, RefusedOfferRead
+from service.imports.schemas import FeedRunRead, ImportErrorRead, ImportRead, RefusedOfferRead
 from service.imports.service import import_candidates, limits_from, too_large
 from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, SettingsDep
 from service.kit.schemas import Page
@@ -139,3 +140,10 @@ def post_refused_offer_dismiss(
 ) -> RefusedOfferRead:
     """Set a refused offer aside: it leaves the list of offers waiting for a fix."""
     return dismiss_refused(session, user, refused_id)
+
+
+@router.get("/feed-runs", response_model=Page[FeedRunRead])
+def get_feed_runs(session: SessionDep, user: ManagerUser, page: PageDep) -> Page[FeedRunRead]:
+    """Runs of the France Travail feed (window, counts, reason of a failure), latest first."""
+    items, total = list_feed_runs(session, page)
+    return Page[FeedRunRead](items=items, total=total, limit=page.limit, offset=page.offset)

@@ -25,6 +25,10 @@ T = TypeVar("T")
 _CHUNK = 5_000
 
 
+# PostgreSQL advisory lock key of the feed runs (any constant distinct from the batch's).
+FEED_LOCK = 0x0FEED019
+
+
 def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -272,6 +276,12 @@ class FeedRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def lock(self) -> None:
+        """Serialise feed runs until this transaction ends (PostgreSQL; SQLite's writer lock is
+        taken when the transaction begins): a second run then finds the first one's offers."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK)))
 
     def last_completed(self, source: str, parameters_key: str) -> FeedRun | None:
         stmt = (

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FeedRunRead", "ImportRead", "RefusedOfferRead", "RefusedRead"]
+__all__ = ["FeedReport", "FeedRunRead", "ImportRead", "RefusedOfferRead", "RefusedRead"]
 
 
 class RowErrorRead(BaseModel):
@@ -101,3 +101,18 @@ class FeedRunRead(BaseModel):
     finished_at: datetime
     counts: dict[str, int]
     message: str
+
+
+class FeedReport(BaseModel):
+    """What one run of the feed did (or, in a dry run, would do)."""
+
+    status: Literal["completed", "failed"]
+    dry_run: bool
+    run_id: int | None
+    window_start: datetime
+    window_end: datetime
+    fetched: int = Field(description="offres reçues de l'API (avant dédoublonnage)")
+    counts: dict[str, int]
+    message: str
+    import_report: ImportRead | None = None
+    batch: dict[str, Any] | None = None

@@ -73,7 +73,8 @@ class Runner:
             self.engine.dispose()
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends, rolls back on error."""
         with self.sessions() as session:
             try:
                 yield session
@@ -106,7 +107,7 @@ class Runner:
                 bar.total = (bar.total or 0) + n
                 bar.update(n)
 
-        with self._session() as session:
+        with self.transaction() as session:
             if kind == "offers":
                 report = import_offers(
                     session,
@@ -153,7 +154,7 @@ class Runner:
                 bar.refresh()
 
         try:
-            with self._session() as session:
+            with self.transaction() as session:
                 return run_batch(
                     session,
                     self.scoring,

@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/imports/offers"): FACILITATOR,
     ("POST", "/imports/candidates"): FACILITATOR,
     ("GET", "/imports/refused-offers"): FACILITATOR,
+    ("GET", "/imports/feed-runs"): MANAGERS,
     ("POST", "/imports/refused-offers/{refused_id}/dismiss"): FACILITATOR,
     ("POST", "/match-runs"): FACILITATOR,
     ("GET", "/match-runs"): MANAGERS,

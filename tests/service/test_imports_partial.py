@@ -8,7 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from importing import OFFER_HEADER, do_import_offers, offer_line, snapshot
+from factories import Actor
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from importing import OFFER_HEADER, do_import_offers, fake_titles, offer_line, snapshot
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +22,7 @@ from service.kit.crud import Pagination
 from service.models.accounts import AuditEntry
 from service.models.imports import RefusedOffer
 from service.models.offers import Offer
+from service.referentials.titles import get_title_normaliser
 
 SAMPLE = json.loads(
     (REFERENTIALS_DIR.parent / "samples" / "france_travail_offers_sample.json").read_text("utf-8")
@@ -122,3 +126,37 @@ def test_a_file_problem_still_refuses_the_whole_file(session: Session) -> None:
         do_import_offers(session, b"[{]", filename="ft.json", accept_valid=True)
     assert "--accept-valid" not in refused.value.detail
     assert snapshot(session) == before
+
+
+def test_api_partial_import_then_the_refused_list(
+    app: FastAPI, client: TestClient, facilitator: Actor, admin: Actor
+) -> None:
+    app.dependency_overrides[get_title_normaliser] = lambda: fake_titles
+    try:
+        files = {"file": ("ft.json", _ft(BAD, ODD), "application/json")}
+        r = client.post("/imports/offers", files=files, headers=facilitator.headers)
+        assert r.status_code == 422 and "accept_valid=true" in r.json()["detail"]
+        r = client.post(
+            "/imports/offers",
+            files=files,
+            params={"accept_valid": "true"},
+            headers=facilitator.headers,
+        )
+    finally:
+        app.dependency_overrides.pop(get_title_normaliser, None)
+    body = r.json()
+    assert r.status_code == 200 and body["created"] == 21
+    assert [x["external_id"] for x in body["refused"]] == ["NOWHERE"]
+    listed = client.get("/imports/refused-offers", headers=facilitator.headers).json()
+    assert listed["total"] == 1 and listed["items"][0]["origin"] == "ft.json"
+    rid = listed["items"][0]["id"]
+    r = client.post(f"/imports/refused-offers/{rid}/dismiss", headers=facilitator.headers)
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"
+    r = client.post(f"/imports/refused-offers/{rid}/dismiss", headers=facilitator.headers)
+    assert r.status_code == 409
+    assert client.get("/imports/refused-offers", headers=facilitator.headers).json()["total"] == 0
+    everything = client.get(
+        "/imports/refused-offers", params={"status": "all"}, headers=facilitator.headers
+    ).json()
+    assert everything["total"] == 1
+    assert client.get("/imports/feed-runs", headers=admin.headers).json()["total"] == 0
