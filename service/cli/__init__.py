@@ -26,6 +26,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "imports",
     "feed",
     "batch",
+    "mail",
     "proposals",
     "report",
     "tools",

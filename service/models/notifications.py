@@ -1,15 +1,17 @@
 """E-mail: each user's preferences and address, and the outbox every message goes through.
 
 A message is written to ``outbox_emails`` in the transaction of what caused it (a proposal's
-move, a digest that is due) and sent later by ``clausematch mail run``: a request never waits for
-a mail server. Bodies name offers and the pseudonymous follow-up ids of the recipient's own
-people, never a name or contact; they are emptied once sent and older than the retention setting.
+move, a digest that is due): its kind and ``context`` (what the message will say, as of that
+moment). ``clausematch mail run`` renders and sends it later: a request never waits for a mail
+server. Contexts and bodies name offers and the pseudonymous follow-up ids of the recipient's own
+people, never a name or contact; they are emptied once sent and older than the retention
+setting.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -78,7 +80,8 @@ class OutboxEmail(Base):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     to_address: Mapped[str] = mapped_column(sa.String(254))
     kind: Mapped[str] = mapped_column(sa.String(20))
-    subject: Mapped[str] = mapped_column(sa.String(300))
+    context: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
     body_text: Mapped[str] = mapped_column(sa.Text, default="")
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)

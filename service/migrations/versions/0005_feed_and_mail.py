@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("to_address", sa.String(length=254), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
