@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.cli import CliError
-from service.cli.batch import make_runner
+from service.cli.batch import db_error, make_runner
 from service.cli.imports import print_refused
 from service.config import get_settings
 from service.imports.feed import api_config, feed_query, feed_settings, run_feed
@@ -97,10 +97,7 @@ def _france_travail(args: argparse.Namespace) -> int:
             since = None
             time.sleep(args.every * 60)
     except SQLAlchemyError as exc:
-        raise CliError(
-            f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
-            "« clausematch db upgrade »."
-        ) from exc
+        raise db_error(exc) from exc
     finally:
         client.close()
         runner.close()

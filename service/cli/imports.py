@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.cli import CliError
-from service.cli.batch import make_runner
+from service.cli.batch import db_error, make_runner
 from service.errors import AppError
 from service.imports.schemas import ImportRead
 
@@ -127,10 +127,7 @@ def _run(args: argparse.Namespace) -> int:
         _print_errors(exc)
         return 1
     except SQLAlchemyError as exc:
-        raise CliError(
-            f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
-            "« clausematch db upgrade »."
-        ) from exc
+        raise db_error(exc) from exc
     finally:
         runner.close()
     return 0

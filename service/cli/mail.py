@@ -15,7 +15,7 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.cli import CliError
-from service.cli.batch import make_runner
+from service.cli.batch import db_error, make_runner
 from service.config import Settings, get_settings
 from service.imports.watch import Runner
 from service.kit.crud import Pagination
@@ -93,10 +93,7 @@ def _run(args: argparse.Namespace) -> int:
                 return 0
             time.sleep(interval)
     except SQLAlchemyError as exc:
-        raise CliError(
-            f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
-            "« clausematch db upgrade »."
-        ) from exc
+        raise db_error(exc) from exc
     finally:
         runner.close()
 

@@ -167,6 +167,29 @@ def _window(
     return end - timedelta(days=settings.initial_days), end
 
 
+def _run_row(
+    query: FeedQuery,
+    window: tuple[datetime, datetime],
+    started: datetime,
+    *,
+    status: str,
+    counts: dict[str, int],
+    message: str = "",
+) -> FeedRun:
+    return FeedRun(
+        source=SOURCE,
+        status=status,
+        parameters_key=query.key(),
+        parameters=asdict(query),
+        window_start=window[0],
+        window_end=window[1],
+        started_at=started,
+        finished_at=utcnow(),
+        counts=counts,
+        message=message[:500],
+    )
+
+
 def _fail(
     runner: Runner,
     query: FeedQuery,
@@ -176,21 +199,10 @@ def _fail(
     detail: str,
 ) -> int:
     with runner.transaction() as session:
-        run = FeedRepository(session).add_run(
-            FeedRun(
-                source=SOURCE,
-                status="failed",
-                parameters_key=query.key(),
-                parameters=asdict(query),
-                window_start=window[0],
-                window_end=window[1],
-                started_at=started,
-                finished_at=utcnow(),
-                counts=stats.counts(),
-                message=detail[:500],
-            )
+        row = _run_row(
+            query, window, started, status="failed", counts=stats.counts(), message=detail
         )
-        return run.id
+        return FeedRepository(session).add_run(row).id
 
 
 def run_feed(
@@ -273,20 +285,7 @@ def run_feed(
         if dry_run:
             session.rollback()
         else:
-            run = repo.add_run(
-                FeedRun(
-                    source=SOURCE,
-                    status="completed",
-                    parameters_key=query.key(),
-                    parameters=asdict(query),
-                    window_start=window[0],
-                    window_end=window[1],
-                    started_at=started,
-                    finished_at=utcnow(),
-                    counts=counts,
-                    message="",
-                )
-            )
+            run = repo.add_run(_run_row(query, window, started, status="completed", counts=counts))
             run_id = run.id
             refused = {r.external_id for r in report.refused} if report else set()
             accepted = {e: d for e, d in dates.items() if e and d and e not in refused}

@@ -63,6 +63,18 @@ def wants_mail(session: Session, actor: Actor, address: str, **prefs: Any) -> No
     update_preferences(session, actor.user, PreferencesUpdate(email=address, **prefs))
 
 
+def notice(session: Session, coach: Actor) -> bool:
+    """Queue the inactivity notice of one new person of ``coach``'s caseload."""
+    person = make_candidate(session, coach=coach)
+    return queue_inactivity_notice(
+        session,
+        coach_id=coach.id,
+        people=[(person.id, person.external_id)],
+        anonymise_on=date(2027, 1, 15),
+        inactive_months=12,
+    )
+
+
 def _text(msg: EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain",))
     assert part is not None
@@ -317,19 +329,12 @@ def test_temporary_failures_are_retried_permanent_ones_recorded(
     smtp: tuple[Inbox, int],
 ) -> None:
     inbox, port = smtp
-    people = [(make_candidate(session, coach=coach).id, "X")]
     wants_mail(session, coach, "coach-a@orne.example")
     wants_mail(session, other_coach, "inconnu@orne.example")
     inbox.refuse.add("inconnu@orne.example")
     inbox.fail_next.append("451 4.3.0 Réessayez plus tard")
-    args: dict[str, Any] = {"anonymise_on": date(2027, 1, 15), "inactive_months": 12}
-    queue_inactivity_notice(session, coach_id=coach.id, people=people, **args)
-    queue_inactivity_notice(
-        session,
-        coach_id=other_coach.id,
-        people=[(make_candidate(session, coach=other_coach).id, "Y")],
-        **args,
-    )
+    notice(session, coach)
+    notice(session, other_coach)
     now = datetime.now(UTC)
     first = deliver_due(nested_sessions(connection), config(port), now=lambda: now)
     assert (first.sent, first.retried, first.failed) == (0, 1, 1)
@@ -352,13 +357,7 @@ def test_an_unreachable_server_is_tried_a_few_times_then_given_up(
     session: Session, connection: Connection, coach: Actor
 ) -> None:
     wants_mail(session, coach, "coach-a@orne.example")
-    queue_inactivity_notice(
-        session,
-        coach_id=coach.id,
-        people=[(make_candidate(session, coach=coach).id, "X")],
-        anonymise_on=date(2027, 1, 15),
-        inactive_months=12,
-    )
+    notice(session, coach)
     closed = config(free_port(), max_attempts=3)
     now = datetime.now(UTC)
     outcomes = []
@@ -379,13 +378,7 @@ def test_a_deactivated_user_gets_nothing(
     inbox, port = smtp
     leaving = make_user(session, role="coach", username="coach-leaving")
     wants_mail(session, leaving, "leaving@orne.example")
-    queue_inactivity_notice(
-        session,
-        coach_id=leaving.id,
-        people=[(make_candidate(session, coach=leaving).id, "X")],
-        anonymise_on=date(2027, 1, 15),
-        inactive_months=12,
-    )
+    notice(session, leaving)
     leaving.user.is_active = False
     session.flush()
     assert deliver_due(nested_sessions(connection), config(port)).cancelled == 1
@@ -397,14 +390,7 @@ def test_old_contents_are_forgotten(
 ) -> None:
     _, port = smtp
     wants_mail(session, coach, "coach-a@orne.example")
-    person = make_candidate(session, coach=coach)
-    queue_inactivity_notice(
-        session,
-        coach_id=coach.id,
-        people=[(person.id, person.external_id)],
-        anonymise_on=date(2027, 1, 15),
-        inactive_months=12,
-    )
+    notice(session, coach)
     deliver_due(nested_sessions(connection), config(port))
     mail = session.scalars(select(OutboxEmail)).one()
     assert forget_old_contents(session, keep_days=30) == 0
@@ -419,17 +405,10 @@ def test_the_smtp_password_appears_nowhere(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wants_mail(session, coach, "coach-a@orne.example")
-    person = make_candidate(session, coach=coach)
     with smtp_server(password=PASSWORD) as (inbox, port):
         wrong = config(port, user="clausematch", password=SecretStr("pas-le-bon-" + PASSWORD))
         right = config(port, user="clausematch", password=SecretStr(PASSWORD))
-        queue_inactivity_notice(
-            session,
-            coach_id=coach.id,
-            people=[(person.id, person.external_id)],
-            anonymise_on=date(2027, 1, 15),
-            inactive_months=12,
-        )
+        notice(session, coach)
         now = datetime.now(UTC)
         failed = deliver_due(nested_sessions(connection), wrong, now=lambda: now)
         assert failed.retried == 1 and inbox.messages == []
