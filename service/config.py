@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from fixtures import REFERENTIALS_DIR
 
@@ -69,6 +70,75 @@ class Settings(BaseSettings):
     # Processes of `clausematch serve` (one per core is a good start; each keeps its own engine
     # state, about 0.3 GB for 100,000 people).
     workers: int = Field(default=1, ge=1, le=64)
+
+    # France Travail "Offres d'emploi v2" feed (`clausematch feed france-travail`). The client id
+    # and secret come from francetravail.io; the secret is never logged nor shown. Lists are
+    # comma-separated (CLAUSEMATCH_FT_DEPARTEMENTS=61,14,50). Each run asks for the offers
+    # created since the previous completed run (less ft_overlap_minutes), ft_initial_days the
+    # first time, with the same departements, ROME codes and keywords.
+    ft_client_id: str | None = None
+    ft_client_secret: SecretStr | None = None
+    ft_token_url: str = (
+        "https://entreprise.francetravail.fr/connexion/oauth2/access_token?realm=%2Fpartenaire"
+    )
+    ft_api_url: str = "https://api.francetravail.io/partenaire/offresdemploi/v2"
+    ft_scope: str = "api_offresdemploiv2 o2dsoffre"
+    ft_departements: Annotated[list[str], NoDecode] = ["61"]
+    ft_rome_codes: Annotated[list[str], NoDecode] = []
+    ft_keywords: Annotated[list[str], NoDecode] = []
+    ft_initial_days: int = Field(default=31, ge=1, le=365)
+    ft_overlap_minutes: int = Field(default=60, ge=0)
+    # The API pages by 150 and answers at most 3,150 results per query: beyond, a query is split
+    # by creation date. Requests retried at most ft_max_retries times (429: after its
+    # Retry-After, capped; 5xx and network errors: ft_retry_base_s, doubled each time); a run
+    # stops after ft_max_run_seconds.
+    ft_page_size: int = Field(default=150, ge=1, le=150)
+    ft_max_results: int = Field(default=3150, ge=1, le=3150)
+    ft_max_retries: int = Field(default=5, ge=0, le=20)
+    ft_retry_base_s: float = Field(default=2.0, ge=0.0)
+    ft_max_retry_after_s: float = Field(default=120.0, ge=0.0)
+    ft_timeout_s: float = Field(default=30.0, gt=0.0)
+    ft_max_run_seconds: float = Field(default=900.0, gt=0.0)
+    ft_feed_interval_minutes: float = Field(default=60.0, gt=0.0)
+    # Tests only: seconds a feed run waits between its writes and its commit (to kill it then).
+    ft_pause_before_commit_s: float = Field(default=0.0, ge=0.0)
+
+    # E-mail (`clausematch mail run` sends the outbox). No smtp_host: e-mails are queued for the
+    # users who gave an address, and wait. smtp_security: starttls (port 587), ssl (465) or none
+    # (a relay on the local network). Links in e-mails start with public_url.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=30.0, gt=0.0)
+    mail_from: str = "clausematch <clausematch@localhost>"
+    public_url: str = "http://127.0.0.1:8000"
+    # A message is tried at most mail_max_attempts times, mail_retry_base_s apart, doubled each
+    # time; the body of a sent message is emptied after mail_keep_days.
+    mail_max_attempts: int = Field(default=6, ge=1, le=50)
+    mail_retry_base_s: float = Field(default=60.0, ge=0.0)
+    mail_keep_days: int = Field(default=30, ge=1)
+    # Digests and reminders are due from mail_hour (Europe/Paris) each day, or on
+    # mail_weekly_day (0 = Monday) for a weekly choice; `mail run` looks every
+    # mail_interval_s seconds.
+    mail_hour: int = Field(default=7, ge=0, le=23)
+    mail_weekly_day: int = Field(default=0, ge=0, le=6)
+    mail_interval_s: float = Field(default=60.0, gt=0.0)
+    # At most this many offers in one digest e-mail (the page shows the rest).
+    mail_digest_max_offers: int = Field(default=20, ge=1)
+
+    @field_validator("ft_departements", "ft_rome_codes", "ft_keywords", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> Settings:

@@ -18,6 +18,7 @@ from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
 from service.imports import endpoints as imports_endpoints
+from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
 from service.people import endpoints as people_endpoints
 from service.procurement import endpoints as procurement_endpoints
@@ -55,6 +56,8 @@ _ROUTERS = (
     workflow_endpoints.placements_router,
     reports_endpoints.router,
     scoring_endpoints.tools_router,
+    notifications_endpoints.preferences_router,
+    notifications_endpoints.outbox_router,
 )
 
 

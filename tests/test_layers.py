@@ -74,6 +74,7 @@ SERVICE_ORDER = (
     ("people", "procurement"),
     ("offers",),
     ("scoring",),
+    ("notifications",),
     ("workflow", "imports"),
     ("reports",),
     ("web",),

@@ -27,7 +27,7 @@ from service.scoring.repository import DigestRepository
 from service.scoring.state import ScoringState, active_scorer
 from training.registry import active_version
 
-__all__ = ["make_runner", "register"]
+__all__ = ["db_error", "make_runner", "register"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,7 +85,8 @@ def make_runner(settings: Settings | None = None) -> Runner:
     )
 
 
-def _db_error(exc: SQLAlchemyError) -> CliError:
+def db_error(exc: SQLAlchemyError) -> CliError:
+    """The refusal of a command whose database is unreachable or not migrated."""
     return CliError(
         f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
         "« clausematch db upgrade »."
@@ -101,7 +102,7 @@ def _batch(_: argparse.Namespace) -> int:
     try:
         result = runner.batch(on_pause=_pause_notice)
     except SQLAlchemyError as exc:
-        raise _db_error(exc) from exc
+        raise db_error(exc) from exc
     finally:
         runner.close()
     print(result.message)
@@ -127,7 +128,7 @@ def _digest(args: argparse.Namespace) -> int:
                 print(format_digest(coach_digest(session, coach, refs=runner.refs, peek=args.peek)))
             session.commit()
     except SQLAlchemyError as exc:
-        raise _db_error(exc) from exc
+        raise db_error(exc) from exc
     finally:
         runner.close()
     return 0
@@ -147,7 +148,7 @@ def _watch(args: argparse.Namespace) -> int:
         print(f"Surveillance de {directory} (Ctrl-C pour arrêter)", file=sys.stderr)
         watch(runner, directory, interval_s=args.interval)
     except SQLAlchemyError as exc:
-        raise _db_error(exc) from exc
+        raise db_error(exc) from exc
     finally:
         runner.close()
     return 0

@@ -3,8 +3,10 @@
 Offers: Orne emploi CSV or France Travail JSON. People: the Département's CSV export
 (``--full``: people missing from the file are marked inactive, never deleted). The whole file is
 checked first: one bad row and nothing is imported, every bad row is listed on standard error
-(line, column, reason). ``--dry-run`` tells what would be created, updated or left unchanged. An
-offer import that creates or changes offers runs the batch afterwards.
+(line, column, reason). ``--accept-valid`` (offers only) imports the valid offers and lists each
+refused one with its reasons; they wait on the "Offres refusées" page until resolved.
+``--dry-run`` tells what would be created, updated or left unchanged. An offer import that
+creates or changes offers runs the batch afterwards.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.cli import CliError
-from service.cli.batch import make_runner
+from service.cli.batch import db_error, make_runner
 from service.errors import AppError
 from service.imports.schemas import ImportRead
 
@@ -35,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     offers.add_argument(
         "--no-batch", action="store_true", help="ne pas lancer le rapprochement après l'import"
     )
+    offers.add_argument(
+        "--accept-valid",
+        action="store_true",
+        help="importer les offres valides et lister les offres refusées avec leurs motifs",
+    )
     offers.set_defaults(func=_run, kind="offers", full=False)
     people = sub.add_parser("candidates", help="personnes suivies : export CSV du Département")
     people.add_argument("file", metavar="FICHIER", type=Path)
@@ -44,19 +52,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="export complet : les personnes absentes du fichier deviennent inactives",
     )
-    people.set_defaults(func=_run, kind="candidates", no_batch=True)
+    people.set_defaults(func=_run, kind="candidates", no_batch=True, accept_valid=False)
+
+
+def _where(e: dict[str, Any]) -> str:
+    where = []
+    if e.get("line") is not None:
+        where.append(f"ligne {e['line']}")
+    if e.get("column"):
+        where.append(f"colonne « {e['column']} »")
+    return (", ".join(where) + " : ") if where else ""
 
 
 def _print_errors(exc: AppError) -> None:
     print(f"clausematch: {exc.detail}", file=sys.stderr)
     for e in exc.errors or []:
-        where = []
-        if e.get("line") is not None:
-            where.append(f"ligne {e['line']}")
-        if e.get("column"):
-            where.append(f"colonne « {e['column']} »")
-        prefix = (", ".join(where) + " : ") if where else ""
-        print(f"  - {prefix}{e['message']} [{e['code']}]", file=sys.stderr)
+        print(f"  - {_where(e)}{e['message']} [{e['code']}]", file=sys.stderr)
+
+
+def print_refused(report: ImportRead) -> None:
+    """Each offer an import left out, with every reason (standard error)."""
+    if not report.refused:
+        return
+    verb = "seraient refusées" if report.dry_run else "refusées"
+    print(f"{len(report.refused)} offre(s) {verb} :", file=sys.stderr)
+    for r in report.refused:
+        name = r.external_id or "(sans référence)"
+        print(f"  offre {name} — {r.title or 'sans intitulé'}", file=sys.stderr)
+        for e in r.errors:
+            print(f"    - {_where(e.model_dump())}{e.message} [{e.code}]", file=sys.stderr)
 
 
 def _summary(report: ImportRead) -> None:
@@ -75,6 +99,7 @@ def _summary(report: ImportRead) -> None:
     )
     for w in report.warnings:
         print(f"attention : {w}", file=sys.stderr)
+    print_refused(report)
     if report.dry_run:
         for label, ids in (
             ("à créer", report.created_ids),
@@ -92,7 +117,9 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(f"fichier introuvable : {path}")
     runner = make_runner()
     try:
-        report = runner.import_file(path, args.kind, dry_run=args.dry_run, full=args.full)
+        report = runner.import_file(
+            path, args.kind, dry_run=args.dry_run, full=args.full, accept_valid=args.accept_valid
+        )
         _summary(report)
         if report.kind == "offers" and report.has_changes and not args.no_batch:
             print(runner.batch().message)
@@ -100,10 +127,7 @@ def _run(args: argparse.Namespace) -> int:
         _print_errors(exc)
         return 1
     except SQLAlchemyError as exc:
-        raise CliError(
-            f"base de données inaccessible ou pas à jour ({type(exc).__name__}) : lancez "
-            "« clausematch db upgrade »."
-        ) from exc
+        raise db_error(exc) from exc
     finally:
         runner.close()
     return 0

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from matching.referentials import CommuneIndex, CommuneMatch, RomeReferential
 from matching.text import fold
+from service.imports.france_travail_codes import CONTRACT_TYPES as FT_CONTRACT_TYPES
 from service.imports.reading import (
     CsvTable,
     RowCollector,
@@ -17,15 +18,14 @@ from service.imports.reading import (
 __all__ = ["parse_contract_type"]
 
 
+# France Travail's codes (MIS, SAI, DIN, DDI, TTI, LIB…) are read the same in a CSV file.
 _CONTRACTS = {
-    "cdi": "CDI",
-    "cdd": "CDD",
-    "mis": "INTERIM",
+    **{code.lower(): ft.contract_type for code, ft in FT_CONTRACT_TYPES.items()},
     "interim": "INTERIM",
     "travail temporaire": "INTERIM",
     "mission d interim": "INTERIM",
-    "sai": "CDD",
     "saisonnier": "CDD",
+    "cdi interimaire": "CDI",
     "cddi": "CDDI",
     "pro": "PRO",
     "contrat pro": "PRO",
@@ -33,8 +33,6 @@ _CONTRACTS = {
     "professionnalisation": "PRO",
     "apprentissage": "APPRENTISSAGE",
     "contrat d apprentissage": "APPRENTISSAGE",
-    "lib": "AUTRE",
-    "fra": "AUTRE",
     "autre": "AUTRE",
 }
 

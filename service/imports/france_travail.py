@@ -1,4 +1,10 @@
-"""France Travail "Offres d'emploi v2" JSON → offer records."""
+"""France Travail "Offres d'emploi v2" JSON → offer records.
+
+Codes are read through :mod:`service.imports.france_travail_codes`. An offer is refused only for
+what the engine cannot do without (no id, title, commune, start date or ROME job; hours or
+positions out of bounds); a code it does not know is kept as "autre" or the field's default, with
+a warning that names the offer and the code.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,18 @@ from matching.text import fold
 from service.imports.common import (
     check_rome_codes,
     end_from_duration,
-    parse_contract_type,
+    known_skill_codes,
     resolve_commune_field,
+)
+from service.imports.france_travail_codes import (
+    CONTRACT_TYPES,
+    DEPLACEMENTS,
+    EXPERIENCE,
+    QUALIFICATIONS,
+    WORK_TIME,
+    licence_of,
+    nature_of,
+    schedule_flags,
 )
 from service.imports.offer_records import OfferDraft, OfferParseResult, finish_offers
 from service.imports.reading import (
@@ -28,7 +44,9 @@ from service.imports.reading import (
 from service.referentials.titles import TitleNormaliser
 
 _O = OFFER_FIELDS
-_FT_HOURS = re.compile(r"(\d{1,2})\s*h\s*(\d{2})?", re.IGNORECASE)
+# "35H/semaine", "Temps partiel - 24H30/semaine", "151H67/mois".
+_FT_HOURS = re.compile(r"(\d{1,3})\s*h\s*(\d{2})?(\s*/\s*mois)?", re.IGNORECASE)
+_WEEKS_PER_MONTH = 52 / 12
 
 
 _FT_DURATION = re.compile(r"(\d+)\s*(mois|jour|semaine|an)", re.IGNORECASE)
@@ -80,31 +98,139 @@ def parse_france_travail(
                 )
             ]
         )
-    drafts = [_read_ft_offer(o, i + 1, communes, rome) for i, o in enumerate(offers)]
+    warnings: list[str] = []
+    drafts = [_read_ft_offer(o, i + 1, communes, rome, warnings) for i, o in enumerate(offers)]
     errors: list[RowError] = []
+    identities: dict[int, tuple[str, str]] = {}
     records = finish_offers(
         drafts,
         errors=errors,
+        identities=identities,
         normalise_titles=normalise_titles,
         min_title_score=min_title_score,
         source="france_travail",
     )
     errors.sort(key=lambda e: (e.line or 0, e.column or ""))
-    return OfferParseResult(records, errors, [], "france_travail")
+    return OfferParseResult(records, errors, warnings, "france_travail", identities)
 
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+class _Offer:
+    """One API offer being read: its errors (refusals) and warnings (kept, said)."""
+
+    def __init__(self, position: int, ext: str, warnings: list[str]) -> None:
+        self.row = RowCollector(position, [])
+        self.name = f"Offre {ext}" if ext else f"Offre n° {position}"
+        self._warnings = warnings
+
+    def warn(self, message: str) -> None:
+        self._warnings.append(f"{self.name} : {message}")
+
+
+def _contract(offer: dict[str, Any], it: _Offer) -> str:
+    """The engine's contract type: ``typeContrat``, refined by ``natureContrat``."""
+    code = _text(offer.get("typeContrat")).upper()
+    known = CONTRACT_TYPES.get(code)
+    contract = "AUTRE"
+    if known is not None:
+        contract = known.contract_type
+    elif code:
+        it.warn(f"type de contrat « {code} » inconnu, retenu comme « autre contrat ».")
+    nature_text = _text(offer.get("natureContrat"))
+    nature = nature_of(nature_text) if nature_text else None
+    if nature_text and nature is None:
+        it.warn(f"nature de contrat « {nature_text} » inconnue : le type de contrat décide.")
+    # An IAE offer is a CDDI when it is a fixed-term contract; an ETTI mission stays an
+    # interim mission.
+    if (
+        nature is not None
+        and nature.contract_type is not None
+        and (nature.contract_type != "CDDI" or contract in ("CDD", "CDDI"))
+    ):
+        contract = nature.contract_type
+    return contract
+
+
+def _weekly_hours(offer: dict[str, Any], it: _Offer) -> float:
+    text = _text(offer.get("dureeTravailLibelle"))
+    m = _FT_HOURS.search(text)
+    if m:
+        if m.group(3):  # monthly hours are written with hundredths: 151H67 = 151.67 h
+            return (int(m.group(1)) + int(m.group(2) or 0) / 100) / _WEEKS_PER_MONTH
+        return int(m.group(1)) + int(m.group(2) or 0) / 60
+    converted = _text(offer.get("dureeTravailLibelleConverti"))
+    work_time = WORK_TIME.get(fold(converted))
+    if work_time is not None:
+        if work_time[1] != _O[col.WEEKLY_HOURS].default:
+            it.warn(f"{work_time[0]} sans durée hebdomadaire : {work_time[1]:g} h retenues.")
+        return work_time[1]
+    default = float(_O[col.WEEKLY_HOURS].default)
+    if converted:
+        it.warn(f"durée du travail « {converted} » inconnue : {default:g} h retenues.")
+    return default
+
+
+def _licences(offer: dict[str, Any], it: _Offer) -> list[str]:
+    licences: list[str] = []
+    for permis in offer.get("permis") or []:
+        lab = _text(permis.get("libelle")) if isinstance(permis, dict) else _text(permis)
+        if not lab or (isinstance(permis, dict) and permis.get("exigence") == "S"):
+            continue  # wished for, not required
+        known = licence_of(lab)
+        code = known.code if known is not None else parse_licence(lab)
+        if known is None and code is None:
+            it.warn(f"permis « {lab} » inconnu : non vérifié par le classement.")
+            continue
+        if known is not None and known.unchecked:
+            it.warn(f"{known.label} demandé : {known.unchecked} (à vérifier).")
+        if code is not None and code not in licences:
+            licences.append(code)
+    return licences
+
+
+def _experience_years(offer: dict[str, Any], it: _Offer) -> float:
+    code = _text(offer.get("experienceExige")).upper()
+    if code and code not in EXPERIENCE:
+        it.warn(f"code d'expérience « {code} » inconnu : aucune expérience exigée retenue.")
+    if code != "E":
+        return 0.0
+    text = _text(offer.get("experienceLibelle"))
+    m = _FT_EXPERIENCE.search(text)
+    if m is None:
+        it.warn(f"expérience exigée « {text} » illisible : 1 an retenu.")
+        return 1.0
+    return int(m.group(1)) / (12 if m.group(2).lower().startswith("mois") else 1)
+
+
+def _check_labels(offer: dict[str, Any], it: _Offer) -> None:
+    """Codes the engine does not read: known ones pass, unknown ones are said."""
+    for field, table, what in (
+        ("qualificationCode", QUALIFICATIONS, "qualification"),
+        ("deplacementCode", DEPLACEMENTS, "déplacements"),
+    ):
+        value = offer.get(field)
+        code = str(value).strip() if isinstance(value, str | int) else ""
+        if code and code not in table:
+            it.warn(f"code de {what} « {code} » inconnu (sans effet sur le classement).")
+
+
 def _read_ft_offer(
-    offer: Any, position: int, communes: CommuneIndex, rome: RomeReferential
+    offer: Any,
+    position: int,
+    communes: CommuneIndex,
+    rome: RomeReferential,
+    warnings: list[str],
 ) -> OfferDraft:
-    row = RowCollector(position, [])
     if not isinstance(offer, dict):
-        row.fail(None, "bad_offer", f"L'offre n° {position} n'est pas un objet JSON.")
-        return OfferDraft({"external_id": ""}, position, row.errors)
+        it = _Offer(position, "", warnings)
+        it.row.fail(None, "bad_offer", f"L'offre n° {position} n'est pas un objet JSON.")
+        return OfferDraft({"external_id": ""}, position, it.row.errors)
     ext = str(offer.get("id") or "").strip()
+    it = _Offer(position, ext, warnings)
+    row = it.row
     if not ext:
         row.fail("id", "missing_id", "Identifiant (id) de l'offre manquant.")
     title = _text(offer.get("intitule"))
@@ -131,34 +257,20 @@ def _read_ft_offer(
         row.fail(
             "dateCreation", "bad_start_date", "Date de création de l'offre manquante ou invalide."
         )
-    contract = "AUTRE"
-    try:
-        contract = parse_contract_type(_text(offer.get("typeContrat")))
-    except ValueError as exc:
-        row.fail("typeContrat", "bad_contract_type", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    contract = _contract(offer, it)
     end: date | None = None
     m = _FT_DURATION.search(_text(offer.get("typeContratLibelle")))
     if m and start is not None and contract != "CDI":
         end = end_from_duration(start, f"{m.group(1)} {m.group(2).lower()}")
-    hours = _O[col.WEEKLY_HOURS].default
-    m = _FT_HOURS.search(_text(offer.get("dureeTravailLibelle")))
-    if m:
-        hours = int(m.group(1)) + int(m.group(2) or 0) / 60
-    horaires = " ".join(
-        str(h) for h in (offer.get("contexteTravail") or {}).get("horaires", []) or []
+    hours = _weekly_hours(offer, it)
+    context = offer.get("contexteTravail")
+    horaires = context.get("horaires") if isinstance(context, dict) else None
+    schedule = " ".join(str(h) for h in horaires or [] if isinstance(h, str))
+    nights, weekends, early = schedule_flags(
+        schedule + " " + _text(offer.get("dureeTravailLibelle"))
     )
-    schedule = fold(horaires + " " + _text(offer.get("dureeTravailLibelle")))
-    licences: list[str] = []
-    for permis in offer.get("permis") or []:
-        lab = _text(permis.get("libelle")) if isinstance(permis, dict) else _text(permis)
-        if isinstance(permis, dict) and permis.get("exigence") == "S":
-            continue  # wished for, not required
-        code = parse_licence(lab)
-        if code is None:
-            row.fail("permis", "unknown_licence", f"Permis non reconnu : « {lab} ».")
-        elif code not in licences:
-            licences.append(code)
-    known = set() if rome.skills is None else set(rome.skills["code_ogr"].tolist())
+    licences = _licences(offer, it)
+    known = known_skill_codes(rome)
     skills = tuple(
         int(c["code"])
         for c in offer.get("competences") or []
@@ -167,12 +279,8 @@ def _read_ft_offer(
         and str(c.get("code", "")).isdigit()
         and int(c["code"]) in known
     )
-    experience = 0.0
-    if offer.get("experienceExige") == "E":
-        m = _FT_EXPERIENCE.search(_text(offer.get("experienceLibelle")))
-        experience = 1.0
-        if m:
-            experience = int(m.group(1)) / (12 if m.group(2).lower().startswith("mois") else 1)
+    experience = _experience_years(offer, it)
+    _check_labels(offer, it)
     positions = offer.get("nombrePostes") or _O[col.OPEN_POSITIONS].default
     if not isinstance(positions, int) or isinstance(positions, bool):
         row.fail(
@@ -199,7 +307,7 @@ def _read_ft_offer(
             "title_score": None,
             "commune_insee": commune,
             "contract_type": contract,
-            "weekly_hours": float(hours),
+            "weekly_hours": round(float(hours), 2),
             "start_date": start,
             "end_date": end,
             "open_positions": positions,
@@ -210,9 +318,9 @@ def _read_ft_offer(
             "required_licences": tuple(licences),
             "required_skills": tuple(dict.fromkeys(skills)),
             "experience_years_required": float(experience),
-            "has_nights": "nuit" in schedule,
-            "has_weekends": any(w in schedule for w in ("samedi", "dimanche", "week end")),
-            "has_early_starts": any(w in schedule for w in ("decale", "matin", "tot")),
+            "has_nights": nights,
+            "has_weekends": weekends,
+            "has_early_starts": early,
         },
         position,
         row.errors,

@@ -61,6 +61,7 @@ def finish_offers(
     drafts: list[OfferDraft],
     *,
     errors: list[RowError],
+    identities: dict[int, tuple[str, str]],
     normalise_titles: TitleNormaliser,
     min_title_score: float,
     source: str,
@@ -102,6 +103,7 @@ def finish_offers(
             seen.setdefault(ext, draft.line)
         if draft.errors:
             errors.extend(draft.errors)
+            identities[draft.line] = (ext or "", str(draft.values.get("intitule") or ""))
             continue
         records.append(OfferRecord(source=source, line=draft.line, **draft.values))
     return records

@@ -75,6 +75,7 @@ from service.procurement.siret import is_valid_siret
 from service.referentials.titles import TitleNormaliser
 
 __all__ = [
+    "MIN_TITLE_SCORE",
     "OFFER_COLUMNS",
     "OfferParseResult",
     "is_valid_siret",
@@ -142,6 +143,8 @@ OFFER_COLUMNS: Mapping[str, tuple[str, ...]] = {
 }
 _O = OFFER_FIELDS
 _REQUIRED = ("external_id", "intitule", "start_date")
+# Below this, a title read without a ROME code is refused (the file must give the code).
+MIN_TITLE_SCORE = 0.3
 
 
 def parse_offers(
@@ -152,7 +155,7 @@ def parse_offers(
     rome: RomeReferential,
     normalise_titles: TitleNormaliser,
     limits: ImportLimits | None = None,
-    min_title_score: float = 0.3,
+    min_title_score: float = MIN_TITLE_SCORE,
 ) -> OfferParseResult:
     """Read and validate a whole offer file (CSV, or France Travail JSON).
 
@@ -198,14 +201,18 @@ def _parse_csv(
     for values, line in zip(table.rows, table.lines, strict=True):
         drafts.append(_read_csv_row(values, line, cols, communes, rome))
     errors = list(table.errors)
+    identities: dict[int, tuple[str, str]] = {}
     records = finish_offers(
         drafts,
         errors=errors,
+        identities=identities,
         normalise_titles=normalise_titles,
         min_title_score=min_title_score,
         source="csv",
     )
-    return OfferParseResult(records, with_original_columns(errors, table), warnings, "csv")
+    return OfferParseResult(
+        records, with_original_columns(errors, table), warnings, "csv", identities
+    )
 
 
 def _read_csv_row(

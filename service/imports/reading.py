@@ -392,6 +392,9 @@ class ParseResult(Generic[R]):
     errors: list[RowError]
     warnings: list[str] = field(default_factory=list)
     format: str = "csv"
+    # What each refused row named (line → (external id, title)), so that a partial import can
+    # list the offers it leaves out.
+    identities: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.kit.repository import table_of
 from service.models.accounts import User
+from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
 from service.models.procurement import Buyer, Company, Contract, Lot
 
-__all__ = ["DemoRepository", "ImportRepository"]
+__all__ = ["DemoRepository", "FeedRepository", "ImportRepository"]
 
 
 T = TypeVar("T")
 
 
 _CHUNK = 5_000
+
+
+# PostgreSQL advisory lock key of the feed runs (any constant distinct from the batch's).
+FEED_LOCK = 0x0FEED019
 
 
 def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -114,6 +120,97 @@ class ImportRepository:
         for part in chunks(sorted(parent_ids)):
             self.session.execute(delete(column.class_).where(column.in_(part)))
 
+    def resolve_refused(self, source: str, external_ids: Sequence[str], *, at: datetime) -> int:
+        """Pending refused offers that an import has now accepted become ``resolved``."""
+        n = 0
+        table = table_of(RefusedOffer)
+        for part in chunks(sorted(set(external_ids))):
+            result = self.session.execute(
+                update(table)
+                .where(
+                    table.c.source == source,
+                    table.c.status == "pending",
+                    table.c.external_id.in_(part),
+                )
+                .values(status="resolved", resolved_at=at, resolved_by=None)
+            )
+            n += int(getattr(result, "rowcount", 0) or 0)
+        return n
+
+    def record_refused(
+        self, source: str, rows: list[dict[str, Any]], *, origin: str, at: datetime
+    ) -> None:
+        """Keep refused offers by (source, ref): a new one is inserted, one seen before is
+        pending again with its latest reasons."""
+        if not rows:
+            return
+        table = table_of(RefusedOffer)
+        known: dict[str, int] = {}
+        for part in chunks(sorted({r["ref"] for r in rows})):
+            stmt = select(table.c.ref, table.c.id).where(
+                table.c.source == source, table.c.ref.in_(part)
+            )
+            known.update({str(ref): int(i) for ref, i in self.session.execute(stmt)})
+        fresh = [r for r in rows if r["ref"] not in known]
+        self.insert_rows(
+            RefusedOffer,
+            [
+                {
+                    **r,
+                    "source": source,
+                    "origin": origin,
+                    "status": "pending",
+                    "times_seen": 1,
+                    "first_seen_at": at,
+                    "last_seen_at": at,
+                }
+                for r in fresh
+            ],
+        )
+        again = [r for r in rows if r["ref"] in known]
+        if again:
+            again_stmt = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values(
+                    title=bindparam("_title"),
+                    errors=bindparam("_errors"),
+                    origin=origin,
+                    status="pending",
+                    times_seen=table.c.times_seen + 1,
+                    last_seen_at=at,
+                    resolved_at=None,
+                    resolved_by=None,
+                )
+            )
+            self.session.execute(
+                again_stmt,
+                [
+                    {"_id": known[r["ref"]], "_title": r["title"], "_errors": r["errors"]}
+                    for r in again
+                ],
+            )
+
+    def refused_page(
+        self, status: str | None, *, limit: int, offset: int
+    ) -> tuple[list[RefusedOffer], int]:
+        where = [] if status is None else [RefusedOffer.status == status]
+        total = self.session.scalar(select(func.count()).select_from(RefusedOffer).where(*where))
+        stmt = (
+            select(RefusedOffer)
+            .where(*where)
+            .order_by(RefusedOffer.last_seen_at.desc(), RefusedOffer.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(self.session.scalars(stmt)), int(total or 0)
+
+    def refused(self, refused_id: int) -> RefusedOffer | None:
+        return self.session.get(RefusedOffer, refused_id)
+
+    def flush(self) -> None:
+        self.session.flush()
+
     def active_coaches(self) -> dict[str, int]:
         stmt = select(User.username, User.id).where(User.role == "coach", User.is_active)
         return {str(n): int(i) for n, i in self.session.execute(stmt)}
@@ -172,6 +269,72 @@ class ImportRepository:
             for i, e, v in self.session.execute(stmt)
             if e not in external_ids
         ]
+
+
+class FeedRepository:
+    """The SQL of the feeds: their runs, and the source's update date of each offer fed."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock(self) -> None:
+        """Serialise feed runs until this transaction ends (PostgreSQL; SQLite's writer lock is
+        taken when the transaction begins): a second run then finds the first one's offers."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK)))
+
+    def last_completed(self, source: str, parameters_key: str) -> FeedRun | None:
+        stmt = (
+            select(FeedRun)
+            .where(
+                FeedRun.source == source,
+                FeedRun.parameters_key == parameters_key,
+                FeedRun.status == "completed",
+            )
+            .order_by(FeedRun.window_end.desc(), FeedRun.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
+
+    def add_run(self, run: FeedRun) -> FeedRun:
+        self.session.add(run)
+        self.session.flush()
+        return run
+
+    def recent_runs(self, *, limit: int, offset: int) -> tuple[list[FeedRun], int]:
+        total = self.session.scalar(select(func.count()).select_from(FeedRun))
+        stmt = select(FeedRun).order_by(FeedRun.id.desc()).limit(limit).offset(offset)
+        return list(self.session.scalars(stmt)), int(total or 0)
+
+    def update_dates(self, source: str, external_ids: Sequence[str]) -> dict[str, datetime]:
+        out: dict[str, datetime] = {}
+        for part in chunks(sorted(set(external_ids))):
+            stmt = select(FeedOffer.external_id, FeedOffer.source_updated_at).where(
+                FeedOffer.source == source, FeedOffer.external_id.in_(part)
+            )
+            out.update({str(e): d for e, d in self.session.execute(stmt)})
+        return out
+
+    def save_update_dates(
+        self, source: str, dates: dict[str, datetime], *, known: set[str], run_id: int
+    ) -> None:
+        """Insert the dates of offers seen for the first time, update the others."""
+        table = table_of(FeedOffer)
+        fresh = [
+            {"source": source, "external_id": e, "source_updated_at": d, "run_id": run_id}
+            for e, d in sorted(dates.items())
+            if e not in known
+        ]
+        for part in chunks(fresh):
+            self.session.execute(insert(table), list(part))
+        again = [{"_e": e, "_d": d, "_run": run_id} for e, d in sorted(dates.items()) if e in known]
+        stmt = (
+            update(table)
+            .where(table.c.source == source, table.c.external_id == bindparam("_e"))
+            .values(source_updated_at=bindparam("_d"), run_id=bindparam("_run"))
+        )
+        for part in chunks(again):
+            self.session.execute(stmt, list(part))
 
 
 class DemoRepository:

@@ -1,12 +1,14 @@
 """Import files into the database: parse, link, compare, then write everything or nothing.
 
-:func:`import_offers` and :func:`import_candidates` read a whole file with the pure parsers
-(:mod:`service.imports.offers`, :mod:`service.imports.candidates`), resolve what the file refers
+:func:`import_candidates` (and :func:`service.imports.offer_import.import_offers` for offers)
+read a whole file with the pure parsers (:mod:`service.imports.candidates`,
+:mod:`service.imports.offers`), resolve what the file refers
 to in the database (lots, companies, coaches), compare every record with the row of the same
 external id, and only then write: created rows in bulk (``insert()`` with a list of rows), changed
 rows by primary key (``update()`` with a list), their child rows replaced. A file with one bad row
-raises :class:`~service.errors.InvalidInput` carrying every row error and writes nothing; the
-caller's transaction is committed only when the call returns. A record equal to its row is left
+raises :class:`~service.errors.InvalidInput` carrying every row error and writes nothing (an offer
+file may instead be imported without its refused offers, when asked explicitly); the caller's
+transaction is committed only when the call returns. A record equal to its row is left
 alone: re-importing a file bumps no version and writes one audit entry (the import itself).
 
 The functions never commit: the API commits at the end of the request, the CLI after the call.
@@ -24,30 +26,25 @@ from service.accounts.audit import audit
 from service.db import utcnow
 from service.errors import InvalidInput, PayloadTooLarge
 from service.imports.candidates import CandidateRecord, parse_candidates
-from service.imports.offer_records import OfferRecord
-from service.imports.offers import parse_offers
 from service.imports.reading import ImportLimits, ImportRejected, RowError
 from service.imports.repository import ImportRepository
 from service.imports.schemas import ImportRead
 from service.models.accounts import User
-from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
 from service.referentials.service import Referentials
 from service.referentials.titles import TitleNormaliser
 
-__all__ = ["import_candidates", "import_offers", "limits_from", "rejection", "too_large"]
-
-
-# Parser format → ``offers.source``: a CSV comes from the Orne emploi platform (or is laid out
-# like its export).
-_SOURCES = {"csv": "orne_emploi", "france_travail": "france_travail"}
+__all__ = ["differs", "import_candidates", "limits_from", "rejection", "too_large"]
 
 
 Progress = Callable[[int], None]
 
 
-def rejection(errors: Sequence[RowError], *, what: str) -> InvalidInput | PayloadTooLarge:
-    """The error that refuses a file: every row error, sorted by line; 413 for a file too big."""
+def rejection(
+    errors: Sequence[RowError], *, what: str, hint: str = ""
+) -> InvalidInput | PayloadTooLarge:
+    """The error that refuses a file: every row error, sorted by line; 413 for a file too big.
+    ``hint`` ends the detail (what else the caller may do)."""
     ordered = sorted(errors, key=lambda e: (e.line is not None, e.line or 0, e.column or ""))
     if any(e.code == "file_too_large" for e in ordered):
         return PayloadTooLarge(ordered[0].message, errors=[e.as_dict() for e in ordered])
@@ -57,35 +54,10 @@ def rejection(errors: Sequence[RowError], *, what: str) -> InvalidInput | Payloa
         detail = f"{what} refusé, rien n'a été importé. {where}{first.message}"
     else:
         detail = f"{what} refusé, rien n'a été importé : {len(ordered)} erreurs (voir « errors »)."
-    return InvalidInput(detail, errors=[e.as_dict() for e in ordered])
+    return InvalidInput(detail + hint, errors=[e.as_dict() for e in ordered])
 
 
-def _offer_fields(
-    rec: OfferRecord, *, lot_id: int | None, company_id: int | None
-) -> dict[str, Any]:
-    """The columns of ``offers`` an import sets (``status`` is left to people)."""
-    return {
-        "intitule": rec.intitule,
-        "code_ogr": rec.code_ogr,
-        "code_rome": rec.code_rome,
-        "commune_insee": rec.commune_insee,
-        "required_skills": list(rec.required_skills),
-        "experience_years_required": float(rec.experience_years_required),
-        "weekly_hours": float(rec.weekly_hours),
-        "has_nights": rec.has_nights,
-        "has_weekends": rec.has_weekends,
-        "has_early_starts": rec.has_early_starts,
-        "start_date": rec.start_date,
-        "end_date": rec.end_date,
-        "contract_type": rec.contract_type,
-        "open_positions": rec.open_positions,
-        "lot_id": lot_id,
-        "company_id": company_id,
-        "source": _SOURCES.get(rec.source, "orne_emploi"),
-    }
-
-
-def _differs(obj: Any, fields: dict[str, Any]) -> bool:
+def differs(obj: Any, fields: dict[str, Any]) -> bool:
     for name, value in fields.items():
         current = getattr(obj, name)
         if isinstance(value, list):
@@ -93,167 +65,6 @@ def _differs(obj: Any, fields: dict[str, Any]) -> bool:
         if current != value:
             return True
     return False
-
-
-def import_offers(
-    session: Session,
-    data: bytes,
-    *,
-    filename: str,
-    refs: Referentials,
-    normalise_titles: TitleNormaliser,
-    limits: ImportLimits,
-    user: User | None,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-) -> ImportRead:
-    """Import an offer file (Orne emploi CSV or France Travail JSON); all or nothing."""
-    try:
-        parsed = parse_offers(
-            data,
-            filename=filename,
-            communes=refs.communes,
-            rome=refs.rome,
-            normalise_titles=normalise_titles,
-            limits=limits,
-        )
-    except ImportRejected as exc:
-        raise rejection(exc.errors, what="Fichier d'offres") from None
-    repo = ImportRepository(session)
-    errors = list(parsed.errors)
-    warnings = list(parsed.warnings)
-    records = parsed.records
-    lots = repo.lot_ids(r.lot_ref for r in records if r.lot_ref)
-    for rec in records:
-        if rec.lot_ref and rec.lot_ref not in lots:
-            errors.append(
-                RowError(
-                    rec.line,
-                    "lot",
-                    "unknown_lot",
-                    f"Lot inconnu : « {rec.lot_ref} ». Créez d'abord le lot (référence du lot "
-                    "du marché) ou corrigez la référence.",
-                )
-            )
-    if errors:
-        raise rejection(errors, what="Fichier d'offres")
-
-    companies = repo.company_ids(r.siret for r in records if r.siret)
-    new_companies: dict[str, str] = {}
-    unlinked = 0
-    for rec in records:
-        if rec.siret and rec.siret not in companies and rec.siret not in new_companies:
-            if rec.company_name:
-                new_companies[rec.siret] = rec.company_name
-            else:
-                unlinked += 1
-    if unlinked:
-        warnings.append(
-            f"{unlinked} offre(s) avec un SIRET inconnu et sans nom d'entreprise : elles ne sont "
-            "rattachées à aucune entreprise."
-        )
-    if new_companies and not dry_run:
-        repo.add_companies(
-            [{"siret": s, "name": n[:200], "version": 1} for s, n in sorted(new_companies.items())]
-        )
-        companies.update(repo.company_ids(new_companies))
-
-    existing = repo.offers_by_external_id([r.external_id for r in records])
-    licences = repo.offer_licences([o.id for o in existing.values()])
-    creates: list[tuple[OfferRecord, dict[str, Any]]] = []
-    updates: list[tuple[Offer, OfferRecord, dict[str, Any], bool]] = []
-    unchanged: list[str] = []
-    for rec in records:
-        company_id = companies.get(rec.siret) if rec.siret else None
-        fields = _offer_fields(
-            rec, lot_id=lots.get(rec.lot_ref) if rec.lot_ref else None, company_id=company_id
-        )
-        current = existing.get(rec.external_id)
-        if current is None:
-            creates.append((rec, fields))
-            continue
-        lic_changed = licences.get(current.id, ()) != tuple(sorted(rec.required_licences))
-        if _differs(current, fields) or lic_changed:
-            updates.append((current, rec, fields, lic_changed))
-        else:
-            unchanged.append(rec.external_id)
-
-    report = ImportRead(
-        kind="offers",
-        dry_run=dry_run,
-        format=parsed.format,
-        rows=len(records),
-        created=len(creates),
-        updated=len(updates),
-        unchanged=len(unchanged),
-        companies_created=len(new_companies),
-        warnings=warnings,
-    )
-    if dry_run:
-        report.created_ids = [r.external_id for r, _ in creates]
-        report.updated_ids = [o.external_id for o, _, _, _ in updates]
-        report.unchanged_ids = unchanged
-        return report
-
-    now = utcnow()
-    new_ids = repo.insert_returning_ids(
-        Offer,
-        [
-            {
-                **fields,
-                "external_id": rec.external_id,
-                "status": "open",
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for rec, fields in creates
-        ],
-    )
-    if progress:
-        progress(len(creates))
-    repo.update_by_id(
-        Offer,
-        [
-            {**fields, "id": o.id, "version": o.version + 1, "updated_at": now}
-            for o, _, fields, _ in updates
-        ],
-    )
-    relinked = [o.id for o, _, _, lic in updates if lic]
-    repo.delete_children(OfferLicence.offer_id, relinked)
-    lic_rows = [
-        {"offer_id": new_ids[rec.external_id], "code": code}
-        for rec, _ in creates
-        for code in sorted(set(rec.required_licences))
-    ]
-    lic_rows += [
-        {"offer_id": o.id, "code": code}
-        for o, rec, _, lic in updates
-        if lic
-        for code in sorted(set(rec.required_licences))
-    ]
-    repo.insert_rows(OfferLicence, lic_rows)
-    # The ORM objects read above are stale now (bulk UPDATE bypasses them).
-    for o, _, _, _ in updates:
-        session.expire(o)
-    if progress:
-        progress(len(updates) + len(unchanged))
-    audit(
-        session,
-        user,
-        "import",
-        "offers",
-        None,
-        {
-            "file": filename[-200:],
-            "format": parsed.format,
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "companies_created": report.companies_created,
-        },
-    )
-    return report
 
 
 def _candidate_fields(rec: CandidateRecord, coach_id: int) -> dict[str, Any]:
@@ -345,8 +156,8 @@ def import_candidates(
         lic_changed = licences.get(current.id, ()) != tuple(sorted(set(rec.licences)))
         rep = reporting.get(current.id)
         rep_fields = _reporting_fields(rec, rep)
-        rep_changed = rep is None or _differs(rep, rep_fields)
-        if _differs(current, fields) or jobs_changed or lic_changed or rep_changed:
+        rep_changed = rep is None or differs(rep, rep_fields)
+        if differs(current, fields) or jobs_changed or lic_changed or rep_changed:
             updates.append((current, rec, fields, jobs_changed, lic_changed, rep_changed))
         else:
             unchanged.append(rec.external_id)

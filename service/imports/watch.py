@@ -26,9 +26,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import AppError
+from service.imports.offer_import import import_offers
 from service.imports.reading import ImportLimits
 from service.imports.schemas import ImportRead
-from service.imports.service import import_candidates, import_offers, too_large
+from service.imports.service import import_candidates, too_large
 from service.referentials.service import Referentials
 from service.referentials.titles import TitleNormaliser
 from service.scoring.batch import BatchParameters, run_batch
@@ -72,7 +73,8 @@ class Runner:
             self.engine.dispose()
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends, rolls back on error."""
         with self.sessions() as session:
             try:
                 yield session
@@ -88,7 +90,13 @@ class Runner:
         return path.read_bytes()
 
     def import_file(
-        self, path: Path, kind: Kind, *, dry_run: bool = False, full: bool = False
+        self,
+        path: Path,
+        kind: Kind,
+        *,
+        dry_run: bool = False,
+        full: bool = False,
+        accept_valid: bool = False,
     ) -> ImportRead:
         """Import one file in one transaction (rolled back in a dry run or on error)."""
         data = self.read(path)
@@ -99,7 +107,7 @@ class Runner:
                 bar.total = (bar.total or 0) + n
                 bar.update(n)
 
-        with self._session() as session:
+        with self.transaction() as session:
             if kind == "offers":
                 report = import_offers(
                     session,
@@ -110,6 +118,7 @@ class Runner:
                     limits=self.limits,
                     user=None,
                     dry_run=dry_run,
+                    accept_valid=accept_valid,
                     progress=progress,
                 )
             else:
@@ -145,7 +154,7 @@ class Runner:
                 bar.refresh()
 
         try:
-            with self._session() as session:
+            with self.transaction() as session:
                 return run_batch(
                     session,
                     self.scoring,

@@ -18,6 +18,8 @@ Importing this package registers every table on ``service.db.Base.metadata`` (wh
 from __future__ import annotations
 
 from service.models.accounts import ROLES, AuditEntry, LoginThrottle, User, WebSession
+from service.models.imports import FeedOffer, FeedRun, RefusedOffer
+from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
 from service.models.people import (
     EDUCATION_LEVELS,
@@ -62,17 +64,22 @@ __all__ = [
     "Company",
     "Contract",
     "DigestMark",
+    "FeedOffer",
+    "FeedRun",
     "LoginThrottle",
     "Lot",
     "Match",
     "MatchRun",
     "MatchRunOffer",
+    "NotificationPreference",
     "Offer",
     "OfferLicence",
+    "OutboxEmail",
     "Placement",
     "PlacementHours",
     "Proposal",
     "ProposalEvent",
+    "RefusedOffer",
     "User",
     "WebSession",
 ]

@@ -29,14 +29,19 @@ def coach_digest(
     refs: Referentials,
     peek: bool = False,
     actor: User | None = None,
+    since: int | None = None,
 ) -> DigestRead:
     """The coach's new matches since their last digest; marks them read unless ``peek``.
 
     ``actor`` is who reads (the coach through the API; ``None`` for the command line).
+    ``since`` (the e-mailed digest's own mark): the matches after it, the coach's mark left
+    where it is.
     """
     repo = DigestRepository(session)
     mark = repo.mark(coach.id)
-    since = mark.last_match_id if mark else 0
+    mailed = since is not None
+    if since is None:
+        since = mark.last_match_id if mark else 0
     repo.wait_for_batches()
     rows = repo.new_matches(coach.id, since)
     latest: dict[tuple[int, int], tuple[Match, Candidate, Offer]] = {}
@@ -74,13 +79,13 @@ def coach_digest(
         g.matches.sort(key=lambda x: (-x.score, x.candidate_id))
     last = max((m.id for m, _, _ in rows), default=since)
     previous = mark.read_at if mark else None
-    if not peek:
+    if not peek and not mailed:
         repo.advance_mark(coach.id, last)
     n = sum(len(g.matches) for g in offers)
     audit(
         session,
         actor,
-        "digest_peek" if peek else "digest_read",
+        "digest_mail" if mailed else "digest_peek" if peek else "digest_read",
         "user",
         coach.id,
         {"offers": len(offers), "matches": n, "since_match_id": since, "last_match_id": last},

@@ -22,7 +22,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
-from service.web import admin, imports, login, offers, people, placements, proposals, reports
+from service.web import (
+    admin,
+    imports,
+    login,
+    notifications,
+    offers,
+    people,
+    placements,
+    proposals,
+    reports,
+)
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
 __all__ = ["WEB_PREFIXES", "install_web", "is_page"]
@@ -38,6 +48,7 @@ WEB_PREFIXES: Final = (
     "/propositions",
     "/facilitateur",
     "/admin",
+    "/mes-notifications",
     "/static",
 )
 
@@ -140,6 +151,7 @@ PAGE_ROUTERS: Final = (
     imports.router,
     reports.router,
     admin.router,
+    notifications.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

@@ -1,4 +1,9 @@
-"""The facilitator's file imports: upload, dry run, confirm (the same functions as the API's)."""
+"""The facilitator's file imports: upload, dry run, confirm (the same functions as the API's);
+the offers refused by partial imports and the feed, until resolved.
+
+An offer file whose check finds some invalid offers shows both lists, the offers that would be
+imported and the refused ones with their reasons; « Importer les offres valides » then imports
+the valid ones only. A file of people stays all or nothing."""
 
 from __future__ import annotations
 
@@ -8,10 +13,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput
+from service.imports.feed import list_feed_runs
+from service.imports.offer_import import dismiss_refused, list_refused
+from service.kit.crud import Pagination
+from service.kit.deps import EntityId
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.templating import render
 
@@ -41,8 +50,10 @@ def _run_import(
     filename: str,
     dry_run: bool,
     full: bool,
+    accept_valid: bool = False,
 ) -> object:
-    from service.imports.service import import_candidates, import_offers, limits_from
+    from service.imports.offer_import import import_offers
+    from service.imports.service import import_candidates, limits_from
     from service.referentials.titles import get_title_normaliser
     from service.scoring.batch import batch_parameters, run_batch
 
@@ -61,6 +72,7 @@ def _run_import(
             limits=limits,
             user=web.user,
             dry_run=dry_run,
+            accept_valid=accept_valid,
         )
         if not dry_run and report.has_changes:
             session.flush()
@@ -120,6 +132,8 @@ def import_upload(
                 filename=fichier.filename or "",
                 dry_run=True,
                 full=complet,
+                # The check of an offer file shows both lists (valid and refused offers).
+                accept_valid=type_fichier == "offres",
             )
         except AppError as exc:
             error, errors = exc.detail, exc.errors
@@ -151,6 +165,7 @@ def import_confirm(
     type_fichier: Annotated[Literal["offres", "personnes"], Form()],
     nom: Annotated[str, Form(max_length=300)] = "",
     complet: Annotated[bool, Form()] = False,
+    partiel: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     path = _stash_path(web, empreinte)
     if not path.is_file():
@@ -166,6 +181,7 @@ def import_confirm(
         filename=nom,
         dry_run=False,
         full=complet,
+        accept_valid=partiel and type_fichier == "offres",
     )
     path.unlink(missing_ok=True)
     return render(
@@ -178,3 +194,29 @@ def import_confirm(
         applied=True,
         type_fichier=type_fichier,
     )
+
+
+@router.get("/facilitateur/offres-refusees", response_class=HTMLResponse)
+def refused_offers_page(
+    request: Request, session: SessionDep, web: FacilitatorPage
+) -> HTMLResponse:
+    refused, total = list_refused(session, status="pending", page=Pagination(limit=200, offset=0))
+    runs, _ = list_feed_runs(session, Pagination(limit=10, offset=0))
+    return render(
+        request,
+        "facilitator/refused_offers.html",
+        web,
+        page_title="Offres refusées",
+        nav="refusees",
+        refused=refused,
+        total=total,
+        runs=runs,
+    )
+
+
+@router.post("/facilitateur/offres-refusees/{refused_id}/ecarter")
+def dismiss_refused_offer(
+    session: SessionDep, web: FacilitatorPage, refused_id: EntityId
+) -> RedirectResponse:
+    dismiss_refused(session, web.user, refused_id)
+    return RedirectResponse("/facilitateur/offres-refusees?msg=ecartee", status_code=303)

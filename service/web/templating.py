@@ -65,6 +65,8 @@ FLASH: Final[dict[str, str]] = {
     "modele": "Version du modèle activée.",
     "import": "Import appliqué.",
     "lu": "Résumé marqué comme lu : les prochaines correspondances seules y paraîtront.",
+    "emails": "Vos choix d'e-mails sont enregistrés.",
+    "ecartee": "Offre refusée écartée de la liste.",
 }
 
 

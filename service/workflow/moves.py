@@ -17,9 +17,11 @@ from service.db import utcnow
 from service.errors import Conflict
 from service.models.accounts import User
 from service.models.workflow import Proposal, ProposalEvent
+from service.notifications.service import queue_proposal_update
 from service.workflow.repository import ProposalRepository
 from service.workflow.states import (
     OPEN_STATES,
+    REFUSAL_REASONS,
 )
 
 __all__ = ["move", "obsolete_open_proposals", "record_event"]
@@ -96,6 +98,10 @@ def move(
     if reason is not None:
         detail["reason"] = reason
     audit(session, user, "transition", "proposal", proposal.id, detail)
+    # The person's coach is told by e-mail (queued in this transaction, sent later).
+    queue_proposal_update(
+        session, proposal, to=to, reason_label=REFUSAL_REASONS.get(reason) if reason else None
+    )
 
 
 def obsolete_open_proposals(

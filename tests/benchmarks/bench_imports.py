@@ -10,7 +10,7 @@ is given, on PostgreSQL (a database ``bench_imports`` created and dropped on tha
    offer, a per-offer shortlist, one ORM object and one flush per match (rolled back).
 2. **import**: a 10,000-offer Orne emploi CSV without ROME codes (the titles are normalised by the
    shipped title index, built once beforehand; its build time is reported apart) is imported with
-   :func:`service.imports.service.import_offers`, then imported again (nothing changes). Target
+   :func:`service.imports.offer_import.import_offers`, then imported again (nothing changes). Target
    ≤ 10 s for the first import. The naive way: the same parsed records written one ORM object and
    one flush at a time, with a query per row for the offer and one for its company (rolled back).
 
@@ -50,10 +50,10 @@ from fixtures.demo import DemoData, generate_pool  # noqa: E402
 from matching import columns as col  # noqa: E402
 from matching.referentials import load_communes  # noqa: E402
 from service.db import alembic_config, make_engine, make_sessionmaker  # noqa: E402
+from service.imports.offer_import import import_offers  # noqa: E402
 from service.imports.offer_records import OfferRecord  # noqa: E402
 from service.imports.offers import parse_offers  # noqa: E402
 from service.imports.reading import ImportLimits  # noqa: E402
-from service.imports.service import import_offers  # noqa: E402
 from service.models.accounts import User  # noqa: E402
 from service.models.offers import Offer, OfferLicence  # noqa: E402
 from service.models.people import Candidate, CandidateJob, CandidateLicence  # noqa: E402

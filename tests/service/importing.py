@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fixtures import REFERENTIALS_DIR
 from matching.text import fold
+from service.imports.offer_import import import_offers
 from service.imports.reading import ImportLimits
 from service.imports.schemas import ImportRead
-from service.imports.service import import_candidates, import_offers
+from service.imports.service import import_candidates
 from service.models.accounts import AuditEntry
+from service.models.imports import RefusedOffer
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
 from service.models.procurement import Company
@@ -141,6 +143,7 @@ def do_import_offers(
     filename: str = "offres.csv",
     dry_run: bool = False,
     limits: ImportLimits | None = None,
+    accept_valid: bool = False,
 ) -> ImportRead:
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     return import_offers(
@@ -152,6 +155,7 @@ def do_import_offers(
         limits=limits or ImportLimits(),
         user=None,
         dry_run=dry_run,
+        accept_valid=accept_valid,
     )
 
 
@@ -204,6 +208,7 @@ _TABLES: tuple[Any, ...] = (
     Match,
     MatchRunOffer,
     DigestMark,
+    RefusedOffer,
 )
 
 

@@ -341,10 +341,20 @@ def test_import_of_a_bad_file_names_the_row_and_changes_nothing(
         data={"csrf_token": token, "type_fichier": "offres"},
         files={"fichier": ("offres.csv", bad.encode("utf-8"), "text/csv")},
     )
-    assert resp.status_code == 422
+    # An offer file's check shows both lists: the valid offers and the refused one.
+    assert resp.status_code == 200
     page = unescape(resp.text)
-    assert "Fichier refusé, rien n'a été modifié" in page and "Lignes à corriger" in page
+    assert "1 offre(s) refusée(s)" in page and "Commune inconnue : « Nulle-Part-Sur-Mer »" in page
+    assert "Importer les 1 offres valides" in page
     assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-1")) is None
+    # A file that cannot be read at all is still refused whole.
+    resp = client.post(
+        "/facilitateur/imports",
+        data={"csrf_token": token, "type_fichier": "offres"},
+        files={"fichier": ("offres.json", b"[{", "application/json")},
+    )
+    assert resp.status_code == 422
+    assert "Fichier refusé, rien n'a été modifié" in unescape(resp.text)
 
 
 def test_admin_creates_a_user_with_a_password_who_can_then_log_in(
