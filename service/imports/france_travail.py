@@ -15,6 +15,7 @@ from service.imports.common import (
     check_rome_codes,
     end_from_duration,
     parse_contract_type,
+    parse_qualification,
     resolve_commune_field,
 )
 from service.imports.offer_records import OfferDraft, OfferParseResult, finish_offers
@@ -210,6 +211,7 @@ def _read_ft_offer(
             "required_licences": tuple(licences),
             "required_skills": tuple(dict.fromkeys(skills)),
             "experience_years_required": float(experience),
+            "needs_qualification": _needs_qualification(offer),
             "has_nights": "nuit" in schedule,
             "has_weekends": any(w in schedule for w in ("samedi", "dimanche", "week end")),
             "has_early_starts": any(w in schedule for w in ("decale", "matin", "tot")),
@@ -230,3 +232,17 @@ def _appellation_by_label(rome: RomeReferential, code_rome: str, label: str) -> 
         if fold(long) == wanted or fold(short) == wanted:
             return int(code)
     return None
+
+
+def _needs_qualification(offer: dict[str, Any]) -> bool:
+    """``qualificationCode`` (else ``qualificationLibelle``) read as at the CSV door; an offer
+    that gives neither asks for a qualification (the declared default)."""
+    for key in ("qualificationCode", "qualificationLibelle"):
+        text = _text(offer.get(key))
+        if text:
+            try:
+                return parse_qualification(text)
+            except ValueError:
+                continue
+    default: bool = _O[col.NEEDS_QUALIFICATION].default
+    return default
