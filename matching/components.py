@@ -111,7 +111,7 @@ SKILL_OVERLAP_WEIGHT: Final = 0.4
 ENTRY_LEVEL_VALUE: Final = 0.2
 """Skills component of a person with no related target job, on a job that needs neither a
 qualification nor experience."""
-assert ENTRY_LEVEL_VALUE < RELATION_VALUES[Relation.SAME_DOMAIN] * EXPERIENCE_FLOOR
+assert RELATION_VALUES[Relation.SAME_DOMAIN] * EXPERIENCE_FLOOR > ENTRY_LEVEL_VALUE
 MOBILITY_FLOOR: Final = 0.2
 AVAILABILITY_HALF_LIFE_DAYS: Final = 30.0
 AVAILABILITY_FLOOR: Final = 0.2

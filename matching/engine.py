@@ -25,8 +25,8 @@ import pandas as pd
 from matching import columns as col
 from matching.components import JobAffinity
 from matching.constraints import Reason, why_not
-from matching.explain import why_not_job
 from matching.distances import DETOUR_FACTOR, CommuneDistances
+from matching.explain import why_not_job
 from matching.ranking import (
     DEFAULT_BLOCK_SIZE,
     RankedPairs,

@@ -27,9 +27,9 @@ from matching.components import (
 )
 from matching.constraints import Reason
 from matching.distances import CommuneDistances, travel_minutes
+from matching.exclusions import Exclusion
 from matching.french import date_fr, de_place, km_fr, years_fr
 from matching.licences import LICENCE_CODES
-from matching.exclusions import Exclusion
 from matching.schema import CandidatePool, OfferSet
 
 __all__ = ["explain_pairs", "why_not_job"]
@@ -226,7 +226,7 @@ def why_not_job(
     )
     return Reason(
         Exclusion.UNRELATED_JOB,
-        f"{head} du métier {affinity.fiche_labels[fiche]} ({affinity.fiche_codes[fiche]}), un poste "
-        f"qui demande {' et '.join(needs)}. Ajoutez à son profil un métier visé proche, ou "
-        "proposez-la hors classement en expliquant pourquoi.",
+        f"{head} du métier {affinity.fiche_labels[fiche]} ({affinity.fiche_codes[fiche]}), "
+        f"un poste qui demande {' et '.join(needs)}. Ajoutez à son profil un métier visé "
+        "proche, ou proposez-la hors classement en expliquant pourquoi.",
     )
