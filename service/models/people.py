@@ -47,6 +47,7 @@ __all__ = [
     "CandidateJob",
     "CandidateLicence",
     "CandidateReporting",
+    "display_name",
     "name_key",
 ]
 
@@ -147,6 +148,11 @@ IDENTITY_FIELDS: Final[dict[str, FieldSpec]] = {
     f.name: f for f in (FIRST_NAME, LAST_NAME, PHONE, EMAIL)
 }
 """What a person's own coach and the facilitator read to reach them; never the engine."""
+
+
+def display_name(first_name: str | None, last_name: str | None, external_id: str) -> str:
+    """ "Marie Dupont", or the follow-up id of a person whose name is not recorded."""
+    return " ".join(x for x in (first_name, last_name) if x) or external_id
 
 
 def name_key(first_name: str | None, last_name: str | None) -> str | None:

@@ -32,12 +32,18 @@ class CandidateRepository(Repository[Candidate]):
         readiness_stage: str | None = None,
         words: Sequence[str] = (),
         id_prefix: str = "",
+        sort: str = "nom",
     ) -> tuple[list[Candidate], int]:
-        """People by last name, first name, follow-up id; ``words`` (folded) must each start a
-        word of the folded name, unless the follow-up id starts with ``id_prefix``."""
-        stmt = select(Candidate).order_by(
-            Candidate.name_key.is_(None), Candidate.name_key, Candidate.external_id
-        )
+        """People by last name, first name, follow-up id (after availability, assessment date
+        or stage with ``sort``); ``words`` (folded) must each start a word of the folded name,
+        unless the follow-up id starts with ``id_prefix``."""
+        by_name = (Candidate.name_key.is_(None), Candidate.name_key, Candidate.external_id)
+        first = {
+            "disponibilite": (Candidate.available_from,),
+            "evaluation": (Candidate.readiness_assessed_on,),
+            "etape": (Candidate.readiness_stage,),
+        }.get(sort, ())
+        stmt = select(Candidate).order_by(*first, *by_name)
         if coach_id is not None:
             stmt = stmt.where(Candidate.coach_id == coach_id)
         if is_active is not None:
@@ -56,9 +62,7 @@ class CandidateRepository(Repository[Candidate]):
                     for w in words
                 )
             )
-            by_id = func.lower(Candidate.external_id).startswith(
-                id_prefix.lower(), autoescape=True
-            )
+            by_id = func.lower(Candidate.external_id).startswith(id_prefix.lower(), autoescape=True)
             stmt = stmt.where(or_(by_name, by_id) if words else by_id)
         return self._page(stmt, limit=limit, offset=offset)
 

@@ -84,6 +84,7 @@ def list_candidates(
     commune_insee: str | None = None,
     q: str = "",
     readiness_stage: str | None = None,
+    sort: str = "nom",
 ) -> tuple[list[Candidate], int]:
     """People the user may see, by last name then first name then follow-up id; ``q`` finds
     a name (any order, accents and case ignored, "dupo mar" finds Marie Dupont) or the start
@@ -95,6 +96,7 @@ def list_candidates(
         readiness_stage=readiness_stage,
         words=fold(q).split()[:5],
         id_prefix=q.strip(),
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )

@@ -22,7 +22,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
-from service.web import admin, imports, login, offers, people, placements, proposals, reports
+from service.web import (
+    admin,
+    imports,
+    login,
+    offers,
+    people,
+    placements,
+    profile,
+    proposals,
+    reports,
+)
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
 __all__ = ["WEB_PREFIXES", "install_web", "is_page"]
@@ -133,6 +143,7 @@ def _conflict_page(request: Request, _: Exception) -> Response:
 
 PAGE_ROUTERS: Final = (
     login.router,
+    profile.router,  # before people.router: /personnes/metiers is not a person's id
     people.router,
     offers.router,
     proposals.router,

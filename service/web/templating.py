@@ -12,6 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from matching.fields import STAGE_LABELS, TRAVEL_MODE_LABELS
 from matching.french import MONTHS
+from service.kit.times import paris
+from service.models.people import display_name
 from service.web.auth import CSRF_FIELD, WebContext
 
 __all__ = ["FLASH", "LABELS", "SECURITY_HEADERS", "render", "templates"]
@@ -81,11 +83,18 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
 
 
 def fr_date(value: date | datetime | None) -> str:
+    """ "2 mars 2026", or "2 mars 2026 à 14:05" for a time (Europe/Paris)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{value.day} {MONTHS[value.month - 1]} {value.year} à {value:%H:%M} UTC"
+        local = paris(value)
+        return f"{local.day} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def person_name(person: Any) -> str:
+    """A person's name as their coach reads it ("Marie Dupont"), else their follow-up id."""
+    return display_name(person.first_name, person.last_name, person.external_id)
 
 
 def fr_month(value: date) -> str:
@@ -112,6 +121,7 @@ templates.env.filters["fr_month"] = fr_month
 templates.env.filters["fr_number"] = fr_number
 templates.env.filters["label"] = label
 templates.env.filters["pct"] = pct
+templates.env.filters["person_name"] = person_name
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
