@@ -62,8 +62,11 @@ class CandidateRepository(Repository[Candidate]):
                     for w in words
                 )
             )
-            by_id = func.lower(Candidate.external_id).startswith(id_prefix.lower(), autoescape=True)
-            stmt = stmt.where(or_(by_name, by_id) if words else by_id)
+            conditions = [by_name] if words else []
+            if id_prefix:
+                lowered = func.lower(Candidate.external_id)
+                conditions.append(lowered.startswith(id_prefix.lower(), autoescape=True))
+            stmt = stmt.where(or_(*conditions))
         return self._page(stmt, limit=limit, offset=offset)
 
     def readiness(self, candidate_ids: Sequence[int]) -> dict[int, str]:

@@ -49,6 +49,7 @@ WEB_PREFIXES: Final = (
     "/facilitateur",
     "/admin",
     "/static",
+    "/favicon.ico",
 )
 
 _TITLES: Final = {

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from matching.fields import STAGE_LABELS, TRAVEL_MODE_LABELS
+from matching.fields import CONTRACT_LABELS, STAGE_LABELS, TRAVEL_MODE_LABELS
 from matching.french import MONTHS
 from service.kit.times import paris
 from service.models.people import display_name
@@ -122,6 +122,7 @@ templates.env.filters["fr_number"] = fr_number
 templates.env.filters["label"] = label
 templates.env.filters["pct"] = pct
 templates.env.filters["person_name"] = person_name
+templates.env.filters["contract"] = lambda code: CONTRACT_LABELS.get(str(code), str(code))
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
