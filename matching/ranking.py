@@ -17,7 +17,8 @@ Path of one block of offers
    (2**32 - 1 - tie)``, ``tie`` = the candidate index, plus 2**31 when the person has no related
    target job; unique per offer, so ``argpartition`` + sorting the k kept keys gives the k best
    with an equal score going to a related person first, then to the lower candidate index,
-   whatever the block size.
+   whatever the block size. A person's best offers (:func:`offers_for`) go further: the
+   offers of their own and related trades come before every job merely open to anyone.
 
 Blocks of ``block_size`` offers bound memory (pairs of one block only); the output does not
 depend on ``block_size``.
@@ -65,6 +66,7 @@ _MAX_RANGE_KM: Final = 20_000.0
 _LOW_MASK: Final = np.int64(0xFFFFFFFF)
 _SCORE_TOLERANCE: Final = 1e-5
 _UNRELATED: Final = np.int64(1 << 31)
+_RELATED_TIER: Final = np.int64(1 << 62)
 
 
 def as_day(value: dt.date | np.datetime64 | pd.Timestamp | str) -> int:
@@ -292,14 +294,18 @@ def _top_k_segments(
     return seg_out, pos, rank
 
 
-def _keys(scores: F32, tie: IntArray, skills: F32) -> I64:
+def _keys(scores: F32, tie: IntArray, skills: F32, *, related_first: bool = False) -> I64:
     """Ranking keys: the score, then a related person (see the module docstring), then the
-    lower ``tie`` index (< 2**31)."""
+    lower ``tie`` index (< 2**31); with ``related_first``, every related pair before every
+    other whatever the scores (scores in [0, 1] keep their bits below 2**30)."""
     # + 0.0 turns a -0.0 into +0.0, whose bits sort with the other non-negative floats
     positive = np.ascontiguousarray(scores + np.float32(0.0), dtype=np.float32)
     bits = positive.view(np.int32).astype(np.int64)
-    unrelated = np.where(is_related(skills), np.int64(0), _UNRELATED)
+    related = is_related(skills)
+    unrelated = np.where(related, np.int64(0), _UNRELATED)
     out: I64 = (bits << 32) | (_LOW_MASK - tie.astype(np.int64) - unrelated)
+    if related_first:
+        out |= np.where(related, _RELATED_TIER, np.int64(0))
     return out
 
 
@@ -493,7 +499,9 @@ def offers_for(
     scorer: Scorer | None = None,
     explain: bool = True,
 ) -> pd.DataFrame:
-    """Top-``k`` offers for one candidate (ties broken by the lower offer index).
+    """Top-``k`` offers for one candidate: the offers of a target job or a related one first,
+    then jobs open to anyone (:mod:`matching.components`), each by score (ties broken by the
+    lower offer index).
 
     Returns
     -------
@@ -525,7 +533,10 @@ def offers_for(
         )
         kept = reach[keep]
         _, pos, rank = _top_k_segments(
-            _keys(scores, kept, comps[:, 0]), np.zeros(kept.shape[0], dtype=np.int64), 1, k
+            _keys(scores, kept, comps[:, 0], related_first=True),
+            np.zeros(kept.shape[0], dtype=np.int64),
+            1,
+            k,
         )
         ranked = RankedPairs(
             offer_idx=kept[pos].astype(np.int32),

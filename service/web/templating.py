@@ -88,8 +88,12 @@ def fr_date(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         local = paris(value)
-        return f"{local.day} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+        return f"{_day(local.day)} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
+    return f"{_day(value.day)} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _day(day: int) -> str:
+    return "1er" if day == 1 else str(day)
 
 
 def person_name(person: Any) -> str:

@@ -519,6 +519,21 @@ def test_an_unrelated_person_never_outranks_a_related_one_of_same_readiness_and_
     assert list(offers[col.OFFER_ID]) == ["O1"]
 
 
+def test_a_persons_best_offers_lead_with_their_related_trades(
+    rome: RomeReferential, communes: CommuneIndex, affinity: JobAffinity
+) -> None:
+    """Cleaning next door scores higher than formwork 25 km away, yet the mason's related trade
+    comes first."""
+    offs = [
+        offer("cleaning_here", code_ogr=None, code_rome="K2204", needs_qualification=False),
+        offer("formwork_far", code_ogr=None, code_rome="F1701", commune_insee=SEES),
+    ]
+    state = build(rome, communes, affinity, [candidate("X")], [job("X", code_ogr=MACON)], offs)
+    result = state.offers_for("X", 5, as_of=AS_OF).set_index(col.OFFER_ID)
+    assert list(result.index) == ["formwork_far", "cleaning_here"]
+    assert result.loc["cleaning_here", col.SCORE] > result.loc["formwork_far", col.SCORE]
+
+
 def test_on_a_synthetic_pool_related_people_lead(synthetic: MatchingState) -> None:
     """Over every offer's whole ranking: no unrelated person above a related one whose mobility
     and readiness components are at least as good."""
