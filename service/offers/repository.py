@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from service.kit.repository import Repository
@@ -101,7 +101,7 @@ class OfferRepository(Repository[Offer]):
             stmt = stmt.where(Offer.lot_id.in_(lots))
         order = {
             "publication": (Offer.created_at.desc(),),
-            "intitule": (Offer.intitule,),
+            "intitule": (func.lower(Offer.intitule),),
             "postes": (Offer.open_positions.desc(),),
         }.get(sort, (Offer.start_date,))
         return self._page(stmt.order_by(*order, Offer.id), limit=limit, offset=offset)

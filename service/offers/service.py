@@ -87,7 +87,13 @@ def search_offers(
         }
     communes: list[str] | None = None
     if search.commune.strip():
-        centre = refs.commune(search.commune.strip())
+        typed = search.commune.strip()
+        centre = refs.commune(typed)
+        if centre is None:  # a name several communes of France share: the Orne's, if one
+            orne = {
+                m.commune_id: m for m in refs.commune_candidates(typed) if m.departement == "61"
+            }
+            centre = next(iter(orne.values())) if len(orne) == 1 else None
         if centre is None:
             raise InvalidInput(
                 f"commune « {search.commune.strip()} » inconnue ou ambiguë : donnez son code "
