@@ -41,14 +41,18 @@ class OfferRepository(Repository[Offer]):
             stmt = stmt.where(Offer.lot_id == lot_id)
         return self._page(stmt, limit=limit, offset=offset)
 
-    def texts(self, *, status: str | None) -> list[tuple[int, str, str]]:
-        """(id, title, company name) of the offers of a status: what a text search reads."""
-        stmt = select(Offer.id, Offer.intitule, Company.name).outerjoin(
+    def texts(self, *, status: str | None) -> list[tuple[int, str, str, str]]:
+        """(id, title, company name, ROME fiche) of the offers of a status: what a text search
+        reads."""
+        stmt = select(Offer.id, Offer.intitule, Company.name, Offer.code_rome).outerjoin(
             Company, Company.id == Offer.company_id
         )
         if status is not None:
             stmt = stmt.where(Offer.status == status)
-        return [(int(i), str(t), str(c or "")) for i, t, c in self.session.execute(stmt)]
+        return [
+            (int(i), str(t), str(c or ""), str(r or ""))
+            for i, t, c, r in self.session.execute(stmt)
+        ]
 
     def communes_in_use(self, *, status: str | None) -> list[str]:
         """The distinct communes of the offers of a status."""

@@ -56,7 +56,8 @@ class OfferSearch:
     """What a coach looks for among offers (every field optional)."""
 
     text: str = ""
-    """Words each found in the title or the company's name (accents and case ignored)."""
+    """Words each found in the title, the company's name or the ROME fiche (code or label),
+    accents and case ignored."""
     commune: str = ""
     """A commune (INSEE code or name): offers within ``radius_km`` of it by road."""
     radius_km: float | None = None
@@ -80,10 +81,18 @@ def search_offers(
     ids: set[int] | None = None
     words = fold(search.text).split()
     if words:
+        # the title, the company, the fiche's code and label ("F1703", "maçonnerie")
+        fiche_labels = dict(
+            zip(refs.rome.fiches["code_rome"], refs.rome.fiches["libelle_rome"], strict=True)
+        )
         ids = {
             i
-            for i, title, company in repo.texts(status=status)
-            if all(w in f"{fold(title)} {fold(company)}" for w in words)
+            for i, title, company, rome in repo.texts(status=status)
+            if all(
+                w
+                in f"{fold(title)} {fold(company)} {fold(rome)} {fold(fiche_labels.get(rome, ''))}"
+                for w in words
+            )
         }
     communes: list[str] | None = None
     if search.commune.strip():

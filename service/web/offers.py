@@ -48,6 +48,21 @@ def _day(text: str, label: str) -> date | None:
         raise InvalidInput(f"{label} : « {text} » n'est pas une date (JJ/MM/AAAA)") from None
 
 
+def _radius(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        km = float(text.strip().replace(",", "."))
+    except ValueError:
+        raise InvalidInput(f"Rayon : « {text} » n'est pas un nombre de kilomètres") from None
+    if not 0 <= km <= MAX_RADIUS_KM:
+        raise InvalidInput(f"Rayon : entre 0 et {MAX_RADIUS_KM} km")
+    return km
+
+
+MAX_RADIUS_KM = 300
+
+
 @router.get("/offres", response_class=HTMLResponse)
 def offers_page(
     request: Request,
@@ -55,7 +70,7 @@ def offers_page(
     web: CaseloadPage,
     q: Annotated[str, Query(max_length=100)] = "",
     commune: Annotated[str, Query(max_length=100)] = "",
-    km: Annotated[float | None, Query(ge=0, le=300)] = None,
+    km: Annotated[str, Query(max_length=10)] = "",
     bassin: Annotated[str, Query(max_length=8)] = "",
     contrat: Annotated[str, Query(max_length=16)] = "",
     debut_min: Annotated[str, Query(max_length=10)] = "",
@@ -76,7 +91,7 @@ def offers_page(
         search = OfferSearch(
             text=" ".join(x for x in (q, rome) if x),
             commune=commune,
-            radius_km=km,
+            radius_km=_radius(km),
             bassin=bassin if bassin in bassins else "",
             contract_type=contrat if contrat in CONTRACT_LABELS else None,
             start_from=_day(debut_min, "Début à partir du"),
@@ -93,7 +108,7 @@ def offers_page(
     params = {
         "q": q,
         "commune": commune,
-        "km": "" if km is None else f"{km:g}",
+        "km": km,
         "bassin": bassin,
         "contrat": contrat,
         "debut_min": debut_min,

@@ -231,6 +231,7 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     page.get_by_role("link", name="Offres", exact=True).click()
     page.get_by_label("Métier, intitulé ou entreprise").fill(demo.offer_rome)
     page.get_by_role("button", name="Chercher").click()
+    _shot(page, demo, "03b-coach-recherche-offres")
     page.locator(f'table a[href="/offres/{demo.offer_id}"]').first.click()
     expect(page.get_by_role("heading", name="Meilleures candidatures")).to_be_visible()
     row = page.locator("tr", has=page.get_by_role("link", name=demo.person_name, exact=True))

@@ -300,6 +300,10 @@ def test_offers_are_found_by_text_place_contract_and_date_and_sorted(
     assert page.index(near.intitule) < page.index(far.intitule)
     bad = unescape(client.get("/offres", params={"commune": "Nulle-Part-Sur-Mer"}).text)
     assert "commune « Nulle-Part-Sur-Mer » inconnue" in bad
+    bad = unescape(client.get("/offres", params={"commune": "Sées", "km": "loin"}).text)
+    assert "Rayon : « loin » n'est pas un nombre de kilomètres" in bad
+    # an empty radius, as a browser sends it, is no radius
+    assert titles(q="macon", commune="61001", km="") == [near.intitule]
 
 
 def test_times_are_shown_in_paris_time() -> None:
