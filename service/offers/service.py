@@ -113,7 +113,7 @@ def search_offers(
         known = [c for c in in_use if c in frame.index]
         centre_xy = frame.loc[[centre.code_insee], ["latitude", "longitude"]].to_numpy(float)
         xy = frame.loc[known, ["latitude", "longitude"]].to_numpy(float)
-        km = road_km(xy, centre_xy)[:, 0] if known else []
+        km: list[float] = road_km(xy, centre_xy)[:, 0].tolist() if known else []
         radius = search.radius_km if search.radius_km is not None else 0.0
         communes = [c for c, d in zip(known, km, strict=True) if d <= radius]
         communes.append(centre.code_insee)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.kit.repository import Repository
@@ -37,13 +37,13 @@ class CandidateRepository(Repository[Candidate]):
         """People by last name, first name, follow-up id (after availability, assessment date
         or stage with ``sort``); ``words`` (folded) must each start a word of the folded name,
         unless the follow-up id starts with ``id_prefix``."""
-        by_name = (Candidate.name_key.is_(None), Candidate.name_key, Candidate.external_id)
+        alphabetical = (Candidate.name_key.is_(None), Candidate.name_key, Candidate.external_id)
         first = {
             "disponibilite": (Candidate.available_from,),
             "evaluation": (Candidate.readiness_assessed_on,),
             "etape": (Candidate.readiness_stage,),
         }.get(sort, ())
-        stmt = select(Candidate).order_by(*first, *by_name)
+        stmt = select(Candidate).order_by(*first, *alphabetical)
         if coach_id is not None:
             stmt = stmt.where(Candidate.coach_id == coach_id)
         if is_active is not None:
@@ -62,7 +62,7 @@ class CandidateRepository(Repository[Candidate]):
                     for w in words
                 )
             )
-            conditions = [by_name] if words else []
+            conditions: list[ColumnElement[bool]] = [by_name] if words else []
             if id_prefix:
                 lowered = func.lower(Candidate.external_id)
                 conditions.append(lowered.startswith(id_prefix.lower(), autoescape=True))
