@@ -222,6 +222,29 @@ class FieldSpec:
         """One code among ``choices`` (code → French label)."""
         return cls(name=name, kind="str", label=label, choices=choices, what=what, **more)
 
+    @classmethod
+    def text(
+        cls,
+        name: str,
+        label: str,
+        max_length: int,
+        normalise: Callable[[str], str],
+        code: str,
+        **more: Any,
+    ) -> FieldSpec:
+        """A text of at most ``max_length`` characters, stored as ``normalise`` writes it;
+        empty allowed; refused in imports under ``code``."""
+        return cls(
+            name=name,
+            kind="str",
+            label=label,
+            nullable=True,
+            max_length=max_length,
+            normalise=normalise,
+            error_code=code,
+            **more,
+        )
+
     def check(self, value: Any, *, today: date | None = None) -> Any:
         """``value`` when accepted, else ``ValueError`` with the French sentence."""
         message = self.problem(value, today=today)

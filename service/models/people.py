@@ -99,49 +99,18 @@ def _email(text: str) -> str:
         ) from None
 
 
-FIRST_NAME: Final = FieldSpec(
-    name="first_name",
-    kind="str",
-    label="prénom",
-    nullable=True,
-    max_length=100,
-    normalise=_name("Prénom"),
-    error_code="bad_first_name",
+FIRST_NAME: Final = FieldSpec.text("first_name", "prénom", 100, _name("Prénom"), "bad_first_name")
+
+
+LAST_NAME: Final = FieldSpec.text("last_name", "nom", 100, _name("Nom"), "bad_last_name")
+
+
+PHONE: Final = FieldSpec.text(
+    "phone", "téléphone", 32, _phone, "bad_phone", help="numéro français ou international (+…)"
 )
 
 
-LAST_NAME: Final = FieldSpec(
-    name="last_name",
-    kind="str",
-    label="nom",
-    nullable=True,
-    max_length=100,
-    normalise=_name("Nom"),
-    error_code="bad_last_name",
-)
-
-
-PHONE: Final = FieldSpec(
-    name="phone",
-    kind="str",
-    label="téléphone",
-    nullable=True,
-    max_length=32,
-    normalise=_phone,
-    error_code="bad_phone",
-    help="numéro français ou international (+…)",
-)
-
-
-EMAIL: Final = FieldSpec(
-    name="email",
-    kind="str",
-    label="e-mail",
-    nullable=True,
-    max_length=254,
-    normalise=_email,
-    error_code="bad_email",
-)
+EMAIL: Final = FieldSpec.text("email", "e-mail", 254, _email, "bad_email")
 
 
 IDENTITY_FIELDS: Final[dict[str, FieldSpec]] = {

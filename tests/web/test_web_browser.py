@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,8 +19,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fixtures import DEMO_DIR
+from matching.engine import MatchingState
 from service.config import Settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.imports.demo import demo_password, load_demo
@@ -73,52 +76,38 @@ def _free_port() -> int:
 
 def _journey_pair(url: str) -> tuple[str, int, str, str, int, str, int]:
     """A demo coach, one of their people with a ranked offer, that offer, another coach's person."""
-    settings = Settings(database_url=url)
-    refs = load_referentials(settings.referentials_dir)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            scoring = ScoringState(rome=refs.rome, communes=refs.communes)
-            state = scoring.build(session)
-            # A batch run, so that coaches have a digest to read.
-            run_batch(
-                session,
-                scoring,
-                user=None,
-                params=BatchParameters(as_of=ScoringState.today()),
+    with _demo_engine_state(url) as (session, state, scoring):
+        # A batch run, so that coaches have a digest to read.
+        run_batch(session, scoring, user=None, params=BatchParameters(as_of=ScoringState.today()))
+        session.commit()
+        coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
+        people = session.scalars(
+            select(Candidate)
+            .where(Candidate.coach_id == coach.id, Candidate.is_active)
+            .order_by(Candidate.id)
+        ).all()
+        caseload = {str(p.id): p for p in people}
+        for oid in state.offers.ids.tolist():
+            ranked = state.shortlist(
+                str(oid), len(state.pool), as_of=ScoringState.today(), explain=False
             )
-            session.commit()
-            scoring.close()
-            coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
-            people = session.scalars(
-                select(Candidate)
-                .where(Candidate.coach_id == coach.id, Candidate.is_active)
-                .order_by(Candidate.id)
-            ).all()
-            caseload = {str(p.id): p for p in people}
-            for oid in state.offers.ids.tolist():
-                ranked = state.shortlist(
-                    str(oid), len(state.pool), as_of=ScoringState.today(), explain=False
+            mine = ranked[ranked["candidate_id"].isin(caseload)]
+            if len(mine):
+                person = caseload[str(mine["candidate_id"].iloc[0])]
+                offer = session.get(Offer, int(oid))
+                assert offer is not None
+                other = session.scalars(
+                    select(Candidate).where(Candidate.coach_id != coach.id).limit(1)
+                ).one()
+                return (
+                    coach.username,
+                    person.id,
+                    person.external_id,
+                    f"{person.first_name} {person.last_name}",
+                    offer.id,
+                    offer.code_rome or "",
+                    other.id,
                 )
-                mine = ranked[ranked["candidate_id"].isin(caseload)]
-                if len(mine):
-                    person = caseload[str(mine["candidate_id"].iloc[0])]
-                    offer = session.get(Offer, int(oid))
-                    assert offer is not None
-                    other = session.scalars(
-                        select(Candidate).where(Candidate.coach_id != coach.id).limit(1)
-                    ).one()
-                    return (
-                        coach.username,
-                        person.id,
-                        person.external_id,
-                        f"{person.first_name} {person.last_name}",
-                        offer.id,
-                        offer.code_rome or "",
-                        other.id,
-                    )
-    finally:
-        engine.dispose()
     raise AssertionError("the demo set has no ranked offer for coach-alencon's people")
 
 
@@ -435,42 +424,44 @@ class Retarget:
     code_rome: str
 
 
-def _retarget_case(url: str) -> Retarget:
-    from matching.exclusions import Exclusion
-
+@contextmanager
+def _demo_engine_state(url: str) -> Iterator[tuple[Session, MatchingState, ScoringState]]:
+    """A session on the demo database and the engine state built from it."""
     settings = Settings(database_url=url)
     refs = load_referentials(settings.referentials_dir)
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:
             scoring = ScoringState(rome=refs.rome, communes=refs.communes)
-            state = scoring.build(session)
-            scoring.close()
-            coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
-            people = session.scalars(
-                select(Candidate)
-                .where(Candidate.coach_id == coach.id, Candidate.is_active, Candidate.is_eligible)
-                .order_by(Candidate.id)
-                .limit(60)
-            ).all()
-            for person in people:
-                ranked = state.offers_for(str(person.id), 10, as_of=ScoringState.today())
-                if ranked.empty:
-                    continue
-                for oid in state.offers.ids.tolist():
-                    reasons = state.why_not(str(person.id), str(oid))
-                    if [r.code for r in reasons] == [Exclusion.UNRELATED_JOB]:
-                        offer = session.get(Offer, int(oid))
-                        assert offer is not None and offer.code_rome
-                        return Retarget(
-                            person.id,
-                            f"{person.first_name} {person.last_name}",
-                            offer.id,
-                            offer.intitule,
-                            offer.code_rome,
-                        )
+            try:
+                yield session, scoring.build(session), scoring
+            finally:
+                scoring.close()
     finally:
         engine.dispose()
+
+
+def _retarget_case(url: str) -> Retarget:
+    from matching.exclusions import Exclusion
+
+    with _demo_engine_state(url) as (session, state, _):
+        coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
+        people = session.scalars(
+            select(Candidate)
+            .where(Candidate.coach_id == coach.id, Candidate.is_active, Candidate.is_eligible)
+            .order_by(Candidate.id)
+            .limit(60)
+        ).all()
+        for person in people:
+            if state.offers_for(str(person.id), 10, as_of=ScoringState.today()).empty:
+                continue
+            for oid in state.offers.ids.tolist():
+                reasons = state.why_not(str(person.id), str(oid))
+                if [r.code for r in reasons] == [Exclusion.UNRELATED_JOB]:
+                    offer = session.get(Offer, int(oid))
+                    assert offer is not None and offer.code_rome
+                    name = f"{person.first_name} {person.last_name}"
+                    return Retarget(person.id, name, offer.id, offer.intitule, offer.code_rome)
     raise AssertionError("no demo person of coach-alencon with an offer a new target would open")
 
 
