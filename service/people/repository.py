@@ -53,16 +53,19 @@ class CandidateRepository(Repository[Candidate]):
         if readiness_stage is not None:
             stmt = stmt.where(Candidate.readiness_stage == readiness_stage)
         if words or id_prefix:
-            by_name = and_(
-                *(
-                    or_(
-                        Candidate.name_key.startswith(w, autoescape=True),
-                        Candidate.name_key.contains(" " + w, autoescape=True),
+            conditions: list[ColumnElement[bool]] = []
+            if words:
+                conditions.append(
+                    and_(
+                        *(
+                            or_(
+                                Candidate.name_key.startswith(w, autoescape=True),
+                                Candidate.name_key.contains(" " + w, autoescape=True),
+                            )
+                            for w in words
+                        )
                     )
-                    for w in words
                 )
-            )
-            conditions: list[ColumnElement[bool]] = [by_name] if words else []
             if id_prefix:
                 lowered = func.lower(Candidate.external_id)
                 conditions.append(lowered.startswith(id_prefix.lower(), autoescape=True))

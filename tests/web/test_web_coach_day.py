@@ -58,6 +58,8 @@ def test_a_coach_finds_people_by_name_whatever_the_accents_and_order(
         assert "Hélène Lefèvre" in page, typed
         assert "Durand" not in page and "Lemaire" not in page, typed
     assert "1 personne(s)." in unescape(client.get("/coach/suivi", params={"q": "hel"}).text)
+    # punctuation alone is no name: only a follow-up id could start with it
+    assert "0 personne(s)." in unescape(client.get("/coach/suivi", params={"q": "-"}).text)
 
 
 def test_the_profile_form_saves_identity_jobs_licences_and_skills_through_the_api_rules(
