@@ -25,7 +25,6 @@ from service.web.auth import CaseloadPage, CoachPage, csrf_protect
 from service.web.common import (
     ALL,
     MAX_ID,
-    PAGE,
     commune_label,
     referentials,
     resolve_person,
@@ -61,6 +60,8 @@ def _radius(text: str) -> float | None:
 
 
 MAX_RADIUS_KM = 300
+OFFERS_PAGE = 20
+"""Offers per page of the search (cards on a phone: a short page)."""
 
 
 @router.get("/offres", response_class=HTMLResponse)
@@ -100,9 +101,8 @@ def offers_page(
             created_after=since if nouvelles == "oui" else None,
             sort=tri,
         )
-        rows, total = search_offers(
-            session, refs, Pagination(limit=PAGE, offset=(page - 1) * PAGE), search, status="open"
-        )
+        window = Pagination(limit=OFFERS_PAGE, offset=(page - 1) * OFFERS_PAGE)
+        rows, total = search_offers(session, refs, window, search, status="open")
     except InvalidInput as exc:
         error = exc.detail
     params = {
@@ -134,7 +134,7 @@ def offers_page(
         contracts=CONTRACT_LABELS,
         since=since,
         page=page,
-        pages=max(1, (total + PAGE - 1) // PAGE),
+        pages=max(1, (total + OFFERS_PAGE - 1) // OFFERS_PAGE),
         commune=lambda insee: commune_label(request, insee),
     )
 
@@ -237,11 +237,29 @@ def new_offers(request: Request, session: SessionDep, web: CoachPage) -> HTMLRes
     )
 
 
+DIGEST_PAGE = 10
+"""Offers per page of the coach's digest (the best first)."""
+
+
 @router.get("/coach/resume", response_class=HTMLResponse)
-def digest_page(request: Request, session: SessionDep, web: CoachPage) -> HTMLResponse:
+def digest_page(
+    request: Request,
+    session: SessionDep,
+    web: CoachPage,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
     digest = coach_digest(session, web.user, refs=referentials(request), peek=True, actor=web.user)
+    pages = max(1, (len(digest.offers) + DIGEST_PAGE - 1) // DIGEST_PAGE)
     return render(
-        request, "coach/digest.html", web, page_title="Mon résumé", nav="resume", digest=digest
+        request,
+        "coach/digest.html",
+        web,
+        page_title="Mon résumé",
+        nav="resume",
+        digest=digest,
+        shown=digest.offers[(page - 1) * DIGEST_PAGE : page * DIGEST_PAGE],
+        page=page,
+        pages=pages,
     )
 
 
