@@ -45,6 +45,9 @@ attribute, see DESIGN.md §4 "Constraints, not characteristics": the engine cann
 ``required_licences``        tuple of licence/certificate codes
 ``required_skills``          tuple of ROME skill codes (int)
 ``experience_years_required`` float >= 0
+``needs_qualification``      bool, the job asks for a qualification (a diploma, a trade
+                             learnt); with no experience required either, it is open to
+                             people whose target jobs are unrelated to it
 ``weekly_hours``             float
 ``has_nights``               bool
 ``has_weekends``             bool
@@ -91,6 +94,7 @@ OFFER_ID: Final = "offer_id"
 REQUIRED_LICENCES: Final = "required_licences"
 REQUIRED_SKILLS: Final = "required_skills"
 EXPERIENCE_YEARS_REQUIRED: Final = "experience_years_required"
+NEEDS_QUALIFICATION: Final = "needs_qualification"
 WEEKLY_HOURS: Final = "weekly_hours"
 HAS_NIGHTS: Final = "has_nights"
 HAS_WEEKENDS: Final = "has_weekends"
@@ -134,6 +138,7 @@ OFFER_COLUMNS: Final = (
     REQUIRED_LICENCES,
     REQUIRED_SKILLS,
     EXPERIENCE_YEARS_REQUIRED,
+    NEEDS_QUALIFICATION,
     WEEKLY_HOURS,
     HAS_NIGHTS,
     HAS_WEEKENDS,

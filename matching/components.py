@@ -24,6 +24,14 @@ one year counts as the reference, so experience is rewarded even when none is re
 ``skills = J + (1 - J) * 0.4 * overlap`` with ``overlap`` = share of the offer's required
 ROME skills the person declares (0 when the offer requires none).
 
+A person none of whose target jobs is related to the offer's (``J = 0``: no job, or none even
+in the same domain) is ranked only on a job that needs neither a qualification nor experience
+(``OfferSet.is_entry_level``): there ``skills = ENTRY_LEVEL_VALUE`` (0.2, below the lowest value a
+related job can give, 0.3 × 0.8 = 0.24, and not lifted by declared skills), elsewhere
+``skills = 0`` and the pair is not ranked (:func:`is_job_open`). So an unrelated person never
+outscores a related one with the same mobility and readiness under any monotone scorer, and
+the ranking breaks an equal score in favour of the related person (:mod:`matching.ranking`).
+
 Mobility
 --------
 ``mobility = 1 - 0.8 * distance_km / range_km`` (1 at 0 km, 0.2 at the limit; pairs beyond the
@@ -55,6 +63,7 @@ from matching.referentials import RomeReferential
 from matching.schema import STAGE_VALUES, CandidatePool, OfferSet
 
 __all__ = [
+    "ENTRY_LEVEL_VALUE",
     "EXPERIENCE_FLOOR",
     "FRESH_DAYS",
     "MOBILITY_FLOOR",
@@ -62,6 +71,8 @@ __all__ = [
     "SKILL_OVERLAP_WEIGHT",
     "JobAffinity",
     "Relation",
+    "is_job_open",
+    "is_related",
     "job_match",
     "mobility_component",
     "pair_components",
@@ -97,6 +108,10 @@ CLOSE_RANK_STEP: Final = 0.02
 CLOSE_FLOOR: Final = 0.4
 EXPERIENCE_FLOOR: Final = 0.8
 SKILL_OVERLAP_WEIGHT: Final = 0.4
+ENTRY_LEVEL_VALUE: Final = 0.2
+"""Skills component of a person with no related target job, on a job that needs neither a
+qualification nor experience."""
+assert RELATION_VALUES[Relation.SAME_DOMAIN] * EXPERIENCE_FLOOR > ENTRY_LEVEL_VALUE
 MOBILITY_FLOOR: Final = 0.2
 AVAILABILITY_HALF_LIFE_DAYS: Final = 30.0
 AVAILABILITY_FLOOR: Final = 0.2
@@ -311,6 +326,19 @@ def skill_overlap(
     return overlap, matched
 
 
+def is_job_open(skills: F32) -> npt.NDArray[np.bool_]:
+    """Pairs that may be ranked as far as jobs go, bool (P,): a related target job, or a job
+    open to anyone (``skills`` = the skills component; 0 means neither)."""
+    out: npt.NDArray[np.bool_] = skills > 0
+    return out
+
+
+def is_related(skills: F32) -> npt.NDArray[np.bool_]:
+    """Pairs where the person has a target job related to the offer's, bool (P,)."""
+    out: npt.NDArray[np.bool_] = skills > np.float32(ENTRY_LEVEL_VALUE)
+    return out
+
+
 def mobility_component(distance_km: F32, range_km: F32) -> F32:
     """``1 - 0.8 * distance / range`` (float32 (P,)); 1 when the range is 0 (same commune)."""
     safe = np.where(range_km > 0, range_km, np.float32(1.0))
@@ -377,7 +405,9 @@ def pair_components(
         pair_local=pair_local,
     )
     overlap, _ = skill_overlap(pool, offers, block_offers, pair_local, candidate_idx)
-    out[:, 0] = job + (np.float32(1.0) - job) * np.float32(SKILL_OVERLAP_WEIGHT) * overlap
+    lifted = job + (np.float32(1.0) - job) * np.float32(SKILL_OVERLAP_WEIGHT) * overlap
+    entry = np.where(offers.is_entry_level[offer_idx], np.float32(ENTRY_LEVEL_VALUE), 0)
+    out[:, 0] = np.where(job > 0, lifted, entry)
     out[:, 1] = mobility_component(distance_km, pool.range_km[candidate_idx])
     out[:, 2] = readiness_component(
         pool.stage[candidate_idx],

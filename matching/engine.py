@@ -26,6 +26,7 @@ from matching import columns as col
 from matching.components import JobAffinity
 from matching.constraints import Reason, why_not
 from matching.distances import DETOUR_FACTOR, CommuneDistances
+from matching.explain import why_not_job
 from matching.ranking import (
     DEFAULT_BLOCK_SIZE,
     RankedPairs,
@@ -208,7 +209,11 @@ class MatchingState:
 
     def why_not(self, candidate_id: str, offer_id: str) -> list[Reason]:
         """Every exclusion reason of a pair, in French (empty when rankable)."""
-        return why_not(self.pool, self.offers, candidate_id, offer_id, distances=self.distances)
+        reasons = why_not(self.pool, self.offers, candidate_id, offer_id, distances=self.distances)
+        c = int(self.pool.index_of([candidate_id])[0])
+        o = int(self.offers.index_of([offer_id])[0])
+        job = why_not_job(self.pool, self.offers, self.affinity, c, o)
+        return reasons if job is None else [*reasons, job]
 
     def ranked_frame(self, ranked: RankedPairs) -> pd.DataFrame:
         """Batch results with external ids: offer, candidate, rank, score, components."""

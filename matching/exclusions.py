@@ -16,6 +16,9 @@ when the frames are prepared (:mod:`matching.schema`).
 ``WEEKENDS``           weekend work, refused by the person
 ``EARLY_STARTS``       early starts, refused by the person
 ``NOT_AVAILABLE``      the person is available only after the contract ends
+``UNRELATED_JOB``      no target job related to the offer's, and the job needs a
+                       qualification or experience (found with the skills component, by
+                       :func:`matching.components.is_job_open`, not by the constraints)
 =====================  =================================================================
 """
 
@@ -40,6 +43,7 @@ class Exclusion(IntFlag):
     WEEKENDS = 1 << 7
     EARLY_STARTS = 1 << 8
     NOT_AVAILABLE = 1 << 9
+    UNRELATED_JOB = 1 << 10
 
 
 STATIC_EXCLUSIONS: Final = Exclusion.NOT_ELIGIBLE | Exclusion.INACTIVE | Exclusion.IN_CLAUSE_JOB

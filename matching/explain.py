@@ -16,13 +16,23 @@ import numpy as np
 import numpy.typing as npt
 
 from matching import columns as col
-from matching.components import FRESH_DAYS, JobAffinity, Relation, job_match, skill_overlap
+from matching.components import (
+    FRESH_DAYS,
+    JobAffinity,
+    Relation,
+    is_job_open,
+    job_match,
+    pair_components,
+    skill_overlap,
+)
+from matching.constraints import Reason
 from matching.distances import CommuneDistances, travel_minutes
+from matching.exclusions import Exclusion
 from matching.french import date_fr, de_place, km_fr, years_fr
 from matching.licences import LICENCE_CODES
 from matching.schema import CandidatePool, OfferSet
 
-__all__ = ["explain_pairs"]
+__all__ = ["explain_pairs", "why_not_job"]
 
 IntArray = npt.NDArray[np.integer]
 
@@ -53,7 +63,10 @@ def _job_phrase(
     if rel == Relation.SAME_APPELLATION:
         return f"Même métier : {affinity.appellation_labels[offer_app]} ({code_o})"
     if rel == Relation.NONE or person_fiche < 0:
-        return f"Aucun métier visé proche de {affinity.fiche_labels[offer_fiche]} ({code_o})"
+        return (
+            f"Métier accessible sans qualification : {affinity.fiche_labels[offer_fiche]} "
+            f"({code_o}), sans lien avec ses métiers visés"
+        )
     code_p = affinity.fiche_codes[person_fiche]
     label_p = (
         affinity.appellation_labels[person_app]
@@ -179,3 +192,41 @@ def explain_pairs(
             ready += f" (évaluation du {date_fr(assessed, with_year=True)}, à actualiser)"
         out.append(" · ".join((job, trip, ready)))
     return out
+
+
+def why_not_job(
+    pool: CandidatePool, offers: OfferSet, affinity: JobAffinity, c: int, o: int
+) -> Reason | None:
+    """Why the pair of dense indices (``c``, ``o``) is not ranked as far as jobs go (no target
+    job related to the offer's, on a job that needs a qualification or experience), in French;
+    ``None`` when the jobs do not exclude it."""
+    comps = pair_components(
+        pool,
+        offers,
+        affinity,
+        block_offers=np.array([o], dtype=np.intp),
+        pair_local=np.zeros(1, dtype=np.intp),
+        candidate_idx=np.array([c], dtype=np.intp),
+        distance_km=np.zeros(1, dtype=np.float32),
+        as_of_day=0,
+    )
+    if is_job_open(comps[:, 0])[0]:
+        return None
+    fiche = int(offers.fiche[o])
+    needs = []
+    if offers.needs_qualification[o]:
+        needs.append("une qualification")
+    if offers.experience_required[o] > 0:
+        needs.append(f"{years_fr(float(offers.experience_required[o]))} d'expérience")
+    has_jobs = bool((pool.job_fiche[:, c] >= 0).any())
+    head = (
+        "Aucun de ses métiers visés n'est proche"
+        if has_jobs
+        else "Aucun métier visé n'est renseigné pour cette personne : rien ne la rapproche"
+    )
+    return Reason(
+        Exclusion.UNRELATED_JOB,
+        f"{head} du métier {affinity.fiche_labels[fiche]} ({affinity.fiche_codes[fiche]}), "
+        f"un poste qui demande {' et '.join(needs)}. Ajoutez à son profil un métier visé "
+        "proche, ou proposez-la hors classement en expliquant pourquoi.",
+    )

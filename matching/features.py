@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matching.components import pair_components
+from matching.components import is_job_open, pair_components
 from matching.constraints import is_rankable
 from matching.engine import MatchingState
 from matching.ranking import as_day
@@ -43,7 +43,9 @@ class PairFeatures:
     components : float32 (P, 3), ``columns.COMPONENTS`` (skills, mobility, readiness)
     distance_km : float32 (P,), road distance from the state's commune table
     is_rankable : bool (P,), no hard constraint excludes the pair (see
-        :mod:`matching.constraints`); excluded pairs still get their components
+        :mod:`matching.constraints`) and the person has a related target job or the job is open
+        to anyone (:func:`matching.components.is_job_open`); excluded pairs still get their
+        components
     """
 
     components: F32
@@ -112,4 +114,5 @@ def pair_components_for(
                 as_of_day=int(day_sorted[lo]),
             )
     rankable = is_rankable(state.pool, state.offers, c, o, distance)
+    rankable &= is_job_open(components[:, 0])
     return PairFeatures(components=components, distance_km=distance, is_rankable=rankable)

@@ -97,6 +97,11 @@ class FieldSpec:
     help: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
     """Other spellings a file may use for a choice (folded text → code)."""
+    max_length: int | None = None
+    """For a text field: the longest text accepted."""
+    normalise: Callable[[str], str] | None = None
+    """For a text field: the stored form of what was typed ("06.12.34.56.78" →
+    "06 12 34 56 78"), or ``ValueError`` with the French sentence refusing it."""
 
     @property
     def dtype(self) -> Any:
@@ -158,6 +163,15 @@ class FieldSpec:
                 shown = number_fr(value) if math.isfinite(value) else str(value)
                 return f"{label} : {shown}{unit} n'est pas possible ({self.range_text(today)})."
             return None
+        if self.kind == "str" and isinstance(value, str):
+            if self.max_length is not None and len(value) > self.max_length:
+                return f"{label} : {len(value)} caractères, au plus {self.max_length}."
+            if self.normalise is not None:
+                try:
+                    self.normalise(value)
+                except ValueError as exc:
+                    return str(exc)
+            return None
         future = self.not_in_future and today is not None and isinstance(value, date)
         if self.kind == "date" and future and value > today:
             return f"{label} ({value:%d/%m/%Y}) est dans le futur."
@@ -208,11 +222,41 @@ class FieldSpec:
         """One code among ``choices`` (code → French label)."""
         return cls(name=name, kind="str", label=label, choices=choices, what=what, **more)
 
+    @classmethod
+    def text(
+        cls,
+        name: str,
+        label: str,
+        max_length: int,
+        normalise: Callable[[str], str],
+        code: str,
+        **more: Any,
+    ) -> FieldSpec:
+        """A text of at most ``max_length`` characters, stored as ``normalise`` writes it;
+        empty allowed; refused in imports under ``code``."""
+        return cls(
+            name=name,
+            kind="str",
+            label=label,
+            nullable=True,
+            max_length=max_length,
+            normalise=normalise,
+            error_code=code,
+            **more,
+        )
+
     def check(self, value: Any, *, today: date | None = None) -> Any:
         """``value`` when accepted, else ``ValueError`` with the French sentence."""
         message = self.problem(value, today=today)
         if message is not None:
             raise ValueError(message)
+        return value
+
+    def clean(self, value: Any, *, today: date | None = None) -> Any:
+        """:meth:`check`, then the stored form of a text field (:attr:`normalise`)."""
+        value = self.check(value, today=today)
+        if self.normalise is not None and isinstance(value, str):
+            return self.normalise(value)
         return value
 
 
@@ -372,6 +416,7 @@ OFFER_FIELDS: Final[dict[str, FieldSpec]] = {
             "bad_experience",
             default=0.0,
         ),
+        FieldSpec.flag(col.NEEDS_QUALIFICATION, "qualification exigée", True),
         FieldSpec.number(
             col.WEEKLY_HOURS,
             "durée hebdomadaire",

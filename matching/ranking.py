@@ -9,11 +9,16 @@ Path of one block of offers
    by one ``searchsorted`` over all groups at once. Scoring therefore touches only people who
    can get there; no pair beyond every range is ever built.
 2. **Exclusions** (:func:`matching.constraints.exclusion_flags`) on the reachable pairs.
-3. **Components** (:func:`matching.components.pair_components`) and **score** (a
-   :class:`~matching.scoring.Scorer`) on the remaining pairs.
+3. **Components** (:func:`matching.components.pair_components`) on the remaining pairs; a pair
+   whose person has no target job related to the offer is dropped unless the job needs neither
+   a qualification nor experience (:func:`matching.components.is_job_open`); **score** (a
+   :class:`~matching.scoring.Scorer`) on the pairs left.
 4. **Top-k** per offer: each pair gets an int64 key ``(float32 bits of score) << 32 |
-   (2**32 - 1 - candidate_idx)``, unique per offer, so ``argpartition`` + sorting the k kept keys
-   gives the k best with ties broken by the lower candidate index, whatever the block size.
+   (2**32 - 1 - tie)``, ``tie`` = the candidate index, plus 2**31 when the person has no related
+   target job; unique per offer, so ``argpartition`` + sorting the k kept keys gives the k best
+   with an equal score going to a related person first, then to the lower candidate index,
+   whatever the block size. A person's best offers (:func:`offers_for`) go further: the
+   offers of their own and related trades come before every job merely open to anyone.
 
 Blocks of ``block_size`` offers bound memory (pairs of one block only); the output does not
 depend on ``block_size``.
@@ -30,7 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from matching import columns as col
-from matching.components import JobAffinity, pair_components
+from matching.components import JobAffinity, is_job_open, is_related, pair_components
 from matching.constraints import is_rankable
 from matching.distances import CommuneDistances
 from matching.explain import explain_pairs
@@ -60,6 +65,8 @@ _ROW_SCALE: Final = float(2**20)  # > any range in km: keys of different rows ne
 _MAX_RANGE_KM: Final = 20_000.0
 _LOW_MASK: Final = np.int64(0xFFFFFFFF)
 _SCORE_TOLERANCE: Final = 1e-5
+_UNRELATED: Final = np.int64(1 << 31)
+_RELATED_TIER: Final = np.int64(1 << 62)
 
 
 def as_day(value: dt.date | np.datetime64 | pd.Timestamp | str) -> int:
@@ -217,7 +224,7 @@ def score_pairs(
 
     Returns
     -------
-    keep : bool (P,), pairs with no exclusion
+    keep : bool (P,), pairs with no exclusion and a job the person may be ranked on
     components : float32 (K, 3), of the kept pairs
     scores : float32 (K,), of the kept pairs
     """
@@ -232,6 +239,10 @@ def score_pairs(
         distance_km=distance_km[keep],
         as_of_day=as_of_day,
     )
+    is_open = is_job_open(comps[:, 0])
+    if not is_open.all():
+        keep[np.flatnonzero(keep)[~is_open]] = False
+        comps = comps[is_open]
     scores, _ = scorer.score(comps)
     scores = np.asarray(scores, dtype=np.float32)
     if scores.size:
@@ -283,11 +294,18 @@ def _top_k_segments(
     return seg_out, pos, rank
 
 
-def _keys(scores: F32, tie: IntArray) -> I64:
+def _keys(scores: F32, tie: IntArray, skills: F32, *, related_first: bool = False) -> I64:
+    """Ranking keys: the score, then a related person (see the module docstring), then the
+    lower ``tie`` index (< 2**31); with ``related_first``, every related pair before every
+    other whatever the scores (scores in [0, 1] keep their bits below 2**30)."""
     # + 0.0 turns a -0.0 into +0.0, whose bits sort with the other non-negative floats
     positive = np.ascontiguousarray(scores + np.float32(0.0), dtype=np.float32)
     bits = positive.view(np.int32).astype(np.int64)
-    out: I64 = (bits << 32) | (_LOW_MASK - tie.astype(np.int64))
+    related = is_related(skills)
+    unrelated = np.where(related, np.int64(0), _UNRELATED)
+    out: I64 = (bits << 32) | (_LOW_MASK - tie.astype(np.int64) - unrelated)
+    if related_first:
+        out |= np.where(related, _RELATED_TIER, np.int64(0))
     return out
 
 
@@ -366,7 +384,9 @@ def _rank_block(
     )
     pair_local, dist = pair_local[keep], dist[keep]
     cand = index.candidates[position[keep]]
-    seg, pos, rank = _top_k_segments(_keys(scores, cand), pair_local, block.shape[0], k)
+    seg, pos, rank = _top_k_segments(
+        _keys(scores, cand, comps[:, 0]), pair_local, block.shape[0], k
+    )
     return RankedPairs(
         offer_idx=block[seg].astype(np.int32),
         candidate_idx=cand[pos].astype(np.int32),
@@ -479,7 +499,9 @@ def offers_for(
     scorer: Scorer | None = None,
     explain: bool = True,
 ) -> pd.DataFrame:
-    """Top-``k`` offers for one candidate (ties broken by the lower offer index).
+    """Top-``k`` offers for one candidate: the offers of a target job or a related one first,
+    then jobs open to anyone (:mod:`matching.components`), each by score (ties broken by the
+    lower offer index).
 
     Returns
     -------
@@ -511,7 +533,10 @@ def offers_for(
         )
         kept = reach[keep]
         _, pos, rank = _top_k_segments(
-            _keys(scores, kept), np.zeros(kept.shape[0], dtype=np.int64), 1, k
+            _keys(scores, kept, comps[:, 0], related_first=True),
+            np.zeros(kept.shape[0], dtype=np.int64),
+            1,
+            k,
         )
         ranked = RankedPairs(
             offer_idx=kept[pos].astype(np.int32),

@@ -187,6 +187,7 @@ class OfferSet:
         a holder is compared after :func:`closure`)
     skill_ptr, skill_codes : CSR of required ROME skill codes, int64
     experience_required : float32 (m,), years
+    needs_qualification : bool (m,), the job asks for a qualification
     weekly_hours : float32 (m,)
     schedule : uint16 (m,), :class:`Exclusion` bits ``NIGHTS | WEEKENDS | EARLY_STARTS`` the job has
     start_day, end_day : int32 (m,), days since 1970-01-01, ``end_day == OPEN_END`` if open-ended
@@ -203,6 +204,7 @@ class OfferSet:
     skill_ptr: I64
     skill_codes: I64
     experience_required: F32
+    needs_qualification: npt.NDArray[np.bool_]
     weekly_hours: F32
     schedule: npt.NDArray[np.uint16]
     start_day: IdArray
@@ -227,6 +229,13 @@ class OfferSet:
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {str(v): i for i, v in enumerate(self.ids)}
+
+    @cached_property
+    def is_entry_level(self) -> npt.NDArray[np.bool_]:
+        """bool (m,): the job needs neither a qualification nor experience, the only jobs a
+        person with no related target job is ranked on (:mod:`matching.components`)."""
+        out: npt.NDArray[np.bool_] = ~self.needs_qualification & (self.experience_required == 0)
+        return out
 
     def take(self, rows: npt.ArrayLike) -> OfferSet:
         """An offer set made of the given rows, in that order."""
@@ -686,6 +695,7 @@ def prepare_offers(
     required = _licences(offers, col.REQUIRED_LICENCES, ids, with_closure=False)
     skill_ptr, skill_codes = _skills(offers, col.REQUIRED_SKILLS, ids, _known_skills(rome))
     experience = _float(offers, OFFER_FIELDS[col.EXPERIENCE_YEARS_REQUIRED], ids)
+    needs_qualification = _bool(offers, col.NEEDS_QUALIFICATION, ids)
     hours = _float(offers, OFFER_FIELDS[col.WEEKLY_HOURS], ids)
     schedule = np.zeros(len(ids), dtype=np.uint16)
     for column, flag in (
@@ -722,6 +732,7 @@ def prepare_offers(
         skill_ptr=skill_ptr,
         skill_codes=skill_codes,
         experience_required=experience,
+        needs_qualification=needs_qualification,
         weekly_hours=hours,
         schedule=schedule,
         start_day=start,

@@ -28,6 +28,7 @@ from service.reports import endpoints as reports_endpoints
 from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer
 from service.system import endpoints as system_endpoints
+from service.system.docs import install_docs
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
@@ -149,7 +150,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "`Authorization: Bearer <jeton>`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from local files below, never from a CDN
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)

@@ -1,12 +1,16 @@
 """Candidate files (the Département's export of coached beneficiaries) → validated records.
 
 CSV, ``;`` or ``,`` separated, UTF-8 (with or without BOM) or Windows-1252. One row per person,
-identified by a **pseudonymous** external id (never a name: the file must not carry names,
-addresses or free text about the person). Accepted columns (case, accents and spaces do not
+identified by the follow-up id of the Département's software (the upsert key). Names and contact
+details are stored for the person's own coach and the facilitator only; the file must carry no
+address and no free text about the person. Accepted columns (case, accents and spaces do not
 matter):
 
-- ``identifiant`` (required): pseudonymous id in the Département's software, the upsert key;
+- ``identifiant`` (required): the follow-up id in the Département's software, the upsert key;
 - ``coach`` (required): the coach's user name in clausematch (``coach-alencon``);
+- ``prénom``, ``nom``, ``téléphone`` (French or ``+``international), ``e-mail``: the person's
+  identity, each checked by its declared rule (:data:`service.models.people.IDENTITY_FIELDS`);
+  an empty cell keeps what is stored;
 - ``commune`` and/or ``code postal`` (one required): INSEE code or name of the commune of
   residence; the postal code disambiguates a name;
 - ``métiers`` (required): target jobs separated by ``|``, each a ROME code (``F1703``), an OGR
@@ -55,6 +59,7 @@ from service.imports.reading import (
     ParseResult,
     RowCollector,
     checked,
+    cleaned,
     decode,
     map_columns,
     parse_bool,
@@ -63,7 +68,14 @@ from service.imports.reading import (
     parse_int,
     read_csv_table,
 )
-from service.models.people import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
+from service.models.people import (
+    BIRTH_YEAR,
+    EDUCATION_LEVEL,
+    IDENTITY_FIELDS,
+    LABOUR_STATUS,
+    RSA_BENEFICIARY,
+    SEX,
+)
 from service.referentials.titles import TitleNormaliser
 
 __all__ = [
@@ -98,6 +110,8 @@ class ReportingRecord:
 class CandidateRecord:
     external_id: str
     coach: str
+    identity: dict[str, str | None]
+    """First and last name, phone, e-mail as stored (``None``: the file leaves it empty)."""
     commune_insee: str
     jobs: tuple[JobRecord, ...]
     licences: tuple[str, ...]
@@ -126,6 +140,10 @@ CandidateParseResult = ParseResult[CandidateRecord]
 CANDIDATE_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "external_id": ("identifiant", "id", "id_externe", "identifiant_externe", "reference"),
     "coach": ("coach", "coach_emploi", "referent", "conseiller"),
+    "first_name": ("prenom", "prenom_usuel"),
+    "last_name": ("nom", "nom_de_famille", "nom_usuel", "nom_d_usage"),
+    "phone": ("telephone", "tel", "telephone_portable", "portable", "mobile"),
+    "email": ("e_mail", "email", "courriel", "adresse_e_mail", "mail"),
     "commune": ("commune", "code_insee", "commune_de_residence", "ville"),
     "code_postal": ("code_postal", "cp"),
     "jobs": ("metiers", "metiers_cibles", "metiers_vises", "emplois_cibles", "metier"),
@@ -270,6 +288,7 @@ def _read_row(
         row.fail(cols["coach"], "missing_coach", "Coach manquant.")
     elif coach not in coaches:
         row.fail(cols["coach"], "unknown_coach", f"Coach inconnu : « {coach} ».")
+    identity = {name: cleaned(row, name, spec) for name, spec in IDENTITY_FIELDS.items()}
     commune = resolve_commune_field(
         row, communes, get("commune"), get("code_postal"), cols.get("commune", "code_postal")
     )
@@ -372,6 +391,7 @@ def _read_row(
     return CandidateRecord(
         external_id=ext,
         coach=coach,
+        identity=identity,
         commune_insee=commune,
         jobs=tuple(jobs),
         licences=licences,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Final
 
 from matching.referentials import CommuneIndex, CommuneMatch, RomeReferential
 from matching.text import fold
@@ -15,7 +16,7 @@ from service.imports.reading import (
     RowError,
 )
 
-__all__ = ["parse_contract_type"]
+__all__ = ["parse_contract_type", "parse_qualification"]
 
 
 # France Travail's codes (MIS, SAI, DIN, DDI, TTI, LIB…) are read the same in a CSV file.
@@ -50,6 +51,41 @@ def parse_contract_type(value: str) -> str:
     raise ValueError(
         f"« {value} » n'est pas un type de contrat connu (CDI, CDD, intérim, CDDI, contrat pro, "
         "apprentissage)"
+    )
+
+
+# France Travail's qualification levels (``qualificationCode``) and their labels: 1, 2 and 5
+# (manœuvre, ouvrier spécialisé, employé non qualifié) ask for no qualification.
+_UNQUALIFIED_LEVELS: Final = {
+    "1": "manoeuvre",
+    "2": "ouvrier specialise",
+    "5": "employe non qualifie",
+}
+_QUALIFIED_LEVELS: Final = {
+    "3": "ouvrier qualifie p1 p2",
+    "4": "ouvrier qualifie p3 p4 ohq",
+    "6": "employe qualifie",
+    "7": "technicien",
+    "8": "agent de maitrise",
+    "9": "cadre",
+}
+
+
+def parse_qualification(value: str) -> bool:
+    """Whether an offer asks for a qualification: ``oui``/``non``, ``sans qualification``, or a
+    France Travail qualification level (code ``1``-``9`` or its label, ``Employé non qualifié``,
+    ``Ouvrier qualifié (P1,P2)``…)."""
+    v = fold(value)
+    if v in ("non", "aucune", "sans", "sans qualification", "non qualifie", "0", "faux"):
+        return False
+    if v in ("oui", "qualifie", "qualification exigee", "vrai"):
+        return True
+    for levels, needed in ((_UNQUALIFIED_LEVELS, False), (_QUALIFIED_LEVELS, True)):
+        if v in levels or any(v == label or v.startswith(label) for label in levels.values()):
+            return needed
+    raise ValueError(
+        f"« {value} » n'est pas une qualification connue (oui, non, sans qualification, ou un "
+        "niveau France Travail : manœuvre, employé non qualifié, ouvrier qualifié…)"
     )
 
 

@@ -26,7 +26,14 @@ from service.accounts.passwords import hash_password
 from service.imports.repository import DemoRepository
 from service.models.accounts import AuditEntry, User
 from service.models.offers import Offer, OfferLicence
-from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.models.people import (
+    IDENTITY_FIELDS,
+    Candidate,
+    CandidateJob,
+    CandidateLicence,
+    CandidateReporting,
+    name_key,
+)
 from service.models.procurement import Buyer, Company, Contract, Lot
 
 __all__ = ["DEMO_USERS", "DemoLoadReport", "demo_password", "load_demo"]
@@ -232,14 +239,22 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
     for job in _records(demo.candidate_jobs, CANDIDATE_JOB_FIELDS):
         jobs_by_person.setdefault(job[col.CANDIDATE_ID], []).append(job)
     reporting = {r["candidate_id"]: r for r in _read(directory, "reporting")}
+    identities = {r["candidate_id"]: r for r in _read(directory, "identity")}
     for rec in _records(demo.candidates, CANDIDATE_FIELDS):
         ext = rec[col.CANDIDATE_ID]
         if ext in known_people:
             continue
         rep = reporting[ext]
+        # checked and written as at every other door (service.models.people)
+        identity = {
+            name: spec.clean(identities[ext][name]) if identities[ext][name] else None
+            for name, spec in IDENTITY_FIELDS.items()
+        }
         person = Candidate(
             external_id=ext,
             coach_id=users[coaches[ext]].id,
+            **identity,
+            name_key=name_key(identity["first_name"], identity["last_name"]),
             **{name: rec[name] for name in _CANDIDATE_COLUMNS},
             licences=[CandidateLicence(code=c) for c in rec[col.LICENCES]],
             jobs=[

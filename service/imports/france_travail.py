@@ -21,6 +21,7 @@ from service.imports.common import (
     check_rome_codes,
     end_from_duration,
     known_skill_codes,
+    parse_qualification,
     resolve_commune_field,
 )
 from service.imports.france_travail_codes import (
@@ -318,6 +319,7 @@ def _read_ft_offer(
             "required_licences": tuple(licences),
             "required_skills": tuple(dict.fromkeys(skills)),
             "experience_years_required": float(experience),
+            "needs_qualification": _needs_qualification(offer),
             "has_nights": nights,
             "has_weekends": weekends,
             "has_early_starts": early,
@@ -338,3 +340,17 @@ def _appellation_by_label(rome: RomeReferential, code_rome: str, label: str) -> 
         if fold(long) == wanted or fold(short) == wanted:
             return int(code)
     return None
+
+
+def _needs_qualification(offer: dict[str, Any]) -> bool:
+    """``qualificationCode`` (else ``qualificationLibelle``) read as at the CSV door; an offer
+    that gives neither asks for a qualification (the declared default)."""
+    for key in ("qualificationCode", "qualificationLibelle"):
+        text = _text(offer.get(key))
+        if text:
+            try:
+                return parse_qualification(text)
+            except ValueError:
+                continue
+    default: bool = _O[col.NEEDS_QUALIFICATION].default
+    return default

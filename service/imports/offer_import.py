@@ -93,6 +93,7 @@ def _offer_fields(
         "commune_insee": rec.commune_insee,
         "required_skills": list(rec.required_skills),
         "experience_years_required": float(rec.experience_years_required),
+        "needs_qualification": rec.needs_qualification,
         "weekly_hours": float(rec.weekly_hours),
         "has_nights": rec.has_nights,
         "has_weekends": rec.has_weekends,

@@ -39,6 +39,7 @@ class OfferRecord:
     required_licences: tuple[str, ...]
     required_skills: tuple[int, ...]
     experience_years_required: float
+    needs_qualification: bool
     has_nights: bool
     has_weekends: bool
     has_early_starts: bool

@@ -28,6 +28,10 @@ Two formats:
   ``permis requis``       ``B``, ``C, CACES R489 cat 3``…                             no
   ``compétences``         ROME skill codes separated by ``|``                         no
   ``expérience requise``  years                                                       no (0)
+  ``qualification``       ``oui`` / ``non`` (``sans qualification``), or a France     no (oui)
+                          Travail level (``Employé non qualifié``, ``Ouvrier
+                          qualifié (P1,P2)``…): with no experience required
+                          either, a job open to people without a related trade
   ``travail de nuit``, ``travail le week-end``, ``horaires décalés``  oui / non       no
   ======================  =========================================================  ==========
 
@@ -36,7 +40,8 @@ Two formats:
   ``lieuTravail.commune`` (else ``codePostal``, else ``libelle``), ``typeContrat``,
   ``typeContratLibelle`` (duration), ``dureeTravailLibelle`` (hours), ``contexteTravail.horaires``
   (nights, weekends), ``permis``, ``competences`` (required ones, ``exigence`` = ``E``),
-  ``nombrePostes``, ``experienceExige`` / ``experienceLibelle``, ``entreprise.nom``,
+  ``nombrePostes``, ``experienceExige`` / ``experienceLibelle``, ``qualificationCode``,
+  ``entreprise.nom``,
   ``dateCreation`` (taken as the start date: France Travail offers start as soon as possible).
 """
 
@@ -52,6 +57,7 @@ from service.imports.common import (
     check_rome_codes,
     end_from_duration,
     parse_contract_type,
+    parse_qualification,
     parse_skills,
     resolve_commune_field,
     with_original_columns,
@@ -137,6 +143,12 @@ OFFER_COLUMNS: Mapping[str, tuple[str, ...]] = {
     ),
     "skills": ("competences", "codes_competences", "competences_requises"),
     "experience": ("experience_requise", "experience", "annees_d_experience"),
+    "qualification": (
+        "qualification",
+        "qualification_exigee",
+        "qualification_requise",
+        "niveau_de_qualification",
+    ),
     "nights": ("travail_de_nuit", "nuit", "nuits"),
     "weekends": ("travail_le_week_end", "week_end", "weekend", "week_ends"),
     "early": ("horaires_decales", "debut_matinal", "travail_tot", "horaires_matinaux"),
@@ -256,6 +268,9 @@ def _read_csv_row(
     checked(row, "open_positions", _O[col.OPEN_POSITIONS], positions)
     experience = typed("experience", parse_float, _O[col.EXPERIENCE_YEARS_REQUIRED].default)
     checked(row, "experience", _O[col.EXPERIENCE_YEARS_REQUIRED], experience)
+    needs_qualification = typed(
+        "qualification", parse_qualification, _O[col.NEEDS_QUALIFICATION].default
+    )
     contract = typed("contract_type", parse_contract_type, "AUTRE")
     siret = get("siret").replace(" ", "") or None
     if siret is not None and not is_valid_siret(siret):
@@ -292,6 +307,7 @@ def _read_csv_row(
             "required_licences": licences,
             "required_skills": skills,
             "experience_years_required": experience,
+            "needs_qualification": needs_qualification,
             "has_nights": flags["nights"],
             "has_weekends": flags["weekends"],
             "has_early_starts": flags["early"],

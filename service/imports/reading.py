@@ -380,6 +380,19 @@ def checked(
     return value
 
 
+def cleaned(row: RowCollector, fld: str, spec: FieldSpec) -> Any:
+    """The stored form of a text field (its declared rule's :meth:`~FieldSpec.clean`), ``None``
+    when the cell is empty or absent; a refusal is recorded on the row."""
+    raw = row.get(fld).strip()
+    if not raw:
+        return None
+    try:
+        return spec.clean(raw)
+    except ValueError as exc:
+        row.fail(row.cols.get(fld), spec.error_code or f"bad_{fld}", str(exc))
+        return None
+
+
 R = TypeVar("R")
 
 

@@ -30,7 +30,13 @@ from service.imports.reading import ImportLimits, ImportRejected, RowError
 from service.imports.repository import ImportRepository
 from service.imports.schemas import ImportRead
 from service.models.accounts import User
-from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.models.people import (
+    Candidate,
+    CandidateJob,
+    CandidateLicence,
+    CandidateReporting,
+    name_key,
+)
 from service.referentials.service import Referentials
 from service.referentials.titles import TitleNormaliser
 
@@ -67,8 +73,18 @@ def differs(obj: Any, fields: dict[str, Any]) -> bool:
     return False
 
 
-def _candidate_fields(rec: CandidateRecord, coach_id: int) -> dict[str, Any]:
+def _candidate_fields(
+    rec: CandidateRecord, coach_id: int, current: Candidate | None = None
+) -> dict[str, Any]:
+    """The columns of ``candidates`` a row sets; an identity cell left empty keeps the stored
+    value."""
+    identity = {
+        name: value if value is not None or current is None else getattr(current, name)
+        for name, value in rec.identity.items()
+    }
     return {
+        **identity,
+        "name_key": name_key(identity["first_name"], identity["last_name"]),
         "coach_id": coach_id,
         "commune_insee": rec.commune_insee,
         "has_vehicle": rec.has_vehicle,
@@ -147,8 +163,8 @@ def import_candidates(
     updates: list[tuple[Candidate, CandidateRecord, dict[str, Any], bool, bool, bool]] = []
     unchanged: list[str] = []
     for rec in records:
-        fields = _candidate_fields(rec, coaches[rec.coach])
         current = existing.get(rec.external_id)
+        fields = _candidate_fields(rec, coaches[rec.coach], current)
         if current is None:
             creates.append(rec)
             continue

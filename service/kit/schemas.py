@@ -164,7 +164,7 @@ class Declared:
     def _check(self, value: Any) -> Any:
         if value is None:
             return value
-        return self.spec.check(value, today=date.today())
+        return self.spec.clean(value, today=date.today())
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -186,6 +186,8 @@ class Declared:
             out["maximum"] = hi
         if spec.choices is not None:
             out["enum"] = list(spec.choices)
+        if spec.max_length is not None:
+            out["maxLength"] = spec.max_length
         if spec.help:
             out["description"] = spec.help
         return out

@@ -72,6 +72,9 @@ class Offer(Timestamps, Base):
     commune_insee: Mapped[str] = mapped_column(sa.String(5))
     required_skills: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     experience_years_required: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    needs_qualification: Mapped[bool] = mapped_column(
+        sa.Boolean, default=True, server_default=sa.true()
+    )
     weekly_hours: Mapped[float] = mapped_column(sa.Float)
     has_nights: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     has_weekends: Mapped[bool] = mapped_column(sa.Boolean, default=False)

@@ -1,5 +1,10 @@
 """People followed, their target jobs and licences, and the reporting-only table.
 
+A person's identity (first and last name, phone, e-mail) is declared here too, beside the
+columns that hold it: the coach who follows the person and the facilitator read it; the engine's
+frames never select it (:mod:`service.scoring.frames`), other coaches never see it, and no log
+line carries it.
+
 The reporting-only attributes (FSE+ statistics and bias audits; the engine never reads them) are
 declared here, once, beside the table that stores them (:class:`~matching.fields.FieldSpec`):
 the API, the candidate file import and the reports read these declarations, so a value refused
@@ -9,14 +14,19 @@ declared in :mod:`matching.fields`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Final
 
+import email_validator
+import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.columns import READINESS_STAGES, TRAVEL_MODES
 from matching.fields import FieldSpec
+from matching.text import fold
 from service.db import Base, UTCDateTime, utcnow
 from service.models.common import Timestamps, check_in
 
@@ -24,7 +34,12 @@ __all__ = [
     "BIRTH_YEAR",
     "DISABILITY",
     "EDUCATION_LEVEL",
+    "EMAIL",
+    "FIRST_NAME",
+    "IDENTITY_FIELDS",
     "LABOUR_STATUS",
+    "LAST_NAME",
+    "PHONE",
     "REPORTING_FIELDS",
     "RSA_BENEFICIARY",
     "SEX",
@@ -32,7 +47,88 @@ __all__ = [
     "CandidateJob",
     "CandidateLicence",
     "CandidateReporting",
+    "display_name",
+    "name_key",
 ]
+
+
+# ---------------------------------------------------------------- identity fields
+
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
+
+
+def _name(label: str) -> Callable[[str], str]:
+    def normalise(text: str) -> str:
+        clean = " ".join(text.split())
+        if not _NAME_CHARS.fullmatch(clean):
+            raise ValueError(
+                f"{label} : « {clean} » ne ressemble pas à un {label.lower()} (lettres, espaces, "
+                "tirets et apostrophes seulement)."
+            )
+        return clean
+
+    return normalise
+
+
+def _phone(text: str) -> str:
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValueError(
+            f"Téléphone : « {text.strip()} » n'est pas un numéro valide (ex. 06 12 34 56 78 ou "
+            "+33 6 12 34 56 78)."
+        )
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def _email(text: str) -> str:
+    try:
+        return str(
+            email_validator.validate_email(text.strip(), check_deliverability=False).normalized
+        )
+    except email_validator.EmailNotValidError:
+        raise ValueError(
+            f"E-mail : « {text.strip()} » n'est pas une adresse valide (ex. prenom.nom@exemple.fr)."
+        ) from None
+
+
+FIRST_NAME: Final = FieldSpec.text("first_name", "prénom", 100, _name("Prénom"), "bad_first_name")
+
+
+LAST_NAME: Final = FieldSpec.text("last_name", "nom", 100, _name("Nom"), "bad_last_name")
+
+
+PHONE: Final = FieldSpec.text(
+    "phone", "téléphone", 32, _phone, "bad_phone", help="numéro français ou international (+…)"
+)
+
+
+EMAIL: Final = FieldSpec.text("email", "e-mail", 254, _email, "bad_email")
+
+
+IDENTITY_FIELDS: Final[dict[str, FieldSpec]] = {
+    f.name: f for f in (FIRST_NAME, LAST_NAME, PHONE, EMAIL)
+}
+"""What a person's own coach and the facilitator read to reach them; never the engine."""
+
+
+def display_name(first_name: str | None, last_name: str | None, external_id: str) -> str:
+    """ "Marie Dupont", or the follow-up id of a person whose name is not recorded."""
+    return " ".join(x for x in (first_name, last_name) if x) or external_id
+
+
+def name_key(first_name: str | None, last_name: str | None) -> str | None:
+    """The folded "last first" a caseload search compares with ("Hélène Lefèvre" →
+    "lefevre helene"); ``None`` without a name."""
+    text = " ".join(x for x in (last_name, first_name) if x)
+    return fold(text) or None
 
 
 # ---------------------------------------------------------------- reporting-only fields
@@ -137,7 +233,7 @@ LABOUR_STATUSES: Final = tuple(LABOUR_STATUS.choices or ())
 
 
 class Candidate(Timestamps, Base):
-    """A person followed by a coach: what the engine reads, nothing more."""
+    """A person followed by a coach: their identity and what the engine reads."""
 
     __tablename__ = "candidates"
     __table_args__ = (
@@ -155,6 +251,12 @@ class Candidate(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     coach_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    first_name: Mapped[str | None] = mapped_column(sa.String(100))
+    last_name: Mapped[str | None] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    name_key: Mapped[str | None] = mapped_column(sa.String(210), index=True)
+    """:func:`name_key` of the names, kept by whoever writes them (the search compares it)."""
     commune_insee: Mapped[str] = mapped_column(sa.String(5))
     has_vehicle: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     travel_mode: Mapped[str] = mapped_column(sa.String(20))

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import (
-    model_validator,
-)
+from pydantic import Field, model_validator
 
 from matching import columns as col
 from matching.fields import OFFER_FIELDS
@@ -52,6 +50,11 @@ class OfferCreate(InputModel):
     experience_years_required: Annotated[float, Declared(_O[col.EXPERIENCE_YEARS_REQUIRED])] = _O[
         col.EXPERIENCE_YEARS_REQUIRED
     ].default
+    needs_qualification: bool = Field(
+        default=_O[col.NEEDS_QUALIFICATION].default,
+        description="le poste demande une qualification ; sans qualification ni expérience "
+        "exigées, il est ouvert aux personnes sans métier visé proche",
+    )
     weekly_hours: Annotated[float, Declared(_O[col.WEEKLY_HOURS])] = _O[col.WEEKLY_HOURS].default
     has_nights: bool = False
     has_weekends: bool = False
@@ -83,6 +86,7 @@ class OfferUpdate(InputModel):
     experience_years_required: (
         Annotated[float, Declared(_O[col.EXPERIENCE_YEARS_REQUIRED])] | None
     ) = None
+    needs_qualification: bool | None = None
     weekly_hours: Annotated[float, Declared(_O[col.WEEKLY_HOURS])] | None = None
     has_nights: bool | None = None
     has_weekends: bool | None = None
@@ -107,6 +111,7 @@ class OfferRead(ReadModel):
     required_licences: list[str]
     required_skills: list[int]
     experience_years_required: float
+    needs_qualification: bool
     weekly_hours: float
     has_nights: bool
     has_weekends: bool

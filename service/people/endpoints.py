@@ -33,10 +33,14 @@ def list_candidates(
     page: PageDep,
     is_active: bool | None = None,
     commune_insee: InseeFilter = None,
+    q: Annotated[
+        str,
+        Query(max_length=100, description="nom et/ou prénom (début des mots), ou identifiant"),
+    ] = "",
 ) -> Page[CandidateRead]:
-    """People visible to the caller: a coach's own caseload, everyone for a facilitator."""
+    """People the caller may see (own caseload, or everyone for a facilitator), by name."""
     rows, total = people_service.list_candidates(
-        session, user, page, is_active=is_active, commune_insee=commune_insee
+        session, user, page, is_active=is_active, commune_insee=commune_insee, q=q
     )
     return Page[CandidateRead](
         items=[CandidateRead.model_validate(c) for c in rows],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.kit.repository import Repository
@@ -29,14 +29,47 @@ class CandidateRepository(Repository[Candidate]):
         commune_insee: str | None,
         limit: int,
         offset: int,
+        readiness_stage: str | None = None,
+        words: Sequence[str] = (),
+        id_prefix: str = "",
+        sort: str = "nom",
     ) -> tuple[list[Candidate], int]:
-        stmt = select(Candidate).order_by(Candidate.id)
+        """People by last name, first name, follow-up id (after availability, assessment date
+        or stage with ``sort``); ``words`` (folded) must each start a word of the folded name,
+        unless the follow-up id starts with ``id_prefix``."""
+        alphabetical = (Candidate.name_key.is_(None), Candidate.name_key, Candidate.external_id)
+        first = {
+            "disponibilite": (Candidate.available_from,),
+            "evaluation": (Candidate.readiness_assessed_on,),
+            "etape": (Candidate.readiness_stage,),
+        }.get(sort, ())
+        stmt = select(Candidate).order_by(*first, *alphabetical)
         if coach_id is not None:
             stmt = stmt.where(Candidate.coach_id == coach_id)
         if is_active is not None:
             stmt = stmt.where(Candidate.is_active == is_active)
         if commune_insee is not None:
             stmt = stmt.where(Candidate.commune_insee == commune_insee)
+        if readiness_stage is not None:
+            stmt = stmt.where(Candidate.readiness_stage == readiness_stage)
+        if words or id_prefix:
+            conditions: list[ColumnElement[bool]] = []
+            if words:
+                conditions.append(
+                    and_(
+                        *(
+                            or_(
+                                Candidate.name_key.startswith(w, autoescape=True),
+                                Candidate.name_key.contains(" " + w, autoescape=True),
+                            )
+                            for w in words
+                        )
+                    )
+                )
+            if id_prefix:
+                lowered = func.lower(Candidate.external_id)
+                conditions.append(lowered.startswith(id_prefix.lower(), autoescape=True))
+            stmt = stmt.where(or_(*conditions))
         return self._page(stmt, limit=limit, offset=offset)
 
     def readiness(self, candidate_ids: Sequence[int]) -> dict[int, str]:

@@ -32,7 +32,17 @@ from service.kit.schemas import (
     Version,
     with_licence_codes,
 )
-from service.models.people import BIRTH_YEAR, EDUCATION_LEVEL, LABOUR_STATUS, RSA_BENEFICIARY, SEX
+from service.models.people import (
+    BIRTH_YEAR,
+    EDUCATION_LEVEL,
+    EMAIL,
+    FIRST_NAME,
+    LABOUR_STATUS,
+    LAST_NAME,
+    PHONE,
+    RSA_BENEFICIARY,
+    SEX,
+)
 
 __all__ = [
     "CandidateCreate",
@@ -75,7 +85,17 @@ class CandidateJobRead(ReadModel):
     experience_years: float
 
 
+FirstName = Annotated[str, Declared(FIRST_NAME)]
+LastName = Annotated[str, Declared(LAST_NAME)]
+Phone = Annotated[str, Declared(PHONE)]
+Email = Annotated[str, Declared(EMAIL)]
+
+
 class _CandidateFields(InputModel):
+    first_name: FirstName | None = None
+    last_name: LastName | None = None
+    phone: Phone | None = None
+    email: Email | None = None
     commune_insee: CommuneField
     has_vehicle: bool = _P[col.HAS_VEHICLE].default
     travel_mode: Annotated[TravelMode, Declared(_P[col.TRAVEL_MODE])] | None = Field(
@@ -121,6 +141,10 @@ class CandidateCreate(_CandidateFields):
 
 
 class CandidateUpdate(InputModel):
+    first_name: FirstName | None = None
+    last_name: LastName | None = None
+    phone: Phone | None = None
+    email: Email | None = None
     commune_insee: CommuneField | None = None
     coach_id: Id | None = None
     has_vehicle: bool | None = None
@@ -147,6 +171,10 @@ class CandidateRead(ReadModel):
     id: int
     external_id: str
     coach_id: int
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    email: str | None
     commune_insee: str
     has_vehicle: bool
     travel_mode: TravelMode

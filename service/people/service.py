@@ -5,13 +5,21 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from matching.fields import travel_range
+from matching.text import fold
 from service.accounts.audit import audit
 from service.accounts.repository import UserRepository
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.kit.crud import Pagination, check_version, patch_fields
 from service.models.accounts import User
-from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
+from service.models.people import (
+    IDENTITY_FIELDS,
+    Candidate,
+    CandidateJob,
+    CandidateLicence,
+    CandidateReporting,
+    name_key,
+)
 from service.people.repository import CandidateRepository, ReportingRepository
 from service.people.schemas import CandidateCreate, CandidateJobIn, CandidateUpdate, ReportingWrite
 from service.referentials.checks import check_commune, check_rome, check_skills
@@ -74,11 +82,21 @@ def list_candidates(
     *,
     is_active: bool | None = None,
     commune_insee: str | None = None,
+    q: str = "",
+    readiness_stage: str | None = None,
+    sort: str = "nom",
 ) -> tuple[list[Candidate], int]:
+    """People the user may see, by last name then first name then follow-up id; ``q`` finds
+    a name (any order, accents and case ignored, "dupo mar" finds Marie Dupont) or the start
+    of a follow-up id."""
     rows, total = CandidateRepository(session).page(
         coach_id=user.id if user.role == "coach" else None,
         is_active=is_active,
         commune_insee=commune_insee,
+        readiness_stage=readiness_stage,
+        words=fold(q).split()[:5],
+        id_prefix=q.strip(),
+        sort=sort,
         limit=page.limit,
         offset=page.offset,
     )
@@ -108,6 +126,7 @@ def create_candidate(
         licences=[CandidateLicence(code=c) for c in data.licences],
         jobs=_jobs(refs, data.jobs),
     )
+    candidate.name_key = name_key(candidate.first_name, candidate.last_name)
     repo.add(candidate)
     audit(session, user, "create", "candidate", candidate.id)
     return candidate
@@ -118,7 +137,9 @@ def update_candidate(
 ) -> Candidate:
     candidate = visible_candidate(session, user, candidate_id)
     check_version(candidate, data.version, "la fiche de la personne")
-    changes = patch_fields(data, nullable=("max_distance_km", "max_travel_minutes"))
+    changes = patch_fields(
+        data, nullable=("max_distance_km", "max_travel_minutes", *IDENTITY_FIELDS)
+    )
     for key, value in changes.items():
         if key == "commune_insee":
             candidate.commune_insee = check_commune(refs, value, key)
@@ -135,6 +156,7 @@ def update_candidate(
     candidate.max_distance_km, candidate.max_travel_minutes = travel_range(
         candidate.max_distance_km, candidate.max_travel_minutes
     )
+    candidate.name_key = name_key(candidate.first_name, candidate.last_name)
     candidate.updated_at = utcnow()
     CandidateRepository(session).flush()
     audit(session, user, "update", "candidate", candidate.id, {"fields": sorted(changes)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -106,6 +107,39 @@ class Referentials:
             AppellationHit(int(c), str(lab), str(f))
             for c, lab, f in zip(codes, labels, fiches, strict=True)
         ]
+
+    def job_label(self, code_ogr: int | None, code_rome: str) -> str:
+        """ "Maçon / Maçonne (F1703)": the appellation's label, else the fiche's."""
+        if code_ogr is not None and self.rome.has_appellation(str(code_ogr)):
+            label = str(self.rome.appellation(str(code_ogr))["libelle"])
+        elif self.rome.has_fiche(code_rome):
+            label = str(self.rome.fiches["libelle_rome"].iat[self.rome.fiche_id(code_rome)])
+        else:
+            label = "métier"
+        return f"{label} ({code_rome})"
+
+    def fiche_skills(self, code_rome: str) -> list[tuple[int, str, bool]]:
+        """The ROME skills of a fiche: (code OGR, label, core skill), core skills first."""
+        rome = self.rome
+        if rome.skills is None or rome.skill_links is None or not rome.has_fiche(code_rome):
+            return []
+        links = rome.skill_links[rome.skill_links["fiche_id"] == rome.fiche_id(code_rome)]
+        rows = rome.skills.iloc[links["skill_id"].to_numpy()]
+        out = [
+            (int(c), str(label), bool(core))
+            for c, label, core in zip(
+                rows["code_ogr"], rows["libelle"], links["is_core"], strict=True
+            )
+        ]
+        return sorted(out, key=lambda x: (not x[2], x[1]))
+
+    def skill_labels(self, codes: Sequence[int]) -> dict[int, str]:
+        """Code OGR → label of ROME skills."""
+        if self.rome.skills is None or not codes:
+            return {}
+        frame = self.rome.skills
+        rows = frame[frame["code_ogr"].isin([int(c) for c in codes])]
+        return {int(c): str(lab) for c, lab in zip(rows["code_ogr"], rows["libelle"], strict=True)}
 
 
 @lru_cache(maxsize=4)

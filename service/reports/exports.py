@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit
 from service.errors import InvalidInput
+from service.kit.times import paris
 from service.models.accounts import User
 from service.referentials.service import Referentials
 from service.reports.common import REPORT_NAMES, Report, ReportFilter
@@ -50,7 +51,9 @@ def build_report(
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, date | datetime | pd.Timestamp):
+    if isinstance(value, datetime):  # a pd.Timestamp too
+        return paris(value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value != value:
         return None

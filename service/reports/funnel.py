@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any, Final
 
 import pandas as pd
@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from fixtures import REFERENTIALS_DIR
+from service.kit.times import day_end, day_start
 from service.referentials.service import Referentials
 from service.reports.common import (
     STAGE_LABELS,
@@ -31,10 +32,9 @@ def funnel_report(
     session: Session, refs: Referentials, where: ReportFilter, *, today: date
 ) -> Report:
     repo = ReportRepository(session)
-    created_from = (
-        datetime.combine(where.date_from, time.min, tzinfo=UTC) if where.date_from else None
-    )
-    created_to = datetime.combine(where.date_to, time.max, tzinfo=UTC) if where.date_to else None
+    # the days of the filter are days in Paris
+    created_from = day_start(where.date_from) if where.date_from else None
+    created_to = day_end(where.date_to) if where.date_to else None
     proposals = pd.DataFrame(
         repo.proposals(created_from=created_from, created_to=created_to),
         columns=[

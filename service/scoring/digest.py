@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service.accounts.audit import audit
 from service.models.accounts import User
 from service.models.offers import Offer
-from service.models.people import Candidate
+from service.models.people import Candidate, display_name
 from service.models.scoring import Match
 from service.referentials.service import Referentials
 from service.scoring.repository import DigestRepository
@@ -67,6 +67,7 @@ def coach_digest(
             DigestMatch(
                 candidate_id=c.id,
                 external_id=c.external_id,
+                name=display_name(c.first_name, c.last_name, c.external_id),
                 rank=m.rank,
                 score=round(m.score, 4),
                 components=dict(m.components or {}),

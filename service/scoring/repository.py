@@ -316,6 +316,8 @@ def _people_by_id(size: int) -> Select[Any]:
         select(
             _CANDIDATES.c.id,
             _CANDIDATES.c.external_id,
+            _CANDIDATES.c.first_name,
+            _CANDIDATES.c.last_name,
             _CANDIDATES.c.coach_id,
             _CANDIDATES.c.commune_insee,
             _USERS.c.username,
@@ -348,7 +350,8 @@ class ShortlistRepository:
         return row
 
     def people_with_coach(self, ids: list[int]) -> dict[int, Any]:
-        """Id, external id, coach id, commune and coach name of each person, by id."""
+        """Id, external id, names, coach id, commune and coach name of each person, by id (the
+        caller shows the names only to whoever may read them)."""
         if not ids:
             return {}
         rows = self.session.connection().execute(

@@ -36,6 +36,9 @@ class ShortlistItem(BaseModel):
     external_id: str | None = Field(
         description="identifiant du suivi, seulement pour son propre suivi (ou le facilitateur)"
     )
+    name: str | None = Field(
+        description="prénom et nom, seulement pour son propre suivi (ou le facilitateur)"
+    )
     is_own_caseload: bool
     coach: str = Field(description="le coach qui suit la personne")
     commune_insee: str
@@ -129,6 +132,7 @@ class MatchRunRead(BaseModel):
 class DigestMatch(BaseModel):
     candidate_id: int
     external_id: str = Field(description="identifiant du suivi (votre propre suivi)")
+    name: str = Field(description="prénom et nom (votre propre suivi)")
     rank: int
     score: float
     components: dict[str, float]

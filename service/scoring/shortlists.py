@@ -23,6 +23,7 @@ from service.accounts.audit import audit
 from service.errors import InvalidInput, NotFound
 from service.models.accounts import User
 from service.models.offers import Offer
+from service.models.people import display_name
 from service.offers.repository import OfferRepository
 from service.people.service import visible_candidate
 from service.referentials.service import Referentials
@@ -38,7 +39,14 @@ from service.scoring.schemas import (
 from service.scoring.state import ScoringState
 from training.registry import scorer_label
 
-__all__ = ["offers_for_candidate", "shortlist_for_offer", "shortlist_payload", "why_not"]
+__all__ = [
+    "CaseloadOffer",
+    "caseload_offers",
+    "offers_for_candidate",
+    "shortlist_for_offer",
+    "shortlist_payload",
+    "why_not",
+]
 
 
 MAX_K = 200
@@ -202,6 +210,11 @@ def shortlist_payload(
                 "rank": row.rank,
                 "candidate_id": person.id,
                 "external_id": person.external_id if own else None,
+                "name": (
+                    display_name(person.first_name, person.last_name, person.external_id)
+                    if own
+                    else None
+                ),
                 "is_own_caseload": person.coach_id == user.id,
                 "coach": person.username or "",
                 "commune_insee": person.commune_insee,
@@ -332,3 +345,70 @@ def why_not(
         reasons=[Reason(code=(r.code.name or "").lower(), message=r.message) for r in reasons],
         summary=summary,
     )
+
+
+CASELOAD_DEPTH = 500
+"""How deep in each offer's ranking :func:`caseload_offers` looks for the coach's people."""
+
+
+class CaseloadOffer(NamedTuple):
+    """An offer with the coach's people it ranks, best first."""
+
+    offer_id: int
+    people: list[tuple[int, str, float]]
+    """(person id, name, score) of the best few."""
+    total: int
+    """How many people of the caseload the offer ranks."""
+
+
+def caseload_offers(
+    session: Session,
+    scoring: ScoringState,
+    user: User,
+    offer_ids: list[int],
+    *,
+    today: date,
+    per_offer: int = 3,
+) -> list[CaseloadOffer]:
+    """The offers among ``offer_ids`` that rank at least one person of the coach's caseload
+    (within the best :data:`CASELOAD_DEPTH`), best score first, each with its best
+    ``per_offer`` people (audited as one read)."""
+    repo = ShortlistRepository(session)
+    state = scoring.sync(session)
+    wanted = [str(i) for i in offer_ids]
+    known = [o for o, i in zip(wanted, state.offers.lookup(wanted), strict=True) if i >= 0]
+    out: list[CaseloadOffer] = []
+    if known:
+        ranked = state.top_k_per_offer(as_of=today, k=CASELOAD_DEPTH, offer_ids=known)
+        mine = {str(i) for i in repo.caseload_ids(user.id)}
+        ids = state.pool.ids[ranked.candidate_idx].astype(str)
+        keep = pd.Series(ids).isin(mine).to_numpy()
+        offers = state.offers.ids[ranked.offer_idx[keep]].astype(str)
+        people, scores = ids[keep], ranked.score[keep]
+        chosen: dict[str, list[tuple[int, float]]] = {}
+        for oid, pid, score in zip(offers, people, scores, strict=True):
+            chosen.setdefault(oid, []).append((int(pid), float(score)))
+        shown = {pid for rows in chosen.values() for pid, _ in rows[:per_offer]}
+        names = repo.people_with_coach(sorted(shown))
+        for oid, rows in chosen.items():
+            best = [
+                (
+                    pid,
+                    display_name(
+                        names[pid].first_name, names[pid].last_name, names[pid].external_id
+                    ),
+                    round(score, 4),
+                )
+                for pid, score in rows[:per_offer]
+            ]
+            out.append(CaseloadOffer(int(oid), best, len(rows)))
+        out.sort(key=lambda c: (-c.people[0][2], c.offer_id))
+    audit(
+        session,
+        user,
+        "caseload_offers",
+        "user",
+        user.id,
+        {"offers": len(offer_ids), "with_people": len(out)},
+    )
+    return out

@@ -174,6 +174,8 @@ def _hypothetical_offers(
             col.REQUIRED_LICENCES: pd.Series([()] * n, dtype=object),
             col.REQUIRED_SKILLS: pd.Series([()] * n, dtype=object),
             col.EXPERIENCE_YEARS_REQUIRED: pd.Series([0.0] * n, dtype="float64"),
+            # the supply of a trade: people whose target jobs are related to it
+            col.NEEDS_QUALIFICATION: pd.Series([True] * n, dtype=bool),
             col.WEEKLY_HOURS: pd.Series([data.weekly_hours] * n, dtype="float64"),
             col.HAS_NIGHTS: pd.Series([data.has_nights] * n, dtype=bool),
             col.HAS_WEEKENDS: pd.Series([data.has_weekends] * n, dtype=bool),

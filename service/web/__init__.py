@@ -30,6 +30,7 @@ from service.web import (
     offers,
     people,
     placements,
+    profile,
     proposals,
     reports,
 )
@@ -50,6 +51,7 @@ WEB_PREFIXES: Final = (
     "/admin",
     "/mes-notifications",
     "/static",
+    "/favicon.ico",
 )
 
 _TITLES: Final = {
@@ -144,6 +146,7 @@ def _conflict_page(request: Request, _: Exception) -> Response:
 
 PAGE_ROUTERS: Final = (
     login.router,
+    profile.router,  # before people.router: /personnes/metiers is not a person's id
     people.router,
     offers.router,
     proposals.router,

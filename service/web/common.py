@@ -1,14 +1,16 @@
 """What the page routers share: the app's referentials and scoring state, labels, and the
-lookup of a person typed by their follow-up id (through the same scoping as the service)."""
+lookup of a person typed by their name or follow-up id (through the same scoping as the
+service)."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from service.errors import NotFound
+from matching.text import fold
+from service.errors import InvalidInput, NotFound
 from service.kit.crud import Pagination
-from service.models.people import Candidate
+from service.models.people import Candidate, display_name
 from service.offers.repository import OfferRepository
 from service.people.repository import CandidateRepository
 from service.referentials.service import Referentials
@@ -20,8 +22,8 @@ __all__ = [
     "MAX_ID",
     "PAGE",
     "commune_label",
-    "external_ids",
     "offer_title",
+    "person_names",
     "referentials",
     "resolve_person",
     "scoring_state",
@@ -59,24 +61,46 @@ def offer_title(session: Session, offer_id: int) -> str:
 
 
 def resolve_person(session: Session, web: WebContext, typed: str) -> Candidate:
-    """A person typed by their follow-up id (or internal number), seen through the scoping."""
+    """A person typed by their name, follow-up id (or internal number), seen through the
+    scoping: a coach finds only people of their own caseload."""
     typed = typed.strip()
-    person = CandidateRepository(session).get_by_external_id(typed) if typed else None
+    repo = CandidateRepository(session)
+    person = repo.get_by_external_id(typed) if typed else None
     if person is None and typed.isdigit() and int(typed) <= MAX_ID:
-        person = CandidateRepository(session).find(int(typed))
-    if person is None or (web.user.role == "coach" and person.coach_id != web.user.id):
+        person = repo.find(int(typed))
+    coach_id = web.user.id if web.user.role == "coach" else None
+    if person is not None and coach_id is not None and person.coach_id != coach_id:
+        person = None
+    if person is None and fold(typed):
+        hits, total = repo.page(
+            coach_id=coach_id,
+            is_active=None,
+            commune_insee=None,
+            words=fold(typed).split()[:5],
+            limit=2,
+            offset=0,
+        )
+        if total > 1:
+            raise InvalidInput(
+                f"{total} personnes de votre suivi répondent à « {typed} » : précisez le "
+                "prénom ou donnez l'identifiant de suivi"
+            )
+        person = hits[0] if hits else None
+    if person is None:
         raise NotFound(
-            f"personne « {typed} » introuvable dans votre suivi : vérifiez l'identifiant"
+            f"personne « {typed} » introuvable dans votre suivi : vérifiez le nom ou l'identifiant"
         )
     return person
 
 
-def external_ids(session: Session, ids: set[int]) -> dict[int, str]:
-    """Person id → follow-up id (``external_id``) of the people a list shows."""
+def person_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Person id → "Marie Dupont (CAND-000123)" of the people a list shows (lists that are
+    scoped already: a coach's own proposals, or the facilitator's)."""
     repo = CandidateRepository(session)
     out = {}
     for cid in ids:
         person = repo.find(cid)
         if person is not None:
-            out[cid] = person.external_id
+            name = display_name(person.first_name, person.last_name, person.external_id)
+            out[cid] = name if name == person.external_id else f"{name} ({person.external_id})"
     return out

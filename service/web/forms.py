@@ -23,6 +23,7 @@ __all__ = [
     "errors_text",
     "form_fields",
     "read_form",
+    "read_value",
     "refusal",
     "validation_messages",
 ]
@@ -122,31 +123,36 @@ def read_form(
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for spec in specs:
-        raw = str(form.get(spec.name, "")).strip()
-        label = spec.label[:1].upper() + spec.label[1:]
-        if spec.kind == "bool":
-            values[spec.name] = raw in ("oui", "on", "true", "1")
-            continue
-        if not raw:
-            values[spec.name] = spec.default
-            if spec.default is None and not spec.nullable:
-                errors[spec.name] = spec.problem(None) or f"{label} manquant(e)."
-            continue
-        if spec.kind in ("float", "int"):
-            try:
-                number = float(raw.replace(",", ".").replace(" ", ""))
-            except ValueError:
-                errors[spec.name] = f"{label} : « {raw} » n'est pas un nombre."
-                continue
-            values[spec.name] = int(number) if spec.integer and number.is_integer() else number
-        elif spec.kind == "date":
-            try:
-                values[spec.name] = date.fromisoformat(raw)
-            except ValueError:
-                errors[spec.name] = f"{label} : « {raw} » n'est pas une date (JJ/MM/AAAA)."
-        else:
-            values[spec.name] = raw
+        value, error = read_value(spec, str(form.get(spec.name, "")))
+        values[spec.name] = value
+        if error is not None:
+            errors[spec.name] = error
     return values, errors
+
+
+def read_value(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
+    """One field of a submitted form: its value (see :func:`read_form`), and the French error
+    when it cannot even be read."""
+    raw = text.strip()
+    label = spec.label[:1].upper() + spec.label[1:]
+    if spec.kind == "bool":
+        return raw in ("oui", "on", "true", "1"), None
+    if not raw:
+        if spec.default is None and not spec.nullable:
+            return None, spec.problem(None) or f"{label} manquant(e)."
+        return spec.default, None
+    if spec.kind in ("float", "int"):
+        try:
+            number = float(raw.replace(",", ".").replace(" ", ""))
+        except ValueError:
+            return None, f"{label} : « {raw} » n'est pas un nombre."
+        return (int(number) if spec.integer and number.is_integer() else number), None
+    if spec.kind == "date":
+        try:
+            return date.fromisoformat(raw), None
+        except ValueError:
+            return None, f"{label} : « {raw} » n'est pas une date (JJ/MM/AAAA)."
+    return raw, None
 
 
 def errors_text(exc: ValidationError) -> str:

@@ -25,6 +25,12 @@ from service.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico: the site's icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 HOMES = {
     "coach": "/coach/suivi",
     "facilitator": "/facilitateur/validation",

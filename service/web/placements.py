@@ -17,7 +17,7 @@ from service.procurement.service import get_lot, list_contracts, list_lots
 from service.reports import common, exports
 from service.scoring.state import ScoringState
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
-from service.web.common import ALL, MAX_ID, external_ids, resolve_person
+from service.web.common import ALL, MAX_ID, person_names, resolve_person
 from service.web.forms import errors_text, refusal
 from service.web.templating import render
 from service.workflow import placements, states
@@ -80,7 +80,7 @@ def _placements_list(
         page_title="Placements et heures",
         nav="placements",
         placements=rows,
-        people=external_ids(session, {r.candidate_id for r in rows}),
+        people=person_names(session, {r.candidate_id for r in rows}),
         lots=lots,
         delivery_modes=states.DELIVERY_MODE_LABELS,
         error=error,

@@ -4,7 +4,8 @@ and moves them along; the dated, signed history of one proposal."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,14 +13,13 @@ from pydantic import ValidationError
 
 from service.db import SessionDep
 from service.errors import InvalidInput, NotFound
-from service.people.repository import CandidateRepository
 from service.people.service import get_candidate
-from service.web.auth import CaseloadPage, CoachPage, FacilitatorPage, csrf_protect
+from service.web.auth import CaseloadPage, CoachPage, FacilitatorPage, WebContext, csrf_protect
 from service.web.common import (
     ALL,
     MAX_ID,
-    external_ids,
     offer_title,
+    person_names,
     scoring_state,
     stale_days,
 )
@@ -30,6 +30,25 @@ from service.workflow import schemas as workflow_schemas
 from service.workflow import states
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+Recent = Annotated[int, Query(ge=0, le=MAX_ID)]
+"""``?vu=<id>``: the proposal just moved, kept in the list it was moved from."""
+
+
+def _keep_recent(
+    request: Request, session: SessionDep, web: WebContext, rows: list[Any], recent: int
+) -> list[Any]:
+    """The list, with the proposal just moved at the top when its new state took it out of the
+    list (a follow-up list that loses the row the user just acted on makes no sense)."""
+    if not recent or any(p.id == recent for p in rows):
+        return rows
+    try:
+        moved = proposal_service.get_proposal(
+            session, web.user, recent, stale_days=stale_days(request)
+        )
+    except NotFound:
+        return rows
+    return [moved, *rows]
 
 
 @router.post("/personnes/{candidate_id}/proposer")
@@ -67,12 +86,13 @@ def my_proposals(
     session: SessionDep,
     web: CoachPage,
     etat: Annotated[str, Query(max_length=16)] = "",
+    vu: Recent = 0,
 ) -> HTMLResponse:
     state = etat if etat in states.STATE_LABELS else None
     proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
-    people = {p.candidate_id: CandidateRepository(session).find(p.candidate_id) for p in proposals}
+    proposals = _keep_recent(request, session, web, proposals, vu)
     return render(
         request,
         "coach/proposals.html",
@@ -80,7 +100,8 @@ def my_proposals(
         page_title="Mes propositions",
         nav="propositions",
         proposals=proposals,
-        people={k: v.external_id for k, v in people.items() if v is not None},
+        recent=vu,
+        people=person_names(session, {p.candidate_id for p in proposals}),
         offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         etat=state or "",
         states=states.STATE_LABELS,
@@ -120,6 +141,7 @@ def withdraw(
     web: CoachPage,
     proposal_id: int,
     version: Annotated[int, Form(ge=1)],
+    etat: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     proposal_service.transition(
         session,
@@ -128,14 +150,18 @@ def withdraw(
         workflow_schemas.TransitionIn(to="withdrawn", version=version),
         stale_days=stale_days(request),
     )
-    return RedirectResponse("/coach/propositions?msg=modifie", status_code=303)
+    query = urlencode({"etat": etat, "vu": proposal_id, "msg": "modifie"})
+    return RedirectResponse(f"/coach/propositions?{query}", status_code=303)
 
 
 @router.get("/facilitateur/validation", response_class=HTMLResponse)
-def queue(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
+def queue(
+    request: Request, session: SessionDep, web: FacilitatorPage, vu: Recent = 0
+) -> HTMLResponse:
     proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state="proposed", stale_days=stale_days(request)
     )
+    proposals = _keep_recent(request, session, web, proposals, vu)
     return render(
         request,
         "facilitator/queue.html",
@@ -143,7 +169,8 @@ def queue(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLRe
         page_title="Propositions à valider",
         nav="validation",
         proposals=proposals,
-        people=external_ids(session, {p.candidate_id for p in proposals}),
+        recent=vu,
+        people=person_names(session, {p.candidate_id for p in proposals}),
         offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         reasons=states.REFUSAL_REASONS,
     )
@@ -155,11 +182,13 @@ def follow_up(
     session: SessionDep,
     web: FacilitatorPage,
     etat: Annotated[str, Query(max_length=16)] = "validated",
+    vu: Recent = 0,
 ) -> HTMLResponse:
     state = etat if etat in states.STATE_LABELS else None
     proposals, _ = proposal_service.list_proposals(
         session, web.user, ALL, state=state, stale_days=stale_days(request)
     )
+    proposals = _keep_recent(request, session, web, proposals, vu)
     return render(
         request,
         "facilitator/proposals.html",
@@ -167,7 +196,8 @@ def follow_up(
         page_title="Suivi des propositions",
         nav="validation",
         proposals=proposals,
-        people=external_ids(session, {p.candidate_id for p in proposals}),
+        recent=vu,
+        people=person_names(session, {p.candidate_id for p in proposals}),
         offer_titles={p.offer_id: offer_title(session, p.offer_id) for p in proposals},
         reasons=states.REFUSAL_REASONS,
         states=states.STATE_LABELS,
@@ -193,6 +223,7 @@ def move_proposal(
     start_date: Annotated[str, Form(max_length=10)] = "",
     outcome: Annotated[str, Form(max_length=32)] = "",
     retour: Annotated[Literal["validation", "suivi"], Form()] = "validation",
+    etat: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     if not 1 <= proposal_id <= MAX_ID:
         raise NotFound(f"proposition {proposal_id} introuvable")
@@ -219,5 +250,8 @@ def move_proposal(
         session, web.user, proposal_id, data, stale_days=stale_days(request)
     )
     msg = {"validated": "valide", "refused": "refuse"}.get(to, "modifie")
-    target = "/facilitateur/validation" if retour == "validation" else "/facilitateur/propositions"
-    return RedirectResponse(f"{target}?msg={msg}", status_code=303)
+    if retour == "validation":
+        query = urlencode({"vu": proposal_id, "msg": msg})
+        return RedirectResponse(f"/facilitateur/validation?{query}", status_code=303)
+    query = urlencode({"etat": etat, "vu": proposal_id, "msg": msg})
+    return RedirectResponse(f"/facilitateur/propositions?{query}", status_code=303)

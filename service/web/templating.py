@@ -10,8 +10,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from matching.fields import STAGE_LABELS, TRAVEL_MODE_LABELS
+from matching.fields import CONTRACT_LABELS, STAGE_LABELS, TRAVEL_MODE_LABELS
 from matching.french import MONTHS
+from service.kit.times import paris
+from service.models.people import display_name
 from service.web.auth import CSRF_FIELD, WebContext
 
 __all__ = ["FLASH", "LABELS", "SECURITY_HEADERS", "render", "templates"]
@@ -83,11 +85,22 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
 
 
 def fr_date(value: date | datetime | None) -> str:
+    """ "2 mars 2026", or "2 mars 2026 à 14:05" for a time (Europe/Paris)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return f"{value.day} {MONTHS[value.month - 1]} {value.year} à {value:%H:%M} UTC"
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+        local = paris(value)
+        return f"{_day(local.day)} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
+    return f"{_day(value.day)} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _day(day: int) -> str:
+    return "1er" if day == 1 else str(day)
+
+
+def person_name(person: Any) -> str:
+    """A person's name as their coach reads it ("Marie Dupont"), else their follow-up id."""
+    return display_name(person.first_name, person.last_name, person.external_id)
 
 
 def fr_month(value: date) -> str:
@@ -114,6 +127,8 @@ templates.env.filters["fr_month"] = fr_month
 templates.env.filters["fr_number"] = fr_number
 templates.env.filters["label"] = label
 templates.env.filters["pct"] = pct
+templates.env.filters["person_name"] = person_name
+templates.env.filters["contract"] = lambda code: CONTRACT_LABELS.get(str(code), str(code))
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 

@@ -8,7 +8,7 @@ its six neighbouring départements, 2,000 clause offers) is prepared once
   offer, timed one by one; median and p95 overall, and for offers in dense and sparse areas
   (top and bottom quartile of the number of people who can reach the offer);
 * **batch**: :meth:`MatchingState.top_k_per_offer` (top-20) over all offers;
-* **naive**: the same exclusions, components, scorer and tie-break, in plain numpy over *all*
+* **naive**: the same exclusions, components, job rule, scorer and tie-break, in plain numpy over *all*
   candidates for each offer: distances computed per pair (haversine × detour), no commune table,
   no reach pre-filter. Its results are checked to be identical to the engine's.
 
@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fixtures.demo import generate_pool  # noqa: E402
-from matching.components import pair_components  # noqa: E402
+from matching.components import ENTRY_LEVEL_VALUE, pair_components  # noqa: E402
 from matching.constraints import is_rankable  # noqa: E402
 from matching.distances import road_km  # noqa: E402
 from matching.engine import MatchingState  # noqa: E402
@@ -77,8 +77,14 @@ def naive_top_k(state: MatchingState, k: int) -> tuple[RankedPairs, npt.NDArray[
             distance_km=dist[ok],
             as_of_day=day,
         )
+        # no related target job: ranked only where the job is open to anyone (skills > 0)
+        is_open = comps[:, 0] > 0
+        c, comps, d_ok = c[is_open], comps[is_open], dist[ok][is_open]
         scores, _ = state.scorer.score(comps)
-        key = (scores.view(np.int32).astype(np.int64) << 32) | (0xFFFFFFFF - c.astype(np.int64))
+        unrelated = np.where(comps[:, 0] > ENTRY_LEVEL_VALUE, 0, 1 << 31)
+        key = (scores.view(np.int32).astype(np.int64) << 32) | (
+            0xFFFFFFFF - c.astype(np.int64) - unrelated
+        )
         top = np.argpartition(-key, k - 1)[:k] if key.shape[0] > k else np.arange(key.shape[0])
         top = top[np.argsort(-key[top])]
         parts.append(
@@ -88,7 +94,7 @@ def naive_top_k(state: MatchingState, k: int) -> tuple[RankedPairs, npt.NDArray[
                 score=scores[top],
                 components=comps[top],
                 rank=np.arange(1, top.shape[0] + 1, dtype=np.int16),
-                distance_km=dist[ok][top],
+                distance_km=d_ok[top],
             )
         )
         seconds[o] = time.perf_counter() - t0

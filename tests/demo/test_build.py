@@ -26,6 +26,7 @@ SHIPPED_FILES = (
     "companies.csv",
     "caseload.csv",
     "reporting.csv",
+    "identity.csv",
     "manifest.json",
 )
 

@@ -15,6 +15,7 @@ import pytest
 from fixtures.demo import generate_pool
 from matching import columns as col
 from matching.components import (
+    ENTRY_LEVEL_VALUE,
     RELATION_VALUES,
     JobAffinity,
     Relation,
@@ -86,6 +87,7 @@ def offer(oid: str, **overrides: Any) -> dict[str, Any]:
         col.REQUIRED_LICENCES: (),
         col.REQUIRED_SKILLS: (),
         col.EXPERIENCE_YEARS_REQUIRED: 0.0,
+        col.NEEDS_QUALIFICATION: True,
         col.WEEKLY_HOURS: 35.0,
         col.HAS_NIGHTS: False,
         col.HAS_WEEKENDS: False,
@@ -173,7 +175,9 @@ def test_same_job_zero_km_and_ready_ranks_first(
     result = state.shortlist("O1", 5, as_of=AS_OF)
     assert result[col.CANDIDATE_ID].iloc[0] == "best"
     assert result[col.SCORE].iloc[0] == pytest.approx(1.0)
-    assert list(result[col.RANK]) == [1, 2, 3, 4, 5]
+    # a mason's job asks for a qualification: nobody without a related target job is ranked
+    assert "nothing" not in set(result[col.CANDIDATE_ID])
+    assert list(result[col.RANK]) == [1, 2, 3, 4]
     assert result[col.SCORE].is_monotonic_decreasing
 
 
@@ -189,7 +193,8 @@ def test_skill_levels_follow_the_documented_order(
         "none": job("none", code_rome="K2303"),
     }
     cands = [candidate(c) for c in links]
-    state = build(rome, communes, affinity, cands, list(links.values()), [offer("O1")])
+    offs = [offer("O1", needs_qualification=False)]
+    state = build(rome, communes, affinity, cands, list(links.values()), offs)
     result = state.shortlist("O1", 10, as_of=AS_OF).set_index(col.CANDIDATE_ID)
     skills = result[col.COMPONENT_SKILLS]
     no_experience = 0.8
@@ -200,7 +205,7 @@ def test_skill_levels_follow_the_documented_order(
     )
     assert skills["close"] == pytest.approx(RELATION_VALUES[Relation.CLOSE] * no_experience)
     assert skills["domain"] == pytest.approx(RELATION_VALUES[Relation.SAME_DOMAIN] * no_experience)
-    assert skills["none"] == 0.0
+    assert skills["none"] == pytest.approx(ENTRY_LEVEL_VALUE)
     assert list(result.index) == list(links)
 
 
@@ -233,12 +238,29 @@ def test_declared_skills_lift_the_skills_component(
         candidate("silent"),
     ]
     jobs = [job(c, code_rome="K2303") for c in ("declares", "half", "silent")]
-    offs = [offer("O1", required_skills=(100038, 100240))]
+    offs = [offer("O1", required_skills=(100038, 100240), needs_qualification=False)]
     state = build(rome, communes, affinity, cands, jobs, offs)
     result = state.shortlist("O1", 3, as_of=AS_OF).set_index(col.CANDIDATE_ID)
-    assert result.loc["declares", col.COMPONENT_SKILLS] == pytest.approx(0.4)
-    assert result.loc["half", col.COMPONENT_SKILLS] == pytest.approx(0.2)
-    assert result.loc["silent", col.COMPONENT_SKILLS] == 0.0
+    # no related target job: the value of a job open to anyone, which declared skills do not
+    # lift above a related person's
+    assert result.loc["declares", col.COMPONENT_SKILLS] == pytest.approx(ENTRY_LEVEL_VALUE)
+    assert result.loc["half", col.COMPONENT_SKILLS] == pytest.approx(ENTRY_LEVEL_VALUE)
+    assert result.loc["silent", col.COMPONENT_SKILLS] == pytest.approx(ENTRY_LEVEL_VALUE)
+    related = build(
+        rome,
+        communes,
+        affinity,
+        cands,
+        [job(c, code_rome="F1702") for c in ("declares", "half", "silent")],
+        [offer("O1", required_skills=(100038, 100240))],
+    )
+    lifted = related.shortlist("O1", 3, as_of=AS_OF).set_index(col.CANDIDATE_ID)
+    domain = RELATION_VALUES[Relation.SAME_DOMAIN] * 0.8
+    assert lifted.loc["declares", col.COMPONENT_SKILLS] == pytest.approx(
+        domain + (1 - domain) * 0.4
+    )
+    assert lifted.loc["half", col.COMPONENT_SKILLS] == pytest.approx(domain + (1 - domain) * 0.2)
+    assert lifted.loc["silent", col.COMPONENT_SKILLS] == pytest.approx(domain)
     assert "2 compétences sur 2 demandées" in str(result.loc["declares", col.EXPLANATION])
 
 
@@ -376,6 +398,7 @@ def test_all_reasons_are_kept(
         Exclusion.HOURS,
         Exclusion.NIGHTS,
         Exclusion.MISSING_LICENCE,
+        Exclusion.UNRELATED_JOB,
     }
 
 
@@ -387,7 +410,7 @@ def test_licence_closure_satisfies_implied_requirements(
         communes,
         affinity,
         [candidate("CE", licences=("PERMIS_CE",)), candidate("B")],
-        [],
+        [job("CE", code_ogr=MACON), job("B", code_ogr=MACON)],
         [offer("O1", required_licences=("PERMIS_C",))],
     )
     assert state.why_not("CE", "O1") == []
@@ -411,7 +434,7 @@ def test_too_far_in_minutes_by_public_transport(
                 max_travel_minutes=45.0,
             )
         ],
-        [],
+        [job("X", code_ogr=MACON)],
         [offer("O1")],
     )
     (reason,) = state.why_not("X", "O1")
@@ -419,6 +442,113 @@ def test_too_far_in_minutes_by_public_transport(
     assert "Le lieu de travail (Alençon) est à 26 km de Sées" in reason.message
     assert "pas de véhicule" in reason.message
     assert "au-delà des 45 min de trajet acceptées" in reason.message
+
+
+def test_no_related_target_job_ranks_only_on_jobs_open_to_anyone(
+    rome: RomeReferential, communes: CommuneIndex, affinity: JobAffinity
+) -> None:
+    cands = [candidate("cook"), candidate("mason"), candidate("nobody")]
+    jobs = [job("cook", code_rome="G1602", years=4), job("mason", code_ogr=MACON, years=2)]
+    offs = [
+        offer("cleaning", code_ogr=None, code_rome="K2204", needs_qualification=False),
+        offer(
+            "cleaning_2y",
+            code_ogr=None,
+            code_rome="K2204",
+            needs_qualification=False,
+            experience_years_required=2.0,
+        ),
+        offer("formwork", code_ogr=None, code_rome="F1701"),
+    ]
+    state = build(rome, communes, affinity, cands, jobs, offs)
+    open_job = state.shortlist("cleaning", 5, as_of=AS_OF).set_index(col.CANDIDATE_ID)
+    assert set(open_job.index) == {"cook", "mason", "nobody"}
+    assert (open_job[col.COMPONENT_SKILLS] == np.float32(ENTRY_LEVEL_VALUE)).all()
+    assert (
+        open_job[col.EXPLANATION]
+        .str.startswith(
+            "Métier accessible sans qualification : Agent / Agente de nettoyage industriel (K2204)"
+        )
+        .all()
+    )
+    assert state.shortlist("cleaning_2y", 5, as_of=AS_OF).empty
+    # the mason's job is related to the formworker's (same domain), the cook's is not
+    assert list(state.shortlist("formwork", 5, as_of=AS_OF)[col.CANDIDATE_ID]) == ["mason"]
+    (reason,) = state.why_not("cook", "cleaning_2y")
+    assert reason.code is Exclusion.UNRELATED_JOB
+    assert reason.message.startswith(
+        "Aucun de ses métiers visés n'est proche du métier Agent / Agente de nettoyage industriel "
+        "(K2204), un poste qui demande 2 ans d'expérience."
+    )
+    (reason,) = state.why_not("nobody", "formwork")
+    assert "Aucun métier visé n'est renseigné" in reason.message
+    assert "une qualification" in reason.message
+    assert state.why_not("mason", "formwork") == []
+
+
+@pytest.mark.parametrize("weights", [(0.5, 0.25, 0.25), (0.0, 0.5, 0.5), (0.1, 0.45, 0.45)])
+def test_an_unrelated_person_never_outranks_a_related_one_of_same_readiness_and_distance(
+    rome: RomeReferential,
+    communes: CommuneIndex,
+    affinity: JobAffinity,
+    weights: tuple[float, float, float],
+) -> None:
+    # "unrelated" comes first by index and declares every skill the offer asks for; with a
+    # scorer blind to skills the scores tie, and the related person still comes first.
+    cands = [
+        candidate("a_unrelated", skills=(100038, 100240)),
+        candidate("b_domain"),
+        candidate("c_unrelated"),
+    ]
+    jobs = [job("a_unrelated", code_rome="G1602", years=10), job("b_domain", code_rome="K2303")]
+    offs = [
+        offer(
+            "O1",
+            code_ogr=None,
+            code_rome="K2204",
+            needs_qualification=False,
+            required_skills=(100038, 100240),
+        )
+    ]
+    state = build(rome, communes, affinity, cands, jobs, offs).with_scorer(
+        WeightedScorer(dict(zip(col.COMPONENTS, weights, strict=True)))
+    )
+    ranked = state.shortlist("O1", 3, as_of=AS_OF)
+    assert list(ranked[col.CANDIDATE_ID]) == ["b_domain", "a_unrelated", "c_unrelated"]
+    offers = state.offers_for("a_unrelated", 3, as_of=AS_OF)
+    assert list(offers[col.OFFER_ID]) == ["O1"]
+
+
+def test_a_persons_best_offers_lead_with_their_related_trades(
+    rome: RomeReferential, communes: CommuneIndex, affinity: JobAffinity
+) -> None:
+    """Cleaning next door scores higher than formwork 25 km away, yet the mason's related trade
+    comes first."""
+    offs = [
+        offer("cleaning_here", code_ogr=None, code_rome="K2204", needs_qualification=False),
+        offer("formwork_far", code_ogr=None, code_rome="F1701", commune_insee=SEES),
+    ]
+    state = build(rome, communes, affinity, [candidate("X")], [job("X", code_ogr=MACON)], offs)
+    result = state.offers_for("X", 5, as_of=AS_OF).set_index(col.OFFER_ID)
+    assert list(result.index) == ["formwork_far", "cleaning_here"]
+    assert result.loc["cleaning_here", col.SCORE] > result.loc["formwork_far", col.SCORE]
+
+
+def test_on_a_synthetic_pool_related_people_lead(synthetic: MatchingState) -> None:
+    """Over every offer's whole ranking: no unrelated person above a related one whose mobility
+    and readiness components are at least as good."""
+    ranked = synthetic.top_k_per_offer(as_of=AS_OF, k=len(synthetic.pool))
+    bounds = np.flatnonzero(np.diff(ranked.offer_idx)) + 1
+    checked = 0
+    for part in np.split(np.arange(len(ranked)), bounds):
+        comps = ranked.components[part]
+        related = comps[:, 0] > ENTRY_LEVEL_VALUE
+        for i in np.flatnonzero(~related):
+            below = np.flatnonzero(related & (np.arange(part.shape[0]) > i))
+            dominated = (comps[below, 1] >= comps[i, 1]) & (comps[below, 2] >= comps[i, 2])
+            assert not dominated.any()
+            checked += 1
+    assert checked > 0
 
 
 # --------------------------------------------------------------------------- invariants
@@ -460,7 +590,7 @@ def brute_force_top_k(state: MatchingState, k: int) -> list[list[tuple[int, floa
         )[:, 0]
         o_arr = np.full(n, o)
         ok = exclusion_flags(pool, offers, all_c, o_arr, dist) == 0
-        comps = pair_components(
+        comps_all = pair_components(
             pool,
             offers,
             state.affinity,
@@ -470,8 +600,11 @@ def brute_force_top_k(state: MatchingState, k: int) -> list[list[tuple[int, floa
             distance_km=dist[ok],
             as_of_day=as_day(AS_OF),
         )
+        ok[ok] = comps_all[:, 0] > 0  # no related job, and the job is not open to anyone
+        comps = comps_all[comps_all[:, 0] > 0]
         scores, _ = state.scorer.score(comps)
-        order = np.lexsort((all_c[ok], -scores.astype(np.float64)))[:k]
+        unrelated = comps[:, 0] <= ENTRY_LEVEL_VALUE
+        order = np.lexsort((all_c[ok], unrelated, -scores.astype(np.float64)))[:k]
         out.append([(int(all_c[ok][i]), float(scores[i])) for i in order])
     return out
 
@@ -644,7 +777,8 @@ def test_offers_for_a_candidate(
 ) -> None:
     offs = [
         offer("same_far", commune_insee=SEES),
-        offer("other_job", code_ogr=None, code_rome="K2303"),
+        offer("other_job", code_ogr=None, code_rome="K2303", needs_qualification=False),
+        offer("other_qualified_job", code_ogr=None, code_rome="K2204"),
         offer("same_here"),
         offer("same_here_twin"),
         offer("too_far", commune_insee=FLERS),
@@ -655,6 +789,7 @@ def test_offers_for_a_candidate(
     result = state.offers_for("X", 10, as_of=AS_OF)
     assert list(result[col.OFFER_ID]) == ["same_here", "same_here_twin", "same_far", "other_job"]
     assert result[col.EXPLANATION].iloc[0].startswith("Même métier : Maçon / Maçonne (F1703)")
+    assert result[col.EXPLANATION].iloc[3].startswith("Métier accessible sans qualification")
 
 
 # --------------------------------------------------------------------------- distances

@@ -12,8 +12,11 @@ from service.scoring.digest import coach_digest, format_digest
 
 
 def _setup(session: Session, coach: Actor, other_coach: Actor) -> tuple[list[int], list[int]]:
-    mine = [make_candidate(session, coach=coach).id for _ in range(2)]
-    make_candidate(session, coach=other_coach)
+    mine = [
+        make_candidate(session, coach=coach, first_name=first, last_name="Martin").id
+        for first in ("Anaïs", "Bruno")
+    ]
+    make_candidate(session, coach=other_coach, first_name="Zéphyrine", last_name="Quennehen")
     offers = [make_offer(session, open_positions=2).id for _ in range(2)]
     assert do_batch(session).status == "completed"
     return mine, offers
@@ -34,6 +37,9 @@ def test_digest_groups_new_matches_by_offer_and_marks_them_read(
         scores = [m["score"] for m in group["matches"]]
         assert scores == sorted(scores, reverse=True)
         assert all("Maçon" in m["explanation"] for m in group["matches"])
+        assert sorted(m["name"] for m in group["matches"]) == ["Anaïs Martin", "Bruno Martin"]
+    # the other coach's person is in the batch lists, never in this coach's digest
+    assert "Zéphyrine" not in peek.text and "Quennehen" not in peek.text
     assert body["n_matches"] == 4
     assert session.get(DigestMark, coach.id) is None
 
@@ -77,3 +83,5 @@ def test_cli_digest(session: Session, coach: Actor, other_coach: Actor, capsys: 
     text = format_digest(digest)
     assert text.startswith("Résumé pour coach-a : 4 nouvelle(s) proposition(s) sur 2 offre(s)")
     assert text.count("  • ") == 4 and "Offre O" in text and ", Alençon, début le " in text
+    # a text that leaves the service (terminal, e-mail) names nobody: follow-up ids only
+    assert "Martin" not in text and "Anaïs" not in text

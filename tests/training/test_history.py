@@ -26,7 +26,7 @@ from training.synthetic_history import generate_history
 def test_generated_history_follows_the_schema(small_history: pd.DataFrame) -> None:
     h = small_history
     assert tuple(h.columns) == HISTORY_COLUMNS
-    assert 2700 <= len(h) <= 3000
+    assert 2400 <= len(h) <= 3000
     per_offer = h.groupby(col.OFFER_ID).size()
     assert per_offer.max() <= 30 and per_offer.median() >= 10
     hires = h.groupby(col.OFFER_ID)["hired"].sum()

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,8 +19,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fixtures import DEMO_DIR
+from matching.engine import MatchingState
 from service.config import Settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.imports.demo import demo_password, load_demo
@@ -55,11 +58,13 @@ class Demo:
     base_url: str
     coach: str
     person_external_id: str
+    person_name: str
     person_id: int
     offer_id: int
     offer_rome: str
     other_coach_person_id: int
     artifacts: Path
+    database_url: str
 
 
 def _free_port() -> int:
@@ -69,53 +74,40 @@ def _free_port() -> int:
         return port
 
 
-def _journey_pair(url: str) -> tuple[str, int, str, int, str, int]:
+def _journey_pair(url: str) -> tuple[str, int, str, str, int, str, int]:
     """A demo coach, one of their people with a ranked offer, that offer, another coach's person."""
-    settings = Settings(database_url=url)
-    refs = load_referentials(settings.referentials_dir)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            scoring = ScoringState(rome=refs.rome, communes=refs.communes)
-            state = scoring.build(session)
-            # A batch run, so that coaches have a digest to read.
-            run_batch(
-                session,
-                scoring,
-                user=None,
-                params=BatchParameters(as_of=ScoringState.today()),
+    with _demo_engine_state(url) as (session, state, scoring):
+        # A batch run, so that coaches have a digest to read.
+        run_batch(session, scoring, user=None, params=BatchParameters(as_of=ScoringState.today()))
+        session.commit()
+        coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
+        people = session.scalars(
+            select(Candidate)
+            .where(Candidate.coach_id == coach.id, Candidate.is_active)
+            .order_by(Candidate.id)
+        ).all()
+        caseload = {str(p.id): p for p in people}
+        for oid in state.offers.ids.tolist():
+            ranked = state.shortlist(
+                str(oid), len(state.pool), as_of=ScoringState.today(), explain=False
             )
-            session.commit()
-            scoring.close()
-            coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
-            people = session.scalars(
-                select(Candidate)
-                .where(Candidate.coach_id == coach.id, Candidate.is_active)
-                .order_by(Candidate.id)
-            ).all()
-            caseload = {str(p.id): p for p in people}
-            for oid in state.offers.ids.tolist():
-                ranked = state.shortlist(
-                    str(oid), len(state.pool), as_of=ScoringState.today(), explain=False
+            mine = ranked[ranked["candidate_id"].isin(caseload)]
+            if len(mine):
+                person = caseload[str(mine["candidate_id"].iloc[0])]
+                offer = session.get(Offer, int(oid))
+                assert offer is not None
+                other = session.scalars(
+                    select(Candidate).where(Candidate.coach_id != coach.id).limit(1)
+                ).one()
+                return (
+                    coach.username,
+                    person.id,
+                    person.external_id,
+                    f"{person.first_name} {person.last_name}",
+                    offer.id,
+                    offer.code_rome or "",
+                    other.id,
                 )
-                mine = ranked[ranked["candidate_id"].isin(caseload)]
-                if len(mine):
-                    person = caseload[str(mine["candidate_id"].iloc[0])]
-                    offer = session.get(Offer, int(oid))
-                    assert offer is not None
-                    other = session.scalars(
-                        select(Candidate).where(Candidate.coach_id != coach.id).limit(1)
-                    ).one()
-                    return (
-                        coach.username,
-                        person.id,
-                        person.external_id,
-                        offer.id,
-                        offer.code_rome or "",
-                        other.id,
-                    )
-    finally:
-        engine.dispose()
     raise AssertionError("the demo set has no ranked offer for coach-alencon's people")
 
 
@@ -133,7 +125,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, screenshots_dir: Path)
         load_demo(session, DEMO_DIR)
         session.commit()
     engine.dispose()
-    coach, person_id, external_id, offer_id, rome, other_id = _journey_pair(url)
+    coach, person_id, external_id, name, offer_id, rome, other_id = _journey_pair(url)
 
     port = _free_port()
     app = create_app(Settings(database_url=url))
@@ -153,11 +145,13 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, screenshots_dir: Path)
             base_url=f"http://127.0.0.1:{port}",
             coach=coach,
             person_external_id=external_id,
+            person_name=name,
             person_id=person_id,
             offer_id=offer_id,
             offer_rome=rome,
             other_coach_person_id=other_id,
             artifacts=screenshots_dir,
+            database_url=url,
         )
     finally:
         server.should_exit = True
@@ -216,28 +210,29 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon suivi")
     _shot(page, demo, "02-coach-suivi")
 
-    page.get_by_label("Identifiant de suivi").fill(demo.person_external_id)
+    page.get_by_label("Nom, prénom ou identifiant").fill(demo.person_external_id)
     page.get_by_role("button", name="Filtrer").click()
-    page.get_by_role("link", name=demo.person_external_id, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Personne {demo.person_external_id}")
+    page.get_by_role("link", name=demo.person_name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(demo.person_name)
     expect(page.get_by_text("Meilleures offres pour cette personne")).to_be_visible()
     _shot(page, demo, "03-coach-personne-meilleures-offres")
 
     page.get_by_role("link", name="Offres", exact=True).click()
-    page.get_by_label("Code ROME").fill(demo.offer_rome)
-    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_label("Métier, intitulé ou entreprise").fill(demo.offer_rome)
+    page.get_by_role("button", name="Chercher").click()
+    _shot(page, demo, "03b-coach-recherche-offres")
     page.locator(f'table a[href="/offres/{demo.offer_id}"]').first.click()
     expect(page.get_by_role("heading", name="Meilleures candidatures")).to_be_visible()
-    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
+    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_name, exact=True))
     expect(row).to_have_count(1)
     _shot(page, demo, "04-coach-liste-offre")
 
-    page.get_by_label("Identifiant de suivi de la personne").fill(demo.person_external_id)
+    page.get_by_label("Personne de votre suivi (nom ou identifiant)").fill(demo.person_external_id)
     page.get_by_role("button", name="Pourquoi pas ?").click()
     expect(page.get_by_role("status").filter(has_text=demo.person_external_id)).to_be_visible()
     _shot(page, demo, "05-coach-pourquoi-pas")
 
-    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
+    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_name, exact=True))
     row.get_by_label(re.compile("^Commentaire")).fill("Motivée, disponible tout de suite")
     row.get_by_role("button", name=re.compile("^Proposer")).click()
     expect(page.get_by_text("Proposition envoyée au facilitateur")).to_be_visible()
@@ -256,7 +251,8 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     # --- the facilitator
     _login(page, "facilitateur")
     expect(page).to_have_url(re.compile(r"/facilitateur/validation$"))
-    row = page.locator("tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True))
+    label = f"{demo.person_name} ({demo.person_external_id})"
+    row = page.locator("tr", has=page.get_by_role("link", name=label, exact=True))
     expect(row.get_by_text("Motivée, disponible tout de suite")).to_be_visible()
     _shot(page, demo, "08-facilitateur-file-de-validation")
     row.get_by_role("button", name=re.compile("^Valider")).click()
@@ -269,16 +265,14 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
         ("hired", "En poste"),
     ):
         page.goto(f"/facilitateur/propositions?etat={state}")
-        row = page.locator(
-            "tr", has=page.get_by_role("link", name=demo.person_external_id, exact=True)
-        )
+        row = page.locator("tr", has=page.get_by_role("link", name=label, exact=True))
         row.get_by_role("button", name=button).click()
         expect(page.get_by_text("Modification enregistrée.")).to_be_visible()
     page.goto("/facilitateur/propositions?etat=in_post")
     _shot(page, demo, "10-facilitateur-en-poste")
 
     page.get_by_role("link", name="Placements et heures").click()
-    page.get_by_role("link", name=demo.person_external_id, exact=True).click()
+    page.get_by_role("link", name=label, exact=True).click()
     page.get_by_label("Mois (AAAA-MM)").fill(date.today().strftime("%Y-%m"))
     page.get_by_label("Heures réalisées dans le mois (0 à 220)").fill("120")
     page.get_by_role("button", name="Enregistrer les heures").click()
@@ -327,13 +321,11 @@ def test_a_coach_corrects_a_profile_refused_with_the_fields_own_sentence(
     page.set_viewport_size({"width": width, "height": 900})
     _login(page, demo.coach)
     page.goto("/coach/suivi")
-    page.get_by_label("Identifiant de suivi").fill(demo.person_external_id)
+    page.get_by_label("Nom, prénom ou identifiant").fill(demo.person_external_id)
     page.get_by_role("button", name="Filtrer").click()
-    page.get_by_role("link", name=demo.person_external_id, exact=True).click()
+    page.get_by_role("link", name=demo.person_name, exact=True).click()
     page.get_by_role("link", name="Modifier le profil").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Profil de {demo.person_external_id}"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Profil de {demo.person_name}")
     expect(page.get_by_text("Accepté : plus de 0 et au plus 300 km.")).to_be_visible()
     page.get_by_label("Distance maximale (km)").fill("400")
     page.get_by_role("button", name="Enregistrer le profil").click()
@@ -418,4 +410,130 @@ def test_admin_sees_users_and_model_versions(browser: object, demo_server: Demo)
     page.get_by_role("link", name="Versions du modèle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Versions du modèle")
     _shot(page, demo, "20-admin-versions-du-modele")
+    page.context.close()
+
+
+@dataclass(frozen=True)
+class Retarget:
+    """A person of coach-alencon and an offer in their reach that only a new target job opens."""
+
+    person_id: int
+    name: str
+    offer_id: int
+    offer_title: str
+    code_rome: str
+
+
+@contextmanager
+def _demo_engine_state(url: str) -> Iterator[tuple[Session, MatchingState, ScoringState]]:
+    """A session on the demo database and the engine state built from it."""
+    settings = Settings(database_url=url)
+    refs = load_referentials(settings.referentials_dir)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            scoring = ScoringState(rome=refs.rome, communes=refs.communes)
+            try:
+                yield session, scoring.build(session), scoring
+            finally:
+                scoring.close()
+    finally:
+        engine.dispose()
+
+
+def _retarget_case(url: str) -> Retarget:
+    from matching.exclusions import Exclusion
+
+    with _demo_engine_state(url) as (session, state, _):
+        coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
+        people = session.scalars(
+            select(Candidate)
+            .where(Candidate.coach_id == coach.id, Candidate.is_active, Candidate.is_eligible)
+            .order_by(Candidate.id)
+            .limit(60)
+        ).all()
+        for person in people:
+            if state.offers_for(str(person.id), 10, as_of=ScoringState.today()).empty:
+                continue
+            for oid in state.offers.ids.tolist():
+                reasons = state.why_not(str(person.id), str(oid))
+                if [r.code for r in reasons] == [Exclusion.UNRELATED_JOB]:
+                    offer = session.get(Offer, int(oid))
+                    assert offer is not None and offer.code_rome
+                    name = f"{person.first_name} {person.last_name}"
+                    return Retarget(person.id, name, offer.id, offer.intitule, offer.code_rome)
+    raise AssertionError("no demo person of coach-alencon with an offer a new target would open")
+
+
+def _fits_the_screen(page: object) -> None:
+    """No sideways scrolling: the page is no wider than the window."""
+    width = page.evaluate(  # type: ignore[attr-defined]
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert width[0] <= width[1] + 1, (page.url, width)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("width", "label"), [(1366, "1366"), (390, "390")])
+def test_a_coach_finds_a_person_by_name_adds_a_target_sees_the_offers_change_and_proposes(
+    browser: object, demo_server: Demo, width: int, label: str
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    case = _retarget_case(demo.database_url)
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.set_viewport_size({"width": width, "height": 900})
+    _login(page, demo.coach)
+
+    # find the person by name (last name then first name, no accents needed)
+    first, last = case.name.split(" ", 1)
+    page.get_by_label("Nom, prénom ou identifiant").fill(f"{last} {first}")
+    page.get_by_role("button", name="Filtrer").click()
+    _fits_the_screen(page)
+    _shot(page, demo, f"21-{label}-coach-recherche-par-nom")
+    page.get_by_role("link", name=case.name, exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(case.name)
+    offers = page.locator("#offres ~ table").first
+    expect(offers.get_by_role("link", name=case.offer_title, exact=True)).to_have_count(0)
+    _fits_the_screen(page)
+    _shot(page, demo, f"22-{label}-coach-personne-avant")
+
+    # add a target job through the profile form
+    page.get_by_role("link", name="Modifier le profil").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Profil de {case.name}")
+    _fits_the_screen(page)
+    page.get_by_label("Ajouter un métier visé").fill(case.code_rome)
+    page.get_by_label("Expérience dans ce métier (ans)").fill("2")
+    _shot(page, demo, f"23-{label}-coach-profil-metiers")
+    page.get_by_role("button", name="Enregistrer le profil").click()
+    expect(page.get_by_text("Profil enregistré")).to_be_visible()
+
+    # the best offers change: the offer of the new trade is there, and can be proposed
+    row = page.locator("tr", has=page.get_by_role("link", name=case.offer_title, exact=True))
+    expect(row.first).to_be_visible()
+    _fits_the_screen(page)
+    _shot(page, demo, f"24-{label}-coach-personne-apres")
+    row.first.get_by_role("button", name=re.compile("^Proposer")).click()
+    expect(page.get_by_text("Proposition envoyée au facilitateur")).to_be_visible()
+    _shot(page, demo, f"25-{label}-coach-proposition")
+
+    # every page a coach uses fits a phone screen
+    for path in (
+        "/coach/suivi",
+        "/coach/nouvelles-offres",
+        "/offres?q=agent",
+        f"/offres/{case.offer_id}",
+        "/coach/propositions",
+        "/coach/resume",
+        f"/personnes/{case.person_id}/profil",
+    ):
+        page.goto(path)
+        _fits_the_screen(page)
+    _shot(page, demo, f"26-{label}-coach-profil-complet")
+    page.goto("/offres?q=agent")
+    _shot(page, demo, f"27-{label}-coach-recherche-offres")
+    page.goto("/coach/resume")
+    _shot(page, demo, f"28-{label}-coach-resume")
+    page.goto("/coach/nouvelles-offres")
+    _shot(page, demo, f"29-{label}-coach-nouvelles-offres")
     page.context.close()

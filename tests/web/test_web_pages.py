@@ -462,9 +462,13 @@ def test_new_offers_since_the_last_visit(
 
     from service.models.accounts import WebSession
 
+    person = make_candidate(session, coach=coach, first_name="Hélène", last_name="Lefèvre")
     old = make_offer(session, intitule="Offre ancienne")
     old.created_at = datetime(2026, 1, 1, tzinfo=UTC)
     new = make_offer(session, intitule="Offre toute neuve")
+    elsewhere = make_offer(
+        session, intitule="Offre sans personne du suivi", code_ogr=None, code_rome="J1506"
+    )
     session.flush()
     previous = datetime.now(UTC) - timedelta(days=3)
     session.add(
@@ -483,6 +487,10 @@ def test_new_offers_since_the_last_visit(
     page = unescape(client.get("/coach/nouvelles-offres").text)
     assert "depuis votre dernière visite" in page
     assert new.intitule in page and old.intitule not in page
+    # only what concerns the caseload: an offer that ranks none of the coach's people is left out
+    assert elsewhere.intitule not in page
+    assert f'<a href="/personnes/{person.id}">Hélène Lefèvre</a>' in page
+    assert "1 sur 2 nouvelle(s) offre(s)" in page
 
 
 def test_digest_empty_state_and_mark_as_read(

@@ -151,8 +151,14 @@ def test_a_stale_form_is_refused_and_changes_nothing(
     )
     before = _state(session, person.id)
     resp = client.post(f"/personnes/{person.id}/profil", data=old)
-    assert resp.status_code == 422
-    assert "conflit de version" in unescape(resp.text)
+    assert resp.status_code == 409
+    page = unescape(resp.text)
+    assert "quelqu'un a modifié cette fiche pendant que vous la modifiiez" in page
+    assert f'href="/personnes/{person.id}/profil">Ouvrir la fiche à jour' in page
+    # the page keeps what was typed and the version that was sent: saving it again is refused
+    assert 'name="max_weekly_hours" type="number" value="20"' in page
+    assert f'name="version" value="{old["version"]}"' in page
+    assert client.post(f"/personnes/{person.id}/profil", data=old).status_code == 409
     assert _state(session, person.id) == before
 
 

@@ -12,7 +12,7 @@ from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
 from service.models.accounts import User
 from service.models.offers import Offer
-from service.models.people import Candidate, CandidateJob, CandidateLicence
+from service.models.people import Candidate, CandidateJob, CandidateLicence, name_key
 from service.models.procurement import Buyer, Contract, Lot
 
 _seq = itertools.count(1)
@@ -52,6 +52,7 @@ def make_candidate(session: Session, *, coach: User, **overrides: Any) -> Candid
         "skills": [],
     }
     fields.update(overrides)
+    fields.setdefault("name_key", name_key(fields.get("first_name"), fields.get("last_name")))
     person = Candidate(
         **fields,
         licences=[CandidateLicence(code="PERMIS_B")],
