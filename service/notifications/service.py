@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from service.accounts.audit import audit
 from service.config import Settings
 from service.db import utcnow
 from service.kit.crud import Pagination
+from service.kit.times import PARIS
 from service.models.accounts import User
 from service.models.notifications import NotificationPreference
 from service.models.workflow import Proposal
@@ -53,8 +53,6 @@ __all__ = [
     "schedule_from",
     "update_preferences",
 ]
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # The moves a coach is told about: the subject's word, and the body's sentence.
 _UPDATES: dict[str, tuple[str, str]] = {
