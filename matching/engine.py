@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ from matching import columns as col
 from matching.components import JobAffinity
 from matching.constraints import Reason, why_not
 from matching.distances import DETOUR_FACTOR, CommuneDistances
+from matching.fields import TravelTolerance
 from matching.ranking import (
     DEFAULT_BLOCK_SIZE,
     RankedPairs,
@@ -64,7 +65,11 @@ def _upsert_order(
 
 @dataclass(frozen=True, eq=False)
 class MatchingState:
-    """Prepared pool and offers, distance table, reach index, job affinity and scorer."""
+    """Prepared pool and offers, distance table, reach index, job affinity and scorer.
+
+    ``tolerance`` is how far beyond a declared travel range a job is still ranked (the pool's
+    ``limit_km``); people added later are prepared with the same one.
+    """
 
     pool: CandidatePool
     offers: OfferSet
@@ -74,6 +79,7 @@ class MatchingState:
     scorer: Scorer
     rome: RomeReferential
     communes: CommuneIndex
+    tolerance: TravelTolerance = field(default_factory=TravelTolerance)
 
     @classmethod
     def build(
@@ -87,9 +93,17 @@ class MatchingState:
         scorer: Scorer | None = None,
         affinity: JobAffinity | None = None,
         detour_factor: float = DETOUR_FACTOR,
+        tolerance: TravelTolerance | None = None,
     ) -> MatchingState:
-        """Validate the frames (see :mod:`matching.schema`) and build every structure."""
-        pool = prepare_candidates(candidates, candidate_jobs, rome=rome, communes=communes)
+        """Validate the frames (see :mod:`matching.schema`) and build every structure.
+
+        ``tolerance``: the travel tolerance (default :class:`TravelTolerance`, 5 km or 20 % of
+        the declared range; ``TravelTolerance(0, 0)`` for a hard range).
+        """
+        tolerance = tolerance if tolerance is not None else TravelTolerance()
+        pool = prepare_candidates(
+            candidates, candidate_jobs, rome=rome, communes=communes, tolerance=tolerance
+        )
         offer_set = prepare_offers(offers, rome=rome, communes=communes)
         distances = CommuneDistances.build(
             communes,
@@ -105,6 +119,7 @@ class MatchingState:
             scorer=scorer if scorer is not None else WeightedScorer(),
             rome=rome,
             communes=communes,
+            tolerance=tolerance,
         )
 
     # -- updates
@@ -112,7 +127,13 @@ class MatchingState:
         self, candidates: pd.DataFrame, candidate_jobs: pd.DataFrame
     ) -> MatchingState:
         """Add new people and replace known ones (by ``candidate_id``; their jobs too)."""
-        new = prepare_candidates(candidates, candidate_jobs, rome=self.rome, communes=self.communes)
+        new = prepare_candidates(
+            candidates,
+            candidate_jobs,
+            rome=self.rome,
+            communes=self.communes,
+            tolerance=self.tolerance,
+        )
         order, positions = _upsert_order(self.pool, new.ids)
         pool = self.pool.concat(new, check_unique=False).take(order)
         pool.__dict__["_positions"] = positions  # seed the cached id map
@@ -221,4 +242,5 @@ class MatchingState:
         for i, name in enumerate(col.COMPONENTS):
             data[name] = ranked.components[:, i]
         data["distance_km"] = ranked.distance_km
+        data[col.BEYOND_RANGE] = ranked.distance_km > self.pool.range_km[ranked.candidate_idx]
         return pd.DataFrame(data)

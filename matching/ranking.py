@@ -3,10 +3,11 @@
 Path of one block of offers
 ---------------------------
 1. **Reach** (:class:`ReachIndex`): rankable candidates (no static exclusion) are grouped by the
-   distance-table row of their commune, sorted by range descending within a group. For an offer,
-   the communes within reach of *someone* are those with ``km[offer_row, row] <= max range of the
-   group``; within each such group the reachable people are a prefix (range >= distance), found
-   by one ``searchsorted`` over all groups at once. Scoring therefore touches only people who
+   distance-table row of their commune, sorted by travel limit (declared range plus tolerance)
+   descending within a group. For an offer, the communes within reach of *someone* are those
+   with ``km[offer_row, row] <= largest limit of the group``; within each such group the
+   reachable people are a prefix (limit >= distance), found by one ``searchsorted`` over all
+   groups at once. Scoring therefore touches only people who
    can get there; no pair beyond every range is ever built.
 2. **Exclusions** (:func:`matching.constraints.exclusion_flags`) on the reachable pairs.
 3. **Components** (:func:`matching.components.pair_components`) and **score** (a
@@ -76,8 +77,9 @@ class ReachIndex:
     ----------
     candidates : intp (r,), candidate indices, by table row then range descending
     ptr : int64 (m + 1,), group offsets of each table row
-    keys : float64 (r,), ``row * 2**20 - range_km``, ascending
-    max_range : float32 (m,), largest range in each group, -1 for an empty group
+    keys : float64 (r,), ``row * 2**20 - limit_km``, ascending
+    max_range : float32 (m,), largest travel limit (range plus tolerance) in each group, -1 for
+        an empty group
     pool : the rankable candidates in index order (``pool.take(candidates)``): the people one
         offer can reach sit in a few contiguous runs of it, so gathering their columns reads
         memory almost sequentially instead of at random over the whole pool
@@ -94,9 +96,9 @@ class ReachIndex:
         """Index the rankable candidates (``ValueError`` if a commune is not in the table)."""
         rankable = np.flatnonzero(pool.static_flags == 0).astype(np.intp)
         rows = distances.rows(pool.commune[rankable]).astype(np.int64)
-        rng = np.minimum(pool.range_km[rankable], np.float32(_MAX_RANGE_KM))
+        rng = np.minimum(pool.limit_km[rankable], np.float32(_MAX_RANGE_KM))
         keys = rows.astype(np.float64) * _ROW_SCALE - rng.astype(np.float64)
-        order = np.argsort(keys, kind="stable")  # by row, then range descending
+        order = np.argsort(keys, kind="stable")  # by row, then limit descending
         rows, rng, cands, keys = rows[order], rng[order], rankable[order], keys[order]
         m = len(distances)
         ptr = np.zeros(m + 1, dtype=np.int64)
@@ -405,6 +407,7 @@ def _frame(
     for i, name in enumerate(col.COMPONENTS):
         data[f"contribution_{name}"] = np.asarray(contributions, dtype=np.float32)[:, i]
     data["distance_km"] = ranked.distance_km
+    data[col.BEYOND_RANGE] = ranked.distance_km > pool.range_km[ranked.candidate_idx]
     if explain:
         data[col.EXPLANATION] = explain_pairs(
             pool,
@@ -437,7 +440,8 @@ def shortlist(
     Returns
     -------
     DataFrame, best first: ``candidate_id``, ``rank``, ``score``, ``skills``, ``mobility``,
-    ``readiness``, ``contribution_<component>``, ``distance_km``, ``explanation`` (French).
+    ``readiness``, ``contribution_<component>``, ``distance_km``, ``beyond_range`` (the job lies
+    beyond the declared range, within the tolerance), ``explanation`` (French).
     ``KeyError`` for an unknown offer id.
     """
     scorer = scorer if scorer is not None else WeightedScorer()
@@ -495,7 +499,7 @@ def offers_for(
     if pool.static_flags[c] == 0 and len(offers):
         row = distances.rows(pool.commune[c : c + 1])[0]
         d_all = distances.km[row, distances.rows(offers.commune)]
-        reach = np.flatnonzero(d_all <= pool.range_km[c]).astype(np.int64)
+        reach = np.flatnonzero(d_all <= pool.limit_km[c]).astype(np.int64)
         cand = np.full(reach.shape[0], c, dtype=np.int32)
         local = np.arange(reach.shape[0], dtype=np.int64)
         keep, comps, scores = score_pairs(

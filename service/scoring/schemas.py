@@ -44,6 +44,9 @@ class ShortlistItem(BaseModel):
     components: Components
     contributions: Components
     distance_km: float
+    beyond_range: bool = Field(
+        description="le lieu de travail est au-delà du trajet déclaré, dans la tolérance"
+    )
     explanation: str
 
 
@@ -71,6 +74,9 @@ class OfferItem(BaseModel):
     components: Components
     contributions: Components
     distance_km: float
+    beyond_range: bool = Field(
+        description="le lieu de travail est au-delà du trajet déclaré, dans la tolérance"
+    )
     explanation: str
 
 
@@ -85,6 +91,9 @@ class CandidateOffersRead(BaseModel):
 class Reason(BaseModel):
     code: str
     message: str
+    is_excluding: bool = Field(
+        description="faux pour une contrainte déclarée dépassée dans la tolérance (trajet)"
+    )
 
 
 class WhyNotRead(BaseModel):

@@ -29,6 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from matching import columns as col
 from matching.engine import MatchingState
+from matching.fields import TravelTolerance
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.scoring import Scorer, WeightedScorer
 from service.models.offers import Offer, OfferLicence
@@ -37,7 +38,7 @@ from service.scoring.frames import candidate_frames, offer_frame
 from service.scoring.repository import ScoringRepository, TableSignature
 from training.registry import load_active_scorer
 
-__all__ = ["ScoringState", "active_scorer"]
+__all__ = ["ScoringState", "active_scorer", "travel_tolerance"]
 
 
 T = TypeVar("T")
@@ -58,6 +59,18 @@ class _HasScoringSettings(Protocol):
     def weight_mobility(self) -> float: ...
     @property
     def weight_readiness(self) -> float: ...
+
+
+class _HasToleranceSettings(Protocol):
+    @property
+    def travel_tolerance_km(self) -> float: ...
+    @property
+    def travel_tolerance_share(self) -> float: ...
+
+
+def travel_tolerance(settings: _HasToleranceSettings) -> TravelTolerance:
+    """The engine's travel tolerance from the settings (``CLAUSEMATCH_TRAVEL_TOLERANCE_*``)."""
+    return TravelTolerance(km=settings.travel_tolerance_km, share=settings.travel_tolerance_share)
 
 
 def active_scorer(settings: _HasScoringSettings) -> Scorer:
@@ -87,10 +100,14 @@ class ScoringState:
         scorer_key: Callable[[], object] | None = None,
         max_age_s: float = 1.0,
         cache_size: int = 1024,
+        tolerance: TravelTolerance | None = None,
     ) -> None:
         """``scorer_key`` names the scorer ``scorer_provider`` would give now (e.g. the active
-        model version): when it changes, the next database check loads the new scorer."""
+        model version): when it changes, the next database check loads the new scorer.
+        ``tolerance``: how far beyond a declared travel range a job is still ranked (see
+        :func:`travel_tolerance`; default the engine's)."""
         self.max_age_s = max_age_s
+        self.tolerance = tolerance if tolerance is not None else TravelTolerance()
         self._scorer_key = scorer_key
         self._current_key = scorer_key() if scorer_key is not None else None
         self._rome = rome
@@ -169,6 +186,7 @@ class ScoringState:
             rome=self._rome,
             communes=self._communes,
             scorer=self._scorer_provider(),
+            tolerance=self.tolerance,
         )
         self._candidate_versions = repo.versions(Candidate)
         self._offer_versions = repo.versions(Offer)

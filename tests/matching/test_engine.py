@@ -300,7 +300,8 @@ EXCLUSION_CASES = [
         Exclusion.TOO_FAR,
         {"commune_insee": FLERS},
         {"commune_insee": ARGENTAN},
-        "Le lieu de travail (Argentan) est à 52 km de Flers, au-delà des 30 km acceptés en voiture.",
+        "Le lieu de travail (Argentan) est à 52 km de Flers, au-delà des 30 km acceptés en voiture,"
+        " même avec la tolérance (36 km au plus).",
     ),
     (
         Exclusion.HOURS,
@@ -693,7 +694,7 @@ def test_reach_index_covers_exactly_the_reachable_people(synthetic: MatchingStat
         synthetic.distances.rows(offers.commune)[:, None],
         synthetic.distances.rows(pool.commune)[None, :],
     ]
-    reach = (d <= pool.range_km[None, :]) & (pool.static_flags == 0)[None, :]
+    reach = (d <= pool.limit_km[None, :]) & (pool.static_flags == 0)[None, :]
     want = set(zip(*(a.tolist() for a in np.nonzero(reach)), strict=True))
     assert got == want
 
