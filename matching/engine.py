@@ -15,8 +15,9 @@ Update costs (``n`` candidates, ``m`` communes in the distance table):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -24,14 +25,17 @@ import pandas as pd
 
 from matching import columns as col
 from matching.components import JobAffinity
-from matching.constraints import Reason, why_not
+from matching.constraints import Reason, is_rankable, why_not
 from matching.distances import DETOUR_FACTOR, CommuneDistances
+from matching.features import PairFeatures, check_feature_names, pair_features
 from matching.fields import TravelTolerance
 from matching.ranking import (
     DEFAULT_BLOCK_SIZE,
     RankedPairs,
     ReachIndex,
+    as_day,
     offers_for,
+    rankable_pairs,
     shortlist,
     top_k_per_offer,
 )
@@ -42,6 +46,17 @@ from matching.scoring import Scorer, WeightedScorer
 __all__ = ["MatchingState"]
 
 DateLike = dt.date | np.datetime64 | pd.Timestamp | str
+_EPOCH: Final = np.datetime64("1970-01-01", "D")
+_BLOCK_OFFERS: Final = 512
+
+
+def _days(as_of: DateLike | npt.ArrayLike, n: int) -> npt.NDArray[np.int64]:
+    if isinstance(as_of, dt.date | np.datetime64 | pd.Timestamp | str):
+        return np.full(n, as_day(as_of), dtype=np.int64)
+    days = (np.asarray(as_of, dtype="datetime64[D]") - _EPOCH).astype(np.int64)
+    if days.shape != (n,):
+        raise ValueError(f"as_of must be one date or one date per pair ({n}), got {days.shape}")
+    return days
 
 
 def _upsert_order(
@@ -225,6 +240,72 @@ class MatchingState:
             offer_idx=idx,
             block_size=block_size,
             index=self.index,
+        )
+
+    def rankable_pairs(
+        self, offer_ids: Iterable[str] | None = None
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """Every rankable pair of the given offers (default all): offer and candidate dense
+        indices int32 (P,) and road km float32 (P,), see :func:`matching.ranking.rankable_pairs`.
+        """
+        idx = None if offer_ids is None else self.offers.index_of(offer_ids)
+        return rankable_pairs(
+            self.pool, self.offers, distances=self.distances, index=self.index, offer_idx=idx
+        )
+
+    def pair_features(
+        self,
+        candidate_idx: npt.ArrayLike,
+        offer_idx: npt.ArrayLike,
+        *,
+        as_of: DateLike | npt.ArrayLike,
+        names: Sequence[str] = col.COMPONENTS,
+    ) -> PairFeatures:
+        """Features of the pairs ``(candidate_idx[i], offer_idx[i])`` (dense indices, e.g. from
+        ``pool.index_of``), each on its own day.
+
+        ``as_of`` is one date for every pair, or datetime64 (P,): each pair's "today" (a
+        history's pairs were considered on different days). Excluded pairs are computed too (a
+        person may have been hired although the engine would exclude the pair) and flagged.
+        Features are computed by one call per (day, block of offers): they take one day, and
+        read one row of the fiche table per distinct offer (bounded memory).
+        """
+        check_feature_names(names)
+        c = np.asarray(candidate_idx, dtype=np.intp)
+        o = np.asarray(offer_idx, dtype=np.intp)
+        if c.shape != o.shape:
+            raise ValueError(f"{c.shape[0]} candidates but {o.shape[0]} offers")
+        n = c.shape[0]
+        days = _days(as_of, n)
+        distance = np.asarray(
+            self.distances.between(self.pool.commune[c], self.offers.commune[o]),
+            dtype=np.float32,
+        )
+        values = np.zeros((n, len(names)), dtype=np.float32)
+        order = np.lexsort((o, days))
+        day_sorted, o_sorted = days[order], o[order]
+        day_start = np.flatnonzero(np.r_[True, day_sorted[1:] != day_sorted[:-1]])
+        day_end = np.r_[day_start[1:], n]
+        for lo, hi in zip(day_start, day_end, strict=True):
+            sel = order[lo:hi]
+            block_offers, local = np.unique(o_sorted[lo:hi], return_inverse=True)
+            for b0 in range(0, block_offers.shape[0], _BLOCK_OFFERS):
+                in_block = (local >= b0) & (local < b0 + _BLOCK_OFFERS)
+                rows = sel[in_block]
+                values[rows] = pair_features(
+                    self.pool,
+                    self.offers,
+                    self.affinity,
+                    names=names,
+                    block_offers=block_offers[b0 : b0 + _BLOCK_OFFERS],
+                    pair_local=local[in_block] - b0,
+                    candidate_idx=c[rows],
+                    distance_km=distance[rows],
+                    as_of_day=int(day_sorted[lo]),
+                )
+        rankable = is_rankable(self.pool, self.offers, c, o, distance)
+        return PairFeatures(
+            names=tuple(names), values=values, distance_km=distance, is_rankable=rankable
         )
 
     def why_not(self, candidate_id: str, offer_id: str) -> list[Reason]:

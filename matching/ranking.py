@@ -10,7 +10,8 @@ Path of one block of offers
    groups at once. Scoring therefore touches only people who
    can get there; no pair beyond every range is ever built.
 2. **Exclusions** (:func:`matching.constraints.exclusion_flags`) on the reachable pairs.
-3. **Components** (:func:`matching.components.pair_components`) and **score** (a
+3. **Components** (:func:`matching.components.pair_components`), the other features the scorer
+   reads if any (:func:`matching.features.pair_features`), and **score** (a
    :class:`~matching.scoring.Scorer`) on the remaining pairs.
 4. **Top-k** per offer: each pair gets an int64 key ``(float32 bits of score) << 32 |
    (2**32 - 1 - candidate_idx)``, unique per offer, so ``argpartition`` + sorting the k kept keys
@@ -35,6 +36,7 @@ from matching.components import JobAffinity, pair_components
 from matching.constraints import is_rankable
 from matching.distances import CommuneDistances
 from matching.explain import explain_pairs
+from matching.features import pair_features
 from matching.schema import CandidatePool, OfferSet
 from matching.scoring import Scorer, WeightedScorer
 
@@ -44,6 +46,7 @@ __all__ = [
     "ReachIndex",
     "as_day",
     "offers_for",
+    "rankable_pairs",
     "reachable_pairs",
     "score_pairs",
     "shortlist",
@@ -203,6 +206,36 @@ def reachable_pairs(
     )
 
 
+def _scorer_input(
+    pool: CandidatePool,
+    offers: OfferSet,
+    affinity: JobAffinity,
+    scorer: Scorer,
+    *,
+    components: F32,
+    block_offers: IntArray,
+    pair_local: IntArray,
+    candidate_idx: IntArray,
+    distance_km: F32,
+    as_of_day: int,
+) -> F32:
+    """The matrix ``scorer`` reads: the components, or the features it names."""
+    if tuple(scorer.features) == col.COMPONENTS:
+        return components
+    return pair_features(
+        pool,
+        offers,
+        affinity,
+        names=scorer.features,
+        block_offers=block_offers,
+        pair_local=pair_local,
+        candidate_idx=candidate_idx,
+        distance_km=distance_km,
+        as_of_day=as_of_day,
+        components=components,
+    )
+
+
 def score_pairs(
     pool: CandidatePool,
     offers: OfferSet,
@@ -224,18 +257,30 @@ def score_pairs(
     scores : float32 (K,), of the kept pairs
     """
     keep = is_rankable(pool, offers, candidate_idx, block_offers[pair_local], distance_km)
+    kept_local, kept_c, kept_d = pair_local[keep], candidate_idx[keep], distance_km[keep]
     comps = pair_components(
         pool,
         offers,
         affinity,
         block_offers=block_offers,
-        pair_local=pair_local[keep],
-        candidate_idx=candidate_idx[keep],
-        distance_km=distance_km[keep],
+        pair_local=kept_local,
+        candidate_idx=kept_c,
+        distance_km=kept_d,
         as_of_day=as_of_day,
     )
-    scores, _ = scorer.score(comps)
-    scores = np.asarray(scores, dtype=np.float32)
+    x = _scorer_input(
+        pool,
+        offers,
+        affinity,
+        scorer,
+        components=comps,
+        block_offers=block_offers,
+        pair_local=kept_local,
+        candidate_idx=kept_c,
+        distance_km=kept_d,
+        as_of_day=as_of_day,
+    )
+    scores = np.asarray(scorer.scores(x), dtype=np.float32)
     if scores.size:
         low, high = float(scores.min()), float(scores.max())
         if not (low >= -_SCORE_TOLERANCE and high <= 1.0 + _SCORE_TOLERANCE):  # NaN fails too
@@ -243,6 +288,44 @@ def score_pairs(
         if low < 0.0 or high > 1.0:  # rounding of a model's output
             scores = np.clip(scores, np.float32(0.0), np.float32(1.0))
     return keep, comps, scores
+
+
+def rankable_pairs(
+    pool: CandidatePool,
+    offers: OfferSet,
+    *,
+    distances: CommuneDistances,
+    index: ReachIndex | None = None,
+    offer_idx: IntArray | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> tuple[IdArray, IdArray, F32]:
+    """Every rankable pair of the given offers (default all): an offer's whole eligible pool.
+
+    Returns
+    -------
+    offer_idx, candidate_idx : int32 (P,), by offer index then candidate index
+    distance_km : float32 (P,)
+    """
+    index = index if index is not None else ReachIndex.build(pool, distances)
+    todo = (
+        np.arange(len(offers), dtype=np.int64)
+        if offer_idx is None
+        else np.unique(np.asarray(offer_idx, dtype=np.int64))
+    )
+    o_parts, c_parts, d_parts = [], [], []
+    for start in range(0, todo.shape[0], block_size):
+        block = todo[start : start + block_size]
+        local, position, dist = reachable_pairs(index, distances, offers, block)
+        keep = is_rankable(index.pool, offers, position, block[local], dist)
+        o = block[local[keep]].astype(np.int32)
+        c = index.candidates[position[keep]].astype(np.int32)
+        order = np.lexsort((c, o))
+        o_parts.append(o[order])
+        c_parts.append(c[order])
+        d_parts.append(dist[keep][order])
+    if not o_parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32)
+    return np.concatenate(o_parts), np.concatenate(c_parts), np.concatenate(d_parts)
 
 
 def _rank_dtype(k: int) -> type[np.int16] | type[np.int32]:
@@ -391,7 +474,20 @@ def _frame(
     id_column: str,
     explain: bool,
 ) -> pd.DataFrame:
-    _, contributions = scorer.score(ranked.components)
+    block, local = np.unique(ranked.offer_idx, return_inverse=True)
+    x = _scorer_input(
+        pool,
+        offers,
+        affinity,
+        scorer,
+        components=ranked.components,
+        block_offers=block,
+        pair_local=local,
+        candidate_idx=ranked.candidate_idx,
+        distance_km=ranked.distance_km,
+        as_of_day=as_of_day,
+    )
+    _, contributions = scorer.score(x)
     ids = (
         pool.ids[ranked.candidate_idx]
         if id_column == col.CANDIDATE_ID

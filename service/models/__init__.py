@@ -29,7 +29,14 @@ from service.models.people import (
     CandidateReporting,
 )
 from service.models.procurement import CONTRACT_NATURES, Buyer, Company, Contract, Lot
-from service.models.scoring import DigestMark, Match, MatchRun, MatchRunOffer
+from service.models.scoring import (
+    EXPOSURE_CHANNELS,
+    DigestMark,
+    Exposure,
+    Match,
+    MatchRun,
+    MatchRunOffer,
+)
 from service.models.workflow import (
     DELIVERY_MODES,
     INTERMEDIARIES,
@@ -45,6 +52,7 @@ __all__ = [
     "CONTRACT_NATURES",
     "DELIVERY_MODES",
     "EDUCATION_LEVELS",
+    "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
     "OFFER_SOURCES",
@@ -62,6 +70,7 @@ __all__ = [
     "Company",
     "Contract",
     "DigestMark",
+    "Exposure",
     "LoginThrottle",
     "Lot",
     "Match",

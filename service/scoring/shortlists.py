@@ -26,6 +26,7 @@ from service.models.offers import Offer
 from service.offers.repository import OfferRepository
 from service.people.service import visible_candidate
 from service.referentials.service import Referentials
+from service.scoring.exposures import record_exposures
 from service.scoring.repository import OfferHeader, ShortlistRepository
 from service.scoring.schemas import (
     CandidateOffersRead,
@@ -217,6 +218,13 @@ def shortlist_payload(
                 "explanation": row.explanation,
             }
         )
+    version = _scorer_version(state)
+    record_exposures(
+        session,
+        user,
+        "shortlist",
+        ((offer.id, row.id, row.rank, row.score, version) for row in rows),
+    )
     audit(
         session,
         user,
@@ -232,7 +240,7 @@ def shortlist_payload(
         "scope": "mine" if mine_only else "all",
         "k": k,
         "as_of": today.isoformat(),
-        "model_version": _scorer_version(state),
+        "model_version": version,
         "items": items,
     }
 
@@ -286,13 +294,16 @@ def offers_for_candidate(
                 explanation=row.explanation,
             )
         )
+    version = _scorer_version(state)
+    record_exposures(
+        session,
+        user,
+        "offers_for",
+        ((i.offer_id, person.id, i.rank, i.score, version) for i in items),
+    )
     audit(session, user, "read_offers_for", "candidate", person.id, {"k": k})
     return CandidateOffersRead(
-        candidate_id=person.id,
-        k=k,
-        as_of=today,
-        model_version=_scorer_version(state),
-        items=items,
+        candidate_id=person.id, k=k, as_of=today, model_version=version, items=items
     )
 
 

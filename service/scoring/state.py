@@ -36,9 +36,15 @@ from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
 from service.scoring.frames import candidate_frames, offer_frame
 from service.scoring.repository import ScoringRepository, TableSignature
-from training.registry import load_active_scorer
+from training.registry import active_version, load_active_scorer, scorer_label
 
-__all__ = ["ScoringState", "active_scorer", "travel_tolerance"]
+__all__ = [
+    "ScoringState",
+    "active_scorer",
+    "current_scorer_label",
+    "travel_tolerance",
+    "weighted_scorer",
+]
 
 
 T = TypeVar("T")
@@ -78,6 +84,17 @@ def active_scorer(settings: _HasScoringSettings) -> Scorer:
     trained = load_active_scorer(settings.models_dir)
     if trained is not None:
         return trained
+    return weighted_scorer(settings)
+
+
+def current_scorer_label(settings: _HasScoringSettings) -> str:
+    """What scores now, as recorded on every match: the active model's version, else the
+    weights' label (what a model's promotion figures must have been measured against)."""
+    return active_version(settings.models_dir) or scorer_label(weighted_scorer(settings))
+
+
+def weighted_scorer(settings: _HasScoringSettings) -> WeightedScorer:
+    """The transparent weights of the settings (named by their values)."""
     weights = {
         col.COMPONENT_SKILLS: settings.weight_skills,
         col.COMPONENT_MOBILITY: settings.weight_mobility,

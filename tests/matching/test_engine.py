@@ -964,6 +964,7 @@ def test_full_ranking_beyond_int16(synthetic: MatchingState) -> None:
 class _BadScorer:
     name = "bad"
     version = "0"
+    features = col.COMPONENTS
 
     def __init__(self, offset: float) -> None:
         self.offset = offset
@@ -973,6 +974,9 @@ class _BadScorer:
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         s = (components.mean(axis=1) + np.float32(self.offset)).astype(np.float32)
         return s, components.astype(np.float32)
+
+    def scores(self, components: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return self.score(components)[0]
 
 
 def test_scores_out_of_range_are_refused(synthetic: MatchingState) -> None:
