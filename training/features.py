@@ -49,6 +49,7 @@ __all__ = [
     "PoolTable",
     "Snapshot",
     "engine_frames",
+    "excluded_hires",
     "offer_days",
     "pool_table",
     "snapshot_states",
@@ -333,6 +334,25 @@ def _snapshot_part(
         **{name: reporting[name].fillna("").to_numpy(dtype=object) for name in REPORTING_COLUMNS},
     }
     return part, _missed_hires(state, rows)
+
+
+def excluded_hires(
+    history: pd.DataFrame,
+    pool: pd.DataFrame,
+    *,
+    rome: RomeReferential,
+    communes: CommuneIndex,
+    tolerance: TravelTolerance | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The history's hires no ranking can reach, as :attr:`PoolTable.missed_hires`, and the
+    number of hires (without computing any feature)."""
+    parts = [
+        _missed_hires(snap.state, snap.rows)
+        for snap in snapshot_states(
+            history, pool, rome=rome, communes=communes, tolerance=tolerance
+        )
+    ]
+    return pd.concat(parts, ignore_index=True), int(history[LABEL].sum())
 
 
 def _missed_hires(state: MatchingState, rows: pd.DataFrame) -> pd.DataFrame:

@@ -177,12 +177,24 @@ class _LinearBase(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         out: npt.NDArray[Any] = self.classes_[(self.predict_proba(x)[:, 1] > 0.5).astype(int)]
         return out
 
-    def _standardise(self, x: F64, w: F64) -> F64:
+    def _prepare(
+        self, x: Any, y: Any, sample_weight: npt.ArrayLike | None
+    ) -> tuple[F64, npt.NDArray[np.intp], F64, npt.NDArray[np.int8]]:
+        """Validate a fit's input; learn the (weighted) standardisation. Returns the
+        standardised features, the 0/1 target, the weights and the coefficients' signs."""
+        x, y = validate_data(self, x, y, dtype=np.float64)
+        y_enc = _binary_target(self, y)
+        w = _sample_weight(sample_weight, x.shape[0])
+        _weighted_target(y_enc, w)
+        alpha: float = self.alpha
+        if alpha < 0:
+            raise ValueError(f"alpha must be >= 0, got {alpha}")
+        signs = _signs(self.monotonic_cst, x.shape[1])
         self.mean_ = np.average(x, axis=0, weights=w)
         spread = np.sqrt(np.average((x - self.mean_) ** 2, axis=0, weights=w))
         self.scale_ = np.where(spread > 0, spread, 1.0)
-        out: F64 = (x - self.mean_) / self.scale_
-        return out
+        z: F64 = (x - self.mean_) / self.scale_
+        return z, y_enc, w, signs
 
 
 class MonotoneLogisticModel(_LinearBase):
@@ -224,14 +236,7 @@ class MonotoneLogisticModel(_LinearBase):
         sample_weight: npt.ArrayLike | None = None,
     ) -> MonotoneLogisticModel:
         """Fit on features (n, n_features) and binary labels (n,); ``groups`` is unused."""
-        x, y = validate_data(self, x, y, dtype=np.float64)
-        y_enc = _binary_target(self, y)
-        w = _sample_weight(sample_weight, x.shape[0])
-        _weighted_target(y_enc, w)
-        if self.alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {self.alpha}")
-        signs = _signs(self.monotonic_cst, x.shape[1])
-        z = self._standardise(x, w)
+        z, y_enc, w, signs = self._prepare(x, y, sample_weight)
         self.coef_, self.intercept_, self.n_iter_ = _bounded_logistic(
             z, y_enc.astype(np.float64), w, signs, alpha=self.alpha, max_iter=self.max_iter
         )
@@ -277,15 +282,10 @@ class PairwiseRankModel(_LinearBase):
         sample_weight: npt.ArrayLike | None = None,
     ) -> PairwiseRankModel:
         """Fit on features (n, n_features), binary labels (n,) and the offer of each row."""
-        x, y = validate_data(self, x, y, dtype=np.float64)
-        y_enc = _binary_target(self, y)
-        w = _sample_weight(sample_weight, x.shape[0])
-        _weighted_target(y_enc, w)
+        z, y_enc, w, signs = self._prepare(x, y, sample_weight)
         if self.pairs_per_hire < 1:
             raise ValueError(f"pairs_per_hire must be >= 1, got {self.pairs_per_hire}")
-        signs = _signs(self.monotonic_cst, x.shape[1])
-        g = np.zeros(x.shape[0], dtype=np.intp) if groups is None else _codes(groups, x.shape[0])
-        z = self._standardise(x, w)
+        g = np.zeros(z.shape[0], dtype=np.intp) if groups is None else _codes(groups, z.shape[0])
         first, second = self._pairs(g, y_enc, w)
         if first.size == 0:
             raise ValueError("PairwiseRankModel needs a group with a hire and a non-hire")

@@ -52,7 +52,7 @@ __all__ = [
     "train_from_history",
 ]
 
-DEFAULT_FAMILY: Final = "logistic"
+DEFAULT_FAMILY: Final = "pairwise"
 UNLOGGED_PER_OFFER: Final = 200
 
 
@@ -86,6 +86,38 @@ def _read(path: str | Path) -> _Data:
 
 def _positions(history: pd.DataFrame) -> pd.Series:
     return history.groupby(col.OFFER_ID, sort=False)[col.OPEN_POSITIONS].first()
+
+
+def _judge(
+    data: _Data,
+    test: npt.NDArray[np.object_],
+    model: Scorer,
+    current: Scorer,
+    *,
+    rome: RomeReferential,
+    communes: CommuneIndex,
+    tolerance: TravelTolerance | None,
+    random_state: int,
+) -> tuple[PoolTable, Evaluation]:
+    """The held-out offers' whole eligible pools, and the model judged on them."""
+    table = pool_table(
+        data.history,
+        data.pool,
+        rome=rome,
+        communes=communes,
+        offer_ids=test,
+        names=tuple(ALL_FEATURES),
+        tolerance=tolerance,
+    )
+    evaluation = evaluate_scorers(
+        model,
+        current,
+        table,
+        _positions(data.history),
+        current_label=scorer_label(current),
+        random_state=random_state,
+    )
+    return table, evaluation
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,15 +193,6 @@ def train_from_history(
         unlogged_per_offer=unlogged_per_offer,
         rng=np.random.default_rng(random_state),
     )
-    test_table = pool_table(
-        data.history,
-        data.pool,
-        rome=rome,
-        communes=communes,
-        offer_ids=test,
-        names=tuple(ALL_FEATURES),
-        tolerance=tolerance,
-    )
     seconds["features"] = time.perf_counter() - t1
     model = make_model(family, features, random_state=random_state, **dict(params or {}))
     t2 = time.perf_counter()
@@ -188,14 +211,18 @@ def train_from_history(
         day=day,
     )
     scorer = TrainedScorer(model=model, version=version, features=features)
-    evaluation = evaluate_scorers(
+    t3 = time.perf_counter()
+    test_table, evaluation = _judge(
+        data,
+        test,
         scorer,
         current,
-        test_table,
-        _positions(data.history),
-        current_label=scorer_label(current),
+        rome=rome,
+        communes=communes,
+        tolerance=tolerance,
         random_state=random_state,
     )
+    seconds["evaluation"] = time.perf_counter() - t3
     metadata: dict[str, Any] = {
         "version": version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -290,21 +317,14 @@ def evaluate_history(
         hires = data.history.groupby(col.OFFER_ID)[LABEL].sum().reindex(test)
         if hires.sum() == 0:
             raise ValueError("aucune embauche parmi les offres évaluées : rien à juger")
-        table = pool_table(
-            data.history,
-            data.pool,
-            rome=rome,
-            communes=communes,
-            offer_ids=test,
-            names=tuple(ALL_FEATURES),
-            tolerance=tolerance,
-        )
-        evaluation = evaluate_scorers(
+        _, evaluation = _judge(
+            data,
+            test,
             artifact.scorer(),
             current,
-            table,
-            _positions(data.history),
-            current_label=scorer_label(current),
+            rome=rome,
+            communes=communes,
+            tolerance=tolerance,
             random_state=random_state,
         )
         evaluation.notes.append(note)

@@ -85,8 +85,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument(
         "--family",
         choices=FAMILIES,
-        default="logistic",
-        help="famille de modèle : logistic (défaut), boosting ou pairwise",
+        default="pairwise",
+        help="famille de modèle : pairwise (défaut), logistic ou boosting",
     )
     train.add_argument("--models-dir", default=None)
     train.add_argument(
@@ -105,7 +105,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ev.add_argument("--split", choices=("group", "time"), default="group", help=split_help)
     ev.add_argument("--test-size", type=_share, default=0.2)
     ev.add_argument("--seed", type=int, default=0)
-    ev.add_argument("--family", choices=FAMILIES, default="logistic")
+    ev.add_argument(
+        "--family", choices=FAMILIES, default="pairwise", help="sans --model ni modèle actif"
+    )
     ev.add_argument("--models-dir", default=None)
     ev.set_defaults(func=_evaluate)
 
