@@ -101,6 +101,13 @@ FEATURES: Final[dict[str, FeatureSpec]] = {
             "is_motorised", col.COMPONENT_MOBILITY, 1, 0.0, "voiture ou deux-roues utilisable"
         ),
         FeatureSpec(
+            "km_without_vehicle",
+            col.COMPONENT_MOBILITY,
+            -1,
+            _MAX_DISTANCE_KM,
+            "km par la route sans voiture ni deux-roues (0 pour qui en a un)",
+        ),
+        FeatureSpec(
             "stage",
             col.COMPONENT_READINESS,
             1,
@@ -261,8 +268,13 @@ def pair_features(
                 rng > 0, distance_km / np.maximum(rng, 1e-6), np.where(distance_km > 0, 2.0, 0.0)
             )
             out[:, j] = np.minimum(share, _MAX_RANGE_SHARE)
-        elif name == "is_motorised":
-            out[:, j] = np.isin(pool.effective_mode[c], _MOTORISED) & pool.has_vehicle[c]
+        elif name in ("is_motorised", "km_without_vehicle"):
+            motorised = np.isin(pool.effective_mode[c], _MOTORISED) & pool.has_vehicle[c]
+            if name == "is_motorised":
+                out[:, j] = motorised
+            else:
+                km = np.minimum(distance_km, np.float32(_MAX_DISTANCE_KM))
+                out[:, j] = np.where(motorised, np.float32(0.0), km)
         elif name == "stage":
             out[:, j] = _STAGE_ORDER[pool.stage[c]]
         elif name == "days_since_assessment":

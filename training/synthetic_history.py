@@ -14,16 +14,16 @@ How real history is collected, and how this world reproduces it
 2. **An earlier ranking chooses who is shown** (the *logging* scorer: the default weights, with
    the travel tolerance given): shortlist pages (ranks 1-20 seen for 90 % of offers, 21-40 for
    30 %), the batch's capacity-aware lists (3 people per position, at most 3 lists a person,
-   read in the coaches' digests), and a person's best offers (5 offers, looked at for 25 % of
+   read in the coaches' digests), and a person's best offers (5 offers, looked at for 10 % of
    people). Each shown pair keeps its best rank, its score and where it was seen.
 3. **Coaches choose whom to propose among them**, from what they perceive of the fit (the true
    appeal below plus noise, sd 0.8) and how high the pair was shown (a list is read from the
-   top): ``P(propose) = sigmoid(-0.9 + 0.8 (perceived - mean of the list) - 0.45 log2(rank))``.
-  They also
-   propose, without any list, about 3 people per offer they know from their caseload
-   (Poisson): those they perceive to fit best among the people with no other hard constraint living
-   within 1.6 × their declared range + 5 km: some of them beyond what they declared (people take
-   a job a little further when it fits), which is what a hard travel range misses.
+   top): ``P(propose) = sigmoid(-2 + (perceived - mean of the list) - 0.2 log2(rank))``. They
+   also think of about 3 people per offer from what they know (Poisson): those they perceive
+   to fit best among the people with no other hard constraint living within their declared
+   range plus the larger of 5 km and 60 % of it. Those are proposed, on a list or not: some
+   of them beyond what they declared (people take a job a little further when it fits), which
+   is what a hard travel range misses.
 4. **The facilitator validates** a proposal with probability ``sigmoid(1.2 + 0.4 (perceived -
    the round's median))``.
 5. **Companies hire among the validated**, by the hidden true model (:func:`true_hire_logit`,
@@ -36,7 +36,8 @@ How real history is collected, and how this world reproduces it
    independently of everything else: no step reads them.
 
 The oracle of this world is :func:`true_hire_logit`: ranking an offer's whole eligible pool by
-it is the best any scorer could do with perfect knowledge of the fit (the benchmark reports it).
+the true probability that the company hires a person it meets (the benchmark reports it). It is
+not a ceiling of pool recall: the logged hires were also chosen by who was shown.
 """
 
 from __future__ import annotations
@@ -147,9 +148,9 @@ Invented data: shows that the pipeline works, not what predicts a hire for real 
 * **Proposed**: shown pairs with probability sigmoid({PROPOSE_BASE} + {PROPOSE_FIT} (perceived
   fit - its list's mean) - {PROPOSE_RANK} log2(rank)), perceived fit = true logit + N(0,
   {PERCEPTION_SD});
-  plus about {MANUAL_PER_OFFER:g} people per offer proposed from the caseload without a list:
-  the best perceived fits among people with no other hard constraint within 1.6 × their
-  declared range + 5 km.
+  plus about {MANUAL_PER_OFFER:g} people per offer the coaches think of (proposed, listed or
+  not): the best perceived fits among people with no other hard constraint within their
+  declared range plus the larger of 5 km and 60 % of it.
 * **Validated** with probability sigmoid({VALIDATE_BASE} + {VALIDATE_FIT} (perceived fit - the
   round's median)).
 * **Hidden true model** of a hire among the validated (logistic; NOT the default weighted

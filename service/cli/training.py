@@ -306,9 +306,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
     except (ValueError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from exc
-    if artifact is not None and resolve_artifact(models_dir, artifact.version).parent == Path(
-        models_dir
-    ):
+    if artifact is not None and (models_dir / f"{artifact.version}.joblib").is_file():
+        # the model's promotion figures, now measured against the scorer in use
         record_gate(models_dir, artifact.version, result.metadata["gate"])
     print(f"évaluation de {result.metadata['version']} -> {args.output}/report.md")
     _print_figures(result.evaluation)

@@ -75,6 +75,7 @@ def test_features_of_hand_built_pairs(state: MatchingState) -> None:
     assert f["distance_km"][0] == 0.0 and f["distance_km"][1] == pytest.approx(26.1, abs=0.1)
     assert f["range_share"] == pytest.approx([0.0, got.distance_km[1] / 20.0])
     assert f["is_motorised"].tolist() == [1.0, 0.0]  # a car without a vehicle is not one
+    assert f["km_without_vehicle"] == pytest.approx([0.0, got.distance_km[1]])
     assert f["stage"].tolist() == [2.0, 1.0]
     assert f["days_since_assessment"].tolist() == [24.0, 184.0]
     assert f["days_late"].tolist() == [0.0, 10.0]

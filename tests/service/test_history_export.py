@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from alembic import command
 from factories import Actor, make_candidate, make_lot, make_offer, make_user
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import service.cli
+from service.config import get_settings
+from service.db import alembic_config, make_engine, make_sessionmaker
+from service.models.accounts import AuditEntry
 from service.models.people import CandidateReporting
 from service.models.scoring import Exposure, Match, MatchRun
 from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
@@ -135,3 +141,39 @@ def test_pairs_shown_on_shortlists_and_digests_are_exported(
     # the best rank it was shown at: first of its own best offers
     assert frame.loc[far.external_id, "shown_rank"] == 1
     assert frame[["shown"]].all().all() and not frame["proposed"].any()
+
+
+def test_an_empty_service_exports_empty_files(session: Session, tmp_path: Path) -> None:
+    export = export_history(session)
+    assert export.frame.empty and export.n_proposals == 0
+    path = write_history(export.frame, tmp_path / "history.csv", pool=export.pool)
+    assert read_history(path).empty
+
+
+def test_history_export_command_writes_the_history_and_its_pool(
+    monkeypatch: pytest.MonkeyPatch,
+    empty_database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CLAUSEMATCH_DATABASE_URL", empty_database_url)
+    get_settings.cache_clear()
+    command.upgrade(alembic_config(empty_database_url), "head")
+    engine = make_engine(empty_database_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            coach = make_user(session, role="coach", username="coach")
+            person = make_candidate(session, coach=coach)
+            offer = make_offer(session)
+            _proposal(session, coach, person.id, offer.id, ["proposed"])
+        out = tmp_path / "history.csv"
+        assert service.cli.main(["history", "export", "-o", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert "1 lignes" in printed and "history.pool.csv" in printed
+        assert len(read_history(out)) == 1 and len(read_pool(out)) == 1
+        with make_sessionmaker(engine)() as session:
+            entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "history_export"))
+            assert entry is not None and entry.detail == {"rows": 1}
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
