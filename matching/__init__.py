@@ -15,11 +15,13 @@ Inputs and referentials
 Pairs
     :mod:`~matching.distances` (commune × commune road distances), :mod:`~matching.exclusions`
     (the :class:`~matching.exclusions.Exclusion` bits), :mod:`~matching.constraints` (hard
-    constraints and "Pourquoi pas ?"), :mod:`~matching.components` (skills, mobility, readiness)
+    constraints and "Pourquoi pas ?"), :mod:`~matching.components` (skills, mobility, readiness),
+    :mod:`~matching.features` (the per-pair features a scorer may read: the components and the
+    facts behind them)
 Scores and results
     :mod:`~matching.scoring` (the ``Scorer`` protocol, default weights), :mod:`~matching.explain`
     and :mod:`~matching.french` (the coach's French sentence), :mod:`~matching.ranking` (reach
     pre-filter, top-k, shortlists), :mod:`~matching.capacity` (capacity-aware batch lists),
     :mod:`~matching.engine` (:class:`~matching.engine.MatchingState`, kept in memory by the
-    service), :mod:`~matching.features` (components of given pairs, for training)
+    service; the features of given pairs and the whole eligible pool of offers, for training)
 """

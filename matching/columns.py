@@ -154,6 +154,8 @@ OFFER_COLUMNS: Final = (
 SCORE: Final = "score"
 RANK: Final = "rank"
 EXPLANATION: Final = "explanation"
+BEYOND_RANGE: Final = "beyond_range"
+"""A ranked pair whose job lies beyond the declared travel range, within the tolerance."""
 REASON: Final = "reason"
 COMPONENT_SKILLS: Final = "skills"
 COMPONENT_MOBILITY: Final = "mobility"

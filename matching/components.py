@@ -34,10 +34,13 @@ the ranking breaks an equal score in favour of the related person (:mod:`matchin
 
 Mobility
 --------
-``mobility = 1 - 0.8 * distance_km / range_km`` (1 at 0 km, 0.2 at the limit; pairs beyond the
-limit are excluded, see :mod:`matching.constraints`). ``range_km`` is the person's accepted road
-distance (declared, or declared minutes converted by mode, see :mod:`matching.distances`); a
-range of 0 km means "same commune only" (mobility 1).
+``mobility = 1 - 0.8 * distance_km / range_km`` within the declared range (1 at 0 km, 0.2 at
+the range). ``range_km`` is the person's accepted road distance (declared, or declared minutes
+converted by mode, see :mod:`matching.distances`); a range of 0 km means "same commune only".
+Beyond the range, up to the tolerance (``limit_km``, see
+:class:`~matching.fields.TravelTolerance`), the penalty goes on: ``0.2 * (limit_km -
+distance_km) / (limit_km - range_km)``, down to 0 at the limit; further pairs are excluded (see
+:mod:`matching.constraints`). The component never rises with the distance.
 
 Readiness
 ---------
@@ -339,13 +342,26 @@ def is_related(skills: F32) -> npt.NDArray[np.bool_]:
     return out
 
 
-def mobility_component(distance_km: F32, range_km: F32) -> F32:
-    """``1 - 0.8 * distance / range`` (float32 (P,)); 1 when the range is 0 (same commune)."""
+def mobility_component(distance_km: F32, range_km: F32, limit_km: F32 | None = None) -> F32:
+    """Mobility of pairs, float32 (P,), see the module docstring.
+
+    ``1 - 0.8 * distance / range`` within the range (1 when the range is 0: same commune);
+    beyond it, ``0.2 * (limit - distance) / (limit - range)`` down to 0 at ``limit_km`` (the
+    declared range plus the tolerance; ``None``: the range itself, no tolerance).
+    """
     safe = np.where(range_km > 0, range_km, np.float32(1.0))
     ratio = np.minimum(distance_km / safe, np.float32(1.0))
     out: F32 = (np.float32(1.0) - np.float32(1.0 - MOBILITY_FLOOR) * ratio).astype(
         np.float32, copy=False
     )
+    if limit_km is None:
+        return out
+    margin = limit_km - range_km
+    beyond = distance_km > range_km
+    if beyond.any():
+        left = np.where(margin > 0, (limit_km - distance_km) / np.maximum(margin, 1e-6), 0.0)
+        soft = np.float32(MOBILITY_FLOOR) * np.clip(left, 0.0, 1.0)
+        out = np.where(beyond, soft, out).astype(np.float32, copy=False)
     return out
 
 
@@ -408,7 +424,9 @@ def pair_components(
     lifted = job + (np.float32(1.0) - job) * np.float32(SKILL_OVERLAP_WEIGHT) * overlap
     entry = np.where(offers.is_entry_level[offer_idx], np.float32(ENTRY_LEVEL_VALUE), 0)
     out[:, 0] = np.where(job > 0, lifted, entry)
-    out[:, 1] = mobility_component(distance_km, pool.range_km[candidate_idx])
+    out[:, 1] = mobility_component(
+        distance_km, pool.range_km[candidate_idx], pool.limit_km[candidate_idx]
+    )
     out[:, 2] = readiness_component(
         pool.stage[candidate_idx],
         pool.assessed_day[candidate_idx],

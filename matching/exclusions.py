@@ -11,6 +11,7 @@ when the frames are prepared (:mod:`matching.schema`).
 ``IN_CLAUSE_JOB``      the person already works on a clause contract
 ``MISSING_LICENCE``    a licence or certificate the offer requires is not held (after closure)
 ``TOO_FAR``            road distance beyond the person's range (km, or minutes converted)
+                       plus the travel tolerance
 ``HOURS``              weekly hours over the person's maximum
 ``NIGHTS``             night work, refused by the person
 ``WEEKENDS``           weekend work, refused by the person
@@ -20,6 +21,10 @@ when the frames are prepared (:mod:`matching.schema`).
                        qualification or experience (found with the skills component, by
                        :func:`matching.components.is_job_open`, not by the constraints)
 =====================  =================================================================
+
+A pair may also *bend* a declared constraint without being excluded (:class:`Tolerated`): a
+job beyond the declared travel range but within the tolerance is ranked, with a mobility
+penalty, and flagged so the coach sees it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from __future__ import annotations
 from enum import IntFlag
 from typing import Final
 
-__all__ = ["STATIC_EXCLUSIONS", "Exclusion"]
+__all__ = ["STATIC_EXCLUSIONS", "Exclusion", "Tolerated"]
 
 
 class Exclusion(IntFlag):
@@ -48,3 +53,9 @@ class Exclusion(IntFlag):
 
 STATIC_EXCLUSIONS: Final = Exclusion.NOT_ELIGIBLE | Exclusion.INACTIVE | Exclusion.IN_CLAUSE_JOB
 """Exclusions that depend on the person only (such people are never indexed for ranking)."""
+
+
+class Tolerated(IntFlag):
+    """A declared constraint the pair bends while staying rankable (shown as a flag)."""
+
+    BEYOND_RANGE = 1 << 0

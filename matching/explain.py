@@ -1,8 +1,9 @@
 """French sentences a coach can read, for ranked pairs only (the top-k).
 
 One sentence per pair, three parts joined by " · ": the job (relation, experience, skills),
-the trip (distance to the work site, means of travel) and readiness (stage, availability,
-freshness of the assessment), e.g.
+the trip (distance to the work site, means of travel; a job beyond the declared range, within
+the tolerance, is flagged: "au-delà du trajet déclaré (à 10,6 km pour 10 km déclarés)") and
+readiness (stage, availability, freshness of the assessment), e.g.
 "Même métier : Maçon (F1703), 4 ans d'expérience · 12 km d'Alençon, permis B et voiture ·
 prêt à l'emploi, disponible dès le 2 mars".
 The arrays are computed vectorised over the pairs; only the string assembly loops, over k.
@@ -25,7 +26,7 @@ from matching.components import (
     pair_components,
     skill_overlap,
 )
-from matching.constraints import Reason
+from matching.constraints import Reason, beyond_range_flag
 from matching.distances import CommuneDistances, travel_minutes
 from matching.exclusions import Exclusion
 from matching.french import date_fr, de_place, km_fr, years_fr
@@ -151,6 +152,8 @@ def explain_pairs(
         site = distances.name(int(offers.commune[oi]))
         d = float(distance_km[i])
         trip = f"sur place ({site})" if d == 0 else f"{km_fr(d)} {de_place(site)}"
+        if d > float(pool.range_km[ci]):
+            trip += f", au-delà du trajet déclaré ({beyond_range_flag(pool, ci, d)})"
         mode = col.TRAVEL_MODES[int(pool.travel_mode[ci])]
         effective = col.TRAVEL_MODES[int(pool.effective_mode[ci])]
         if mode == "voiture" and effective == "voiture":

@@ -1,19 +1,26 @@
-"""Components of given (candidate, offer) pairs: the features a trained scorer learns from.
+"""Per-pair features a scorer reads: the three components and the facts behind them.
 
-The ranking path (:mod:`matching.ranking`) builds its own pairs (reach pre-filter, exclusions)
-and scores them. Training needs the components of pairs someone else chose (the pairs of an
-outcome history, each with its own date) computed by the same code, so that a model sees at
-training time exactly what it will see at serving time. :func:`pair_components_for` does that
-on a :class:`~matching.engine.MatchingState` with the engine's public pieces only
-(:func:`matching.components.pair_components`, :func:`matching.constraints.is_rankable`, the
-state's distance table). Excluded pairs are scored too (a person may have been hired despite
-what the engine would say today) and flagged.
+The transparent weights read the three components only. A trained scorer may read more of what
+the engine knows about a pair (:data:`FEATURES`): the job relation, experience in that job,
+declared skills, the road distance and its share of the declared range, the means of travel,
+readiness stage, assessment age, the availability gap, how the weekly hours fit, licences held.
+No feature reads sex, age, nationality, health, disability or family situation: the engine's
+frames hold none of them (:mod:`matching.columns`), and a person's situation enters only as
+the constraints they declare.
+
+Each feature says which component its part of a score counts toward (``component``: the
+explanations show three contributions whatever the scorer), the direction a monotone scorer must
+respect (``direction``: +1 the score never drops when it rises, -1 never rises, 0 free) and its
+``worst`` value (what a feature is set to when its part of a score is measured).
+
+:func:`pair_features` computes them for pairs of a block of offers (the ranking's path);
+:meth:`matching.engine.MatchingState.pair_features` for pairs given by external ids, each with
+its own date (training's path: a history's pairs, an offer's whole pool), with the same code.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -21,98 +28,274 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matching.components import is_job_open, pair_components
-from matching.constraints import is_rankable
-from matching.engine import MatchingState
-from matching.ranking import as_day
+from matching import columns as col
+from matching.components import JobAffinity, job_match, pair_components, skill_overlap
+from matching.schema import CandidatePool, OfferSet
 
-__all__ = ["PairFeatures", "pair_components_for"]
+__all__ = [
+    "FEATURES",
+    "FeatureSpec",
+    "PairFeatures",
+    "check_feature_names",
+    "pair_features",
+    "protected_attribute_names",
+]
 
 F32 = npt.NDArray[np.float32]
-DateLike = dt.date | np.datetime64 | pd.Timestamp | str
-_EPOCH: Final = np.datetime64("1970-01-01", "D")
-_BLOCK_OFFERS: Final = 512
+IntArray = npt.NDArray[np.integer]
+_MOTORISED: Final = (col.TRAVEL_MODES.index("voiture"), col.TRAVEL_MODES.index("deux_roues"))
+_MAX_DISTANCE_KM: Final = 150.0
+_MAX_RANGE_SHARE: Final = 2.0
+_MAX_AGE_DAYS: Final = 730.0
+_MAX_LATE_DAYS: Final = 365.0
+_MAX_YEARS: Final = 20.0
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One per-pair feature: the component it counts toward, its direction, its worst value."""
+
+    name: str
+    component: str
+    direction: int
+    worst: float
+    label: str
+
+
+FEATURES: Final[dict[str, FeatureSpec]] = {
+    f.name: f
+    for f in (
+        FeatureSpec("skills", col.COMPONENT_SKILLS, 1, 0.0, "composante métier"),
+        FeatureSpec("mobility", col.COMPONENT_MOBILITY, 1, 0.0, "composante trajet"),
+        FeatureSpec("readiness", col.COMPONENT_READINESS, 1, 0.0, "composante disponibilité"),
+        FeatureSpec(
+            "relation", col.COMPONENT_SKILLS, 1, 0.0, "lien du métier visé (aucun → même métier)"
+        ),
+        FeatureSpec(
+            "experience_fit",
+            col.COMPONENT_SKILLS,
+            1,
+            0.0,
+            "expérience dans ce métier / expérience demandée (au moins 1 an), plafonnée à 1",
+        ),
+        FeatureSpec(
+            "experience_years", col.COMPONENT_SKILLS, 1, 0.0, "années dans ce métier (≤ 20)"
+        ),
+        FeatureSpec(
+            "skill_overlap", col.COMPONENT_SKILLS, 1, 0.0, "part des compétences demandées"
+        ),
+        FeatureSpec(
+            "licence_count", col.COMPONENT_SKILLS, 1, 0.0, "permis et habilitations détenus"
+        ),
+        FeatureSpec(
+            "distance_km", col.COMPONENT_MOBILITY, -1, _MAX_DISTANCE_KM, "km par la route (≤ 150)"
+        ),
+        FeatureSpec(
+            "range_share",
+            col.COMPONENT_MOBILITY,
+            -1,
+            _MAX_RANGE_SHARE,
+            "distance / trajet déclaré (≤ 2)",
+        ),
+        FeatureSpec(
+            "is_motorised", col.COMPONENT_MOBILITY, 1, 0.0, "voiture ou deux-roues utilisable"
+        ),
+        FeatureSpec(
+            "km_without_vehicle",
+            col.COMPONENT_MOBILITY,
+            -1,
+            _MAX_DISTANCE_KM,
+            "km par la route sans voiture ni deux-roues (0 pour qui en a un)",
+        ),
+        FeatureSpec(
+            "stage",
+            col.COMPONENT_READINESS,
+            1,
+            0.0,
+            "étape (0 diagnostic, 1 en parcours, 2 prêt à l'emploi)",
+        ),
+        FeatureSpec(
+            "days_since_assessment",
+            col.COMPONENT_READINESS,
+            -1,
+            _MAX_AGE_DAYS,
+            "jours depuis l'évaluation (≤ 730)",
+        ),
+        FeatureSpec(
+            "days_late",
+            col.COMPONENT_READINESS,
+            -1,
+            _MAX_LATE_DAYS,
+            "jours de disponibilité après le début du poste (≤ 365)",
+        ),
+        FeatureSpec(
+            "hours_ratio",
+            col.COMPONENT_READINESS,
+            0,
+            1.0,
+            "heures du poste / heures acceptées",
+        ),
+    )
+}
+"""Every feature the engine computes for a pair, in a stable order."""
+
+_PROTECTED: Final = (
+    "sex",
+    "gender",
+    "age",
+    "birth",
+    "nationality",
+    "origin",
+    "health",
+    "disability",
+    "handicap",
+    "family",
+    "children",
+    "marital",
+)
+
+
+def protected_attribute_names() -> tuple[str, ...]:
+    """Words no feature name may hold (its ``_``-separated words; checked by the tests)."""
+    return _PROTECTED
 
 
 @dataclass(frozen=True, eq=False)
 class PairFeatures:
-    """Components and context of pairs, in the order they were asked for.
+    """Features and context of pairs, in the order they were asked for.
 
-    Attributes (``P`` pairs)
+    Attributes (``P`` pairs, ``F`` features)
     ----------
-    components : float32 (P, 3), ``columns.COMPONENTS`` (skills, mobility, readiness)
+    names : the ``F`` feature names, columns of ``values``
+    values : float32 (P, F)
     distance_km : float32 (P,), road distance from the state's commune table
     is_rankable : bool (P,), no hard constraint excludes the pair (see
-        :mod:`matching.constraints`) and the person has a related target job or the job is open
-        to anyone (:func:`matching.components.is_job_open`); excluded pairs still get their
-        components
+        :mod:`matching.constraints`); excluded pairs still get their features
     """
 
-    components: F32
+    names: tuple[str, ...]
+    values: F32
     distance_km: F32
     is_rankable: npt.NDArray[np.bool_]
 
+    @property
+    def components(self) -> F32:
+        """The three components (``columns.COMPONENTS``), float32 (P, 3)."""
+        idx = [self.names.index(c) for c in col.COMPONENTS]
+        out: F32 = self.values[:, idx]
+        return out
 
-def _days(as_of: DateLike | npt.ArrayLike, n: int) -> npt.NDArray[np.int64]:
-    if isinstance(as_of, dt.date | np.datetime64 | pd.Timestamp | str):
-        return np.full(n, as_day(as_of), dtype=np.int64)
-    days = (np.asarray(as_of, dtype="datetime64[D]") - _EPOCH).astype(np.int64)
-    if days.shape != (n,):
-        raise ValueError(f"as_of must be one date or one date per pair ({n}), got {days.shape}")
-    return days
+    def frame(self) -> pd.DataFrame:
+        """The features as a DataFrame with one column per name."""
+        return pd.DataFrame(self.values, columns=list(self.names))
 
 
-def pair_components_for(
-    state: MatchingState,
-    candidate_ids: Iterable[str],
-    offer_ids: Iterable[str],
+def check_feature_names(names: Sequence[str]) -> None:
+    """``ValueError`` for a name that is not a feature the engine computes."""
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown features {unknown}; known: {list(FEATURES)}")
+
+
+def pair_features(
+    pool: CandidatePool,
+    offers: OfferSet,
+    affinity: JobAffinity,
     *,
-    as_of: DateLike | npt.ArrayLike,
-) -> PairFeatures:
-    """Components of the pairs ``(candidate_ids[i], offer_ids[i])``.
+    names: Sequence[str],
+    block_offers: IntArray,
+    pair_local: IntArray,
+    candidate_idx: IntArray,
+    distance_km: F32,
+    as_of_day: int,
+    components: F32 | None = None,
+) -> F32:
+    """Features of pairs of a block of offers, float32 (P, len(names)).
 
     Parameters
     ----------
-    state : the prepared pool and offers (its scorer is not used)
-    candidate_ids, offer_ids : str (P,), external ids (``KeyError`` names unknown ones)
-    as_of : one date for every pair, or datetime64 (P,): each pair's "today" (freshness of the
-        assessment is judged on it)
-
-    Returns
-    -------
-    PairFeatures, row ``i`` for pair ``i``.
+    names : feature names (keys of :data:`FEATURES`), in the order wanted
+    block_offers : int (B,), distinct offers of the pairs
+    pair_local : int (P,), position of each pair's offer in ``block_offers``
+    candidate_idx : int (P,)
+    distance_km : float32 (P,), road distance of each pair
+    as_of_day : int, today's engine day
+    components : float32 (P, 3), the pairs' components when already computed
     """
-    c = state.pool.index_of(candidate_ids).astype(np.intp)
-    o = state.offers.index_of(offer_ids).astype(np.intp)
-    if c.shape != o.shape:
-        raise ValueError(f"{c.shape[0]} candidate ids but {o.shape[0]} offer ids")
+    check_feature_names(names)
+    c = np.asarray(candidate_idx, dtype=np.intp)
+    o = np.asarray(block_offers, dtype=np.intp)[np.asarray(pair_local, dtype=np.intp)]
     n = c.shape[0]
-    days = _days(as_of, n)
-    distance = state.distances.between(state.pool.commune[c], state.offers.commune[o])
-    distance = np.asarray(distance, dtype=np.float32)
-    components = np.zeros((n, 3), dtype=np.float32)
-    # one call per (day, block of offers): pair_components takes one day, and reads one row of
-    # the fiche table per distinct offer of the call (bounded memory)
-    order = np.lexsort((o, days))
-    day_sorted, o_sorted = days[order], o[order]
-    day_start = np.flatnonzero(np.r_[True, day_sorted[1:] != day_sorted[:-1]])
-    day_end = np.r_[day_start[1:], n]
-    for lo, hi in zip(day_start, day_end, strict=True):
-        sel = order[lo:hi]
-        block_offers, local = np.unique(o_sorted[lo:hi], return_inverse=True)
-        for b0 in range(0, block_offers.shape[0], _BLOCK_OFFERS):
-            in_block = (local >= b0) & (local < b0 + _BLOCK_OFFERS)
-            rows = sel[in_block]
-            components[rows] = pair_components(
-                state.pool,
-                state.offers,
-                state.affinity,
-                block_offers=block_offers[b0 : b0 + _BLOCK_OFFERS],
-                pair_local=local[in_block] - b0,
-                candidate_idx=c[rows],
-                distance_km=distance[rows],
-                as_of_day=int(day_sorted[lo]),
+    if components is None and any(x in col.COMPONENTS for x in names):
+        components = pair_components(
+            pool,
+            offers,
+            affinity,
+            block_offers=block_offers,
+            pair_local=pair_local,
+            candidate_idx=c,
+            distance_km=distance_km,
+            as_of_day=as_of_day,
+        )
+    job: tuple[F32, npt.NDArray[np.intp], npt.NDArray[np.int8]] | None = None
+    out = np.empty((n, len(names)), dtype=np.float32)
+    for j, name in enumerate(names):
+        if name in col.COMPONENTS:
+            assert components is not None
+            out[:, j] = components[:, col.COMPONENTS.index(name)]
+        elif name in ("relation", "experience_fit", "experience_years"):
+            if job is None:
+                job = job_match(pool, offers, affinity, c, o)
+            _, slot, relation = job
+            years = pool.job_experience[slot, c]
+            if name == "relation":
+                out[:, j] = relation
+            elif name == "experience_years":
+                out[:, j] = np.minimum(years, np.float32(_MAX_YEARS))
+            else:
+                need = np.maximum(offers.experience_required[o], np.float32(1.0))
+                out[:, j] = np.minimum(years / need, np.float32(1.0))
+        elif name == "skill_overlap":
+            overlap, _ = skill_overlap(pool, offers, block_offers, pair_local, c)
+            out[:, j] = overlap
+        elif name == "licence_count":
+            out[:, j] = _popcount(pool.licence_mask[c])
+        elif name == "distance_km":
+            out[:, j] = np.minimum(distance_km, np.float32(_MAX_DISTANCE_KM))
+        elif name == "range_share":
+            rng = pool.range_km[c]
+            share = np.where(
+                rng > 0, distance_km / np.maximum(rng, 1e-6), np.where(distance_km > 0, 2.0, 0.0)
             )
-    rankable = is_rankable(state.pool, state.offers, c, o, distance)
-    rankable &= is_job_open(components[:, 0])
-    return PairFeatures(components=components, distance_km=distance, is_rankable=rankable)
+            out[:, j] = np.minimum(share, _MAX_RANGE_SHARE)
+        elif name in ("is_motorised", "km_without_vehicle"):
+            motorised = np.isin(pool.effective_mode[c], _MOTORISED) & pool.has_vehicle[c]
+            if name == "is_motorised":
+                out[:, j] = motorised
+            else:
+                km = np.minimum(distance_km, np.float32(_MAX_DISTANCE_KM))
+                out[:, j] = np.where(motorised, np.float32(0.0), km)
+        elif name == "stage":
+            out[:, j] = _STAGE_ORDER[pool.stage[c]]
+        elif name == "days_since_assessment":
+            age = np.int64(as_of_day) - pool.assessed_day[c].astype(np.int64)
+            out[:, j] = np.clip(age, 0, _MAX_AGE_DAYS)
+        elif name == "days_late":
+            late = pool.available_day[c].astype(np.int64) - offers.start_day[o].astype(np.int64)
+            out[:, j] = np.clip(late, 0, _MAX_LATE_DAYS)
+        else:  # hours_ratio
+            out[:, j] = offers.weekly_hours[o] / pool.max_weekly_hours[c]
+    return out
+
+
+# Stages from furthest to closest to work, whatever their order in columns.READINESS_STAGES.
+_STAGE_ORDER: Final = np.array(
+    [("diagnostic", "en_parcours", "pret_emploi").index(s) for s in col.READINESS_STAGES],
+    dtype=np.float32,
+)
+
+
+def _popcount(mask: npt.NDArray[np.uint64]) -> F32:
+    bits = np.unpackbits(mask.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1)
+    out: F32 = bits.sum(axis=1).astype(np.float32)
+    return out

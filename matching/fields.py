@@ -11,7 +11,9 @@ Only what the engine reads is here (see :mod:`matching.columns`); a person's ide
 reporting-only attributes are declared by the service, with the same :class:`FieldSpec`.
 
 The travel range is one rule over two fields (:func:`travel_range`): a person gives a distance,
-a time, or both; when they give neither, the range is :data:`DEFAULT_RANGE_KM`.
+a time, or both; when they give neither, the range is :data:`DEFAULT_RANGE_KM`. A declared range
+is approximate: :class:`TravelTolerance` says how far beyond it a job is still ranked (with a
+mobility penalty and a visible flag) before the pair is excluded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import date
 from typing import Any, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from matching import columns as col
@@ -37,8 +40,11 @@ __all__ = [
     "OFFER_FIELDS",
     "STAGE_LABELS",
     "TRAVEL_MODE_LABELS",
+    "TRAVEL_TOLERANCE_KM",
+    "TRAVEL_TOLERANCE_SHARE",
     "FieldSpec",
     "Kind",
+    "TravelTolerance",
     "default_travel_mode",
     "frame_from_rows",
     "number_fr",
@@ -289,6 +295,40 @@ DEFAULT_RANGE_KM: Final = 30.0
 """The travel range of a person who declared neither a distance nor a time."""
 
 MAX_WEEKLY_HOURS_DEFAULT: Final = 35.0
+
+TRAVEL_TOLERANCE_KM: Final = 5.0
+"""Road kilometres beyond the declared range a job is still ranked (at least; see the share)."""
+TRAVEL_TOLERANCE_SHARE: Final = 0.2
+"""Share of the declared range a job may lie beyond it and still be ranked (when it is more
+than :data:`TRAVEL_TOLERANCE_KM`)."""
+
+
+@dataclass(frozen=True)
+class TravelTolerance:
+    """How far beyond a person's declared travel range a job is still ranked.
+
+    A declared range is approximate: people take a job a few kilometres further when it fits
+    (10.6 km for 10 declared). Up to ``limit_km = range_km + max(km, share × range_km)`` the
+    pair is ranked with a mobility penalty and a French flag; beyond, it is excluded (too far).
+    ``TravelTolerance(0, 0)`` makes the declared range a hard limit. Only the travel range
+    bends: licences, certificates and eligibility are legal requirements, and hours, schedules
+    and availability stay as the person declared them (see ``matching/README_ENGINE.md``).
+    """
+
+    km: float = TRAVEL_TOLERANCE_KM
+    share: float = TRAVEL_TOLERANCE_SHARE
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.km) and 0.0 <= self.km <= 100.0):
+            raise ValueError(f"travel tolerance km must be in [0, 100], got {self.km}")
+        if not (math.isfinite(self.share) and 0.0 <= self.share <= 2.0):
+            raise ValueError(f"travel tolerance share must be in [0, 2], got {self.share}")
+
+    def limit_km(self, range_km: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """The furthest road distance still ranked, float32 (n,), for ranges float32 (n,)."""
+        extra = np.maximum(np.float32(self.km), np.float32(self.share) * range_km)
+        out: npt.NDArray[np.float32] = (range_km + extra).astype(np.float32, copy=False)
+        return out
 
 
 # Fields that more than one table carries, declared once.

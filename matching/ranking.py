@@ -3,15 +3,17 @@
 Path of one block of offers
 ---------------------------
 1. **Reach** (:class:`ReachIndex`): rankable candidates (no static exclusion) are grouped by the
-   distance-table row of their commune, sorted by range descending within a group. For an offer,
-   the communes within reach of *someone* are those with ``km[offer_row, row] <= max range of the
-   group``; within each such group the reachable people are a prefix (range >= distance), found
-   by one ``searchsorted`` over all groups at once. Scoring therefore touches only people who
+   distance-table row of their commune, sorted by travel limit (declared range plus tolerance)
+   descending within a group. For an offer, the communes within reach of *someone* are those
+   with ``km[offer_row, row] <= largest limit of the group``; within each such group the
+   reachable people are a prefix (limit >= distance), found by one ``searchsorted`` over all
+   groups at once. Scoring therefore touches only people who
    can get there; no pair beyond every range is ever built.
 2. **Exclusions** (:func:`matching.constraints.exclusion_flags`) on the reachable pairs.
 3. **Components** (:func:`matching.components.pair_components`) on the remaining pairs; a pair
    whose person has no target job related to the offer is dropped unless the job needs neither
-   a qualification nor experience (:func:`matching.components.is_job_open`); **score** (a
+   a qualification nor experience (:func:`matching.components.is_job_open`); the other
+   features the scorer reads if any (:func:`matching.features.pair_features`), and **score** (a
    :class:`~matching.scoring.Scorer`) on the pairs left.
 4. **Top-k** per offer: each pair gets an int64 key ``(float32 bits of score) << 32 |
    (2**32 - 1 - tie)``, ``tie`` = the candidate index, plus 2**31 when the person has no related
@@ -39,6 +41,7 @@ from matching.components import JobAffinity, is_job_open, is_related, pair_compo
 from matching.constraints import is_rankable
 from matching.distances import CommuneDistances
 from matching.explain import explain_pairs
+from matching.features import pair_features
 from matching.schema import CandidatePool, OfferSet
 from matching.scoring import Scorer, WeightedScorer
 
@@ -48,6 +51,7 @@ __all__ = [
     "ReachIndex",
     "as_day",
     "offers_for",
+    "rankable_pairs",
     "reachable_pairs",
     "score_pairs",
     "shortlist",
@@ -83,8 +87,9 @@ class ReachIndex:
     ----------
     candidates : intp (r,), candidate indices, by table row then range descending
     ptr : int64 (m + 1,), group offsets of each table row
-    keys : float64 (r,), ``row * 2**20 - range_km``, ascending
-    max_range : float32 (m,), largest range in each group, -1 for an empty group
+    keys : float64 (r,), ``row * 2**20 - limit_km``, ascending
+    max_range : float32 (m,), largest travel limit (range plus tolerance) in each group, -1 for
+        an empty group
     pool : the rankable candidates in index order (``pool.take(candidates)``): the people one
         offer can reach sit in a few contiguous runs of it, so gathering their columns reads
         memory almost sequentially instead of at random over the whole pool
@@ -101,9 +106,9 @@ class ReachIndex:
         """Index the rankable candidates (``ValueError`` if a commune is not in the table)."""
         rankable = np.flatnonzero(pool.static_flags == 0).astype(np.intp)
         rows = distances.rows(pool.commune[rankable]).astype(np.int64)
-        rng = np.minimum(pool.range_km[rankable], np.float32(_MAX_RANGE_KM))
+        rng = np.minimum(pool.limit_km[rankable], np.float32(_MAX_RANGE_KM))
         keys = rows.astype(np.float64) * _ROW_SCALE - rng.astype(np.float64)
-        order = np.argsort(keys, kind="stable")  # by row, then range descending
+        order = np.argsort(keys, kind="stable")  # by row, then limit descending
         rows, rng, cands, keys = rows[order], rng[order], rankable[order], keys[order]
         m = len(distances)
         ptr = np.zeros(m + 1, dtype=np.int64)
@@ -208,6 +213,36 @@ def reachable_pairs(
     )
 
 
+def _scorer_input(
+    pool: CandidatePool,
+    offers: OfferSet,
+    affinity: JobAffinity,
+    scorer: Scorer,
+    *,
+    components: F32,
+    block_offers: IntArray,
+    pair_local: IntArray,
+    candidate_idx: IntArray,
+    distance_km: F32,
+    as_of_day: int,
+) -> F32:
+    """The matrix ``scorer`` reads: the components, or the features it names."""
+    if tuple(scorer.features) == col.COMPONENTS:
+        return components
+    return pair_features(
+        pool,
+        offers,
+        affinity,
+        names=scorer.features,
+        block_offers=block_offers,
+        pair_local=pair_local,
+        candidate_idx=candidate_idx,
+        distance_km=distance_km,
+        as_of_day=as_of_day,
+        components=components,
+    )
+
+
 def score_pairs(
     pool: CandidatePool,
     offers: OfferSet,
@@ -229,22 +264,35 @@ def score_pairs(
     scores : float32 (K,), of the kept pairs
     """
     keep = is_rankable(pool, offers, candidate_idx, block_offers[pair_local], distance_km)
+    kept_local, kept_c, kept_d = pair_local[keep], candidate_idx[keep], distance_km[keep]
     comps = pair_components(
         pool,
         offers,
         affinity,
         block_offers=block_offers,
-        pair_local=pair_local[keep],
-        candidate_idx=candidate_idx[keep],
-        distance_km=distance_km[keep],
+        pair_local=kept_local,
+        candidate_idx=kept_c,
+        distance_km=kept_d,
         as_of_day=as_of_day,
     )
     is_open = is_job_open(comps[:, 0])
     if not is_open.all():
         keep[np.flatnonzero(keep)[~is_open]] = False
         comps = comps[is_open]
-    scores, _ = scorer.score(comps)
-    scores = np.asarray(scores, dtype=np.float32)
+        kept_local, kept_c, kept_d = kept_local[is_open], kept_c[is_open], kept_d[is_open]
+    x = _scorer_input(
+        pool,
+        offers,
+        affinity,
+        scorer,
+        components=comps,
+        block_offers=block_offers,
+        pair_local=kept_local,
+        candidate_idx=kept_c,
+        distance_km=kept_d,
+        as_of_day=as_of_day,
+    )
+    scores = np.asarray(scorer.scores(x), dtype=np.float32)
     if scores.size:
         low, high = float(scores.min()), float(scores.max())
         if not (low >= -_SCORE_TOLERANCE and high <= 1.0 + _SCORE_TOLERANCE):  # NaN fails too
@@ -252,6 +300,44 @@ def score_pairs(
         if low < 0.0 or high > 1.0:  # rounding of a model's output
             scores = np.clip(scores, np.float32(0.0), np.float32(1.0))
     return keep, comps, scores
+
+
+def rankable_pairs(
+    pool: CandidatePool,
+    offers: OfferSet,
+    *,
+    distances: CommuneDistances,
+    index: ReachIndex | None = None,
+    offer_idx: IntArray | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> tuple[IdArray, IdArray, F32]:
+    """Every rankable pair of the given offers (default all): an offer's whole eligible pool.
+
+    Returns
+    -------
+    offer_idx, candidate_idx : int32 (P,), by offer index then candidate index
+    distance_km : float32 (P,)
+    """
+    index = index if index is not None else ReachIndex.build(pool, distances)
+    todo = (
+        np.arange(len(offers), dtype=np.int64)
+        if offer_idx is None
+        else np.unique(np.asarray(offer_idx, dtype=np.int64))
+    )
+    o_parts, c_parts, d_parts = [], [], []
+    for start in range(0, todo.shape[0], block_size):
+        block = todo[start : start + block_size]
+        local, position, dist = reachable_pairs(index, distances, offers, block)
+        keep = is_rankable(index.pool, offers, position, block[local], dist)
+        o = block[local[keep]].astype(np.int32)
+        c = index.candidates[position[keep]].astype(np.int32)
+        order = np.lexsort((c, o))
+        o_parts.append(o[order])
+        c_parts.append(c[order])
+        d_parts.append(dist[keep][order])
+    if not o_parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32)
+    return np.concatenate(o_parts), np.concatenate(c_parts), np.concatenate(d_parts)
 
 
 def _rank_dtype(k: int) -> type[np.int16] | type[np.int32]:
@@ -409,7 +495,20 @@ def _frame(
     id_column: str,
     explain: bool,
 ) -> pd.DataFrame:
-    _, contributions = scorer.score(ranked.components)
+    block, local = np.unique(ranked.offer_idx, return_inverse=True)
+    x = _scorer_input(
+        pool,
+        offers,
+        affinity,
+        scorer,
+        components=ranked.components,
+        block_offers=block,
+        pair_local=local,
+        candidate_idx=ranked.candidate_idx,
+        distance_km=ranked.distance_km,
+        as_of_day=as_of_day,
+    )
+    _, contributions = scorer.score(x)
     ids = (
         pool.ids[ranked.candidate_idx]
         if id_column == col.CANDIDATE_ID
@@ -425,6 +524,7 @@ def _frame(
     for i, name in enumerate(col.COMPONENTS):
         data[f"contribution_{name}"] = np.asarray(contributions, dtype=np.float32)[:, i]
     data["distance_km"] = ranked.distance_km
+    data[col.BEYOND_RANGE] = ranked.distance_km > pool.range_km[ranked.candidate_idx]
     if explain:
         data[col.EXPLANATION] = explain_pairs(
             pool,
@@ -457,7 +557,8 @@ def shortlist(
     Returns
     -------
     DataFrame, best first: ``candidate_id``, ``rank``, ``score``, ``skills``, ``mobility``,
-    ``readiness``, ``contribution_<component>``, ``distance_km``, ``explanation`` (French).
+    ``readiness``, ``contribution_<component>``, ``distance_km``, ``beyond_range`` (the job lies
+    beyond the declared range, within the tolerance), ``explanation`` (French).
     ``KeyError`` for an unknown offer id.
     """
     scorer = scorer if scorer is not None else WeightedScorer()
@@ -517,7 +618,7 @@ def offers_for(
     if pool.static_flags[c] == 0 and len(offers):
         row = distances.rows(pool.commune[c : c + 1])[0]
         d_all = distances.km[row, distances.rows(offers.commune)]
-        reach = np.flatnonzero(d_all <= pool.range_km[c]).astype(np.int64)
+        reach = np.flatnonzero(d_all <= pool.limit_km[c]).astype(np.int64)
         cand = np.full(reach.shape[0], c, dtype=np.int32)
         local = np.arange(reach.shape[0], dtype=np.int64)
         keep, comps, scores = score_pairs(

@@ -35,6 +35,7 @@ from matching.fields import (
     DEFAULT_RANGE_KM,
     OFFER_FIELDS,
     FieldSpec,
+    TravelTolerance,
 )
 from matching.licences import LICENCE_CODES, closure
 from matching.referentials import CommuneIndex, RomeReferential
@@ -98,6 +99,9 @@ class CandidatePool:
     range_km : float32 (n,), accepted road distance: the declared km, or the declared minutes
         converted at the effective mode's speed (``(minutes - overhead) * speed / 60``), the
         smaller of the two when both are given
+    limit_km : float32 (n,), the furthest road distance still ranked: ``range_km`` plus the
+        travel tolerance (:class:`~matching.fields.TravelTolerance`); between the two a pair is
+        ranked with a mobility penalty and flagged, beyond it is excluded
     stage : int8 (n,), index into ``columns.READINESS_STAGES``
     assessed_day, available_day : int32 (n,), days since 1970-01-01
     max_weekly_hours : float32 (n,)
@@ -121,6 +125,7 @@ class CandidatePool:
     max_distance_km: F32
     max_travel_minutes: F32
     range_km: F32
+    limit_km: F32
     stage: npt.NDArray[np.int8]
     assessed_day: IdArray
     available_day: IdArray
@@ -554,6 +559,7 @@ def prepare_candidates(
     *,
     rome: RomeReferential,
     communes: CommuneIndex,
+    tolerance: TravelTolerance | None = None,
 ) -> CandidatePool:
     """Validate the candidate frames and build a :class:`CandidatePool`.
 
@@ -563,6 +569,8 @@ def prepare_candidates(
     candidate_jobs : DataFrame with ``columns.CANDIDATE_JOB_COLUMNS`` (one row per target job);
         a person may have no row (no declared job: skills component from declared skills only)
     rome, communes : referentials the codes are checked against
+    tolerance : how far beyond the declared range a job is still ranked (default
+        :class:`~matching.fields.TravelTolerance`: 5 km or 20 % of the range, the larger)
 
     Raises
     ------
@@ -591,6 +599,7 @@ def prepare_candidates(
     ]
     from_minutes = np.maximum(max_min - overhead, 0.0) * speed / 60.0
     range_km = np.fmin(max_km, from_minutes).astype(np.float32)  # fmin ignores a NaN side
+    limit_km = (tolerance if tolerance is not None else TravelTolerance()).limit_km(range_km)
 
     stage = _codes(candidates, col.READINESS_STAGE, ids, _STAGE_CODE)
     assessed = _days(candidates, col.READINESS_ASSESSED_ON, ids)
@@ -630,6 +639,7 @@ def prepare_candidates(
         max_distance_km=max_km,
         max_travel_minutes=max_min,
         range_km=range_km,
+        limit_km=limit_km,
         stage=stage,
         assessed_day=assessed,
         available_day=available,

@@ -1,10 +1,12 @@
 """Turn the three components of each pair into one score.
 
-A :class:`Scorer` is anything with ``name``, ``version`` and
-``score(components) -> (scores, contributions)``. The default :class:`WeightedScorer` is a
-transparent weighted sum; a trained, monotone scikit-learn model plugs in through the same
-interface (training layer). A scorer must return scores in [0, 1] that never drop when a
-component increases; the ranking checks the range.
+A :class:`Scorer` is anything with ``name``, ``version``, ``features`` (the per-pair features it
+reads, in order: :data:`matching.features.FEATURES` names), ``scores(x) -> scores`` (the
+ranking's hot path) and ``score(x) -> (scores, contributions)`` (contributions per component,
+for the explanations). The default :class:`WeightedScorer` is a transparent weighted sum of the
+three components; a trained, monotone scikit-learn model plugs in through the same interface
+(training layer) and may read more features. A scorer must return scores in [0, 1] that never
+drop when a component (or a feature of known direction) improves; the ranking checks the range.
 """
 
 from __future__ import annotations
@@ -40,17 +42,28 @@ class Scorer(Protocol):
     @property
     def version(self) -> str: ...
 
-    def score(self, components: F32) -> tuple[F32, F32]:
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The columns of the matrix :meth:`score` reads (``columns.COMPONENTS`` for the
+        weights)."""
+        ...
+
+    def scores(self, features: F32) -> F32:
+        """Scores float32 (P,) in [0, 1] of pairs with features float32 (P, len(features))."""
+        ...
+
+    def score(self, features: F32) -> tuple[F32, F32]:
         """Score pairs.
 
         Parameters
         ----------
-        components : float32 (P, 3), columns ``columns.COMPONENTS``, each in [0, 1]
+        features : float32 (P, len(self.features)); the three components are in [0, 1]
 
         Returns
         -------
         scores : float32 (P,), in [0, 1]
-        contributions : float32 (P, 3), the part of each component in the score
+        contributions : float32 (P, 3), the part of each component (``columns.COMPONENTS``)
+            in the score
         """
         ...
 
@@ -66,6 +79,7 @@ class WeightedScorer:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     name: str = "weighted"
     version: str = "1"
+    features: tuple[str, ...] = col.COMPONENTS
 
     def __post_init__(self) -> None:
         keys = set(self.weights)
@@ -78,14 +92,19 @@ class WeightedScorer:
             raise ValueError(f"weights must be finite and >= 0, got {self.weights}")
         if abs(w.sum() - 1.0) > 1e-6:
             raise ValueError(f"weights must sum to 1, got {w.sum():.6f}")
+        if tuple(self.features) != col.COMPONENTS:
+            raise ValueError(f"a weighted scorer reads {col.COMPONENTS}, got {self.features}")
 
     @property
     def vector(self) -> F32:
         """Weights as float32 (3,), in ``columns.COMPONENTS`` order."""
         return np.array([self.weights[k] for k in col.COMPONENTS], dtype=np.float32)
 
-    def score(self, components: F32) -> tuple[F32, F32]:
-        comp = np.asarray(components, dtype=np.float32)
+    def scores(self, features: F32) -> F32:
+        return self.score(features)[0]
+
+    def score(self, features: F32) -> tuple[F32, F32]:
+        comp = np.asarray(features, dtype=np.float32)
         if comp.ndim != 2 or comp.shape[1] != len(col.COMPONENTS):
             raise ValueError(
                 f"components must have shape (n, {len(col.COMPONENTS)}), got {comp.shape}"

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from fixtures import REFERENTIALS_DIR
+from matching.fields import TRAVEL_TOLERANCE_KM, TRAVEL_TOLERANCE_SHARE
 
 __all__ = ["Settings", "get_settings"]
 
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     weight_skills: float = Field(default=0.5, ge=0.0, le=1.0)
     weight_mobility: float = Field(default=0.25, ge=0.0, le=1.0)
     weight_readiness: float = Field(default=0.25, ge=0.0, le=1.0)
+    # A declared travel range is approximate: a job up to the larger of travel_tolerance_km and
+    # travel_tolerance_share × the range beyond it is still ranked, with a mobility penalty and a
+    # French flag; further away it is excluded. 0 and 0 make the declared range a hard limit.
+    travel_tolerance_km: float = Field(default=TRAVEL_TOLERANCE_KM, ge=0.0, le=100.0)
+    travel_tolerance_share: float = Field(default=TRAVEL_TOLERANCE_SHARE, ge=0.0, le=2.0)
     # The in-memory engine state checks the database for other processes' writes at most this
     # often (this process's own writes are seen at once).
     scoring_sync_seconds: float = Field(default=1.0, ge=0.0)

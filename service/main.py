@@ -26,7 +26,7 @@ from service.referentials import endpoints as referentials_endpoints
 from service.referentials.service import load_referentials
 from service.reports import endpoints as reports_endpoints
 from service.scoring import endpoints as scoring_endpoints
-from service.scoring.state import ScoringState, active_scorer
+from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
 from service.web import install_web
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     scorer_key=lambda: active_version(settings.models_dir),
                     max_age_s=settings.scoring_sync_seconds,
                     cache_size=settings.scoring_cache_size,
+                    tolerance=travel_tolerance(settings),
                 )
                 # Built once here; requests only apply what changed since (ScoringState.sync).
                 # A plain read session: on SQLite it reads beside a writer, never waits for it.

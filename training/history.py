@@ -11,6 +11,8 @@ Columns (the file is UTF-8, ``,``-separated, one header line, in any column orde
 -------------------------------------------------------------------------------------
 
 =============================  =================================================================
+``schema_version``             :data:`SCHEMA_VERSION` on every row (a file of another version is
+                               refused, with what to do)
 **keys**
 ``offer_id``                   offer external id (str): the group key (splits never cut an offer)
 ``candidate_id``               candidate external id (str); (offer_id, candidate_id) is unique
@@ -47,8 +49,16 @@ Columns (the file is UTF-8, ``,``-separated, one header line, in any column orde
 ``contract_type``              one of ``columns.CONTRACT_TYPES``
 ``open_positions``             int >= 1
 ``lot_ref``                    str, may be empty
+**exposure** (what the ranking of the day showed; how real history is collected)
+``shown``                      the pair was shown to a coach: a shortlist page, a batch list, a
+                               digest, a person's best offers (``true`` / ``false``)
+``shown_rank``                 best rank it was shown at (int >= 1), empty when not shown
+``shown_score``                the score it had then (in [0, 1]), empty when not shown
+``shown_by``                   the scorer that ranked it (``weighted-v1``, a model version)
+``shown_via``                  one of ``EXPOSURE_CHANNELS``, empty when not shown
 **outcome**
-``proposed``                   the coach proposed the person (``true`` / ``false``)
+``proposed``                   the coach proposed the person (``true`` / ``false``); a
+                               proposal of a person never shown is a manual one
 ``validated``                  the facilitator validated the proposal (implies ``proposed``)
 ``hired``                      the company hired the person (implies ``validated``): the label
 ``hours``                      insertion hours worked (float >= 0, > 0 only when hired)
@@ -57,6 +67,14 @@ Columns (the file is UTF-8, ``,``-separated, one header line, in any column orde
 ``sex``                        ``F`` / ``M`` / empty
 ``age_band``                   one of ``AGE_BANDS`` / empty (age on ``scored_on``)
 =============================  =================================================================
+
+**The pool file** (:func:`pool_path`: ``history.pool.csv`` beside ``history.csv``) holds the
+people who could be ranked, as they were on ``pool_on``: the same person columns (plus
+``candidate_id``, the jobs and the reporting-only ``sex`` and ``age_band``), one row per person
+and snapshot. The pool-level evaluation ranks each offer's whole eligible pool from it (the
+latest snapshot on or before the offer's first ``scored_on``), not only the rows of the history.
+
+Error messages are in French (they reach the person running ``clausematch train``).
 
 In memory (:func:`read_history`) list columns hold tuples (``job_code_ogr`` items are ``int``
 or ``None``), dates are ``datetime64[s]``, booleans ``bool``, ``open_positions`` ``int64``.
@@ -79,6 +97,8 @@ from matching.fields import FieldSpec
 __all__ = [
     "AGE_BANDS",
     "CANDIDATE_FIELDS",
+    "EXPOSURE_CHANNELS",
+    "EXPOSURE_COLUMNS",
     "HISTORY_COLUMNS",
     "JOB_FIELDS",
     "KEY_COLUMNS",
@@ -86,10 +106,16 @@ __all__ = [
     "OFFER_FIELDS",
     "OUTCOMES",
     "OUTCOME_COLUMNS",
+    "POOL_COLUMNS",
+    "POOL_ON",
     "REPORTING_COLUMNS",
+    "SCHEMA_VERSION",
     "age_band",
+    "pool_path",
     "read_history",
+    "read_pool",
     "validate_history",
+    "validate_pool",
     "write_history",
 ]
 
@@ -97,6 +123,10 @@ Kind = Literal[
     "str", "float", "int", "bool", "date", "str_tuple", "int_tuple", "float_tuple", "job_ogr"
 ]
 
+SCHEMA_VERSION: Final = 2
+"""Version 2 added the exposure columns and the pool file; version 1 files are refused."""
+VERSION_COLUMN: Final = "schema_version"
+POOL_ON: Final = "pool_on"
 SCORED_ON: Final = "scored_on"
 DECIDED_ON: Final = "decided_on"
 LABEL: Final = "hired"
@@ -151,6 +181,10 @@ OFFER_FIELDS: Final[dict[str, str]] = {
 """History column → engine offer column (``offer_id`` is a key column)."""
 
 OUTCOME_COLUMNS: Final = ("proposed", "validated", LABEL, "hours", "outcome")
+EXPOSURE_COLUMNS: Final = ("shown", "shown_rank", "shown_score", "shown_by", "shown_via")
+EXPOSURE_CHANNELS: Final = ("shortlist", "batch", "digest", "offers_for")
+"""Where a pair was shown: a shortlist page, a batch list, a coach's digest, a person's best
+offers."""
 REPORTING_COLUMNS: Final = ("sex", "age_band")
 OUTCOMES: Final = ("emploi_durable", "emploi_transition", "sortie_positive", "abandon")
 """Outcome of a hire (DESIGN.md glossary); ``abandon``: the person left within the trial."""
@@ -166,6 +200,7 @@ def _kind(spec: FieldSpec) -> Kind:
 
 
 _KINDS: Final[dict[str, Kind]] = {
+    VERSION_COLUMN: "int",
     col.OFFER_ID: "str",
     col.CANDIDATE_ID: "str",
     SCORED_ON: "date",
@@ -176,6 +211,11 @@ _KINDS: Final[dict[str, Kind]] = {
     "job_code_rome": "str_tuple",
     "job_experience_years": "float_tuple",
     **{h: _kind(ENGINE_OFFER[e]) for h, e in OFFER_FIELDS.items()},
+    "shown": "bool",
+    "shown_rank": "float",
+    "shown_score": "float",
+    "shown_by": "str",
+    "shown_via": "str",
     "proposed": "bool",
     "validated": "bool",
     LABEL: "bool",
@@ -187,14 +227,28 @@ _KINDS: Final[dict[str, Kind]] = {
 HISTORY_COLUMNS: Final = tuple(_KINDS)
 """Every column of a history file, in the order :func:`write_history` writes them."""
 
+_POOL_KINDS: Final[dict[str, Kind]] = {
+    VERSION_COLUMN: "int",
+    POOL_ON: "date",
+    col.CANDIDATE_ID: "str",
+    **{h: _KINDS[h] for h in CANDIDATE_FIELDS},
+    **{h: _KINDS[h] for h in JOB_FIELDS},
+    "sex": "str",
+    "age_band": "str",
+}
+POOL_COLUMNS: Final = tuple(_POOL_KINDS)
+"""Every column of a pool file, in the order :func:`write_history` writes them."""
+
 _NULLABLE: Final = frozenset(
     [h for h, e in CANDIDATE_FIELDS.items() if ENGINE_CANDIDATE[e].nullable]
     + [h for h, e in OFFER_FIELDS.items() if ENGINE_OFFER[e].nullable]
+    + ["shown_rank", "shown_score"]
 )
 _ALLOWED: Final[dict[str, tuple[str, ...]]] = {
     **{h: tuple(ENGINE_CANDIDATE[e].choices or ()) for h, e in CANDIDATE_FIELDS.items()},
     **{h: tuple(ENGINE_OFFER[e].choices or ()) for h, e in OFFER_FIELDS.items()},
     "outcome": ("", *OUTCOMES),
+    "shown_via": ("", *EXPOSURE_CHANNELS),
     "sex": ("", *SEXES),
     "age_band": ("", *AGE_BANDS),
 }
@@ -217,46 +271,48 @@ def _line(rows: npt.NDArray[np.bool_] | pd.Series) -> str:
     """File line numbers (header = line 1) of the first offending rows."""
     bad = np.flatnonzero(np.asarray(rows, dtype=bool))
     shown = ", ".join(str(int(i) + 2) for i in bad[:5])
-    more = f" and {bad.shape[0] - 5} more" if bad.shape[0] > 5 else ""
-    return f"line {shown}{more}" if bad.shape[0] == 1 else f"lines {shown}{more}"
+    more = f" et {bad.shape[0] - 5} autres" if bad.shape[0] > 5 else ""
+    return f"ligne {shown}{more}" if bad.shape[0] == 1 else f"lignes {shown}{more}"
 
 
-def _fail(column: str, rows: npt.NDArray[np.bool_] | pd.Series, problem: str) -> ValueError:
-    return ValueError(f"history column {column!r}, {_line(rows)}: {problem}")
+def _fail(
+    column: str, rows: npt.NDArray[np.bool_] | pd.Series, problem: str, *, what: str = "historique"
+) -> ValueError:
+    return ValueError(f"{what}, colonne « {column} », {_line(rows)} : {problem}")
 
 
 def _split(raw: pd.Series) -> pd.Series:
     return raw.map(lambda v: tuple(v.split("|")) if v else ())
 
 
-def _parse_column(name: str, kind: Kind, raw: pd.Series) -> pd.Series:
+def _parse_column(name: str, kind: Kind, raw: pd.Series, what: str) -> pd.Series:
     """Parse one text column of the file; ``ValueError`` names the column and the lines."""
     if kind == "str":
         return raw.astype("str")
     if kind == "bool":
         ok_true, ok_false = raw.isin(_TRUE), raw.isin(_FALSE)
         if not (ok_true | ok_false).all():
-            raise _fail(name, ~(ok_true | ok_false), "expected true or false")
+            raise _fail(name, ~(ok_true | ok_false), "true ou false attendu", what=what)
         return ok_true.astype(bool)
     if kind in ("float", "int"):
         values = pd.to_numeric(raw.replace("", None), errors="coerce")
         bad = values.isna() & (raw != "")
         if bad.any():
-            raise _fail(name, bad, "not a number")
+            raise _fail(name, bad, "pas un nombre", what=what)
         if values.isna().any() and name not in _NULLABLE:
-            raise _fail(name, values.isna(), "missing value")
+            raise _fail(name, values.isna(), "valeur manquante", what=what)
         if kind == "int":
             if not np.all(np.mod(values, 1) == 0):
-                raise _fail(name, np.mod(values, 1) != 0, "not an integer")
+                raise _fail(name, np.mod(values, 1) != 0, "pas un nombre entier", what=what)
             return values.astype(np.int64)
         return values.astype(np.float64)
     if kind == "date":
         values = pd.to_datetime(raw.replace("", None), format="%Y-%m-%d", errors="coerce")
         bad = values.isna() & (raw != "")
         if bad.any():
-            raise _fail(name, bad, "not an ISO date (YYYY-MM-DD)")
+            raise _fail(name, bad, "pas une date AAAA-MM-JJ", what=what)
         if values.isna().any() and name not in _NULLABLE:
-            raise _fail(name, values.isna(), "missing date")
+            raise _fail(name, values.isna(), "date manquante", what=what)
         return values.astype("datetime64[s]")
     if kind == "str_tuple":
         return _split(raw).astype(object)
@@ -267,7 +323,7 @@ def _parse_column(name: str, kind: Kind, raw: pd.Series) -> pd.Series:
             )
         except ValueError:
             bad = ~raw.map(lambda v: all(_is_float(p) for p in v.split("|")) if v else True)
-            raise _fail(name, bad, "expected |-joined numbers") from None
+            raise _fail(name, bad, "nombres séparés par | attendus", what=what) from None
     if kind in ("int_tuple", "job_ogr"):
         empty_ok = kind == "job_ogr"
 
@@ -284,69 +340,101 @@ def _parse_column(name: str, kind: Kind, raw: pd.Series) -> pd.Series:
                     all(p.isdigit() or (empty_ok and p == "") for p in v.split("|")) if v else True
                 )
             )
-            raise _fail(name, bad, "expected |-joined integers") from None
+            raise _fail(name, bad, "entiers séparés par | attendus", what=what) from None
     raise AssertionError(kind)  # pragma: no cover
 
 
-def _check(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cross-column rules on a parsed frame; returns it with ``job_experience_years`` floats."""
+def _check_people(frame: pd.DataFrame, what: str) -> None:
+    """Rules on the person columns a history and a pool file share."""
     for name, allowed in _ALLOWED.items():
-        if not allowed:
+        if not allowed or name not in frame.columns:
             continue
         bad = ~frame[name].isin(allowed)
         if bad.any():
             first = frame.loc[bad, name].iloc[0]
-            raise _fail(name, bad, f"unknown value {first!r}, expected one of {allowed}")
-    for name in (col.OFFER_ID, col.CANDIDATE_ID, "offer_commune_insee"):
-        bad = frame[name].astype("str").str.len() == 0
-        if bad.any():
-            raise _fail(name, bad, "missing value")
-    dup = frame.duplicated([col.OFFER_ID, col.CANDIDATE_ID])
-    if dup.any():
-        raise _fail(col.CANDIDATE_ID, dup, "the same candidate appears twice for one offer")
+            known = ", ".join(a for a in allowed if a)
+            raise _fail(name, bad, f"valeur inconnue « {first} » (attendu : {known})", what=what)
+    bad = frame[col.CANDIDATE_ID].astype("str").str.len() == 0
+    if bad.any():
+        raise _fail(col.CANDIDATE_ID, bad, "valeur manquante", what=what)
     n_rome = frame["job_code_rome"].map(len)
     for name in ("job_code_ogr", "job_experience_years"):
         bad = frame[name].map(len) != n_rome
         if bad.any():
-            raise _fail(name, bad, "not as many items as job_code_rome")
+            raise _fail(name, bad, "pas autant d'éléments que job_code_rome", what=what)
     negative = frame["job_experience_years"].map(lambda t: any(x < 0 for x in t))
     if negative.any():
-        raise _fail("job_experience_years", negative, "negative experience")
-    for name in (
-        col.MAX_WEEKLY_HOURS,
-        col.EXPERIENCE_YEARS_REQUIRED,
-        col.WEEKLY_HOURS,
-        "hours",
-        col.MAX_DISTANCE_KM,
-        col.MAX_TRAVEL_MINUTES,
-    ):
+        raise _fail("job_experience_years", negative, "expérience négative", what=what)
+    for name in (col.MAX_WEEKLY_HOURS, col.MAX_DISTANCE_KM, col.MAX_TRAVEL_MINUTES):
         bad = frame[name] < 0
         if bad.any():
-            raise _fail(name, bad, "negative value")
+            raise _fail(name, bad, "valeur négative", what=what)
+
+
+def _check_version(frame: pd.DataFrame, what: str) -> None:
+    bad = frame[VERSION_COLUMN] != SCHEMA_VERSION
+    if bad.any():
+        found = int(frame.loc[bad, VERSION_COLUMN].iloc[0])
+        raise ValueError(
+            f"{what} au format {found}, ce logiciel lit le format {SCHEMA_VERSION} : "
+            "exportez-le à nouveau (clausematch history export) ou régénérez-le "
+            "(clausematch history generate)"
+        )
+
+
+def _check(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cross-column rules on a parsed frame."""
+    _check_version(frame, "historique")
+    _check_people(frame, "historique")
+    for name in (col.OFFER_ID, "offer_commune_insee"):
+        bad = frame[name].astype("str").str.len() == 0
+        if bad.any():
+            raise _fail(name, bad, "valeur manquante")
+    dup = frame.duplicated([col.OFFER_ID, col.CANDIDATE_ID])
+    if dup.any():
+        raise _fail(col.CANDIDATE_ID, dup, "la même personne apparaît deux fois pour une offre")
+    for name in (col.EXPERIENCE_YEARS_REQUIRED, col.WEEKLY_HOURS, "hours"):
+        bad = frame[name] < 0
+        if bad.any():
+            raise _fail(name, bad, "valeur négative")
     bad = frame[col.OPEN_POSITIONS] < 1
     if bad.any():
-        raise _fail(col.OPEN_POSITIONS, bad, "must be >= 1")
+        raise _fail(col.OPEN_POSITIONS, bad, "au moins 1 poste")
     bad = frame[DECIDED_ON] < frame[SCORED_ON]
     if bad.any():
-        raise _fail(DECIDED_ON, bad, f"before {SCORED_ON}")
+        raise _fail(DECIDED_ON, bad, f"avant {SCORED_ON}")
     bad = frame[LABEL] & ~frame["validated"]
     if bad.any():
-        raise _fail(LABEL, bad, "hired without a validated proposal")
+        raise _fail(LABEL, bad, "embauche sans proposition validée")
     bad = frame["validated"] & ~frame["proposed"]
     if bad.any():
-        raise _fail("validated", bad, "validated without a proposal")
+        raise _fail("validated", bad, "validation sans proposition")
     bad = (frame["hours"] > 0) & ~frame[LABEL]
     if bad.any():
-        raise _fail("hours", bad, "hours worked without a hire")
+        raise _fail("hours", bad, "heures travaillées sans embauche")
     bad = frame[LABEL] != (frame["outcome"] != "")
     if bad.any():
-        raise _fail("outcome", bad, "an outcome is given exactly for hired rows")
+        raise _fail(
+            "outcome", bad, "une situation de sortie est donnée pour les embauches, et seulement"
+        )
+    shown = frame["shown"]
+    rank = frame["shown_rank"]
+    bad = shown & ~(rank >= 1) | ~shown & rank.notna()
+    if bad.any():
+        raise _fail("shown_rank", bad, "un rang (>= 1) pour les lignes montrées, et seulement")
+    score = frame["shown_score"]
+    bad = shown & ~((score >= 0) & (score <= 1)) | ~shown & score.notna()
+    if bad.any():
+        raise _fail("shown_score", bad, "un score (entre 0 et 1) pour les lignes montrées")
+    bad = shown == (frame["shown_via"] == "")
+    if bad.any():
+        raise _fail("shown_via", bad, "un canal pour les lignes montrées, et seulement pour elles")
     offer_cols = list(OFFER_FIELDS)
     first = frame.groupby(col.OFFER_ID, sort=False)[offer_cols].transform("first")
     same = (frame[offer_cols] == first) | (frame[offer_cols].isna() & first.isna())
     for name in offer_cols:
         if not same[name].all():
-            raise _fail(name, ~same[name], "differs from the offer's first row")
+            raise _fail(name, ~same[name], "diffère de la première ligne de l'offre")
     return frame
 
 
@@ -358,17 +446,56 @@ def _is_float(text: object) -> bool:
     return True
 
 
+def _require(columns: pd.Index, wanted: tuple[str, ...], what: str) -> None:
+    if VERSION_COLUMN not in columns:
+        raise ValueError(
+            f"{what} sans colonne {VERSION_COLUMN} : fichier d'un ancien format (1) ou d'un autre "
+            "logiciel ; exportez-le à nouveau (clausematch history export) ou régénérez-le "
+            "(clausematch history generate)"
+        )
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise ValueError(f"{what} : colonnes manquantes {', '.join(missing)}")
+
+
 def validate_history(frame: pd.DataFrame) -> pd.DataFrame:
     """Check an in-memory history frame (the types :func:`read_history` returns).
 
     Returns the frame with columns in ``HISTORY_COLUMNS`` order (extra columns dropped).
-    Raises ``ValueError`` naming the missing columns, or the column and lines at fault.
+    Raises ``ValueError`` (French) naming the missing columns, or the column and lines at fault.
     """
-    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"history lacks columns {missing}")
+    _require(frame.columns, HISTORY_COLUMNS, "historique")
     out = frame.loc[:, list(HISTORY_COLUMNS)].reset_index(drop=True)
     return _check(out)
+
+
+def validate_pool(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check an in-memory pool frame; returns it with ``POOL_COLUMNS`` in order."""
+    _require(frame.columns, POOL_COLUMNS, "vivier")
+    out = frame.loc[:, list(POOL_COLUMNS)].reset_index(drop=True)
+    _check_version(out, "vivier")
+    _check_people(out, "vivier")
+    dup = out.duplicated([POOL_ON, col.CANDIDATE_ID])
+    if dup.any():
+        raise _fail(col.CANDIDATE_ID, dup, "la même personne deux fois le même jour", what="vivier")
+    return out
+
+
+def _read(path: str | Path, kinds: dict[str, Kind], what: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"{what} introuvable : {p}")
+    try:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{what} illisible ({p.name}) : fichier CSV UTF-8 attendu") from exc
+    _require(raw.columns, tuple(kinds), f"{what} {p.name}")
+    parsed = {name: _parse_column(name, kind, raw[name], what) for name, kind in kinds.items()}
+    frame = pd.DataFrame(parsed)
+    # "" is one fiche-only job (no appellation) unless the person has no job at all
+    no_job = frame["job_code_rome"].map(len) == 0
+    frame.loc[no_job, "job_code_ogr"] = pd.Series([()] * int(no_job.sum()), dtype=object).values
+    return frame
 
 
 def read_history(path: str | Path) -> pd.DataFrame:
@@ -377,19 +504,30 @@ def read_history(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     DataFrame with ``HISTORY_COLUMNS`` (extra columns of the file are ignored), one row per
-    line. Raises ``ValueError`` for a missing column or a bad value (column and line named).
+    line. Raises ``ValueError`` (French) for a missing file or column, another schema version
+    or a bad value (column and line named).
     """
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    missing = [c for c in HISTORY_COLUMNS if c not in raw.columns]
-    if missing:
-        raise ValueError(f"{Path(path).name}: history lacks columns {missing}")
-    parsed = {name: _parse_column(name, kind, raw[name]) for name, kind in _KINDS.items()}
-    frame = pd.DataFrame(parsed)
+    frame = _read(path, _KINDS, "historique")
     frame["offer_code_ogr"] = frame["offer_code_ogr"].astype("Int64")
-    # "" is one fiche-only job (no appellation) unless the person has no job at all
-    no_job = frame["job_code_rome"].map(len) == 0
-    frame.loc[no_job, "job_code_ogr"] = pd.Series([()] * int(no_job.sum()), dtype=object).values
     return _check(frame)
+
+
+def pool_path(history_path: str | Path) -> Path:
+    """The pool file of a history file: ``x.pool.csv`` beside ``x.csv``."""
+    p = Path(history_path)
+    return p.with_name(f"{p.stem}.pool.csv")
+
+
+def read_pool(history_path: str | Path) -> pd.DataFrame:
+    """Read and validate the pool file of a history (``ValueError`` in French when it is missing
+    or bad)."""
+    path = pool_path(history_path)
+    if not path.is_file():
+        raise ValueError(
+            f"vivier introuvable : {path.name} doit accompagner {Path(history_path).name} "
+            "(clausematch history export et history generate l'écrivent)"
+        )
+    return validate_pool(_read(path, _POOL_KINDS, "vivier"))
 
 
 def _serialise(name: str, kind: Kind, s: pd.Series) -> pd.Series:
@@ -401,6 +539,8 @@ def _serialise(name: str, kind: Kind, s: pd.Series) -> pd.Series:
         return s.map({True: "true", False: "false"})
     if name == "offer_code_ogr":
         return s.astype("Int64").astype("str").replace("<NA>", "")
+    if name == "shown_rank":
+        return s.map(lambda v: "" if pd.isna(v) else str(int(v)))
     if kind == "float":
         return s.map(lambda v: "" if pd.isna(v) else _fmt(v))
     return s.astype("str")
@@ -412,13 +552,21 @@ def _fmt(x: object) -> str:
     return str(x)
 
 
-def write_history(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Validate ``frame`` and write it as a history CSV (columns in ``HISTORY_COLUMNS`` order)."""
+def _write(frame: pd.DataFrame, kinds: dict[str, Kind], path: Path) -> Path:
+    out = pd.DataFrame({name: _serialise(name, kind, frame[name]) for name, kind in kinds.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def write_history(
+    frame: pd.DataFrame, path: str | Path, *, pool: pd.DataFrame | None = None
+) -> Path:
+    """Validate ``frame`` (and ``pool``) and write the history CSV, and its pool file beside it
+    (:func:`pool_path`) when ``pool`` is given."""
     checked = validate_history(frame)
-    out = pd.DataFrame(
-        {name: _serialise(name, kind, checked[name]) for name, kind in _KINDS.items()}
-    )
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(p, index=False, lineterminator="\n")
+    checked_pool = None if pool is None else validate_pool(pool)
+    p = _write(checked, _KINDS, Path(path))
+    if checked_pool is not None:
+        _write(checked_pool, _POOL_KINDS, pool_path(p))
     return p

@@ -10,9 +10,15 @@ least one hire (the number of such offers is returned alongside).
 * ``precision@k`` = hires in the top ``k`` / ``min(k, rows of the offer)``.
 * ``ECE`` (expected calibration error) = ``sum_b n_b / n * |mean(y)_b - mean(p)_b|`` over
   ``n_bins`` equal-width probability bins.
-* Exposure ratio of a group (e.g. women) = its share of the top-``k`` rows of each offer / its
-  share of all rows (the people considered); flagged outside [0.8, 1.25] (the "four-fifths"
-  rule and its inverse).
+* Exposure ratio of a group (e.g. women) = its share of the top-``k`` rows of each offer (or
+  of any selection of rows, such as batch lists) / its share of all rows (the people
+  considered: for pool-level figures, every eligible person of each offer); flagged outside
+  [0.8, 1.25] (the "four-fifths" rule and its inverse).
+* **Pool level** (:func:`pool_recall`): the rows of an offer are its whole eligible pool, and
+  recall@k = hires in the top ``k`` / *every* hire of the offer, including those the pool does
+  not hold (a hard constraint excluded them): what a coach reading the list would have found.
+  :func:`bootstrap_difference` gives a percentile interval, over offers, of the mean difference
+  of two rankings' per-offer figures.
 """
 
 from __future__ import annotations
@@ -27,10 +33,14 @@ import pandas as pd
 __all__ = [
     "EXPOSURE_RANGE",
     "RankingMetrics",
+    "bootstrap_difference",
     "expected_calibration_error",
     "exposure_ratios",
+    "pool_recall",
     "ranking_metrics",
+    "ranks_within",
     "reliability_table",
+    "selection_exposure",
 ]
 
 EXPOSURE_RANGE: Final = (0.8, 1.25)
@@ -74,6 +84,74 @@ def _ranks(
     rank = np.empty(codes.shape[0], dtype=np.int64)
     rank[order] = np.arange(codes.shape[0]) - start + 1
     return codes, rank, len(uniques)
+
+
+def ranks_within(
+    scores: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    tie_breaker: npt.NDArray[np.floating] | None = None,
+) -> npt.NDArray[np.int64]:
+    """1-based rank of every row within its group, best score first (ties: ``tie_breaker``
+    lower first, then row order), int64 (n,)."""
+    _, rank, _ = _ranks(np.asarray(scores, dtype=np.float64), groups, tie_breaker)
+    return rank
+
+
+def pool_recall(
+    hired: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    total_hires: pd.Series,
+    *,
+    k: int,
+    tie_breaker: npt.NDArray[np.floating] | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Per-offer recall@k and NDCG@k of an offer's hires over its whole eligible pool.
+
+    Parameters
+    ----------
+    hired : (n,) 1 for a hire; scores, groups : (n,), each offer's eligible pool
+    total_hires : every hire of each offer (index: offer), those out of the pool included
+
+    Returns
+    -------
+    recall, ndcg : Series over the offers with at least one hire (index: offer), in [0, 1]. A
+    hire out of the pool is a miss for both (the ideal DCG counts every hire).
+    """
+    y = np.asarray(hired, dtype=np.float64)
+    g = np.asarray(groups, dtype=object)
+    rank = ranks_within(scores, g, tie_breaker)
+    top = rank <= k
+    frame = pd.DataFrame({"g": g, "hit": y * top, "gain": y * top / np.log2(rank + 1.0)})
+    found = frame.groupby("g", sort=False)[["hit", "gain"]].sum()
+    wanted = total_hires[total_hires > 0]
+    found = found.reindex(wanted.index).fillna(0.0)
+    ideal_table = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
+    ideal = ideal_table[np.minimum(wanted.to_numpy(dtype=np.int64), k)]
+    recall = found["hit"] / wanted
+    ndcg = found["gain"] / pd.Series(ideal, index=wanted.index)
+    return recall.astype(np.float64), ndcg.astype(np.float64)
+
+
+def bootstrap_difference(
+    a: pd.Series,
+    b: pd.Series,
+    *,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    random_state: int = 0,
+) -> tuple[float, float, float]:
+    """Mean of ``a - b`` over offers and its percentile bootstrap interval (offers resampled
+    with replacement), as (mean, low, high). ``a`` and ``b`` share their index (offers)."""
+    diff = (a - b.reindex(a.index)).to_numpy(dtype=np.float64)
+    if diff.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(random_state)
+    draws = rng.integers(0, diff.size, size=(n_boot, diff.size))
+    means = diff[draws].mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    return float(diff.mean()), float(low), float(high)
 
 
 def ranking_metrics(
@@ -195,8 +273,14 @@ def exposure_ratios(
     ``shortlist_share``, ``ratio`` (shortlist share / pool share), ``flagged`` (ratio outside
     ``EXPOSURE_RANGE``).
     """
-    _, rank, _ = _ranks(np.asarray(scores, dtype=np.float64), groups, tie_breaker)
-    top = rank <= k
+    rank = ranks_within(scores, groups, tie_breaker)
+    return selection_exposure(attributes, rank <= k)
+
+
+def selection_exposure(attributes: pd.DataFrame, selected: npt.ArrayLike) -> pd.DataFrame:
+    """Exposure of each value of each attribute in a selection of rows (e.g. batch lists), as
+    :func:`exposure_ratios` (same columns)."""
+    top = np.asarray(selected, dtype=bool)
     rows = []
     for name in attributes.columns:
         values = attributes[name].astype("str").replace("", "(unknown)").to_numpy()

@@ -1,24 +1,33 @@
 """Model artifacts and the models directory: versions, compatibility checks, the active model.
 
 An artifact is one joblib file ``<models_dir>/<version>.joblib`` holding
-``{"format": 1, "model": MonotoneHireModel, "metadata": {...}}`` and a JSON sidecar
+``{"format": 2, "model": <a training.model family>, "metadata": {...}}`` and a JSON sidecar
 ``<version>.json`` with the same metadata minus the held-out offer list (read by
 ``models list`` without unpickling anything). The metadata carries:
 
 * ``version``: ``m-<YYYYMMDD>-<hash8>``, the training day (UTC) and the first 8 hex digits of
   ``sha256(data_sha256 + hyperparameters + split)``: the same data trained the same way the same
   day gives the same id;
-* ``data_sha256`` (sha256 of the history file) and ``data_file`` (its name), ``n_rows``;
-* ``features``: the feature list, in order (``training.features.FEATURES``);
-* ``metrics``: held-out metrics of the model and of the default weights;
+* ``data_sha256`` (sha256 of the history file and its pool file) and ``data_file`` (its name),
+  ``n_rows``;
+* ``family`` (``logistic``, ``boosting``, ``pairwise``) and ``features``: the engine features
+  the model reads, in order (:data:`matching.features.FEATURES` names);
+* ``metrics``: pool-level held-out metrics of the model and the baselines;
+* ``gate``: the promotion figures (pool recall@10 against the scorer that was current, with
+  its bootstrap interval), kept up to date in the sidecar by ``clausematch evaluate``;
 * ``params`` (hyperparameters), ``split`` (kind, test size, seed; the joblib also holds the
   held-out offer ids so ``evaluate`` can judge the model on offers it never saw);
 * ``libraries``: ``python``, ``numpy``, ``sklearn`` versions it was made with.
 
-:func:`load_artifact` refuses (``IncompatibleModelError``, a ``ValueError``) an artifact whose
-feature list differs from the one the code computes, or made with another scikit-learn
-major.minor, another numpy major or another Python major.minor (pickled estimators are not
-portable across those). The active version is recorded in ``<models_dir>/active.json``.
+:func:`load_artifact` refuses (``IncompatibleModelError``, a ``ValueError``) an artifact that
+reads a feature this code does not compute, or made with another scikit-learn major.minor,
+another numpy major or another Python major.minor (pickled estimators are not portable across
+those), or of another format. The active version is recorded in ``<models_dir>/active.json``.
+
+**Promotion gate.** :func:`activate` refuses (:class:`PromotionRefused`) a model whose gate was
+not measured against the scorer the service uses now, or whose pool recall@10 is not ahead of
+it with a bootstrap interval above 0, unless ``force``; every decision (activated, refused,
+forced) is appended with its figures to ``<models_dir>/activations.jsonl``.
 
 Only load artifacts from a directory you control: joblib files are pickles and can run code.
 """
@@ -41,43 +50,62 @@ import joblib
 import numpy as np
 import sklearn
 
+from matching.features import FEATURES as ENGINE_FEATURES
 from matching.scoring import Scorer
-from training.features import FEATURES
-from training.model import MonotoneHireModel, TrainedScorer
+from training.history import pool_path
+from training.model import (
+    HireModel,
+    MonotoneHireModel,
+    MonotoneLogisticModel,
+    PairwiseRankModel,
+    TrainedScorer,
+)
 
 __all__ = [
+    "ACTIVATIONS_FILE",
     "ACTIVE_FILE",
     "ARTIFACT_FORMAT",
     "HasModelsDir",
     "IncompatibleModelError",
     "ModelArtifact",
+    "PromotionRefused",
     "activate",
+    "activations",
     "active_version",
+    "check_gate",
     "file_sha256",
+    "history_sha256",
     "library_versions",
     "list_models",
     "load_active_scorer",
     "load_artifact",
     "make_version",
+    "record_gate",
     "resolve_artifact",
     "save_artifact",
     "scorer_label",
 ]
 
-ARTIFACT_FORMAT: Final = 1
+ARTIFACT_FORMAT: Final = 2
 ACTIVE_FILE: Final = "active.json"
+ACTIVATIONS_FILE: Final = "activations.jsonl"
 _SUFFIX: Final = ".joblib"
+_MODELS: Final = (MonotoneLogisticModel, MonotoneHireModel, PairwiseRankModel)
 
 
 class IncompatibleModelError(ValueError):
     """The artifact cannot be used by this code (features, libraries or format differ)."""
 
 
+class PromotionRefused(ValueError):
+    """A model is not activated: not ahead of the current scorer (message in French)."""
+
+
 @dataclass(frozen=True, eq=False)
 class ModelArtifact:
     """A fitted model and its metadata (see the module docstring)."""
 
-    model: MonotoneHireModel
+    model: HireModel
     metadata: dict[str, Any]
 
     @property
@@ -97,6 +125,15 @@ def file_sha256(path: str | Path) -> str:
     with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def history_sha256(path: str | Path) -> str:
+    """Hex sha256 of a history file followed by its pool file (when there is one)."""
+    digest = hashlib.sha256()
+    for p in (Path(path), pool_path(path)):
+        if p.is_file():
+            digest.update(file_sha256(p).encode())
     return digest.hexdigest()
 
 
@@ -120,12 +157,13 @@ def _major_minor(version: str, parts: int) -> tuple[str, ...]:
     return tuple(version.split(".")[:parts])
 
 
-def _check_compatible(metadata: Mapping[str, Any], features: tuple[str, ...], where: str) -> None:
+def _check_compatible(metadata: Mapping[str, Any], where: str) -> None:
     got = tuple(metadata.get("features", ()))
-    if got != features:
+    unknown = [f for f in got if f not in ENGINE_FEATURES]
+    if not got or unknown:
         raise IncompatibleModelError(
-            f"{where}: model features {list(got)} differ from the features this code computes"
-            f" {list(features)}; retrain the model (clausematch train)"
+            f"{where} : le modèle lit des caractéristiques que ce logiciel ne calcule pas"
+            f" ({', '.join(unknown) or 'aucune'}) ; réentraînez-le (clausematch train)"
         )
     libs = metadata.get("libraries", {})
     here = library_versions()
@@ -133,8 +171,9 @@ def _check_compatible(metadata: Mapping[str, Any], features: tuple[str, ...], wh
         theirs = str(libs.get(name, "?"))
         if _major_minor(theirs, parts) != _major_minor(here[name], parts):
             raise IncompatibleModelError(
-                f"{where}: made with {name} {theirs}, this installation has {here[name]}"
-                f" (must match to {'major.minor' if parts == 2 else 'major'}); retrain the model"
+                f"{where} : fait avec {name} {theirs}, cette installation a {here[name]}"
+                f" (même version {'majeure.mineure' if parts == 2 else 'majeure'} requise) ;"
+                " réentraînez le modèle"
             )
 
 
@@ -161,19 +200,23 @@ def save_artifact(artifact: ModelArtifact, path: str | Path) -> Path:
     return target
 
 
-def load_artifact(path: str | Path, *, features: tuple[str, ...] = FEATURES) -> ModelArtifact:
+def load_artifact(path: str | Path) -> ModelArtifact:
     """Load and check an artifact (``IncompatibleModelError`` when it cannot be used)."""
     p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"no model artifact at {p}")
+        raise FileNotFoundError(f"aucun modèle à {p}")
     payload = joblib.load(p)
     if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
-        raise IncompatibleModelError(f"{p.name}: not a clausematch model artifact (format 1)")
+        found = payload.get("format", "?") if isinstance(payload, dict) else "?"
+        raise IncompatibleModelError(
+            f"{p.name} : pas un modèle clausematch au format {ARTIFACT_FORMAT} (format {found})"
+            " ; réentraînez-le (clausematch train)"
+        )
     metadata = payload["metadata"]
-    _check_compatible(metadata, features, p.name)
+    _check_compatible(metadata, p.name)
     model = payload["model"]
-    if not isinstance(model, MonotoneHireModel):
-        raise IncompatibleModelError(f"{p.name}: the artifact holds a {type(model).__name__}")
+    if not isinstance(model, _MODELS):
+        raise IncompatibleModelError(f"{p.name} : l'artefact contient un {type(model).__name__}")
     return ModelArtifact(model=model, metadata=metadata)
 
 
@@ -187,7 +230,8 @@ def resolve_artifact(models_dir: str | Path, version_or_path: str) -> Path:
         return candidate
     known = [m["version"] for m in list_models(models_dir)]
     raise FileNotFoundError(
-        f"no model {version_or_path!r} in {models_dir} (known: {', '.join(known) or 'none'})"
+        f"aucun modèle « {version_or_path} » dans {models_dir} (connus : "
+        f"{', '.join(known) or 'aucun'})"
     )
 
 
@@ -216,25 +260,99 @@ def active_version(models_dir: str | Path) -> str | None:
     return str(version) if version else None
 
 
-def activate(models_dir: str | Path, version_or_path: str) -> str:
-    """Make a model active (checked loadable first); a file outside ``models_dir`` is copied in.
+def record_gate(models_dir: str | Path, version: str, gate: Mapping[str, Any]) -> None:
+    """Store a model's latest promotion figures in its sidecar (``clausematch evaluate``)."""
+    sidecar = resolve_artifact(models_dir, version).with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    meta["gate"] = dict(gate)
+    sidecar.write_text(json.dumps(meta, indent=2, default=str) + "\n")
 
-    Returns the active version id.
+
+def check_gate(metadata: Mapping[str, Any], current_label: str) -> str | None:
+    """Why a model may not be promoted over ``current_label`` (French), or ``None``."""
+    gate = metadata.get("gate")
+    version = metadata.get("version", "?")
+    if not gate:
+        return (
+            f"le modèle {version} n'a pas de mesure sur le vivier entier : lancez "
+            f"clausematch evaluate HISTORIQUE.csv --model {version}"
+        )
+    if gate.get("against") != current_label:
+        return (
+            f"le modèle {version} a été comparé à {gate.get('against')}, le score actuel est "
+            f"{current_label} : lancez clausematch evaluate HISTORIQUE.csv --model {version}"
+        )
+    g = gate.get("recall@10", {})
+    if not (g.get("difference", float("nan")) > 0 and g.get("low", float("nan")) > 0):
+        return (
+            f"le modèle {version} ne devance pas {current_label} sur le rappel@10 du vivier : "
+            f"{g.get('model', float('nan')):.3f} contre {g.get('current', float('nan')):.3f}, "
+            f"écart {g.get('difference', float('nan')):+.3f}, intervalle à 95 % "
+            f"[{g.get('low', float('nan')):+.3f} ; {g.get('high', float('nan')):+.3f}] "
+            "(il doit être au-dessus de 0)"
+        )
+    return None
+
+
+def _log_activation(models_dir: Path, record: Mapping[str, Any]) -> None:
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with (models_dir / ACTIVATIONS_FILE).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(dict(record), default=str, ensure_ascii=False) + "\n")
+
+
+def activations(models_dir: str | Path) -> list[dict[str, Any]]:
+    """Every recorded activation decision, oldest first."""
+    f = Path(models_dir) / ACTIVATIONS_FILE
+    if not f.is_file():
+        return []
+    return [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line]
+
+
+def activate(
+    models_dir: str | Path,
+    version_or_path: str,
+    *,
+    current_label: str,
+    force: bool = False,
+    reason: str = "",
+    actor: str = "",
+) -> str:
+    """Make a model active (checked loadable and past the gate first); a file outside
+    ``models_dir`` is copied in. Returns the active version id.
+
+    Raises :class:`PromotionRefused` (French, with the figures) when the gate refuses and
+    ``force`` is false; the refusal is recorded like every activation.
     """
     d = Path(models_dir)
     src = resolve_artifact(d, version_or_path)
     artifact = load_artifact(src)
+    sidecar = src.with_suffix(".json")
+    meta = json.loads(sidecar.read_text()) if sidecar.is_file() else artifact.metadata
+    refusal = check_gate(meta, current_label)
+    record = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "version": artifact.version,
+        "current": current_label,
+        "actor": actor,
+        "reason": reason,
+        "gate": meta.get("gate"),
+        "refusal": refusal,
+    }
+    if refusal is not None and not force:
+        _log_activation(d, {**record, "decision": "refused"})
+        raise PromotionRefused(f"activation refusée : {refusal} (ou forcez-la)")
     if src.parent.resolve() != d.resolve():
         d.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, d / f"{artifact.version}{_SUFFIX}")
         (d / f"{artifact.version}.json").write_text(
-            json.dumps(_sidecar(artifact.metadata), indent=2, default=str) + "\n"
+            json.dumps(_sidecar(meta), indent=2, default=str) + "\n"
         )
-    record = {"version": artifact.version, "activated_at": datetime.now(UTC).isoformat()}
+    active = {"version": artifact.version, "activated_at": datetime.now(UTC).isoformat()}
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".active-", suffix=".json")
     with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(record, indent=2) + "\n")
+        fh.write(json.dumps(active, indent=2) + "\n")
     Path(tmp).replace(d / ACTIVE_FILE)  # atomic: a reader sees the old or the new record
+    _log_activation(d, {**record, "decision": "forced" if refusal is not None else "activated"})
     return artifact.version
 
 

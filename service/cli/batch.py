@@ -24,7 +24,7 @@ from service.referentials.service import load_referentials
 from service.referentials.titles import TitleGuess, TitleNormaliser, title_normaliser
 from service.scoring.digest import coach_digest, format_digest
 from service.scoring.repository import DigestRepository
-from service.scoring.state import ScoringState, active_scorer
+from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from training.registry import active_version
 
 __all__ = ["db_error", "make_runner", "register"]
@@ -77,6 +77,7 @@ def make_runner(settings: Settings | None = None) -> Runner:
             communes=refs.communes,
             scorer_provider=lambda: active_scorer(settings),
             scorer_key=lambda: active_version(settings.models_dir),
+            tolerance=travel_tolerance(settings),
         ),
         slots_per_position=settings.slots_per_position,
         max_lists=settings.batch_max_lists,

@@ -112,14 +112,16 @@ def _show_a_shortlist() -> None:
     """Print the best candidates of the demo offer with the most open positions."""
     from service.offers.repository import OfferRepository
     from service.referentials.service import load_referentials
-    from service.scoring.state import ScoringState
+    from service.scoring.state import ScoringState, travel_tolerance
 
     settings = get_settings()
     refs = load_referentials(settings.referentials_dir)
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:
-            state = ScoringState(rome=refs.rome, communes=refs.communes).build(session)
+            state = ScoringState(
+                rome=refs.rome, communes=refs.communes, tolerance=travel_tolerance(settings)
+            ).build(session)
             titles = OfferRepository(session).titles()
     finally:
         engine.dispose()

@@ -20,6 +20,8 @@ from matching.french import date_fr
 from matching.ranking import as_day
 from matching.referentials import load_commune_index, load_rome
 from service.cli import CliError
+from service.config import get_settings
+from service.scoring.state import travel_tolerance
 
 _COMPONENT_FR = {
     col.COMPONENT_SKILLS: "métier",
@@ -64,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
     communes = load_commune_index(REFERENTIALS_DIR)
     try:
         state = MatchingState.build(
-            data.candidates, data.candidate_jobs, data.offers, rome=rome, communes=communes
+            data.candidates,
+            data.candidate_jobs,
+            data.offers,
+            rome=rome,
+            communes=communes,
+            tolerance=travel_tolerance(get_settings()),
         )
     except ValueError as exc:
         raise CliError(f"données de démonstration invalides : {exc}") from exc

@@ -18,7 +18,7 @@ from service.config import get_settings
 from service.errors import AppError
 from service.referentials.service import load_referentials
 from service.scoring.schemas import SupplyIn
-from service.scoring.state import ScoringState, active_scorer
+from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.scoring.tools import candidate_supply, estimate_hours, labour_shares
 
 
@@ -100,6 +100,7 @@ def _supply(args: argparse.Namespace) -> int:
         communes=refs.communes,
         scorer_provider=lambda: active_scorer(settings),
         max_age_s=0.0,
+        tolerance=travel_tolerance(settings),
     )
     try:
         with command_session() as session:

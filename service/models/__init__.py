@@ -31,7 +31,14 @@ from service.models.people import (
     CandidateReporting,
 )
 from service.models.procurement import CONTRACT_NATURES, Buyer, Company, Contract, Lot
-from service.models.scoring import DigestMark, Match, MatchRun, MatchRunOffer
+from service.models.scoring import (
+    EXPOSURE_CHANNELS,
+    DigestMark,
+    Exposure,
+    Match,
+    MatchRun,
+    MatchRunOffer,
+)
 from service.models.workflow import (
     DELIVERY_MODES,
     INTERMEDIARIES,
@@ -47,6 +54,7 @@ __all__ = [
     "CONTRACT_NATURES",
     "DELIVERY_MODES",
     "EDUCATION_LEVELS",
+    "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
     "OFFER_SOURCES",
@@ -64,6 +72,7 @@ __all__ = [
     "Company",
     "Contract",
     "DigestMark",
+    "Exposure",
     "FeedOffer",
     "FeedRun",
     "LoginThrottle",

@@ -1,4 +1,5 @@
-"""Batch runs, their matches, the offers each run scored, and the coaches' digest marks."""
+"""Batch runs, their matches, the offers each run scored, the coaches' digest marks, and the
+pairs shown to people (exposures)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
 
-__all__ = ["DigestMark", "Match", "MatchRun", "MatchRunOffer"]
+__all__ = ["EXPOSURE_CHANNELS", "DigestMark", "Exposure", "Match", "MatchRun", "MatchRunOffer"]
+
+EXPOSURE_CHANNELS = ("shortlist", "digest", "offers_for")
+"""Where a pair is shown and recorded as an exposure (batch lists are their matches)."""
 
 
 class MatchRun(Base):
@@ -82,3 +86,33 @@ class DigestMark(Base):
     )
     last_match_id: Mapped[int] = mapped_column(sa.Integer, default=0)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Exposure(Base):
+    """A (person, offer) pair shown to someone: on a shortlist page, in a coach's digest, among
+    a person's best offers; with its rank and score then, and the scorer that ranked it.
+
+    What the outcome history needs to say who could have been proposed (batch lists are read
+    from ``matches``). A person's or an offer's exposures go with them when they are deleted.
+    """
+
+    __tablename__ = "exposures"
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"channel IN ({', '.join(repr(c) for c in EXPOSURE_CHANNELS)})", name="channel"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    offer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), index=True
+    )
+    candidate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    rank: Mapped[int] = mapped_column(sa.Integer)
+    score: Mapped[float] = mapped_column(sa.Float)
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    shown_to: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -13,7 +13,7 @@ from service.models.accounts import User
 from service.models.offers import Offer
 from service.models.people import Candidate, CandidateReporting
 from service.models.procurement import Buyer, Company, Contract, Lot
-from service.models.scoring import Match, MatchRun
+from service.models.scoring import Exposure, Match, MatchRun
 from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
 
 __all__ = ["HistoryRepository", "ReportRepository"]
@@ -189,17 +189,42 @@ class HistoryRepository:
     def proposals(self) -> list[Proposal]:
         return list(self.session.scalars(select(Proposal).order_by(Proposal.id)))
 
-    def first_listed(self) -> list[Any]:
-        """(person id, offer id, first run) of every pair a completed batch run listed."""
+    def listed(self) -> list[Any]:
+        """(person id, offer id, rank, score, model version, run start) of every pair a
+        completed batch run put on a list."""
         stmt = (
-            select(Match.candidate_id, Match.offer_id, func.min(MatchRun.started_at))
+            select(
+                Match.candidate_id,
+                Match.offer_id,
+                Match.rank,
+                Match.score,
+                Match.model_version,
+                MatchRun.started_at,
+            )
             .join(MatchRun, Match.run_id == MatchRun.id)
             .where(MatchRun.status == "completed")
-            .group_by(Match.candidate_id, Match.offer_id)
         )
         return list(self.session.execute(stmt))
 
-    def reporting_of(self, candidate_ids: list[int]) -> dict[int, CandidateReporting]:
-        """The reporting-only rows of these people (for the bias audit's columns only)."""
-        stmt = select(CandidateReporting).where(CandidateReporting.candidate_id.in_(candidate_ids))
-        return {r.candidate_id: r for r in self.session.scalars(stmt)}
+    def exposures(self) -> list[Any]:
+        """(person id, offer id, rank, score, model version, when, channel) of every pair shown
+        on a shortlist page, in a digest or among a person's best offers."""
+        stmt = select(
+            Exposure.candidate_id,
+            Exposure.offer_id,
+            Exposure.rank,
+            Exposure.score,
+            Exposure.model_version,
+            Exposure.shown_at,
+            Exposure.channel,
+        )
+        return list(self.session.execute(stmt))
+
+    def placement_periods(self) -> list[Any]:
+        """(person id, start, end) of every placement (end ``None``: still running)."""
+        stmt = select(Placement.candidate_id, Placement.start_date, Placement.end_date)
+        return list(self.session.execute(stmt))
+
+    def reporting(self) -> dict[int, CandidateReporting]:
+        """The reporting-only rows of everyone (for the bias audit's columns only)."""
+        return {r.candidate_id: r for r in self.session.scalars(select(CandidateReporting))}

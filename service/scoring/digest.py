@@ -16,6 +16,7 @@ from service.models.offers import Offer
 from service.models.people import Candidate, display_name
 from service.models.scoring import Match
 from service.referentials.service import Referentials
+from service.scoring.exposures import record_exposures
 from service.scoring.repository import DigestRepository
 from service.scoring.schemas import DigestMatch, DigestOffer, DigestRead
 
@@ -78,6 +79,13 @@ def coach_digest(
     offers = sorted(groups.values(), key=lambda g: (-max(x.score for x in g.matches), g.offer_id))
     for g in offers:
         g.matches.sort(key=lambda x: (-x.score, x.candidate_id))
+    # what the coach is shown now: the latest match of each (offer, person)
+    record_exposures(
+        session,
+        coach,
+        "digest",
+        ((o.id, c.id, m.rank, m.score, m.model_version) for m, c, o in latest.values()),
+    )
     last = max((m.id for m, _, _ in rows), default=since)
     previous = mark.read_at if mark else None
     if not peek and not mailed:

@@ -19,12 +19,13 @@ from service.models.accounts import User
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
 from service.models.procurement import Lot
-from service.models.scoring import DigestMark, Match, MatchRun, MatchRunOffer
+from service.models.scoring import DigestMark, Exposure, Match, MatchRun, MatchRunOffer
 
 __all__ = [
     "BATCH_LOCK",
     "BatchRepository",
     "DigestRepository",
+    "ExposureRepository",
     "OfferHeader",
     "ScoringRepository",
     "ShortlistRepository",
@@ -235,6 +236,17 @@ class BatchRepository:
         for i in range(0, len(rows), chunk):
             # Core insert on the table: one batch per chunk (see ImportRepository).
             self.session.execute(insert(table_of(model)), rows[i : i + chunk])
+
+
+class ExposureRepository:
+    """The pairs shown to people (shortlist pages, digests, a person's best offers)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(table_of(Exposure)), rows)
 
 
 class DigestRepository:

@@ -47,6 +47,9 @@ class ShortlistItem(BaseModel):
     components: Components
     contributions: Components
     distance_km: float
+    beyond_range: bool = Field(
+        description="le lieu de travail est au-delà du trajet déclaré, dans la tolérance"
+    )
     explanation: str
 
 
@@ -74,6 +77,9 @@ class OfferItem(BaseModel):
     components: Components
     contributions: Components
     distance_km: float
+    beyond_range: bool = Field(
+        description="le lieu de travail est au-delà du trajet déclaré, dans la tolérance"
+    )
     explanation: str
 
 
@@ -88,6 +94,9 @@ class CandidateOffersRead(BaseModel):
 class Reason(BaseModel):
     code: str
     message: str
+    is_excluding: bool = Field(
+        description="faux pour une contrainte déclarée dépassée dans la tolérance (trajet)"
+    )
 
 
 class WhyNotRead(BaseModel):

@@ -27,6 +27,7 @@ from service.models.people import display_name
 from service.offers.repository import OfferRepository
 from service.people.service import visible_candidate
 from service.referentials.service import Referentials
+from service.scoring.exposures import record_exposures
 from service.scoring.repository import OfferHeader, ShortlistRepository
 from service.scoring.schemas import (
     CandidateOffersRead,
@@ -68,6 +69,7 @@ class _Row(NamedTuple):
     rank: int
     score: float
     distance_km: float
+    beyond_range: bool
     explanation: str
     components: dict[str, float]
     contributions: dict[str, float]
@@ -82,17 +84,19 @@ def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_
         ranked[col.RANK].to_numpy(dtype=int),
         ranked[col.SCORE].to_numpy(dtype=float),
         ranked["distance_km"].to_numpy(dtype=float),
+        ranked[col.BEYOND_RANGE].to_numpy(dtype=bool),
         ranked[col.EXPLANATION].to_numpy(),
         comps,
         contribs,
         strict=True,
     )
-    for rid, rank, score, dist, text, c, k in columns:
+    for rid, rank, score, dist, beyond, text, c, k in columns:
         yield _Row(
             int(rid),
             int(rank),
             round(float(score), 4),
             round(float(dist), 1),
+            bool(beyond),
             str(text),
             {"skills": float(c[0]), "mobility": float(c[1]), "readiness": float(c[2])},
             {"skills": float(k[0]), "mobility": float(k[1]), "readiness": float(k[2])},
@@ -223,9 +227,17 @@ def shortlist_payload(
                 "components": row.components,
                 "contributions": row.contributions,
                 "distance_km": row.distance_km,
+                "beyond_range": row.beyond_range,
                 "explanation": row.explanation,
             }
         )
+    version = _scorer_version(state)
+    record_exposures(
+        session,
+        user,
+        "shortlist",
+        ((offer.id, row.id, row.rank, row.score, version) for row in rows),
+    )
     audit(
         session,
         user,
@@ -241,7 +253,7 @@ def shortlist_payload(
         "scope": "mine" if mine_only else "all",
         "k": k,
         "as_of": today.isoformat(),
-        "model_version": _scorer_version(state),
+        "model_version": version,
         "items": items,
     }
 
@@ -291,16 +303,20 @@ def offers_for_candidate(
                 components=row.components,
                 contributions=row.contributions,
                 distance_km=row.distance_km,
+                beyond_range=row.beyond_range,
                 explanation=row.explanation,
             )
         )
+    version = _scorer_version(state)
+    record_exposures(
+        session,
+        user,
+        "offers_for",
+        ((i.offer_id, person.id, i.rank, i.score, version) for i in items),
+    )
     audit(session, user, "read_offers_for", "candidate", person.id, {"k": k})
     return CandidateOffersRead(
-        candidate_id=person.id,
-        k=k,
-        as_of=today,
-        model_version=_scorer_version(state),
-        items=items,
+        candidate_id=person.id, k=k, as_of=today, model_version=version, items=items
     )
 
 
@@ -321,10 +337,11 @@ def why_not(
     state = scoring.sync(session)
     oid = _offer_in_state(state, offer, today)
     reasons = state.why_not(str(person.id), oid)
-    if reasons:
+    excluding = [r for r in reasons if r.is_excluding]
+    if excluding:
         summary = (
-            f"Cette personne n'est pas proposée pour cette offre : {len(reasons)} contrainte(s) "
-            "l'excluent."
+            f"Cette personne n'est pas proposée pour cette offre : {len(excluding)} "
+            "contrainte(s) l'excluent."
         )
     else:
         ranked = state.shortlist(oid, len(state.pool), as_of=today, explain=False)
@@ -335,14 +352,19 @@ def why_not(
                 f"{int(hit[col.RANK].iloc[0])}e sur {len(ranked)} (score "
                 f"{float(hit[col.SCORE].iloc[0]):.2f})."
             )
+            if reasons:
+                summary += " Son trajet dépasse celui qu'elle a déclaré (dans la tolérance)."
         else:
             summary = "Aucune contrainte ne l'exclut."
     audit(session, user, "why_not", "candidate", person.id, {"offer_id": offer.id})
     return WhyNotRead(
         candidate_id=person.id,
         offer_id=offer.id,
-        is_excluded=bool(reasons),
-        reasons=[Reason(code=(r.code.name or "").lower(), message=r.message) for r in reasons],
+        is_excluded=bool(excluding),
+        reasons=[
+            Reason(code=(r.code.name or "").lower(), message=r.message, is_excluding=r.is_excluding)
+            for r in reasons
+        ],
         summary=summary,
     )
 

@@ -29,15 +29,22 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from matching import columns as col
 from matching.engine import MatchingState
+from matching.fields import TravelTolerance
 from matching.referentials import CommuneIndex, RomeReferential
 from matching.scoring import Scorer, WeightedScorer
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
 from service.scoring.frames import candidate_frames, offer_frame
 from service.scoring.repository import ScoringRepository, TableSignature
-from training.registry import load_active_scorer
+from training.registry import active_version, load_active_scorer, scorer_label
 
-__all__ = ["ScoringState", "active_scorer"]
+__all__ = [
+    "ScoringState",
+    "active_scorer",
+    "current_scorer_label",
+    "travel_tolerance",
+    "weighted_scorer",
+]
 
 
 T = TypeVar("T")
@@ -60,11 +67,34 @@ class _HasScoringSettings(Protocol):
     def weight_readiness(self) -> float: ...
 
 
+class _HasToleranceSettings(Protocol):
+    @property
+    def travel_tolerance_km(self) -> float: ...
+    @property
+    def travel_tolerance_share(self) -> float: ...
+
+
+def travel_tolerance(settings: _HasToleranceSettings) -> TravelTolerance:
+    """The engine's travel tolerance from the settings (``CLAUSEMATCH_TRAVEL_TOLERANCE_*``)."""
+    return TravelTolerance(km=settings.travel_tolerance_km, share=settings.travel_tolerance_share)
+
+
 def active_scorer(settings: _HasScoringSettings) -> Scorer:
     """The active trained model's scorer, else the transparent weights of the settings."""
     trained = load_active_scorer(settings.models_dir)
     if trained is not None:
         return trained
+    return weighted_scorer(settings)
+
+
+def current_scorer_label(settings: _HasScoringSettings) -> str:
+    """What scores now, as recorded on every match: the active model's version, else the
+    weights' label (what a model's promotion figures must have been measured against)."""
+    return active_version(settings.models_dir) or scorer_label(weighted_scorer(settings))
+
+
+def weighted_scorer(settings: _HasScoringSettings) -> WeightedScorer:
+    """The transparent weights of the settings (named by their values)."""
     weights = {
         col.COMPONENT_SKILLS: settings.weight_skills,
         col.COMPONENT_MOBILITY: settings.weight_mobility,
@@ -87,10 +117,14 @@ class ScoringState:
         scorer_key: Callable[[], object] | None = None,
         max_age_s: float = 1.0,
         cache_size: int = 1024,
+        tolerance: TravelTolerance | None = None,
     ) -> None:
         """``scorer_key`` names the scorer ``scorer_provider`` would give now (e.g. the active
-        model version): when it changes, the next database check loads the new scorer."""
+        model version): when it changes, the next database check loads the new scorer.
+        ``tolerance``: how far beyond a declared travel range a job is still ranked (see
+        :func:`travel_tolerance`; default the engine's)."""
         self.max_age_s = max_age_s
+        self.tolerance = tolerance if tolerance is not None else TravelTolerance()
         self._scorer_key = scorer_key
         self._current_key = scorer_key() if scorer_key is not None else None
         self._rome = rome
@@ -169,6 +203,7 @@ class ScoringState:
             rome=self._rome,
             communes=self._communes,
             scorer=self._scorer_provider(),
+            tolerance=self.tolerance,
         )
         self._candidate_versions = repo.versions(Candidate)
         self._offer_versions = repo.versions(Offer)

@@ -15,6 +15,7 @@ from service.accounts.service import create_user, get_user, list_users, set_pass
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput
 from service.kit.crud import Pagination
+from service.scoring.state import current_scorer_label
 from service.web.auth import AdminPage, WebContext, csrf_protect
 from service.web.templating import render
 from training import registry
@@ -128,34 +129,74 @@ def set_password_form(
     return RedirectResponse("/admin/utilisateurs?msg=modifie", status_code=303)
 
 
-@router.get("/admin/modeles", response_class=HTMLResponse)
-def models_page(request: Request, web: AdminPage) -> HTMLResponse:
-    models = registry.list_models(_models_dir(request))
+def _models_page(
+    request: Request,
+    web: WebContext,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings = request.app.state.settings
     return render(
         request,
         "admin/models.html",
         web,
+        status_code=status_code,
         page_title="Versions du modèle",
         nav="modeles",
-        models=models,
+        models=registry.list_models(_models_dir(request)),
         models_dir=str(_models_dir(request)),
+        current=current_scorer_label(settings),
+        error=error,
     )
 
 
-@router.post("/admin/modeles/activer")
+@router.get("/admin/modeles", response_class=HTMLResponse)
+def models_page(request: Request, web: AdminPage) -> HTMLResponse:
+    return _models_page(request, web)
+
+
+@router.post("/admin/modeles/activer", response_model=None)
 def activate_model(
     request: Request,
     session: SessionDep,
     web: AdminPage,
     version: Annotated[str, Form(max_length=200)],
+    forcer: Annotated[Literal["", "oui"], Form()] = "",
+    motif: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    known = {str(m.get("version")) for m in registry.list_models(_models_dir(request))}
+    known = {str(m.get("version")): m for m in registry.list_models(_models_dir(request))}
     if version not in known:
         raise InvalidInput(f"version inconnue : {version}")
+    force = forcer == "oui"
+    if force and not motif.strip():
+        return _models_page(
+            request, web, error="Une activation forcée demande un motif.", status_code=422
+        )
+    current = current_scorer_label(request.app.state.settings)
+    figures = {"version": version, "current": current, "gate": known[version].get("gate")}
     try:
-        registry.activate(_models_dir(request), version)
+        registry.activate(
+            _models_dir(request),
+            version,
+            current_label=current,
+            force=force,
+            reason=motif.strip(),
+            actor=web.user.username,
+        )
+    except registry.PromotionRefused as exc:
+        # The refusal is recorded with its figures (no free text in the audit log).
+        audit(session, web.user, "refuse_model", "model", None, figures)
+        return _models_page(request, web, error=str(exc), status_code=422)
     except (registry.IncompatibleModelError, FileNotFoundError) as exc:
         raise InvalidInput(f"activation impossible : {exc}") from None
     # The running service notices the new active version at its next scoring (scorer_key).
-    audit(session, web.user, "activate_model", "model", None, {"version": version})
+    audit(
+        session,
+        web.user,
+        "activate_model",
+        "model",
+        None,
+        {**figures, "forced": force, "has_reason": bool(motif.strip())},
+    )
     return RedirectResponse("/admin/modeles?msg=modele", status_code=303)

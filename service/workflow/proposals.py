@@ -143,7 +143,9 @@ def _snapshot(
                 {"code": "candidate_not_ranked", "message": "La personne n'est pas classée."}
             ],
         }
-    reasons = state.why_not(cid, oid)
+    # A job beyond the declared range but within the tolerance is ranked: the explanation below
+    # flags it; only excluding reasons make the proposal manual.
+    reasons = [r for r in state.why_not(cid, oid) if r.is_excluding]
     if reasons:
         return {
             "model_version": model_version,

@@ -322,7 +322,8 @@ EXCLUSION_CASES = [
         Exclusion.TOO_FAR,
         {"commune_insee": FLERS},
         {"commune_insee": ARGENTAN},
-        "Le lieu de travail (Argentan) est à 52 km de Flers, au-delà des 30 km acceptés en voiture.",
+        "Le lieu de travail (Argentan) est à 52 km de Flers, au-delà des 30 km acceptés en voiture,"
+        " même avec la tolérance (36 km au plus).",
     ),
     (
         Exclusion.HOURS,
@@ -828,7 +829,7 @@ def test_reach_index_covers_exactly_the_reachable_people(synthetic: MatchingStat
         synthetic.distances.rows(offers.commune)[:, None],
         synthetic.distances.rows(pool.commune)[None, :],
     ]
-    reach = (d <= pool.range_km[None, :]) & (pool.static_flags == 0)[None, :]
+    reach = (d <= pool.limit_km[None, :]) & (pool.static_flags == 0)[None, :]
     want = set(zip(*(a.tolist() for a in np.nonzero(reach)), strict=True))
     assert got == want
 
@@ -1098,6 +1099,7 @@ def test_full_ranking_beyond_int16(synthetic: MatchingState) -> None:
 class _BadScorer:
     name = "bad"
     version = "0"
+    features = col.COMPONENTS
 
     def __init__(self, offset: float) -> None:
         self.offset = offset
@@ -1107,6 +1109,9 @@ class _BadScorer:
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         s = (components.mean(axis=1) + np.float32(self.offset)).astype(np.float32)
         return s, components.astype(np.float32)
+
+    def scores(self, components: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return self.score(components)[0]
 
 
 def test_scores_out_of_range_are_refused(synthetic: MatchingState) -> None:

@@ -208,3 +208,20 @@ def test_a_remembered_ranking_is_still_scoped_per_caller(
     near = next(i for i in again["items"] if i["candidate_id"] == ids["near"])
     assert near["external_id"] is not None and near["is_own_caseload"]
     assert near["coach"] == coach.user.username
+
+
+def test_a_job_just_beyond_the_declared_range_is_shown_flagged(
+    client: TestClient, session: Session, coach: Actor
+) -> None:
+    # Sées → Alençon is 26 road km: beyond the 22 km declared, within 22 + 5 km of tolerance.
+    person = make_candidate(session, coach=coach, commune_insee="61464", max_distance_km=22.0)
+    offer = make_offer(session)
+    session.flush()
+    body = client.get(f"/offers/{offer.id}/shortlist", headers=coach.headers).json()
+    (item,) = [i for i in body["items"] if i["candidate_id"] == person.id]
+    assert item["beyond_range"] and "pour 22 km déclarés" in item["explanation"]
+    why = client.get(f"/candidates/{person.id}/why-not/{offer.id}", headers=coach.headers).json()
+    assert not why["is_excluded"]
+    (reason,) = why["reasons"]
+    assert reason["code"] == "beyond_range" and not reason["is_excluding"]
+    assert "dans la tolérance" in reason["message"] and "trajet dépasse" in why["summary"]

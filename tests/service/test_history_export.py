@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from alembic import command
 from factories import Actor, make_candidate, make_lot, make_offer, make_user
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import service.cli
+from service.config import get_settings
+from service.db import alembic_config, make_engine, make_sessionmaker
+from service.models.accounts import AuditEntry
 from service.models.people import CandidateReporting
-from service.models.scoring import Match, MatchRun
+from service.models.scoring import Exposure, Match, MatchRun
 from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
 from service.reports.history_export import export_history
-from training.history import read_history, write_history
+from training.history import read_history, read_pool, write_history
 
 
 def _proposal(
@@ -38,7 +46,7 @@ def test_export_proposals_list_entries_and_outcomes(
 ) -> None:
     lot = make_lot(session)
     offer = make_offer(session, lot_id=lot.id)
-    hired = make_candidate(session, coach=coach)
+    hired = make_candidate(session, coach=coach, is_in_clause_job=True)  # set by the placement
     refused = make_candidate(session, coach=coach)
     listed = make_candidate(session, coach=coach)
     session.add(CandidateReporting(candidate_id=hired.id, sex="F", birth_year=1990))
@@ -56,8 +64,8 @@ def test_export_proposals_list_entries_and_outcomes(
         proposal_id=p_hired.id,
         delivery_mode="direct_hire",
         contract_type="CDD",
-        start_date=date(2026, 3, 1),
-        end_date=date(2026, 8, 31),
+        start_date=date.today() + timedelta(days=10),
+        end_date=date.today() + timedelta(days=190),
         outcome_at_end="emploi_durable",
     )
     session.add(placement)
@@ -87,7 +95,7 @@ def test_export_proposals_list_entries_and_outcomes(
 
     export = export_history(session)
     frame = export.frame.set_index("candidate_id")
-    assert export.n_proposals == 2 and export.n_list_entries == 1
+    assert export.n_proposals == 2 and export.n_shown == 2
     row = frame.loc[hired.external_id]
     assert row["proposed"] and row["validated"] and row["hired"]
     assert row["hours"] == 260.5 and row["outcome"] == "emploi_durable"
@@ -97,6 +105,75 @@ def test_export_proposals_list_entries_and_outcomes(
     assert no["proposed"] and not no["validated"] and not no["hired"] and no["hours"] == 0
     entry = frame.loc[listed.external_id]
     assert not entry["proposed"] and not entry["hired"]
-    # The file reads back through training's own reader.
-    path = write_history(export.frame, tmp_path / "history.csv")
+    assert entry["shown"] and entry["shown_via"] == "batch" and entry["shown_rank"] == 1
+    assert not no["shown"] and no["shown_via"] == ""  # a manual proposal: never shown
+    # the hire's placement runs today, but they were not in a clause job when proposed
+    assert not row["is_in_clause_job"]
+    # everyone is in the pool file, as on the first day of the history
+    assert set(export.pool["candidate_id"]) >= {hired.external_id, listed.external_id}
+    # The files read back through training's own readers.
+    path = write_history(export.frame, tmp_path / "history.csv", pool=export.pool)
     assert len(read_history(path)) == 3
+    assert len(read_pool(path)) == len(export.pool)
+
+
+def test_pairs_shown_on_shortlists_and_digests_are_exported(
+    client: TestClient, session: Session, coach: Actor, tmp_path: Path
+) -> None:
+    near = make_candidate(session, coach=coach)
+    far = make_candidate(session, coach=coach, commune_insee="61464", max_distance_km=22.0)
+    offer = make_offer(session)
+    session.flush()
+    body = client.get(f"/offers/{offer.id}/shortlist?k=5", headers=coach.headers).json()
+    ranks = {i["candidate_id"]: i["rank"] for i in body["items"]}
+    client.get(f"/candidates/{far.id}/offers?k=3", headers=coach.headers)
+    shown = session.scalars(select(Exposure).where(Exposure.offer_id == offer.id)).all()
+    assert {(e.channel, e.candidate_id) for e in shown} == {
+        ("shortlist", near.id),
+        ("shortlist", far.id),
+        ("offers_for", far.id),
+    }
+    assert all(e.shown_to == coach.user.id and e.model_version for e in shown)
+    export = export_history(session)
+    frame = export.frame.set_index("candidate_id")
+    assert frame.loc[near.external_id, "shown_rank"] == ranks[near.id]
+    assert frame.loc[near.external_id, "shown_via"] == "shortlist"
+    # the best rank it was shown at: first of its own best offers
+    assert frame.loc[far.external_id, "shown_rank"] == 1
+    assert frame[["shown"]].all().all() and not frame["proposed"].any()
+
+
+def test_an_empty_service_exports_empty_files(session: Session, tmp_path: Path) -> None:
+    export = export_history(session)
+    assert export.frame.empty and export.n_proposals == 0
+    path = write_history(export.frame, tmp_path / "history.csv", pool=export.pool)
+    assert read_history(path).empty
+
+
+def test_history_export_command_writes_the_history_and_its_pool(
+    monkeypatch: pytest.MonkeyPatch,
+    empty_database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CLAUSEMATCH_DATABASE_URL", empty_database_url)
+    get_settings.cache_clear()
+    command.upgrade(alembic_config(empty_database_url), "head")
+    engine = make_engine(empty_database_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            coach = make_user(session, role="coach", username="coach")
+            person = make_candidate(session, coach=coach)
+            offer = make_offer(session)
+            _proposal(session, coach, person.id, offer.id, ["proposed"])
+        out = tmp_path / "history.csv"
+        assert service.cli.main(["history", "export", "-o", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert "1 lignes" in printed and "history.pool.csv" in printed
+        assert len(read_history(out)) == 1 and len(read_pool(out)) == 1
+        with make_sessionmaker(engine)() as session:
+            entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "history_export"))
+            assert entry is not None and entry.detail == {"rows": 1}
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()

@@ -30,14 +30,15 @@ REFS = load_referentials(REFERENTIALS_DIR)
 def trained_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models folder holding one small trained (not yet active) model."""
     folder = tmp_path_factory.mktemp("models")
-    history = generate_history(
+    world = generate_history(
         n_rows=3000,
         rome=REFS.rome,
         communes=REFS.communes,
         communes_frame=load_communes(REFERENTIALS_DIR / "communes.csv.gz"),
         rng=np.random.default_rng(3),
+        n_candidates=2500,
     )
-    path = write_history(history, folder / "history.csv")
+    path = write_history(world.history, folder / "history.csv", pool=world.pool)
     result = train_from_history(path, rome=REFS.rome, communes=REFS.communes)
     save_artifact(result.artifact, folder)
     return folder
@@ -86,7 +87,10 @@ def test_activating_a_model_switches_the_service_and_is_recorded(
 
         assert version() == "weighted-v0.5-0.25-0.25"
         artifact = next(trained_models_dir.glob("m-*.joblib"))
-        activated = activate(models, str(artifact))
+        # forced: this small model is not measured against these settings' weights
+        activated = activate(
+            models, str(artifact), current_label="weighted-v0.5-0.25-0.25", force=True, reason="t"
+        )
         body = shortlists.shortlist_for_offer(
             session,
             scoring,

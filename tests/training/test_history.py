@@ -1,4 +1,5 @@
-"""History schema (read/write/validation), the synthetic generator, features from history."""
+"""History schema (read/write/validation, French errors), the synthetic world, and the pool
+table: features of each offer's whole eligible pool computed by the engine's own code."""
 
 from __future__ import annotations
 
@@ -9,60 +10,78 @@ import pandas as pd
 import pytest
 
 from matching import columns as col
-from matching.engine import MatchingState
-from matching.features import pair_components_for
+from matching.features import FEATURES as ENGINE_FEATURES
+from matching.features import protected_attribute_names
 from matching.referentials import CommuneIndex, RomeReferential
-from training.features import FEATURES, HistoryFeatures, engine_frames, history_features
+from training.features import ALL_FEATURES, PoolTable, pool_table, snapshot_states
 from training.history import (
     HISTORY_COLUMNS,
+    POOL_COLUMNS,
     REPORTING_COLUMNS,
+    SCHEMA_VERSION,
+    pool_path,
     read_history,
+    read_pool,
     validate_history,
     write_history,
 )
-from training.synthetic_history import generate_history
+from training.synthetic_history import SyntheticHistory, generate_history
 
 
-def test_generated_history_follows_the_schema(small_history: pd.DataFrame) -> None:
-    h = small_history
-    assert tuple(h.columns) == HISTORY_COLUMNS
-    assert 2400 <= len(h) <= 3000
-    per_offer = h.groupby(col.OFFER_ID).size()
-    assert per_offer.max() <= 30 and per_offer.median() >= 10
+def test_generated_history_follows_the_schema_and_the_collection(
+    small_world: SyntheticHistory,
+) -> None:
+    h, pool = small_world.history, small_world.pool
+    assert tuple(h.columns) == HISTORY_COLUMNS and tuple(pool.columns) == POOL_COLUMNS
+    assert (h["schema_version"] == SCHEMA_VERSION).all()
     hires = h.groupby(col.OFFER_ID)["hired"].sum()
     positions = h.groupby(col.OFFER_ID)[col.OPEN_POSITIONS].first()
     assert (hires <= positions).all()
-    assert 0.5 <= hires.sum() / positions.sum() <= 1.0  # about one hire per position
-    assert 0.02 <= h["hired"].mean() <= 0.12  # few hires among the people considered
+    assert 0.4 <= hires.sum() / positions.sum() <= 1.0  # about one hire per position
     assert (h["validated"] >= h["hired"]).all() and (h["proposed"] >= h["validated"]).all()
-    assert h["scored_on"].nunique() >= 2  # rounds, for time splits
+    # an earlier ranking chose who was shown; coaches proposed among them, and a few others
+    assert h["shown"].mean() > 0.9 and set(h["shown_via"]) >= {"shortlist", "batch", ""}
+    assert (h.loc[h["shown"], "shown_rank"] >= 1).all()
+    manual = h["proposed"] & ~h["shown"]
+    assert manual.sum() > 0 and h.loc[~h["shown"], "proposed"].all()
+    assert h.loc[h["shown"], "proposed"].mean() < 0.5
+    # every person of the history is in the pool snapshot of their round
+    assert set(h[col.CANDIDATE_ID]) <= set(pool[col.CANDIDATE_ID])
+    assert pool["pool_on"].nunique() == h["scored_on"].nunique() >= 2
 
 
-def test_same_seed_same_history(
+def test_same_seed_same_world(
     rome: RomeReferential, communes: CommuneIndex, communes_frame: pd.DataFrame
 ) -> None:
-    def make(seed: int) -> pd.DataFrame:
+    def make(seed: int) -> SyntheticHistory:
         return generate_history(
-            n_rows=500,
+            n_rows=300,
             rome=rome,
             communes=communes,
             communes_frame=communes_frame,
             rng=np.random.default_rng(seed),
+            n_candidates=600,
         )
 
     a, b, c = make(5), make(5), make(6)
-    pd.testing.assert_frame_equal(a, b)
-    assert not a[["candidate_id", "hired"]].equals(c[["candidate_id", "hired"]])
+    pd.testing.assert_frame_equal(a.history, b.history)
+    pd.testing.assert_frame_equal(a.pool, b.pool)
+    assert not a.history[["candidate_id", "hired"]].equals(c.history[["candidate_id", "hired"]])
 
 
-def test_write_then_read_gives_the_same_frame(small_history: pd.DataFrame, tmp_path: Path) -> None:
-    path = write_history(small_history, tmp_path / "h.csv")
+def test_write_then_read_gives_the_same_frames(
+    small_world: SyntheticHistory, tmp_path: Path
+) -> None:
+    path = write_history(small_world.history, tmp_path / "h.csv", pool=small_world.pool)
+    assert pool_path(path).name == "h.pool.csv"
     back = read_history(path)
-    pd.testing.assert_frame_equal(back, small_history, check_dtype=False)
-    assert (back.dtypes == small_history.dtypes).all()
+    pd.testing.assert_frame_equal(back, small_world.history, check_dtype=False)
+    assert (back.dtypes == small_world.history.dtypes).all()
+    pd.testing.assert_frame_equal(read_pool(path), small_world.pool, check_dtype=False)
     # a second round trip is byte-identical
-    again = write_history(back, tmp_path / "h2.csv")
+    again = write_history(back, tmp_path / "h2.csv", pool=read_pool(path))
     assert again.read_bytes() == path.read_bytes()
+    assert pool_path(again).read_bytes() == pool_path(path).read_bytes()
 
 
 def _raw(small_history: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
@@ -73,17 +92,18 @@ def _raw(small_history: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("has_vehicle", "maybe", "has_vehicle.*line 2: expected true or false"),
-        ("readiness_stage", "ready", "readiness_stage.*unknown value 'ready'"),
-        ("weekly_hours", "35h", "weekly_hours.*not a number"),
-        ("start_date", "12/03/2025", "start_date.*not an ISO date"),
-        ("open_positions", "0", "open_positions.*must be >= 1"),
-        ("outcome", "promoted", "outcome.*unknown value"),
-        ("sex", "X", "sex.*unknown value"),
-        ("job_experience_years", "abc", "job_experience_years.*numbers"),
+        ("has_vehicle", "maybe", "« has_vehicle », ligne 2 : true ou false attendu"),
+        ("readiness_stage", "ready", "« readiness_stage ».*valeur inconnue « ready »"),
+        ("weekly_hours", "35h", "« weekly_hours ».*pas un nombre"),
+        ("start_date", "12/03/2025", "« start_date ».*pas une date AAAA-MM-JJ"),
+        ("open_positions", "0", "« open_positions ».*au moins 1 poste"),
+        ("outcome", "promoted", "« outcome ».*valeur inconnue"),
+        ("sex", "X", "« sex ».*valeur inconnue"),
+        ("job_experience_years", "abc", "« job_experience_years ».*nombres"),
+        ("shown_via", "poster", "« shown_via ».*valeur inconnue"),
     ],
 )
-def test_bad_values_are_named_with_their_line(
+def test_bad_values_are_named_with_their_line_in_french(
     small_history: pd.DataFrame, tmp_path: Path, column: str, value: str, message: str
 ) -> None:
     raw = _raw(small_history, tmp_path)
@@ -93,82 +113,117 @@ def test_bad_values_are_named_with_their_line(
         read_history(tmp_path / "bad.csv")
 
 
-def test_missing_columns_are_listed(small_history: pd.DataFrame, tmp_path: Path) -> None:
-    raw = _raw(small_history, tmp_path).drop(columns=["hired", "sex"])
-    raw.to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(ValueError, match=r"lacks columns \['hired', 'sex'\]"):
+def test_missing_columns_and_other_versions_are_refused_in_french(
+    small_history: pd.DataFrame, tmp_path: Path
+) -> None:
+    raw = _raw(small_history, tmp_path)
+    raw.drop(columns=["hired", "sex"]).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match="colonnes manquantes hired, sex"):
         read_history(tmp_path / "bad.csv")
+    raw.drop(columns=["schema_version"]).to_csv(tmp_path / "v1.csv", index=False)
+    with pytest.raises(ValueError, match=r"ancien format.*history export"):
+        read_history(tmp_path / "v1.csv")
+    raw.assign(schema_version="3").to_csv(tmp_path / "v3.csv", index=False)
+    with pytest.raises(ValueError, match="format 3, ce logiciel lit le format 2"):
+        read_history(tmp_path / "v3.csv")
+    with pytest.raises(ValueError, match="historique introuvable"):
+        read_history(tmp_path / "nowhere.csv")
+    with pytest.raises(ValueError, match=r"vivier introuvable : v3\.pool\.csv"):
+        read_pool(tmp_path / "v3.csv")
 
 
-def test_funnel_and_offer_consistency_are_checked(small_history: pd.DataFrame) -> None:
+def test_funnel_exposure_and_offer_consistency_are_checked(small_history: pd.DataFrame) -> None:
     big_offers = small_history.groupby(col.OFFER_ID).size().sort_values().index[-2:]
-    h = small_history[small_history[col.OFFER_ID].isin(big_offers)].copy()
-    hired_row = h.index[0]
+    h = small_history[small_history[col.OFFER_ID].isin(big_offers)].reset_index(drop=True)
+    row = 0
     bad = h.copy()
-    bad.loc[hired_row, "hired"] = True
-    bad.loc[hired_row, "validated"] = False
-    bad.loc[hired_row, "outcome"] = "emploi_durable"
-    with pytest.raises(ValueError, match="hired without a validated proposal"):
+    bad.loc[row, ["hired", "validated", "outcome"]] = [True, False, "emploi_durable"]
+    with pytest.raises(ValueError, match="embauche sans proposition validée"):
         validate_history(bad)
     bad = h.copy()
-    bad.loc[hired_row, "hours"] = 35.0
-    bad.loc[hired_row, "hired"] = False
-    bad.loc[hired_row, "outcome"] = ""
-    with pytest.raises(ValueError, match="hours worked without a hire"):
+    bad.loc[row, ["hours", "hired", "outcome"]] = [35.0, False, ""]
+    with pytest.raises(ValueError, match="heures travaillées sans embauche"):
         validate_history(bad)
     bad = h.copy()
-    same_offer = bad.index[bad[col.OFFER_ID] == bad.loc[hired_row, col.OFFER_ID]]
+    bad.loc[row, ["shown", "shown_via"]] = [False, ""]
+    with pytest.raises(ValueError, match="shown_rank"):
+        validate_history(bad)
+    bad = h.copy()
+    same_offer = bad.index[bad[col.OFFER_ID] == bad.loc[row, col.OFFER_ID]]
     bad.loc[same_offer[-1], col.WEEKLY_HOURS] = 12.0
-    with pytest.raises(ValueError, match=r"weekly_hours.*differs from the offer's first row"):
+    with pytest.raises(ValueError, match=r"weekly_hours.*diffère de la première ligne"):
         validate_history(bad)
-    bad = pd.concat([h, h.iloc[:1]])
-    with pytest.raises(ValueError, match="appears twice"):
-        validate_history(bad)
+    with pytest.raises(ValueError, match="deux fois pour une offre"):
+        validate_history(pd.concat([h, h.iloc[:1]]))
 
 
-def test_features_equal_the_engine_ranking_components(
-    small_history: pd.DataFrame,
-    small_features: HistoryFeatures,
+def test_pool_features_are_the_engine_ranking_components(
+    small_world: SyntheticHistory, rome: RomeReferential, communes: CommuneIndex
+) -> None:
+    """The pool table's pairs are exactly the engine's rankable pairs, with its components."""
+    first = small_world.history[
+        small_world.history["scored_on"] == small_world.history["scored_on"].min()
+    ]
+    offers = first[col.OFFER_ID].unique()[:5]
+    table = pool_table(
+        small_world.history, small_world.pool, rome=rome, communes=communes, offer_ids=offers
+    )
+    (snap,) = snapshot_states(
+        small_world.history[small_world.history[col.OFFER_ID].isin(offers)],
+        small_world.pool,
+        rome=rome,
+        communes=communes,
+    )
+    as_of = first["scored_on"].iloc[0]
+    ranked = snap.state.ranked_frame(
+        snap.state.top_k_per_offer(as_of=as_of, k=len(snap.state.pool))
+    )
+    assert len(ranked) == len(table)  # the whole eligible pool of each offer, no more
+    mine = table.X.assign(offer_id=table.offer_id, candidate_id=table.candidate_id)
+    both = ranked.merge(mine, on=[col.OFFER_ID, col.CANDIDATE_ID], suffixes=("", "_pool"))
+    assert len(both) == len(table)
+    for c in col.COMPONENTS:
+        np.testing.assert_array_equal(both[c].to_numpy(), both[f"{c}_pool"].to_numpy())
+    # every hire of these offers is in the pool, or counted as missed
+    in_pool = int(table.hired.sum())
+    missed = int((table.missed_hires["reason"] != "").sum())
+    assert in_pool + missed == int(table.hires_per_offer.sum())
+
+
+def test_unlogged_pairs_are_sampled_and_weighted_up(small_pool_table: PoolTable) -> None:
+    t = small_pool_table
+    per_offer = pd.DataFrame({"o": t.offer_id, "logged": t.logged, "w": t.weight, "hired": t.hired})
+    unlogged = per_offer[~per_offer["logged"]].groupby("o")
+    assert unlogged.size().max() <= 100 and (per_offer.loc[per_offer["logged"], "w"] == 1).all()
+    assert (unlogged["w"].first() >= 1).all()
+    assert t.hired[~t.logged].sum() == 0  # nobody is hired without being shown or proposed
+    assert tuple(t.X.columns) == ALL_FEATURES
+
+
+def test_no_feature_reads_a_protected_attribute(
+    small_world: SyntheticHistory,
+    small_pool_table: PoolTable,
     rome: RomeReferential,
     communes: CommuneIndex,
 ) -> None:
-    """Training features are the engine's own components for the same pairs."""
-    first_round = small_history[small_history["scored_on"] == small_history["scored_on"].min()]
-    cands, jobs, offers = engine_frames(first_round)
-    state = MatchingState.build(cands, jobs, offers, rome=rome, communes=communes)
-    as_of = first_round["scored_on"].iloc[0]
-    ranked = state.ranked_frame(state.top_k_per_offer(as_of=as_of, k=50))
-    again = pair_components_for(
-        state, ranked[col.CANDIDATE_ID].to_numpy(), ranked[col.OFFER_ID].to_numpy(), as_of=as_of
+    for name in ENGINE_FEATURES:
+        assert not set(name.split("_")) & set(protected_attribute_names()), name
+    assert not set(REPORTING_COLUMNS) & set(small_pool_table.X.columns)
+    flip = {"F": "M", "M": "F", "": ""}
+    flipped = SyntheticHistory(
+        history=small_world.history.assign(sex=small_world.history["sex"].map(flip)),
+        pool=small_world.pool.assign(
+            sex=small_world.pool["sex"].map(flip),
+            age_band=small_world.pool["age_band"].map({"<30": "55+", "55+": "<30"}).fillna("30-54"),
+        ),
     )
-    np.testing.assert_array_equal(again.components, ranked[list(col.COMPONENTS)].to_numpy())
-    assert again.is_rankable.all()
-    # and the history's own rows, scored row by row, match their features
-    rows = np.flatnonzero((small_history["scored_on"] == as_of).to_numpy())
-    np.testing.assert_array_equal(
-        small_features.X.to_numpy()[rows],
-        pair_components_for(
-            state,
-            cands[col.CANDIDATE_ID].to_numpy(),
-            first_round[col.OFFER_ID].to_numpy(),
-            as_of=as_of,
-        ).components,
+    again = pool_table(
+        flipped.history,
+        flipped.pool,
+        rome=rome,
+        communes=communes,
+        unlogged_per_offer=100,
+        rng=np.random.default_rng(0),
     )
-
-
-def test_reporting_attributes_never_reach_the_features(
-    small_history: pd.DataFrame,
-    small_features: HistoryFeatures,
-    rome: RomeReferential,
-    communes: CommuneIndex,
-) -> None:
-    assert tuple(small_features.X.columns) == FEATURES
-    cands, jobs, offers = engine_frames(small_history)
-    for frame in (cands, jobs, offers):
-        assert not set(REPORTING_COLUMNS) & set(frame.columns)
-    flipped = small_history.assign(
-        sex=small_history["sex"].map({"F": "M", "M": "F", "": ""}),
-        age_band=small_history["age_band"].map({"<30": "55+", "55+": "<30"}).fillna("30-54"),
-    )
-    again = history_features(flipped, rome=rome, communes=communes)
-    pd.testing.assert_frame_equal(again.X, small_features.X)
+    pd.testing.assert_frame_equal(again.X, small_pool_table.X)
+    assert not again.reporting["sex"].equals(small_pool_table.reporting["sex"])

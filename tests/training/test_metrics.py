@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 
 from training.metrics import (
+    bootstrap_difference,
     expected_calibration_error,
     exposure_ratios,
+    pool_recall,
     ranking_metrics,
     reliability_table,
+    selection_exposure,
 )
 
 
@@ -71,3 +74,37 @@ def test_exposure_ratio_by_hand() -> None:
     assert out.loc[("age_band", "30-54"), "ratio"] == pytest.approx((3 / 4) / (5 / 8))
     assert not bool(out.loc[("age_band", "30-54"), "flagged"])  # 1.2, inside [0.8, 1.25]
     assert out.loc[("age_band", "(unknown)"), "pool_count"] == 1
+
+
+def test_pool_recall_counts_hires_out_of_the_pool_as_misses() -> None:
+    # offer A's pool: 4 people, the hire 2nd; offer B: 3 people, one hire 1st and one hire the
+    # pool does not hold (a hard constraint excluded them); offer C: no hire
+    groups = ["A"] * 4 + ["B"] * 3 + ["C"] * 2
+    scores = [0.9, 0.8, 0.7, 0.1, 0.5, 0.4, 0.3, 0.9, 0.1]
+    hired = [0, 1, 0, 0, 1, 0, 0, 0, 0]
+    total = pd.Series({"A": 1, "B": 2, "C": 0})
+    recall, ndcg = pool_recall(hired, scores, groups, total, k=2)
+    assert recall.to_dict() == {"A": 1.0, "B": 0.5}
+    assert ndcg["A"] == pytest.approx(1 / math.log2(3))
+    assert ndcg["B"] == pytest.approx(1 / (1 + 1 / math.log2(3)))
+    recall1, _ = pool_recall(hired, scores, groups, total, k=1)
+    assert recall1.to_dict() == {"A": 0.0, "B": 0.5}
+
+
+def test_bootstrap_interval_of_a_difference() -> None:
+    a = pd.Series(np.r_[np.ones(60), np.zeros(40)], index=[f"o{i}" for i in range(100)])
+    b = pd.Series(np.r_[np.ones(30), np.zeros(70)], index=a.index)
+    mean, low, high = bootstrap_difference(a, b, random_state=1)
+    assert mean == pytest.approx(0.3) and 0.15 < low < 0.3 < high < 0.45
+    same = bootstrap_difference(a, a)
+    assert same == (0.0, 0.0, 0.0)
+    assert all(math.isnan(v) for v in bootstrap_difference(a.iloc[:0], b.iloc[:0]))
+    again = bootstrap_difference(a, b, random_state=1)
+    assert again == (mean, low, high)
+
+
+def test_exposure_of_a_selection() -> None:
+    attrs = pd.DataFrame({"sex": ["F", "F", "M", "M"]})
+    out = selection_exposure(attrs, [True, True, True, False]).set_index("value")
+    assert out.loc["F", "ratio"] == pytest.approx((2 / 3) / 0.5)
+    assert out.loc["M", "ratio"] == pytest.approx((1 / 3) / 0.5) and out.loc["M", "flagged"]

@@ -13,18 +13,22 @@ import pytest
 
 from matching import columns as col
 from matching.scoring import WeightedScorer
-from training.features import FEATURES, HistoryFeatures
-from training.model import MonotoneHireModel, TrainedScorer
+from training.features import ALL_FEATURES, PoolTable
+from training.model import TrainedScorer, make_model
 from training.registry import (
     IncompatibleModelError,
     ModelArtifact,
+    PromotionRefused,
     activate,
+    activations,
     active_version,
+    check_gate,
     library_versions,
     list_models,
     load_active_scorer,
     load_artifact,
     make_version,
+    record_gate,
     save_artifact,
     scorer_label,
 )
@@ -59,21 +63,29 @@ def test_split_rejects_bad_arguments(small_history: pd.DataFrame) -> None:
 
 
 @pytest.fixture(scope="module")
-def artifact(small_features: HistoryFeatures) -> ModelArtifact:
-    f = small_features
-    model = MonotoneHireModel(max_iter=20, random_state=0).fit(f.X, f.y, groups=f.groups)
+def artifact(small_pool_table: PoolTable) -> ModelArtifact:
+    t = small_pool_table
+    model = make_model("logistic", ALL_FEATURES, random_state=0).fit(
+        t.X, t.hired, sample_weight=t.weight
+    )
     metadata = {
-        "version": make_version("ab" * 32, {"max_iter": 20}, day=date(2026, 11, 25)),
+        "version": make_version("ab" * 32, {"alpha": 1e-4}, day=date(2026, 11, 25)),
         "created_at": "2026-11-25T12:00:00+00:00",
         "data_sha256": "ab" * 32,
         "data_file": "h.csv",
-        "n_rows": len(f.y),
-        "features": list(FEATURES),
-        "metrics": {"model": {"ndcg@10": 0.5, "ece": 0.01}},
+        "n_rows": len(t),
+        "family": "logistic",
+        "features": list(ALL_FEATURES),
+        "metrics": {"model": {"recall@10": 0.5}},
         "split": {"kind": "group", "test_size": 0.2, "random_state": 0, "test_offers": ["x"]},
         "libraries": library_versions(),
     }
     return ModelArtifact(model=model, metadata=metadata)
+
+
+def _gate(against: str, low: float) -> dict[str, object]:
+    figures = {"model": 0.5, "current": 0.45, "difference": 0.05, "low": low, "high": 0.09}
+    return {"against": against, "recall@10": figures, "recall@20": figures}
 
 
 def test_version_id_format() -> None:
@@ -90,13 +102,15 @@ def test_save_load_list_activate(artifact: ModelArtifact, tmp_path: Path) -> Non
     path = save_artifact(artifact, models)
     assert path.name == f"{artifact.version}.joblib"
     sidecar = json.loads(path.with_suffix(".json").read_text())
-    assert "test_offers" not in sidecar["split"] and sidecar["features"] == list(FEATURES)
+    assert "test_offers" not in sidecar["split"] and sidecar["features"] == list(ALL_FEATURES)
     [listed] = list_models(models)
     assert listed["version"] == artifact.version and not listed["active"]
-    assert activate(models, artifact.version) == artifact.version
-    assert list_models(models)[0]["active"]
+    record_gate(models, artifact.version, _gate("weighted-v1", 0.01))
+    assert activate(models, artifact.version, current_label="weighted-v1") == artifact.version
+    assert list_models(models)[0]["active"] and list_models(models)[0]["gate"]["against"]
     scorer = load_active_scorer(models)
     assert isinstance(scorer, TrainedScorer) and scorer.version == artifact.version
+    assert scorer.features == ALL_FEATURES
     assert scorer_label(scorer) == artifact.version
     assert scorer_label(WeightedScorer()) == "weighted-v1"
 
@@ -105,22 +119,50 @@ def test_save_load_list_activate(artifact: ModelArtifact, tmp_path: Path) -> Non
 
     from_settings = load_active_scorer(SettingsLike())
     assert from_settings is not None and from_settings.version == artifact.version
-    scores, _ = scorer.score(np.full((3, 3), 0.5, dtype=np.float32))
+    scores, _ = scorer.score(np.full((3, len(ALL_FEATURES)), 0.5, dtype=np.float32))
     assert ((scores >= 0) & (scores <= 1)).all()
-    with pytest.raises(FileNotFoundError, match="no model 'm-nope'"):
-        activate(models, "m-nope")
+    with pytest.raises(FileNotFoundError, match="aucun modèle « m-nope »"):
+        activate(models, "m-nope", current_label="weighted-v1")
+
+
+def test_the_gate_refuses_unless_ahead_of_the_current_scorer_or_forced(
+    artifact: ModelArtifact, tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    save_artifact(artifact, models)
+    v = artifact.version
+    with pytest.raises(PromotionRefused, match="n'a pas de mesure sur le vivier"):
+        activate(models, v, current_label="weighted-v1")
+    record_gate(models, v, _gate("weighted-v1", -0.02))
+    with pytest.raises(PromotionRefused, match=r"ne devance pas.*\[-0.020 ; \+0.090\]"):
+        activate(models, v, current_label="weighted-v1")
+    # measured against another scorer than the one in use now
+    record_gate(models, v, _gate("m-20260101-00000000", 0.02))
+    with pytest.raises(PromotionRefused, match="comparé à m-20260101-00000000"):
+        activate(models, v, current_label="weighted-v1")
+    assert active_version(models) is None
+    assert activate(models, v, current_label="weighted-v1", force=True, reason="essai") == v
+    log = activations(models)
+    assert [a["decision"] for a in log] == ["refused", "refused", "refused", "forced"]
+    assert log[1]["gate"]["recall@10"]["low"] == -0.02 and log[-1]["reason"] == "essai"
+    assert check_gate({"version": v, "gate": _gate("w", 0.01)}, "w") is None
 
 
 def test_an_artifact_file_elsewhere_is_copied_in_on_activation(
     artifact: ModelArtifact, tmp_path: Path
 ) -> None:
-    path = save_artifact(artifact, tmp_path / "elsewhere" / "model.joblib")
+    path = save_artifact(
+        ModelArtifact(
+            model=artifact.model, metadata={**artifact.metadata, "gate": _gate("w-v1", 0.01)}
+        ),
+        tmp_path / "elsewhere" / "model.joblib",
+    )
     models = tmp_path / "models"
-    assert activate(models, str(path)) == artifact.version
+    assert activate(models, str(path), current_label="w-v1") == artifact.version
     assert (models / f"{artifact.version}.joblib").is_file()
 
 
-def test_loading_an_artifact_with_another_feature_list_fails_clearly(
+def test_loading_an_artifact_with_an_unknown_feature_fails_clearly(
     artifact: ModelArtifact, tmp_path: Path
 ) -> None:
     other = ModelArtifact(
@@ -128,10 +170,10 @@ def test_loading_an_artifact_with_another_feature_list_fails_clearly(
         metadata={**artifact.metadata, "features": ["skills", "mobility", "readiness", "age"]},
     )
     path = save_artifact(other, tmp_path)
-    with pytest.raises(IncompatibleModelError, match=r"model features .* differ"):
+    with pytest.raises(IncompatibleModelError, match=r"ne calcule pas \(age\)"):
         load_artifact(path)
-    with pytest.raises(IncompatibleModelError, match="differ"):
-        activate(tmp_path, other.version)
+    with pytest.raises(IncompatibleModelError, match="ne calcule pas"):
+        activate(tmp_path, other.version, current_label="w", force=True, reason="x")
 
 
 @pytest.mark.parametrize(("library", "version"), [("sklearn", "0.24.2"), ("python", "3.9.1")])
@@ -141,13 +183,18 @@ def test_loading_an_artifact_from_other_library_versions_fails_clearly(
     libs = {**artifact.metadata["libraries"], library: version}
     other = ModelArtifact(model=artifact.model, metadata={**artifact.metadata, "libraries": libs})
     path = save_artifact(other, tmp_path)
-    with pytest.raises(IncompatibleModelError, match=f"made with {library} {version}"):
+    with pytest.raises(IncompatibleModelError, match=f"fait avec {library} {version}"):
         load_artifact(path)
 
 
-def test_a_file_that_is_not_an_artifact_is_refused(tmp_path: Path) -> None:
+def test_a_file_that_is_not_an_artifact_or_of_an_older_format_is_refused(
+    tmp_path: Path,
+) -> None:
     import joblib
 
     joblib.dump({"hello": 1}, tmp_path / "x.joblib")
-    with pytest.raises(IncompatibleModelError, match="not a clausematch model artifact"):
+    with pytest.raises(IncompatibleModelError, match="pas un modèle clausematch au format 2"):
         load_artifact(tmp_path / "x.joblib")
+    joblib.dump({"format": 1, "model": None, "metadata": {}}, tmp_path / "old.joblib")
+    with pytest.raises(IncompatibleModelError, match=r"\(format 1\).*réentraînez"):
+        load_artifact(tmp_path / "old.joblib")

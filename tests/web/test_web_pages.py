@@ -590,15 +590,50 @@ def test_admin_lists_and_activates_model_versions(
 ) -> None:
     from pathlib import Path
 
+    from service.scoring.state import current_scorer_label
     from training import registry
 
     folder, versions = two_models
     settings = web_app.state.settings
     web_app.state.settings = settings.model_copy(update={"models_dir": Path(folder)})
+    current = current_scorer_label(web_app.state.settings)
+
+    def gate(low: float) -> dict[str, object]:
+        figures = {"model": 0.5, "current": 0.45, "difference": 0.05, "low": low, "high": 0.09}
+        return {"against": current, "recall@10": figures, "recall@20": figures}
+
     try:
         token = login(admin)
         page = unescape(client.get("/admin/modeles").text)
         assert all(v in page for v in versions) and "Modèles entraînés" in page
+        assert "Mesures sur le vivier" in page and current in page
+        # not ahead of the current scorer with an interval above 0: refused, with the figures
+        registry.record_gate(folder, versions[0], gate(-0.01))
+        resp = client.post(
+            "/admin/modeles/activer", data={"csrf_token": token, "version": versions[0]}
+        )
+        assert resp.status_code == 422
+        assert "activation refusée" in unescape(resp.text)
+        assert "-0.010" in resp.text and registry.active_version(folder) is None
+        refused = session.scalar(select(AuditEntry).where(AuditEntry.action == "refuse_model"))
+        assert refused is not None and refused.detail["gate"]["recall@10"]["low"] == -0.01
+        # forced: a reason is required, then it is activated and recorded as forced
+        data = {"csrf_token": token, "version": versions[0], "forcer": "oui"}
+        assert client.post("/admin/modeles/activer", data=data).status_code == 422
+        resp = client.post(
+            "/admin/modeles/activer",
+            data={**data, "motif": "essai encadré"},
+            follow_redirects=False,
+        )
+        assert resp.status_code == 303 and registry.active_version(folder) == versions[0]
+        forced = session.scalar(select(AuditEntry).where(AuditEntry.action == "activate_model"))
+        assert forced is not None and forced.detail["forced"] and forced.detail["has_reason"]
+        assert "essai" not in str(forced.detail)  # free text stays out of the audit log
+        decisions = [a["decision"] for a in registry.activations(folder)]
+        assert decisions == ["refused", "forced"]
+        # ahead of the (now active) model: activated without forcing
+        current = versions[0]
+        registry.record_gate(folder, versions[1], gate(0.01))
         resp = client.post(
             "/admin/modeles/activer",
             data={"csrf_token": token, "version": versions[1]},
@@ -608,7 +643,7 @@ def test_admin_lists_and_activates_model_versions(
         assert registry.active_version(folder) == versions[1]
         page = unescape(client.get(resp.headers["location"]).text)
         assert "Version du modèle activée" in page and "<strong>actif</strong>" in page
-        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "activate_model"))
+        assert registry.activations(folder)[-1]["decision"] == "activated"
     finally:
         web_app.state.settings = settings
 

@@ -1,0 +1,49 @@
+"""Record what was shown: every (person, offer) pair on a shortlist page, in a digest or among
+a person's best offers, with its rank, score and the scorer that ranked it.
+
+The outcome history (:mod:`service.reports.history_export`) needs them to say who could have
+been proposed; batch lists are read from their matches. A read-only request queues its rows
+after its reads, in the same write as its audit entry (:func:`service.db.after_reads`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from service.db import after_reads, is_read_only, utcnow
+from service.models.accounts import User
+from service.scoring.repository import ExposureRepository
+
+__all__ = ["record_exposures"]
+
+
+def record_exposures(
+    session: Session,
+    user: User | None,
+    channel: str,
+    shown: Iterable[tuple[int, int, int, float, str]],
+) -> None:
+    """Record pairs shown to ``user`` through ``channel``: (offer id, person id, rank, score,
+    model version) each."""
+    at = utcnow()
+    rows = [
+        {
+            "channel": channel,
+            "offer_id": offer_id,
+            "candidate_id": candidate_id,
+            "rank": rank,
+            "score": score,
+            "model_version": model_version,
+            "shown_at": at,
+            "shown_to": user.id if user else None,
+        }
+        for offer_id, candidate_id, rank, score, model_version in shown
+    ]
+    if not rows:
+        return
+    if is_read_only(session):
+        after_reads(session, lambda writer: ExposureRepository(writer).insert_rows(rows))
+    else:
+        ExposureRepository(session).insert_rows(rows)
