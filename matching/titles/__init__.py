@@ -12,6 +12,9 @@ and against labelled example titles (measurements: ``tests/benchmarks/bench_titl
                                    the package's data files ``matching/titles/data/*.txt``
 :mod:`matching.titles.evidence`    the method: TF-IDF embedding, lexical and learned (kernel
                                    ridge) evidence, their fusion
+:mod:`matching.titles.labels`      recorded codes corrected before learning: moved between ROME
+                                   versions, or without support from the referential
+:mod:`matching.titles.vague`       :class:`VagueRule`: titles that name no trade (*à préciser*)
 :mod:`matching.titles.index`       :class:`TitleIndex` (build, ``match``, autocomplete
                                    ``search``), :func:`load_title_index`
 =================================  ===============================================================
@@ -25,5 +28,13 @@ from __future__ import annotations
 
 from matching.titles.cleaning import clean_title, label_acronyms
 from matching.titles.index import MATCH_COLUMNS, TitleIndex, load_title_index
+from matching.titles.vague import VagueRule
 
-__all__ = ["MATCH_COLUMNS", "TitleIndex", "clean_title", "label_acronyms", "load_title_index"]
+__all__ = [
+    "MATCH_COLUMNS",
+    "TitleIndex",
+    "VagueRule",
+    "clean_title",
+    "label_acronyms",
+    "load_title_index",
+]

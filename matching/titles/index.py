@@ -25,6 +25,8 @@ from rapidfuzz import fuzz, process
 from matching.text import fold
 from matching.titles.cleaning import clean_title, fold_label, label_acronyms, lower_label, singular
 from matching.titles.evidence import Embedder, fit_kernel_ridge, fuse_evidence
+from matching.titles.labels import label_support, remap_moved_codes
+from matching.titles.vague import DEFAULT_MIN_DOMAINS, VagueRule
 
 __all__ = ["MATCH_COLUMNS", "TitleIndex", "load_title_index"]
 
@@ -34,6 +36,11 @@ IdArray = npt.NDArray[np.int32]
 _APP_COLUMNS = ("code_ogr", "libelle", "code_rome")
 _FICHE_COLUMNS = ("code_rome", "libelle_rome", "code_rome_parent")
 _EXAMPLE_COLUMNS = ("intitule", "code_rome")
+_LEVELS = ("fiche", "reference")
+# Examples whose recorded code's family reaches less than half of the title's best lexical match
+# are left out (labels.label_support); chosen on the labelled titles, flat between 0.4 and 0.6.
+_MIN_SUPPORT = 0.5
+_MIN_KERNEL = 0.01  # squared cosine below which an example's vote is dropped
 _MAX_EXAMPLES = 8000  # the gram matrix is n² float32: 256 MB at 8,000
 _BLOCK = 512
 
@@ -47,22 +54,29 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "code_rome_parent",
     "libelle_rome_parent",
     "score",
+    "is_vague",
 )
 
 
 @dataclass(frozen=True, eq=False)
 class TitleIndex:
-    """Match offer titles to ROME appellations and reference fiches.
+    """Match offer titles to ROME appellations and fiches.
 
     Build it with :meth:`build`; the attributes are the learned tables (dense ids are row
-    positions of the ``appellations`` and ``fiches`` frames given to :meth:`build`).
+    positions of the ``appellations`` and ``fiches`` frames given to :meth:`build`). The classes
+    the index chooses between are the fiches (``level="fiche"``, the default) or only the
+    reference fiches (``level="reference"``, the index of issue 2, kept for comparison).
 
     Attributes
     ----------
     classes : ndarray of str, shape (n_classes,)
-        Codes of the reference fiches (``code_rome_parent``), sorted.
+        Codes of the classes (fiches, or reference fiches), sorted.
     class_labels : ndarray of str, shape (n_classes,)
         Their labels.
+    class_parents, class_parent_labels : ndarray of str, shape (n_classes,)
+        Code and label of each class's reference fiche (``code_rome_parent``).
+    class_family : ndarray of int64, shape (n_classes,)
+        Dense id of each class's reference fiche.
     app_code_ogr, app_label, app_code_rome : ndarray, shape (n_appellations,)
         Appellations (int64 OGR code, label, fiche code), ordered by class then main title first.
     app_class : ndarray of int32, shape (n_appellations,)
@@ -94,11 +108,18 @@ class TitleIndex:
         The classes that have examples (the others get no learned score).
     prior : ndarray of float32, shape (n_classes,)
         ``sqrt`` of the share of examples filed under each class (zeros without examples).
+    n_examples_dropped : int
+        Labelled examples left out because the referential gives their code no support.
+    vague : VagueRule
+        Which titles name no trade (:mod:`matching.titles.vague`).
     """
 
     embedder: Embedder
     classes: npt.NDArray[np.str_]
     class_labels: npt.NDArray[np.str_]
+    class_parents: npt.NDArray[np.str_]
+    class_parent_labels: npt.NDArray[np.str_]
+    class_family: npt.NDArray[np.int64]
     app_code_ogr: npt.NDArray[np.int64]
     app_label: npt.NDArray[np.str_]
     app_code_rome: npt.NDArray[np.str_]
@@ -120,6 +141,8 @@ class TitleIndex:
     example_classes: npt.NDArray[np.int64]
     prior: FloatArray
     acronyms: dict[str, str]
+    n_examples_dropped: int
+    vague: VagueRule
 
     # ------------------------------------------------------------------ build
 
@@ -130,6 +153,9 @@ class TitleIndex:
         fiches: pd.DataFrame,
         examples: pd.DataFrame | None = None,
         *,
+        level: str = "fiche",
+        clean_labels: bool = True,
+        vague_min_domains: int = DEFAULT_MIN_DOMAINS,
         random_state: int | None = 0,
     ) -> TitleIndex:
         """Build the index from the ROME tables and optional labelled titles.
@@ -138,12 +164,25 @@ class TitleIndex:
         ----------
         appellations : DataFrame
             As returned by :func:`matching.referentials.load_appellations`: ``code_ogr``,
-            ``libelle``, ``code_rome`` (``is_main`` optional).
+            ``libelle``, ``code_rome`` (``is_main``, ``is_rare``, ``libelle_court`` optional).
         fiches : DataFrame
             As returned by :func:`matching.referentials.load_fiches`: ``code_rome``,
             ``libelle_rome``, ``code_rome_parent`` (``libelle_rome_v3`` optional).
         examples : DataFrame, optional
-            Labelled offer titles: ``intitule`` (str) and ``code_rome`` (a fiche code).
+            Labelled offer titles: ``intitule`` (str) and ``code_rome`` (a fiche code), optionally
+            ``appellation`` (the appellation label recorded with the code).
+        level : {"fiche", "reference"}, default "fiche"
+            The classes: every fiche, or only the reference fiches (an appellation of a child
+            fiche then counts for its reference fiche: the index of issue 2).
+        clean_labels : bool, default True
+            Correct the examples' recorded codes before learning from them
+            (:mod:`matching.titles.labels`): codes moved between ROME versions follow their
+            recorded appellation, and examples whose code the referential does not support are
+            left out.
+        vague_min_domains : int, default 4
+            A title whose words occur together in labels of at least this many professional
+            domains, and that is no label's exact wording, is vague
+            (:class:`~matching.titles.vague.VagueRule`).
         random_state : int, optional
             Seed of the subsample drawn when there are more than 8,000 distinct examples (the
             kernel ridge solve is quadratic in memory); unused otherwise.
@@ -155,25 +194,29 @@ class TitleIndex:
         Raises
         ------
         ValueError
-            A column is missing, or a code refers to no fiche.
+            A column is missing, a code refers to no fiche, or ``level`` is unknown.
         """
         _require(appellations, _APP_COLUMNS, "appellations")
         _require(fiches, _FICHE_COLUMNS, "fiches")
         if appellations.empty:
             raise ValueError("no appellations to match against")
-        parent_of = pd.Series(
-            fiches["code_rome_parent"].to_numpy(), index=fiches["code_rome"].to_numpy()
-        )
-        classes = np.sort(fiches["code_rome_parent"].unique().astype(str))
+        if level not in _LEVELS:
+            raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
+        codes = fiches["code_rome"].astype(str).to_numpy()
+        parent_of = pd.Series(fiches["code_rome_parent"].astype(str).to_numpy(), index=codes)
+        label_of = pd.Series(fiches["libelle_rome"].astype(str).to_numpy(), index=codes)
+        # The class of each fiche: itself, or its reference fiche.
+        class_code_of = parent_of if level == "reference" else pd.Series(codes, index=codes)
+        classes = np.sort(class_code_of.unique().astype(str))
         class_of = pd.Series(np.arange(len(classes), dtype=np.int32), index=classes)
-        label_of = pd.Series(
-            fiches["libelle_rome"].to_numpy(), index=fiches["code_rome"].to_numpy()
-        )
         class_labels = label_of.reindex(classes).fillna("").to_numpy(dtype=str)
+        class_parents = parent_of.reindex(classes).to_numpy(dtype=str)
+        family_codes, class_family = np.unique(class_parents, return_inverse=True)
+        class_parent_labels = label_of.reindex(family_codes).fillna("").to_numpy(dtype=str)
 
-        app_parent = appellations["code_rome"].map(parent_of)
-        if app_parent.isna().any():
-            bad = appellations.loc[app_parent.isna(), "code_rome"].unique()[:5].tolist()
+        app_class_code = appellations["code_rome"].astype(str).map(class_code_of)
+        if app_class_code.isna().any():
+            bad = appellations.loc[app_class_code.isna(), "code_rome"].unique()[:5].tolist()
             raise ValueError(f"appellations filed under unknown fiches: {bad}")
         is_main = (
             appellations["is_main"].to_numpy(dtype=bool)
@@ -185,13 +228,15 @@ class TitleIndex:
             if "is_rare" in appellations.columns
             else np.zeros(len(appellations), dtype=bool)
         )
-        is_ref_fiche = (appellations["code_rome"] == app_parent).to_numpy()
+        is_ref_fiche = (
+            appellations["code_rome"].astype(str) == appellations["code_rome"].map(parent_of)
+        ).to_numpy()
         app = pd.DataFrame(
             {
                 "code_ogr": appellations["code_ogr"].astype(np.int64).to_numpy(),
                 "label": appellations["libelle"].astype(str).to_numpy(),
                 "code_rome": appellations["code_rome"].astype(str).to_numpy(),
-                "cls": app_parent.map(class_of).to_numpy(dtype=np.int32),
+                "cls": app_class_code.map(class_of).to_numpy(dtype=np.int32),
                 # Within a class: the reference fiche's main title first (chosen on ties).
                 "order": np.where(is_main & is_ref_fiche, 0, np.where(is_main, 1, 2)),
                 "is_rare": is_rare,
@@ -201,17 +246,15 @@ class TitleIndex:
         fiche_docs = pd.DataFrame(
             {
                 "text": fiches["libelle_rome"].astype(str).to_numpy(),
-                "cls": fiches["code_rome_parent"].map(class_of).to_numpy(dtype=np.int32),
+                "code": codes,
             }
         )
         if "libelle_rome_v3" in fiches.columns:
             v3 = pd.DataFrame(
-                {
-                    "text": fiches["libelle_rome_v3"].fillna("").astype(str).to_numpy(),
-                    "cls": fiche_docs["cls"].to_numpy(),
-                }
+                {"text": fiches["libelle_rome_v3"].fillna("").astype(str).to_numpy(), "code": codes}
             )
             fiche_docs = pd.concat([fiche_docs, v3[v3["text"] != ""]], ignore_index=True)
+        fiche_docs["cls"] = fiche_docs["code"].map(class_code_of).map(class_of).to_numpy(np.int32)
 
         app_clean = [clean_title(s) for s in app["label"]]
         fiche_clean = [clean_title(s) for s in fiche_docs["text"]]
@@ -232,32 +275,30 @@ class TitleIndex:
         app_counts = np.bincount(app["cls"].to_numpy(), minlength=n_classes).astype(np.int64)
         app_starts = np.searchsorted(app["cls"].to_numpy(), np.arange(n_classes)).astype(np.int64)
 
-        ex_text: list[str] = []
-        ex_cls = np.zeros(0, dtype=np.int32)
-        if examples is not None and len(examples):
-            _require(examples, _EXAMPLE_COLUMNS, "examples")
-            ex_parent = examples["code_rome"].astype(str).str.strip().str.upper().map(parent_of)
-            if ex_parent.isna().any():
-                bad = examples.loc[ex_parent.isna(), "code_rome"].unique()[:5].tolist()
-                raise ValueError(f"examples filed under unknown fiches: {bad}")
-            ex = pd.DataFrame(
-                {
-                    "text": [clean_title(s) for s in examples["intitule"].astype(str)],
-                    "cls": ex_parent.map(class_of).to_numpy(dtype=np.int32),
-                }
-            )
-            ex = ex[ex["text"] != ""].drop_duplicates(ignore_index=True)
-            if len(ex) > _MAX_EXAMPLES:
-                rng = np.random.default_rng(random_state)
-                keep = np.sort(rng.choice(len(ex), size=_MAX_EXAMPLES, replace=False))
-                ex = ex.iloc[keep].reset_index(drop=True)
-            ex_text = ex["text"].tolist()
-            ex_cls = ex["cls"].to_numpy(dtype=np.int32)
+        ex = _example_frame(
+            examples, appellations, parent_of, class_code_of, class_of, clean_labels
+        )
+        if len(ex) > _MAX_EXAMPLES:
+            rng = np.random.default_rng(random_state)
+            keep = np.sort(rng.choice(len(ex), size=_MAX_EXAMPLES, replace=False))
+            ex = ex.iloc[keep].reset_index(drop=True)
 
         embedder = Embedder()
-        matrix = embedder.fit_transform(ref["text"].tolist() + ex_text)
+        matrix = embedder.fit_transform(ref["text"].tolist() + ex["text"].tolist())
         ref_matrix = matrix[: len(ref)]
         example_matrix = matrix[len(ref) :]
+        ex_cls = ex["cls"].to_numpy(dtype=np.int32)
+        n_dropped = 0
+        if clean_labels and len(ex):
+            lexical = np.maximum.reduceat(
+                (example_matrix @ ref_matrix.T).toarray(), ref_starts, axis=1
+            )
+            supported = label_support(lexical, ex_cls.astype(np.int64), class_family) >= (
+                _MIN_SUPPORT
+            )
+            n_dropped = int((~supported).sum())
+            example_matrix = example_matrix[supported]
+            ex_cls = ex_cls[supported]
         example_weights, example_classes, prior = fit_kernel_ridge(
             example_matrix, ex_cls, n_classes
         )
@@ -280,10 +321,17 @@ class TitleIndex:
         slot_valid = offsets[None, :] < app_counts[:, None]
         slot_ids = np.where(slot_valid, app_starts[:, None] + offsets[None, :], -1)
         slots = np.where(slot_valid, app_rows[np.clip(slot_ids, 0, None)], 0)
+        # Domains (first three characters of a code) of every label, for the vague-title rule.
+        label_domains = np.r_[
+            app["code_rome"].to_numpy(dtype=str), fiche_docs["code"].to_numpy(dtype=str)
+        ]
         return cls(
             embedder=embedder,
             classes=classes,
             class_labels=class_labels,
+            class_parents=class_parents,
+            class_parent_labels=class_parent_labels[class_family],
+            class_family=class_family.astype(np.int64),
             app_code_ogr=app["code_ogr"].to_numpy(dtype=np.int64),
             app_label=app["label"].to_numpy(dtype=str),
             app_code_rome=app["code_rome"].to_numpy(dtype=str),
@@ -306,6 +354,12 @@ class TitleIndex:
             prior=prior,
             acronyms=label_acronyms(
                 app["label"].astype(str).tolist(), app["code_rome"].astype(str).tolist()
+            ),
+            n_examples_dropped=n_dropped,
+            vague=VagueRule.build(
+                app_clean + fiche_clean,
+                [c[:3] for c in label_domains],
+                min_domains=vague_min_domains,
             ),
         )
 
@@ -351,30 +405,37 @@ class TitleIndex:
             # Squared-cosine kernel, kept sparse: most examples share no n-gram with a title.
             kernel = sp.csr_matrix(queries @ self.example_matrix_t)
             kernel.data *= kernel.data
+            # Examples sharing only a stray n-gram (cosine under 0.1) weigh nothing worth the
+            # product's time (a ninth of the entries; the learned score moves by < 0.05).
+            kernel.data[kernel.data < _MIN_KERNEL] = 0.0
+            kernel.eliminate_zeros()
             learned = np.zeros((queries.shape[0], self.n_classes), dtype=np.float32)
             learned[:, self.example_classes] = kernel @ self.example_weights
         has_words = np.diff(queries.indptr) > 0
         return lexical, learned, has_words, similarity
 
     def match(self, titles: Sequence[str], k: int = 3) -> pd.DataFrame:
-        """Best appellations of many offer titles, with the next best distinct reference fiches.
+        """Best appellations of many offer titles, with the next best distinct classes (fiches,
+        or reference fiches for an index built with ``level="reference"``).
 
         Parameters
         ----------
         titles : sequence of str, length n
             Raw offer titles (``None``/NaN and empty strings are allowed).
         k : int, default 3
-            Number of distinct reference fiches returned per title.
+            Number of distinct classes returned per title.
 
         Returns
         -------
         DataFrame, one row per (title, rank), ``n * k`` rows in title order then rank order
         (titles with no known word get a single rank-1 row with no code and score 0). Columns:
         ``title_index`` (int64, position in ``titles``), ``title`` (str, as given), ``rank``
-        (int64, 1 = best), ``code_ogr`` (Int64, the closest appellation of that reference fiche),
+        (int64, 1 = best), ``code_ogr`` (Int64, the closest appellation of that class),
         ``appellation`` (str), ``code_rome`` (str, the appellation's fiche), ``code_rome_parent``
-        (str, the reference fiche), ``libelle_rome_parent`` (str), ``score`` (float64 in [0, 1],
-        non-increasing with rank).
+        (str, its reference fiche), ``libelle_rome_parent`` (str), ``score`` (float64 in [0, 1],
+        non-increasing with rank), ``is_vague`` (bool, the same on every row of a title: the
+        title names no trade, the codes are only guesses — see
+        :mod:`matching.titles.vague`).
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
@@ -382,14 +443,27 @@ class TitleIndex:
         cleaned = [self.expand_acronyms(clean_title(t)) for t in raw]
         k_eff = min(k, self.n_classes)
         frames = [
-            self._match_block(raw[i : i + _BLOCK], cleaned[i : i + _BLOCK], i, k_eff)
+            self._match_block(
+                raw[i : i + _BLOCK],
+                cleaned[i : i + _BLOCK],
+                i,
+                k_eff,
+                self.vague.is_vague(cleaned[i : i + _BLOCK]),
+            )
             for i in range(0, len(raw), _BLOCK)
         ]
         if not frames:
             return _empty_match_frame()
         return pd.concat(frames, ignore_index=True)
 
-    def _match_block(self, raw: list[str], cleaned: list[str], offset: int, k: int) -> pd.DataFrame:
+    def _match_block(
+        self,
+        raw: list[str],
+        cleaned: list[str],
+        offset: int,
+        k: int,
+        is_vague: npt.NDArray[np.bool_],
+    ) -> pd.DataFrame:
         n = len(raw)
         scores, similarity = self.class_scores(cleaned)
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < self.n_classes else None
@@ -431,9 +505,10 @@ class TitleIndex:
                     self.app_code_rome[safe],
                     np.where(has_match[rows], self.classes[cls], ""),
                 ),
-                "code_rome_parent": np.where(has_match[rows], self.classes[cls], ""),
-                "libelle_rome_parent": np.where(has_match[rows], self.class_labels[cls], ""),
+                "code_rome_parent": np.where(has_match[rows], self.class_parents[cls], ""),
+                "libelle_rome_parent": np.where(has_match[rows], self.class_parent_labels[cls], ""),
                 "score": np.where(has_match[rows], top_scores[rows, ranks], 0.0).astype(np.float64),
+                "is_vague": is_vague[rows],
             }
         )
 
@@ -501,10 +576,45 @@ class TitleIndex:
                 "code_ogr": self.app_code_ogr[idx],
                 "appellation": self.app_label[idx],
                 "code_rome": self.app_code_rome[idx],
-                "code_rome_parent": self.classes[self.app_class[idx]],
+                "code_rome_parent": self.class_parents[self.app_class[idx]],
                 "score": score[idx].astype(np.float64),
             }
         )
+
+
+def _example_frame(
+    examples: pd.DataFrame | None,
+    appellations: pd.DataFrame,
+    parent_of: pd.Series,
+    class_code_of: pd.Series,
+    class_of: pd.Series,
+    clean_labels: bool,
+) -> pd.DataFrame:
+    """Distinct (cleaned title, class) examples; recorded codes moved between ROME versions
+    follow their recorded appellation when ``clean_labels``."""
+    empty = pd.DataFrame(
+        {"text": pd.Series([], dtype=object), "cls": pd.Series([], dtype=np.int32)}
+    )
+    if examples is None or not len(examples):
+        return empty
+    _require(examples, _EXAMPLE_COLUMNS, "examples")
+    codes = examples["code_rome"].astype(str).str.strip().str.upper()
+    unknown = ~codes.isin(parent_of.index)
+    if unknown.any():
+        bad = examples.loc[unknown, "code_rome"].unique()[:5].tolist()
+        raise ValueError(f"examples filed under unknown fiches: {bad}")
+    if clean_labels and "appellation" in examples.columns:
+        reference = appellations.assign(
+            code_rome_parent=appellations["code_rome"].astype(str).map(parent_of)
+        )
+        codes = remap_moved_codes(codes, examples["appellation"].fillna(""), reference)
+    ex = pd.DataFrame(
+        {
+            "text": [clean_title(s) for s in examples["intitule"].astype(str)],
+            "cls": codes.map(class_code_of).map(class_of).to_numpy(dtype=np.int32),
+        }
+    )
+    return ex[ex["text"] != ""].drop_duplicates(ignore_index=True)
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
@@ -525,6 +635,7 @@ def _empty_match_frame() -> pd.DataFrame:
             "code_rome_parent": pd.Series([], dtype=object),
             "libelle_rome_parent": pd.Series([], dtype=object),
             "score": pd.Series([], dtype=np.float64),
+            "is_vague": pd.Series([], dtype=bool),
         }
     )
 

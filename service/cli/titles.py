@@ -2,9 +2,11 @@
 
 Reads a CSV file (``;`` or ``,`` separated, UTF-8 with or without BOM, or Windows-1252), matches
 the titles of one column against the ROME appellations, and writes the rows back with the columns
-``code_rome``, ``code_ogr``, ``appellation``, ``score`` (0 to 1) and ``alternatives`` (the next
-best distinct fiches, ``CODE:score`` joined by ``|``). Writes CSV (same separator, UTF-8) or, when
-OUT ends in ``.xlsx``, an Excel sheet; without ``-o``, CSV on standard output.
+``code_rome``, ``code_ogr``, ``appellation``, ``score`` (0 to 1), ``alternatives`` (the next
+best distinct fiches, ``CODE:score`` joined by ``|``) and ``a_preciser`` (``oui`` when the title
+names no trade, e.g. "Vendeur" or "Chef d'équipe": the codes are then only guesses). Writes CSV
+(same separator, UTF-8) or, when OUT ends in ``.xlsx``, an Excel sheet; without ``-o``, CSV on
+standard output.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from service.cli import CliError
 
 __all__ = ["normalise_titles", "read_table", "register"]
 
-OUTPUT_COLUMNS = ("code_rome", "code_ogr", "appellation", "score", "alternatives")
+OUTPUT_COLUMNS = ("code_rome", "code_ogr", "appellation", "score", "alternatives", "a_preciser")
 _ALTERNATIVES = 2
 
 
@@ -134,6 +136,8 @@ def normalise_titles(table: pd.DataFrame, column: str) -> pd.DataFrame:
     out["appellation"] = best["appellation"].reindex(positions).fillna("").to_numpy()
     out["score"] = best["score"].reindex(positions).fillna(0.0).round(3).to_numpy()
     out["alternatives"] = alt_text.reindex(positions).fillna("").to_numpy()
+    is_vague = best["is_vague"].reindex(positions).fillna(False).astype(bool)
+    out["a_preciser"] = is_vague.map({True: "oui", False: "non"}).to_numpy()
     return out
 
 
@@ -152,9 +156,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         out.to_csv(output, sep=sep, index=False, encoding="utf-8")
     if output is not None:
-        matched = int((out["code_rome"] != "").sum())
+        matched = int(((out["code_rome"] != "") & (out["a_preciser"] == "non")).sum())
+        vague = int((out["a_preciser"] == "oui").sum())
         print(
-            f"{matched}/{len(out)} intitulés rapprochés d'un métier ROME → {output}",
+            f"{matched}/{len(out)} intitulés rapprochés d'un métier ROME, {vague} à préciser "
+            f"→ {output}",
             file=sys.stderr,
         )
     return 0

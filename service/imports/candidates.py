@@ -76,7 +76,7 @@ from service.models.people import (
     RSA_BENEFICIARY,
     SEX,
 )
-from service.referentials.titles import TitleNormaliser
+from service.referentials.titles import TitleNormaliser, unsure_title_message
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -318,11 +318,11 @@ def _read_row(
             jobs.append(JobRecord(str(rome.appellation(job)["code_rome"]), int(job), years))
         else:
             guess = guesses[job]
-            if guess.code_rome is None or guess.score < min_title_score:
+            if not guess.is_sure(min_title_score) or guess.code_rome is None:
                 row.fail(
                     cols["jobs"],
-                    "unrecognised_job",
-                    f"Métier non reconnu : « {job} » ; indiquez son code ROME.",
+                    "vague_job" if guess.is_vague else "unrecognised_job",
+                    unsure_title_message(job, guess, what="de ce métier"),
                 )
                 continue
             jobs.append(JobRecord(guess.code_rome, guess.code_ogr, years))

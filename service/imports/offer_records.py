@@ -10,7 +10,7 @@ from service.imports.reading import (
     ParseResult,
     RowError,
 )
-from service.referentials.titles import TitleNormaliser
+from service.referentials.titles import TitleNormaliser, unsure_title_message
 
 __all__ = ["OfferParseResult", "OfferRecord"]
 
@@ -70,14 +70,13 @@ def finish_offers(
     need = [d for d in drafts if not d.errors and d.values["code_rome"] is None]
     guesses = normalise_titles([d.values["intitule"] for d in need]) if need else []
     for draft, guess in zip(need, guesses, strict=True):
-        if guess.code_rome is None or guess.score < min_title_score:
+        if not guess.is_sure(min_title_score):
             draft.errors.append(
                 RowError(
                     draft.line,
                     "intitule",
-                    "unrecognised_title",
-                    f"Métier non reconnu dans l'intitulé « {draft.values['intitule']} » : "
-                    "ajoutez le code ROME de l'offre.",
+                    "vague_title" if guess.is_vague else "unrecognised_title",
+                    unsure_title_message(draft.values["intitule"], guess),
                 )
             )
             continue

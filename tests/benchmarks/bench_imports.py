@@ -264,7 +264,7 @@ def prepared_csv(
         for e in parsed.errors:
             assert e.line is not None, e
             ref = lines[e.line - 1].split(";")[0].removeprefix(prefix)
-            if e.code == "unrecognised_title":
+            if e.code in ("unrecognised_title", "vague_title"):
                 fixes[e.line] = (2, str(codes[ref]))
                 n_titles += 1
             elif e.code == "ambiguous_commune":

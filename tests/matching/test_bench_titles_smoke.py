@@ -21,12 +21,21 @@ def _load() -> ModuleType:
     return module
 
 
-def test_bench_titles_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_titles_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bench = _load()
-    assert bench.main(["--sample", "200", "--folds", "2", "--wratio-sample", "10"]) == 0
+    errors = tmp_path / "errors.csv"
+    args = ["--folds", "2", "--wratio-sample", "5", "--speed-sample", "50", "--errors", str(errors)]
+    assert bench.main(args) == 0
     out = capsys.readouterr().out
-    for method in ("wratio (subsample)", "tfidf-char-nn", "index, labels only"):
+    for method in (
+        "rapidfuzz WRatio (naive)",
+        "index of issue 2",
+        "clausematch index",
+        "recorded codes (France Travail)",
+    ):
         assert method in out
-    assert "index, labels + examples" in out
-    assert "titles/s" in out and "titles/cpu-s" in out and "acc@1" in out and "build s" in out
-    assert "vs tfidf-char-nn" in out
+    for column in ("fiche top-1", "fiche top-3", "ref top-1", "ref top-3", "à préciser: vague"):
+        assert column in out
+    assert "titles/s" in out and "titles/cpu-s" in out and "build s" in out
+    assert "vs index of issue 2" in out and "targets:" in out
+    assert errors.read_text(encoding="utf-8").startswith("title,cleaned,gold,guesses")

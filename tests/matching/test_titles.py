@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,8 +141,20 @@ def test_tiny_index_obvious_answers() -> None:
     assert best.loc[1, "code_rome"] == "B0002"
     assert best.loc[1, "code_rome_parent"] == "B0001"
     assert best.loc[2, "code_rome_parent"] == "C0001"
-    # Next ranks are other reference fiches.
-    assert out.groupby("title_index")["code_rome_parent"].nunique().eq(2).all()
+    # Next ranks are other fiches (the sibling B0001 may follow its child B0002).
+    assert out.groupby("title_index")["code_rome"].nunique().eq(2).all()
+    assert not out["is_vague"].any()
+
+
+def test_tiny_index_at_reference_level_groups_child_fiches() -> None:
+    appellations, fiches = _tiny_tables()
+    index = TitleIndex.build(appellations, fiches, level="reference")
+    out = index.match(["magasinier cariste"], k=3)
+    # One class for B0001 and its child B0002: the child's title, filed under the reference.
+    assert out["code_rome_parent"].tolist() == ["B0001", "A0001", "C0001"][: len(out)]
+    assert out["code_rome"].iloc[0] == "B0002"
+    with pytest.raises(ValueError, match="level must be"):
+        TitleIndex.build(appellations, fiches, level="domaine")
 
 
 def test_tiny_index_learns_from_examples() -> None:
@@ -198,6 +207,8 @@ def test_build_rejects_bad_input() -> None:
 def test_k_larger_than_the_number_of_fiches() -> None:
     appellations, fiches = _tiny_tables()
     out = TitleIndex.build(appellations, fiches).match(["maçon"], k=10)
+    assert len(out) == 4  # four fiches
+    out = TitleIndex.build(appellations, fiches, level="reference").match(["maçon"], k=10)
     assert len(out) == 3  # three reference fiches
 
 
@@ -252,8 +263,9 @@ def test_scores_in_unit_interval_and_ranks_consistent(index: TitleIndex) -> None
     for _, group in out.groupby("title_index"):
         assert group["rank"].tolist() == list(range(1, len(group) + 1))
         assert (np.diff(group["score"].to_numpy()) <= 1e-9).all()
-        codes = group.loc[group["code_rome_parent"] != "", "code_rome_parent"]
+        codes = group.loc[group["code_rome"] != "", "code_rome"]
         assert codes.is_unique
+        assert (group["is_vague"] == group["is_vague"].iloc[0]).all()
 
 
 def test_batch_equals_one_by_one(index: TitleIndex) -> None:
@@ -319,28 +331,6 @@ def test_build_is_deterministic() -> None:
     b = load_title_index(REFERENTIALS_DIR, with_examples=False)
     titles = ["MACON H/F", "Chauffeur PL SPL", "agent d'accueil"]
     pd.testing.assert_frame_equal(a.match(titles), b.match(titles))
-
-
-# --------------------------------------------------------------------------- benchmark errors
-
-
-def test_benchmark_writes_categorised_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_titles.py"
-    spec = importlib.util.spec_from_file_location("bench_titles_errors", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # dataclasses look their module up while decorating
-    spec.loader.exec_module(bench)
-    out = tmp_path / "errors.csv"
-    argv = ["--sample", "120", "--folds", "2", "--wratio-sample", "4", "--errors", str(out)]
-    assert bench.main(argv) == 0
-    errors = pd.read_csv(out, dtype={"recorded": str, "predicted": str}, keep_default_na=False)
-    assert len(errors) > 0
-    assert set(errors["category"]) <= set(bench._ERROR_CATEGORIES)
-    assert (errors["recorded"] != errors["predicted"]).all()
-    assert "errors at rank 1 out of 120 held-out titles" in capsys.readouterr().out
 
 
 def test_acronyms_the_referential_spells_out_are_expanded() -> None:

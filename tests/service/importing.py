@@ -22,7 +22,7 @@ from service.models.people import Candidate, CandidateJob, CandidateLicence, Can
 from service.models.procurement import Company
 from service.models.scoring import DigestMark, Match, MatchRun, MatchRunOffer
 from service.referentials.service import Referentials, load_referentials
-from service.referentials.titles import TitleGuess
+from service.referentials.titles import TitleGuess, TitleNormaliser
 from service.scoring.batch import BatchParameters, run_batch
 from service.scoring.schemas import BatchRead
 from service.scoring.state import ScoringState
@@ -144,6 +144,7 @@ def do_import_offers(
     dry_run: bool = False,
     limits: ImportLimits | None = None,
     accept_valid: bool = False,
+    normalise_titles: TitleNormaliser = fake_titles,
 ) -> ImportRead:
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     return import_offers(
@@ -151,7 +152,7 @@ def do_import_offers(
         data,
         filename=filename,
         refs=refs(),
-        normalise_titles=fake_titles,
+        normalise_titles=normalise_titles,
         limits=limits or ImportLimits(),
         user=None,
         dry_run=dry_run,

@@ -16,6 +16,7 @@ ROWS = [
     ("2", "Agent(e) d'entretien espaces verts (F/H)", "Flers"),
     ("3", "", "Sées"),
     ("4", "Cariste CACES R489 cat 3 URGENT", "Argentan"),
+    ("5", "Chef d'équipe (H/F)", "Alençon"),
 ]
 
 
@@ -25,17 +26,11 @@ def _write(path: Path, sep: str, encoding: str, header: str = "intitule") -> Pat
     return path
 
 
+ADDED = ("code_rome", "code_ogr", "appellation", "score", "alternatives", "a_preciser")
+
+
 def _check(out: pd.DataFrame) -> None:
-    assert list(out.columns) == [
-        "id",
-        "intitule",
-        "ville",
-        "code_rome",
-        "code_ogr",
-        "appellation",
-        "score",
-        "alternatives",
-    ]
+    assert list(out.columns) == ["id", "intitule", "ville", *ADDED]
     assert out["intitule"].iloc[0] == "MAÇON H/F"  # rows written back as read
     assert out["ville"].iloc[2] == "Sées"
     assert out["code_rome"].iloc[0] == "F1703"
@@ -51,6 +46,9 @@ def _check(out: pd.DataFrame) -> None:
     code, score = alternatives[0].split(":")
     assert len(code) == 5 and code != "F1703"
     assert 0.0 <= float(score) <= 1.0
+    # "Chef d'équipe" names no trade; an empty title neither; the others do.
+    assert out["a_preciser"].tolist() == ["non", "non", "oui", "non", "oui"]
+    assert out["code_rome"].iloc[4] != "" and out["alternatives"].iloc[4] != ""
 
 
 def test_semicolon_cp1252_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,10 +73,12 @@ def test_xlsx_output(tmp_path: Path) -> None:
     src = _write(tmp_path / "offres.csv", ";", "utf-8")
     dest = tmp_path / "out.xlsx"
     assert main(["titles", str(src), "-o", str(dest)]) == 0
-    sheet = load_workbook(dest, read_only=True).active
+    book = load_workbook(dest, read_only=True)
+    sheet = book.active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][3:] == ("code_rome", "code_ogr", "appellation", "score", "alternatives")
+    book.close()  # a read-only workbook keeps its file open until closed
+    assert rows[0][3:] == ADDED
     assert rows[1][3] == "F1703"
     out = pd.read_excel(dest, dtype=str, keep_default_na=False)
     _check(out)

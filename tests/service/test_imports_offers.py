@@ -25,7 +25,7 @@ from service.imports.reading import ImportLimits
 from service.kit.deps import get_app_settings
 from service.models.offers import Offer, OfferLicence
 from service.models.procurement import Company
-from service.referentials.titles import get_title_normaliser
+from service.referentials.titles import get_title_normaliser, title_normaliser
 
 SAMPLE_JSON = REFERENTIALS_DIR.parent / "samples" / "france_travail_offers_sample.json"
 
@@ -290,3 +290,25 @@ def test_an_insee_code_that_is_also_a_postal_code_is_that_commune(session: Sessi
     # 61230 is Longny les Villages' INSEE code and the postal code of five other communes.
     do_import_offers(session, OFFER_HEADER + offer_line("OE-61230", commune="61230"))
     assert _offers(session)["OE-61230"].commune_insee == "61230"
+
+
+def test_a_vague_title_asks_for_the_rome_code_with_guesses(session: Session) -> None:
+    """With the real index: "Vendeur" names no trade; the facilitator is asked for the code."""
+    normalise = title_normaliser(REFERENTIALS_DIR)
+    before = snapshot(session)
+    vague = OFFER_HEADER + offer_line("OE-1", "Maçon H/F") + offer_line("OE-2", "Vendeur (H/F)")
+    with pytest.raises(InvalidInput) as info:
+        do_import_offers(session, vague, normalise_titles=normalise)
+    errors = info.value.errors or []
+    assert [(e["line"], e["column"], e["code"]) for e in errors] == [(3, "Intitulé", "vague_title")]
+    message = str(errors[0]["message"])
+    assert "« Vendeur (H/F) » à préciser" in message and "code ROME" in message
+    assert "pistes : D" in message  # the best guesses, as alternatives
+    assert snapshot(session) == before
+    # With the code given, the same rows are imported; the precise title is read.
+    fixed = (
+        OFFER_HEADER + offer_line("OE-1", "Maçon H/F") + offer_line("OE-2", "Vendeur", rome="D1106")
+    )
+    do_import_offers(session, fixed, normalise_titles=normalise)
+    offers = _offers(session)
+    assert (offers["OE-1"].code_rome, offers["OE-2"].code_rome) == ("F1703", "D1106")

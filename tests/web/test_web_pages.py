@@ -331,30 +331,41 @@ def test_import_dry_run_then_confirm(
     assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-1")) is not None
 
 
+def _check_offers(client: TestClient, token: str, data: bytes, name: str = "offres.csv") -> str:
+    """Send an offer file to the import page's check; the answer's status and text."""
+    resp = client.post(
+        "/facilitateur/imports",
+        data={"csrf_token": token, "type_fichier": "offres"},
+        files={"fichier": (name, data, "text/csv")},
+    )
+    return f"{resp.status_code} {unescape(resp.text)}"
+
+
 def test_import_of_a_bad_file_names_the_row_and_changes_nothing(
     client: TestClient, session: Session, facilitator: User, login: Login
 ) -> None:
     token = login(facilitator)
     bad = OFFERS_CSV + "OE-WEB-2;Maçon H/F;;Nulle-Part-Sur-Mer;CDD;35;02/03/2027;6 mois;1;;\n"
-    resp = client.post(
-        "/facilitateur/imports",
-        data={"csrf_token": token, "type_fichier": "offres"},
-        files={"fichier": ("offres.csv", bad.encode("utf-8"), "text/csv")},
-    )
+    page = _check_offers(client, token, bad.encode("utf-8"))
     # An offer file's check shows both lists: the valid offers and the refused one.
-    assert resp.status_code == 200
-    page = unescape(resp.text)
+    assert page.startswith("200 ")
     assert "1 offre(s) refusée(s)" in page and "Commune inconnue : « Nulle-Part-Sur-Mer »" in page
     assert "Importer les 1 offres valides" in page
     assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-1")) is None
     # A file that cannot be read at all is still refused whole.
-    resp = client.post(
-        "/facilitateur/imports",
-        data={"csrf_token": token, "type_fichier": "offres"},
-        files={"fichier": ("offres.json", b"[{", "application/json")},
-    )
-    assert resp.status_code == 422
-    assert "Fichier refusé, rien n'a été modifié" in unescape(resp.text)
+    page = _check_offers(client, token, b"[{", "offres.json")
+    assert page.startswith("422 ") and "Fichier refusé, rien n'a été modifié" in page
+
+
+def test_import_page_asks_for_the_rome_code_of_a_vague_title(
+    client: TestClient, session: Session, facilitator: User, login: Login
+) -> None:
+    vague = OFFERS_CSV + "OE-WEB-3;Chef d'équipe (H/F);;Alençon;CDD;35;02/03/2027;6 mois;1;;\n"
+    page = _check_offers(client, login(facilitator), vague.encode("utf-8"))
+    assert page.startswith("200 ") and "1 offre(s) refusée(s)" in page
+    assert "« Chef d'équipe (H/F) » à préciser" in page
+    assert "Indiquez le code ROME de l'offre (pistes :" in page
+    assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-3")) is None
 
 
 def test_admin_creates_a_user_with_a_password_who_can_then_log_in(

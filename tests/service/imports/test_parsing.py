@@ -302,3 +302,46 @@ def test_bad_candidates(rome: RomeReferential, communes: CommuneIndex) -> None:
         "bad_birth_year",
     }
     assert {e.code for e in res.errors if e.line == 3} == {"missing_assessed_on"}
+
+
+def _vague(titles: Sequence[str]) -> list[TitleGuess]:
+    """A stand-in normaliser that finds every title vague, with two guesses."""
+    guesses = (("D1106", "Vendeur / Vendeuse en épicerie", 0.32), ("D1212", "Vendeur", 0.29))
+    return [TitleGuess("D1106", None, 0.9, is_vague=True, alternatives=guesses) for _ in titles]
+
+
+def test_a_vague_job_of_a_candidate_is_to_be_specified(
+    rome: RomeReferential, communes: CommuneIndex
+) -> None:
+    text = CAND_HEADER + "P-1;coach-flers;61001;Vendeur:2;;;;diagnostic;01/10/2026;;;\n"
+    res = parse_candidates(
+        text.encode("cp1252"),
+        communes=communes,
+        rome=rome,
+        normalise_titles=_vague,
+        known_coaches=["coach-flers"],
+        today=date(2026, 11, 25),
+    )
+    assert res.records == []
+    assert [e.code for e in res.errors] == ["vague_job"]
+    assert "« Vendeur » à préciser" in res.errors[0].message
+    assert "code ROME de ce métier (pistes : D1106" in res.errors[0].message
+
+
+def test_a_vague_title_is_to_be_specified(rome: RomeReferential, communes: CommuneIndex) -> None:
+
+    text = "reference;intitule;commune;date_debut\nA;Vendeur H/F;61001;10/03/2027\n"
+    res = parse_offers(
+        text.encode(),
+        filename="offres.csv",
+        communes=communes,
+        rome=rome,
+        normalise_titles=_vague,
+        limits=ImportLimits(),
+    )
+    assert res.records == []
+    assert [e.code for e in res.errors] == ["vague_title"]
+    assert res.errors[0].message == (
+        "Intitulé « Vendeur H/F » à préciser : il ne nomme pas de métier précis. Indiquez le code "
+        "ROME de l'offre (pistes : D1106 Vendeur / Vendeuse en épicerie, D1212 Vendeur)."
+    )
