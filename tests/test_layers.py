@@ -76,6 +76,8 @@ SERVICE_ORDER = (
     ("scoring",),
     ("notifications",),
     ("workflow", "imports"),
+    ("retention",),
+    ("transparency",),
     ("reports",),
     ("web",),
     ("main",),

@@ -30,6 +30,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "proposals",
     "report",
     "tools",
+    "retention",
+    "audit",
+    "privacy",
 )
 
 

@@ -38,6 +38,7 @@ from service.kit.times import PARIS
 from service.models.accounts import User
 from service.models.retention import RetentionNotice, RetentionRun
 from service.notifications.service import queue_inactivity_notice
+from service.people.privacy import anonymise_person
 from service.retention.repository import PersonActivity, RetentionRepository
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "Anonymiser",
     "Periods",
     "RetentionResult",
+    "anonymise_inactive",
+    "list_runs",
     "months_before",
     "run_retention",
 ]
@@ -67,6 +70,15 @@ CATEGORIES: Final[dict[str, str]] = {
 Anonymiser = Callable[[Session, int], None]
 """Anonymise one person (the people package's ``anonymise_person``); raises an
 :class:`~service.errors.AppError` when it refuses, having changed nothing."""
+
+
+def anonymise_inactive(today: date) -> Anonymiser:
+    """Anonymise for inactivity, by the service itself (the run records who launched it)."""
+
+    def anonymise(session: Session, person_id: int) -> None:
+        anonymise_person(session, person_id, actor=None, reason="inactivity", today=today)
+
+    return anonymise
 
 
 @dataclass(frozen=True)
@@ -334,3 +346,8 @@ def run_retention(
     result.run_id = run.id
     result.audit_head_seq, result.audit_head_hash = run.audit_head_seq, run.audit_head_hash
     return result
+
+
+def list_runs(session: Session, *, limit: int, offset: int) -> tuple[list[RetentionRun], int]:
+    """Applied runs, newest first."""
+    return RetentionRepository(session).runs(limit=limit, offset=offset)

@@ -4,7 +4,7 @@ checkpoints a purge of old entries leaves, the retention runs and the notices gi
 before a person is anonymised for inactivity.
 
 Revision ID: 0009_retention
-Revises: 0007_exposures
+Revises: 0008_privacy
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from service.accounts.chain import CHAINED_COLUMNS, GENESIS, chain_hash
 from service.db import UTCDateTime
 
 revision: str = "0009_retention"
-down_revision: str | None = "0007_exposures"
+down_revision: str | None = "0008_privacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
