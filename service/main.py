@@ -25,10 +25,12 @@ from service.procurement import endpoints as procurement_endpoints
 from service.referentials import endpoints as referentials_endpoints
 from service.referentials.service import load_referentials
 from service.reports import endpoints as reports_endpoints
+from service.retention import endpoints as retention_endpoints
 from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.transparency import endpoints as transparency_endpoints
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
@@ -59,6 +61,8 @@ _ROUTERS = (
     scoring_endpoints.tools_router,
     notifications_endpoints.preferences_router,
     notifications_endpoints.outbox_router,
+    retention_endpoints.router,
+    transparency_endpoints.router,
 )
 
 

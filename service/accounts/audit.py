@@ -12,18 +12,30 @@ from this step to the commit. :func:`verify_chain` walks it and names the first 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
+from service.accounts.audit_export import MAX_EXPORT_ROWS, audit_csv
 from service.accounts.chain import GENESIS, chain_hash
-from service.accounts.repository import UNSEALED, AuditFilter, AuditRepository
+from service.accounts.repository import UNSEALED, AuditFilter, AuditRepository, UserRepository
 from service.db import after_reads, is_read_only, utcnow
+from service.errors import InvalidInput
 from service.kit.crud import Pagination
 from service.models.accounts import AuditEntry, User
 
-__all__ = ["ChainReport", "audit", "list_audit", "seal_entries", "verify_chain"]
+__all__ = [
+    "ChainReport",
+    "audit",
+    "audit_filter",
+    "audit_usernames",
+    "export_audit",
+    "list_audit",
+    "seal_entries",
+    "verify_chain",
+]
 
 
 def audit(
@@ -57,6 +69,52 @@ def list_audit(
     session: Session, where: AuditFilter, page: Pagination
 ) -> tuple[list[AuditEntry], int]:
     return AuditRepository(session).page(where, limit=page.limit, offset=page.offset)
+
+
+def audit_filter(
+    *,
+    user_id: int | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> AuditFilter:
+    """The filter of the log's list, page and export; refused in French when the dates are
+    without a time zone or in the wrong order."""
+    for name, value in (("from", since), ("to", until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(f"{name} : donnez un fuseau horaire (ex. 2026-01-31T00:00:00Z)")
+    if since is not None and until is not None and until < since:
+        raise InvalidInput(f"to ({until}) est avant from ({since})")
+    return AuditFilter(
+        user_id=user_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        since=since,
+        until=until,
+    )
+
+
+def audit_usernames(session: Session) -> dict[int, str]:
+    """Every account's name by id (the log shows who; accounts are few)."""
+    users, _ = UserRepository(session).page(limit=100_000, offset=0)
+    return {u.id: u.username for u in users}
+
+
+def export_audit(session: Session, admin: User, where: AuditFilter) -> tuple[bytes, int]:
+    """The filtered log as CSV (:mod:`service.accounts.audit_export`), oldest first; audited."""
+    rows = AuditRepository(session).export_rows(where, limit=MAX_EXPORT_ROWS + 1)
+    if len(rows) > MAX_EXPORT_ROWS:
+        raise InvalidInput(
+            f"plus de {MAX_EXPORT_ROWS:,} entrées : resserrez les filtres (dates, action, "
+            "utilisateur) pour exporter".replace(",", " ")
+        )
+    data = audit_csv(rows, audit_usernames(session))
+    filters = {k: str(v) for k, v in vars(where).items() if v is not None}
+    audit(session, admin, "export", "audit_log", None, {"rows": len(rows), "filters": filters})
+    return data, len(rows)
 
 
 # ------------------------------------------------------------------------------ the chain

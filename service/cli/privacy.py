@@ -11,9 +11,8 @@ from pathlib import Path
 
 from service.cli import CliError
 from service.config import get_settings
+from service.transparency.documents import REGISTER_TITLE as TITLE
 from service.transparency.documents import as_text, record_of_processing
-
-TITLE = "Registre des activités de traitement — clausematch"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

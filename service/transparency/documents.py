@@ -14,7 +14,19 @@ from typing import Final
 from service.config import Settings
 from service.retention.service import Periods
 
-__all__ = ["Section", "as_text", "information_notice", "periods_text", "record_of_processing"]
+__all__ = [
+    "NOTICE_TITLE",
+    "REGISTER_TITLE",
+    "Section",
+    "as_text",
+    "information_notice",
+    "periods_text",
+    "record_of_processing",
+]
+
+
+REGISTER_TITLE: Final = "Registre des activités de traitement — clausematch"
+NOTICE_TITLE: Final = "Vos données personnelles dans clausematch"
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,8 @@ def _rights(settings: Settings) -> tuple[str, ...]:
         f"responsable : {settings.privacy_dpo_contact}. Une réponse vous est donnée dans un "
         "délai d'un mois.",
         "Si vous estimez que vos droits ne sont pas respectés, vous pouvez adresser une "
-        "réclamation à la CNIL (www.cnil.fr, 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07).",
+        "réclamation à la CNIL (www.cnil.fr, 3 place de Fontenoy, TSA 80715, 75334 Paris "
+        "Cedex 07).",
     )
 
 
