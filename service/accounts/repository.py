@@ -181,7 +181,7 @@ class AuditRepository(Repository[AuditEntry]):
             self._filtered(where).order_by(AuditEntry.id.desc()), limit=limit, offset=offset
         )
 
-    def _filtered(self, where: AuditFilter) -> Select[tuple[AuditEntry]]:
+    def _filtered(self, where: AuditFilter) -> Select[AuditEntry]:
         stmt = select(AuditEntry)
         if where.user_id is not None:
             stmt = stmt.where(AuditEntry.user_id == where.user_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -53,14 +54,14 @@ class RetentionRepository:
 
     # ------------------------------------------------------------------ purges
 
-    def _count(self, stmt: Select[tuple[int]]) -> int:
+    def _count(self, stmt: Select[Any]) -> int:
         return int(self.session.scalar(stmt) or 0)
 
     def _delete(self, model: type[object], where: ColumnElement[bool], dry_run: bool) -> int:
         if dry_run:
-            return self._count(select(func.count()).select_from(model).where(where))  # type: ignore[arg-type]
+            return self._count(select(func.count()).select_from(model).where(where))
         result = self.session.execute(
-            delete(model).where(where).execution_options(synchronize_session=False)  # type: ignore[arg-type]
+            delete(model).where(where).execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

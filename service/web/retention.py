@@ -74,7 +74,7 @@ def _filters(
         since=day_start(du) if du else None,
         until=day_start(au + timedelta(days=1)) if au else None,
     )
-    typed = {
+    typed: dict[str, object] = {
         "user_id": user_id or "",
         "action": action,
         "entity_type": "" if person is not None else entity_type,

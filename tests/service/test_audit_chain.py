@@ -40,7 +40,7 @@ def test_requests_entries_are_numbered_and_chained(
     )
     entries = _chain(session)
     assert entries and all(e.seq is not None and e.hash for e in entries)
-    seqs = [e.seq for e in entries]
+    seqs = [int(e.seq or 0) for e in entries]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     previous = GENESIS if seqs[0] == 1 else None
     for entry in entries:
@@ -99,6 +99,7 @@ def test_a_removed_entry_is_named(session: Session) -> None:
     session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": gone.id})
     report = verify_chain(session)
     assert not report.ok
+    assert gone.seq is not None
     assert report.first_broken_seq == gone.seq + 1
     assert f"n° {gone.seq} à {gone.seq} absentes" in (report.first_broken or "")
 

@@ -53,7 +53,7 @@ def _count(url: str, model: type[object]) -> int:
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:
-            return int(session.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
     finally:
         engine.dispose()
 

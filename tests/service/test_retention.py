@@ -59,7 +59,7 @@ def _run(
 
 
 def _count(session: Session, model: type[object]) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_months_before_keeps_the_calendar() -> None:
