@@ -100,5 +100,5 @@ def test_privacy_register(cli: str, tmp_path: Path, capsys: pytest.CaptureFixtur
     target = tmp_path / "registre.json"
     assert service.cli.main(["privacy", "register", "--json", "-o", str(target)]) == 0
     data = json.loads(target.read_text(encoding="utf-8"))
-    assert [s["title"] for s in data["sections"]][0].startswith("Responsable")
+    assert data["sections"][0]["title"].startswith("Responsable")
     assert service.cli.main(["privacy", "register", "-o", "/nulle/part/r.txt"]) == 1
