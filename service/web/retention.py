@@ -4,6 +4,7 @@ information notice printed from a person's page (their coach, the facilitator)."
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from service.accounts.audit import (
 )
 from service.accounts.repository import AuditFilter, AuditRepository
 from service.db import SessionDep, utcnow
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 from service.kit.crud import Pagination
 from service.kit.times import PARIS, day_start
 from service.models.people import display_name
@@ -49,39 +50,68 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 
 PAGE_SIZE = 50
 MAX_ID = 2_147_483_647
-Word = Annotated[str, Query(pattern=r"^[a-z_]{0,32}$")]
-OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+Text = Annotated[str, Query(max_length=40)]
+
+
+def _number(value: str, label: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise InvalidInput(f"{label} : « {value} » n'est pas un numéro (un nombre entier positif)")
+    return int(value)
+
+
+def _date(value: str, label: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{label} : « {value} » n'est pas une date (AAAA-MM-JJ)") from None
 
 
 def _filters(
-    user_id: int | None,
+    user_id: str,
     action: str,
     entity_type: str,
-    person: int | None,
-    entity_id: int | None,
-    du: date | None,
-    au: date | None,
+    person: str,
+    entity_id: str,
+    du: str,
+    au: str,
 ) -> tuple[dict[str, object], AuditFilter]:
-    """The page's filters (as typed, for the form and the links) and the log's filter.
-    ``person``: a person's internal number (entity ``candidate``)."""
-    if person is not None:
-        entity_type, entity_id = "candidate", person
+    """The page's filters (as typed, for the form and the links) and the log's filter, with a
+    French error for a bad value (an empty field means no filter). ``person``: a person's
+    internal number (entity ``candidate``)."""
+    uid = _number(user_id, "Utilisateur")
+    pid = _number(person, "N° interne de la personne")
+    eid = _number(entity_id, "N° de l'objet")
+    start, end = _date(du, "Du"), _date(au, "Au")
+    if not re.fullmatch(r"[a-z_]{0,32}", action) or not re.fullmatch(r"[a-z_]{0,32}", entity_type):
+        raise InvalidInput("Action et objet : lettres minuscules et « _ » seulement")
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(f"Au ({end:%d/%m/%Y}) est avant Du ({start:%d/%m/%Y})")
+    if pid is not None:
+        entity_type, eid = "candidate", pid
     where = audit_filter(
-        user_id=user_id,
+        user_id=uid,
         action=action or None,
         entity_type=entity_type or None,
-        entity_id=entity_id,
-        since=day_start(du) if du else None,
-        until=day_start(au + timedelta(days=1)) if au else None,
+        entity_id=eid,
+        since=day_start(start) if start else None,
+        until=day_start(end + timedelta(days=1)) if end else None,
     )
     typed: dict[str, object] = {
-        "user_id": user_id or "",
+        "user_id": uid or "",
         "action": action,
-        "entity_type": "" if person is not None else entity_type,
-        "entity_id": "" if person is not None else (entity_id or ""),
-        "person": person or "",
-        "du": du.isoformat() if du else "",
-        "au": au.isoformat() if au else "",
+        "entity_type": "" if pid is not None else entity_type,
+        "entity_id": "" if pid is not None else (eid or ""),
+        "person": pid or "",
+        "du": start.isoformat() if start else "",
+        "au": end.isoformat() if end else "",
     }
     return typed, where
 
@@ -95,13 +125,13 @@ def audit_page(
     request: Request,
     session: SessionDep,
     web: AdminPage,
-    user_id: OptionalId = None,
-    action: Word = "",
-    entity_type: Word = "",
-    person: OptionalId = None,
-    entity_id: OptionalId = None,
-    du: date | None = None,
-    au: date | None = None,
+    user_id: Text = "",
+    action: Text = "",
+    entity_type: Text = "",
+    person: Text = "",
+    entity_id: Text = "",
+    du: Text = "",
+    au: Text = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     verifier: Literal["", "1"] = "",
 ) -> HTMLResponse:
@@ -143,13 +173,13 @@ def audit_page(
 def audit_export_page(
     session: SessionDep,
     web: AdminPage,
-    user_id: OptionalId = None,
-    action: Word = "",
-    entity_type: Word = "",
-    person: OptionalId = None,
-    entity_id: OptionalId = None,
-    du: date | None = None,
-    au: date | None = None,
+    user_id: Text = "",
+    action: Text = "",
+    entity_type: Text = "",
+    person: Text = "",
+    entity_id: Text = "",
+    du: Text = "",
+    au: Text = "",
 ) -> Response:
     _, where = _filters(user_id, action, entity_type, person, entity_id, du, au)
     data, _ = export_audit(session, web.user, where)

@@ -537,3 +537,52 @@ def test_a_coach_finds_a_person_by_name_adds_a_target_sees_the_offers_change_and
     page.goto("/coach/nouvelles-offres")
     _shot(page, demo, f"29-{label}-coach-nouvelles-offres")
     page.context.close()
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "1280"), (390, "390")])
+def test_personal_data_pages_audit_log_retention_register_and_notice(
+    browser: object, demo_server: Demo, width: int, label: str
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.set_viewport_size({"width": width, "height": 900})
+    # The coach prints the information notice from their person's page.
+    _login(page, demo.coach)
+    page.goto(f"/personnes/{demo.person_id}")
+    page.get_by_role("link", name=re.compile("Notice d'information")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Vos données personnelles dans clausematch"
+    )
+    expect(page.get_by_text(f"Remis à {demo.person_name}")).to_be_visible()
+    _fits_the_screen(page)
+    _shot(page, demo, f"40-notice-information-{label}")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Menu principal")).to_be_hidden()
+    _shot(page, demo, f"41-notice-information-impression-{label}")
+    page.emulate_media(media="screen")
+    page.context.clear_cookies()
+
+    _login(page, "admin")
+    page.goto("/admin/journal")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Journal d'audit")
+    page.get_by_label("N° interne de la personne").fill(str(demo.person_id))
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_text(f"candidate n° {demo.person_id}").first).to_be_visible()
+    page.get_by_role("link", name="Vérifier la chaîne d'empreintes").click()
+    expect(page.get_by_role("status")).to_contain_text("Chaîne intacte")
+    _fits_the_screen(page)
+    _shot(page, demo, f"42-admin-journal-audit-{label}")
+    page.get_by_role("link", name="Conservation").click()
+    page.get_by_role("button", name="Simuler (ne rien changer)").click()
+    expect(page.get_by_role("status")).to_contain_text("Simulation : rien n'a été modifié.")
+    _fits_the_screen(page)
+    _shot(page, demo, f"43-admin-conservation-{label}")
+    page.get_by_role("link", name="Registre").click()
+    expect(
+        page.get_by_role("heading", level=2, name=re.compile("Durées de conservation"))
+    ).to_be_visible()
+    _fits_the_screen(page)
+    _shot(page, demo, f"44-admin-registre-{label}")
+    page.context.close()

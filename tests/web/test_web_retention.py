@@ -74,11 +74,17 @@ def test_the_log_is_filtered_by_person_and_user_and_exported(
     rows = list(csv.reader(io.StringIO(everything.content.decode("utf-8-sig")), delimiter=";"))
     assert ["'-cmd", "'@candidate"] in [r[5:7] for r in rows]
 
+    # The form sends its empty fields: no filter.
+    empty = {k: "" for k in ("user_id", "action", "entity_type", "person", "du", "au")}
+    assert client.get("/admin/journal", params=empty).status_code == 200
+    assert client.get("/admin/journal.csv", params=empty).status_code == 200
     bad = client.get("/admin/journal", params={"du": "2026-13-01"})
-    assert bad.status_code == 422 and "invalide" in unescape(bad.text)
+    assert bad.status_code == 422 and "« 2026-13-01 » n'est pas une date" in unescape(bad.text)
+    bad = client.get("/admin/journal", params={"person": "douze"})
+    assert bad.status_code == 422 and "n'est pas un numéro" in unescape(bad.text)
     bad = client.get("/admin/journal", params={"du": "2026-03-01", "au": "2026-02-01"})
     assert bad.status_code == 422 and "est avant" in unescape(bad.text)
-    assert [e.user_id for e in _entries(session, action="export")] == [admin.id, admin.id]
+    assert [e.user_id for e in _entries(session, action="export")] == [admin.id] * 3
 
 
 def test_the_page_checks_the_chain_and_names_the_broken_entry(
