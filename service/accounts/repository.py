@@ -59,6 +59,14 @@ _SEAL = (
     .where(_AUDIT.c.id == bindparam("row_id"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+# Pre-built: the sealing step runs at every audited commit.
+_UNSEALED = select(*_CHAINED).where(_AUDIT.c.seq.is_(None)).order_by(_AUDIT.c.id)
+_TAIL = (
+    select(_AUDIT.c.seq, _AUDIT.c.hash)
+    .where(_AUDIT.c.seq.is_not(None))
+    .order_by(_AUDIT.c.seq.desc())
+    .limit(1)
+)
 # One number for PostgreSQL's advisory lock of the chain (any constant both processes share).
 _CHAIN_LOCK_KEY = 0x636C61757365  # "clause"
 # Set on a session whose transaction wrote audit entries: they are chained at its commit.
@@ -86,18 +94,13 @@ class AuditRepository(Repository[AuditEntry]):
 
     def unsealed(self) -> list[dict[str, Any]]:
         """Entries not chained yet (this transaction's), in the order they were written."""
-        stmt = select(*_CHAINED).where(_AUDIT.c.seq.is_(None)).order_by(_AUDIT.c.id)
-        return [dict(r) for r in self.session.execute(stmt).mappings()]
+        result = self.session.connection().execute(_UNSEALED)
+        return [dict(zip(CHAINED_COLUMNS, row, strict=True)) for row in result]
 
     def tail(self) -> tuple[int, str]:
         """The last chained entry's ``seq`` and ``hash``; else the latest checkpoint's; else the
         start (0 and 64 zeros)."""
-        row = self.session.execute(
-            select(_AUDIT.c.seq, _AUDIT.c.hash)
-            .where(_AUDIT.c.seq.is_not(None))
-            .order_by(_AUDIT.c.seq.desc())
-            .limit(1)
-        ).first()
+        row = self.session.connection().execute(_TAIL).first()
         if row is not None:
             return int(row.seq), str(row.hash)
         checkpoint = self.latest_checkpoint()
