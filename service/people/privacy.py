@@ -153,7 +153,9 @@ def _scrub_outbox(repo: PrivacyRepository, old: str, new: str) -> int:
         row.subject = row.subject.replace(old, new)
         row.body_text = row.body_text.replace(old, new)
         row.body_html = row.body_html.replace(old, new)
-        row.context = _replace_in(row.context, old, new)
+        context = _replace_in(row.context, old, new)
+        assert isinstance(context, dict)
+        row.context = context
     return len(rows)
 
 
