@@ -10,8 +10,9 @@
   service, each proposal and each of its moves, placements: the first day of the start month,
   the last day of the end month), the follow-up ids in e-mails replaced by the pseudonym. The
   times of the staff's own actions (audit log, batch runs, rankings shown) stay: they say when
-  someone used the service, not what happened to the person, and the audit log is append-only. Kept, so that hours, placements and FSE+ counts stay right:
-  the internal id every row refers to, the commune (territorial reports), the target jobs,
+  someone used the service, not what happened to the person, and the audit log is append-only.
+  Kept, so that hours, placements and FSE+ counts stay right: the internal id every row refers
+  to, the commune (territorial reports), the target jobs,
   licences and travel constraints (objective data), the reporting-only attributes FSE+ needs
   (sex, birth year — the participant report's age bands read the year only —, education,
   labour status, disability, RSA), placements with their hours and outcomes, proposals with

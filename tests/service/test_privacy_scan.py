@@ -145,7 +145,7 @@ def _exports(session: Session, refs: Referentials) -> tuple[dict[str, str], dict
     for name in REPORT_NAMES:
         report = build_report(session, refs, None, name, ReportFilter(), today=TODAY, tolerance=0.1)
         as_json = report_json(report)
-        figures[name] = as_json["tables"] if "tables" in as_json else as_json
+        figures[name] = as_json["tables"]
         texts[f"{name}.json"] = json.dumps(as_json, ensure_ascii=False, default=str)
         texts[f"{name}.csv"] = report_csv(report).decode("utf-8-sig")
         texts[f"{name}.xlsx"] = _xlsx_text(report_xlsx(report))
