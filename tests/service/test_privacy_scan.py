@@ -304,5 +304,8 @@ def test_anonymisation_leaves_nothing_distinctive_and_the_same_figures(
     access = build_person_export(session, refs, facilitator.user, person_id)
     assert _found(json.dumps(to_json(access), ensure_ascii=False)) == []
     assert _found(_xlsx_text(to_xlsx(access))) == []
+    fse = {row["code"]: row["valeur"] for row in figures_before["fse"]["indicateurs"]}
+    assert (fse["heures_rsa"], fse["personnes_rsa_placees"]) == (400.0, 2.0)
+    assert figures_before["execution"]["lots"][0]["heures_realisees"] == 400.0
     for name in ("execution", "fse", "participants"):
         assert figures_after[name] == figures_before[name], name
