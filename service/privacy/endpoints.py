@@ -28,7 +28,16 @@ router = APIRouter(prefix="/candidates", tags=["privacy"], responses=STANDARD_ER
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/{candidate_id}/export", response_model=None)
+@router.get(
+    "/{candidate_id}/export",
+    response_model=None,
+    responses={
+        200: {
+            "description": "the person's data (JSON, or xlsx with `format=xlsx`)",
+            "content": {"application/json": {"schema": {"type": "object"}}, XLSX: {}},
+        }
+    },
+)
 def export_candidate(
     session: SessionDep,
     refs: RefsDep,
