@@ -610,3 +610,51 @@ def test_a_coach_downloads_limits_and_erases_a_persons_data(
     _shot(page, demo, f"43-{label}-coach-effacee")
     assert page.goto(f"/personnes/{person_id}").status == 404  # type: ignore[union-attr]
     page.context.close()
+
+
+def test_the_facilitator_anonymises_a_person_whose_placement_must_be_kept(
+    browser: object, demo_server: Demo
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    from service.models.procurement import Lot
+    from service.models.workflow import Placement, PlacementHours
+
+    demo = demo_server
+    person_id, name = _person_without_history(demo.database_url, 2)
+    engine = make_engine(demo.database_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            lot = session.scalars(select(Lot).order_by(Lot.id).limit(1)).one()
+            placement = Placement(
+                candidate_id=person_id,
+                lot_id=lot.id,
+                delivery_mode="direct_hire",
+                contract_type="CDD",
+                start_date=date(2026, 3, 16),
+                end_date=date(2026, 6, 12),
+                outcome_at_end="emploi_durable",
+            )
+            session.add(placement)
+            session.flush()
+            session.add(
+                PlacementHours(placement_id=placement.id, month=date(2026, 4, 1), hours=120)
+            )
+    finally:
+        engine.dispose()
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "facilitateur")
+    page.goto(f"/personnes/{person_id}")
+    page.get_by_role("link", name="Effacer ou anonymiser…").click()
+    expect(page.get_by_text("elle sera anonymisée")).to_be_visible()
+    page.get_by_label("Motif").select_option("end_of_follow_up")
+    page.get_by_label(f"Je confirme l'anonymisation de {name}.").check()
+    _shot(page, demo, "44-facilitateur-anonymisation-confirmation")
+    page.get_by_role("button", name="Anonymiser définitivement").click()
+    expect(page.get_by_text("Personne anonymisée :")).to_be_visible()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("ANON-")
+    expect(page.get_by_text(name)).to_have_count(0)
+    expect(page.get_by_role("link", name="Modifier le profil")).to_have_count(0)
+    _shot(page, demo, "45-facilitateur-personne-anonymisee")
+    page.context.close()
