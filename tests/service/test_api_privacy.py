@@ -348,3 +348,23 @@ def test_admin_is_refused_every_privacy_route(
         headers=admin.headers,
     )
     assert resp.status_code == 403
+
+
+def test_batch_lists_leave_out_people_marked_do_not_propose(
+    client: TestClient, session: Session, coach: Actor, facilitator: Actor
+) -> None:
+    from sqlalchemy import select
+
+    kept = _person(session, coach)
+    other = make_candidate(session, coach=coach)
+    offer = make_offer(session, open_positions=2)
+    resp = client.put(
+        f"/candidates/{kept.id}/do-not-propose",
+        json={"do_not_propose": True},
+        headers=coach.headers,
+    )
+    assert resp.status_code == 200
+    run = client.post("/match-runs", headers=facilitator.headers)
+    assert run.status_code in (200, 201), run.text
+    listed = session.scalars(select(Match.candidate_id).where(Match.offer_id == offer.id)).all()
+    assert listed == [other.id]
