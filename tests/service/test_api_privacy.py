@@ -99,6 +99,9 @@ def test_export_json_holds_every_section(
     )
     session.flush()
     client.get(f"/candidates/{person.id}", headers=coach.headers)
+    client.get(f"/candidates?q={person.external_id}", headers=coach.headers)
+    other = make_candidate(session, coach=coach)
+    client.get(f"/candidates?q={other.external_id}", headers=coach.headers)
 
     resp = client.get(f"/candidates/{person.id}/export", headers=facilitator.headers)
     assert resp.status_code == 200, resp.text
@@ -127,6 +130,8 @@ def test_export_json_holds_every_section(
     assert sections["exposures"][0]["score"] == 0.71
     assert sections["exposures"][0]["shown_to"] == coach.user.username
     assert any(a["action"] == "read" and a["role"] == "coach" for a in sections["audit"])
+    lists = [a for a in sections["audit"] if a["action"] == "list"]
+    assert [a["detail"]["ids"] for a in lists] == [[person.id]]  # not the list without them
     assert audit_entries(session, action="export", entity_id=person.id)
 
 
