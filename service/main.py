@@ -21,6 +21,7 @@ from service.imports import endpoints as imports_endpoints
 from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
 from service.people import endpoints as people_endpoints
+from service.privacy import endpoints as privacy_endpoints
 from service.procurement import endpoints as procurement_endpoints
 from service.referentials import endpoints as referentials_endpoints
 from service.referentials.service import load_referentials
@@ -45,6 +46,7 @@ _ROUTERS = (
     system_endpoints.router,
     accounts_endpoints.users_router,
     people_endpoints.router,
+    privacy_endpoints.router,
     offers_endpoints.router,
     procurement_endpoints.companies_router,
     procurement_endpoints.buyers_router,

@@ -79,6 +79,7 @@ SERVICE_ORDER = (
     ("retention",),
     ("transparency",),
     ("reports",),
+    ("privacy",),
     ("web",),
     ("main",),
     ("cli",),

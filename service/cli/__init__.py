@@ -28,6 +28,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "batch",
     "mail",
     "proposals",
+    "people",
     "report",
     "tools",
     "retention",

@@ -6,10 +6,13 @@
 - **Anonymisation**, otherwise: identity and contact removed, the follow-up id replaced by a
   random pseudonym (``ANON-…``, stable from then on, not derived from anything about the
   person), free text removed (the coach's comments and typed reasons of their proposals), exact
-  dates coarsened to the month (assessment, availability, entry into the service, placements:
-  the first day of the start month, the last day of the end month), the follow-up ids in
-  e-mails replaced by the pseudonym. Kept, so that hours, placements and FSE+ counts stay right:
-  the internal id every row refers to, the commune (territorial reports), the target jobs,
+  dates of the person's path coarsened to the month (assessment, availability, entry into the
+  service, each proposal and each of its moves, placements: the first day of the start month,
+  the last day of the end month), the follow-up ids in e-mails replaced by the pseudonym. The
+  times of the staff's own actions (audit log, batch runs, rankings shown) stay: they say when
+  someone used the service, not what happened to the person, and the audit log is append-only.
+  Kept, so that hours, placements and FSE+ counts stay right: the internal id every row refers
+  to, the commune (territorial reports), the target jobs,
   licences and travel constraints (objective data), the reporting-only attributes FSE+ needs
   (sex, birth year — the participant report's age bands read the year only —, education,
   labour status, disability, RSA), placements with their hours and outcomes, proposals with
@@ -29,7 +32,7 @@ from __future__ import annotations
 import secrets
 from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Final, Literal
 
 from sqlalchemy.orm import Session
@@ -50,6 +53,7 @@ __all__ = [
     "erase_person",
     "forget_person",
     "is_anonymised",
+    "plan_forget",
     "set_do_not_propose",
 ]
 
@@ -138,6 +142,11 @@ def _month_end(day: date) -> date:
     return day.replace(day=monthrange(day.year, day.month)[1])
 
 
+def _month_of(moment: datetime) -> datetime:
+    """The first instant of the month (UTC) of a timestamp."""
+    return datetime(moment.year, moment.month, 1, tzinfo=moment.tzinfo or UTC)
+
+
 def _new_pseudonym(session: Session) -> str:
     repo = CandidateRepository(session)
     while True:
@@ -153,7 +162,9 @@ def _scrub_outbox(repo: PrivacyRepository, old: str, new: str) -> int:
         row.subject = row.subject.replace(old, new)
         row.body_text = row.body_text.replace(old, new)
         row.body_html = row.body_html.replace(old, new)
-        row.context = _replace_in(row.context, old, new)
+        context = _replace_in(row.context, old, new)
+        assert isinstance(context, dict)
+        row.context = context
     return len(rows)
 
 
@@ -190,19 +201,26 @@ def anonymise_person(
     candidate.name_key = name_key(None, None)
     candidate.readiness_assessed_on = _month_start(candidate.readiness_assessed_on)
     candidate.available_from = _month_start(candidate.available_from)
-    created = candidate.created_at
-    candidate.created_at = datetime(created.year, created.month, 1, tzinfo=created.tzinfo)
+    candidate.created_at = _month_of(candidate.created_at)
     candidate.is_active = False
     candidate.do_not_propose = True
     candidate.anonymised_at = utcnow()
 
     proposals = repo.proposals(candidate.id)
     repo.clear_free_text([p.id for p in proposals])
+    for proposal in proposals:
+        proposal.created_at = _month_of(proposal.created_at)
+        proposal.state_changed_at = _month_of(proposal.state_changed_at)
+        proposal.updated_at = _month_of(proposal.updated_at)
+    for event in repo.proposal_events([p.id for p in proposals]):
+        event.at = _month_of(event.at)
     placements = repo.placements(candidate.id)
     for placement in placements:
         placement.start_date = _month_start(placement.start_date)
         if placement.end_date is not None:
             placement.end_date = _month_end(placement.end_date)
+        placement.created_at = _month_of(placement.created_at)
+        placement.updated_at = _month_of(placement.updated_at)
     n_mails = _scrub_outbox(repo, old_id, pseudonym)
     session.flush()
     counts = {"proposals": len(proposals), "placements": len(placements), "emails": n_mails}
@@ -251,12 +269,22 @@ def forget_person(
 ) -> PrivacyResult:
     """Erase the person when nothing must be kept, else anonymise them."""
     _check_reason(reason)
-    candidate = _person(session, actor, person_id)
-    if can_erase(session, person_id):
+    if plan_forget(session, person_id, actor=actor, today=today) == "erased":
         return erase_person(session, person_id, actor=actor, reason=reason, today=today)
+    return anonymise_person(session, person_id, actor=actor, reason=reason, today=today)
+
+
+def plan_forget(
+    session: Session, person_id: int, *, actor: User | None, today: date | None = None
+) -> Literal["anonymised", "erased"]:
+    """What :func:`forget_person` would do, changing nothing; the same refusals."""
+    candidate = _person(session, actor, person_id)
+    _blockers(PrivacyRepository(session), candidate, today or date.today())
+    if can_erase(session, person_id):
+        return "erased"
     if is_anonymised(candidate):
         raise Conflict(f"personne {person_id} : déjà anonymisée, il n'y a plus rien à retirer")
-    return anonymise_person(session, person_id, actor=actor, reason=reason, today=today)
+    return "anonymised"
 
 
 def set_do_not_propose(

@@ -151,7 +151,7 @@ class PrivacyRepository:
 
     def audit_entries(self, candidate_id: int, proposal_ids: Sequence[int]) -> list[AuditEntry]:
         """Entries about the person (as the entity, or their proposals, reporting data and best
-        offers), oldest first."""
+        offers, or a list of people that returned them), oldest first."""
         about = [
             and_(
                 AuditEntry.entity_type.in_(("candidate", "candidate_reporting")),
@@ -165,8 +165,24 @@ class PrivacyRepository:
                     AuditEntry.entity_id.in_(list(proposal_ids)),
                 )
             )
+        # Lists name the people they returned in ``detail.ids``: a text match narrows the
+        # entries in SQL (both backends), the exact check is made on the decoded ids.
+        about.append(
+            and_(
+                AuditEntry.action == "list",
+                AuditEntry.entity_type == "candidate",
+                AuditEntry.entity_id.is_(None),
+                cast(AuditEntry.detail, String).like(f"%{candidate_id}%"),
+            )
+        )
         stmt = select(AuditEntry).where(or_(*about)).order_by(AuditEntry.id)
-        return list(self.session.scalars(stmt))
+        return [
+            e
+            for e in self.session.scalars(stmt)
+            if e.action != "list"
+            or e.entity_id is not None
+            or candidate_id in ((e.detail or {}).get("ids") or [])
+        ]
 
     def outbox_mentioning(self, text: str) -> list[OutboxEmail]:
         """E-mails whose subject, bodies or context contain ``text``."""

@@ -30,6 +30,7 @@ from service.web import (
     offers,
     people,
     placements,
+    privacy,
     profile,
     proposals,
     reports,
@@ -149,6 +150,7 @@ PAGE_ROUTERS: Final = (
     login.router,
     profile.router,  # before people.router: /personnes/metiers is not a person's id
     people.router,
+    privacy.router,
     offers.router,
     proposals.router,
     placements.router,

@@ -288,3 +288,20 @@ def test_do_not_propose_is_reversible_and_audited(session: Session, coach: Actor
     assert not person.do_not_propose
     actions = [e.action for e in audit_entries(session, entity_id=person.id)]
     assert actions[-2:] == ["do_not_propose", "may_propose"]
+
+
+def test_the_engine_frames_leave_out_people_marked_do_not_propose(
+    session: Session, coach: Actor
+) -> None:
+    from service.scoring.frames import candidate_frames
+
+    person = _person(session, coach)
+    other = make_candidate(session, coach=coach)
+    set_do_not_propose(session, person.id, actor=coach.user, value=True)
+    frame, jobs, ids = candidate_frames(session, ids=[person.id, other.id])
+    assert list(frame["candidate_id"]) == [str(other.id)]
+    assert set(jobs["candidate_id"]) == {str(other.id)}
+    assert set(ids) == {other.id}
+    # The outcome history keeps what happened: it asks for them too.
+    frame, _, ids = candidate_frames(session, ids=[person.id, other.id], withheld=True)
+    assert set(frame["candidate_id"]) == {str(person.id), str(other.id)}
