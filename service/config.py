@@ -134,6 +134,40 @@ class Settings(BaseSettings):
     # At most this many offers in one digest e-mail (the page shows the rest).
     mail_digest_max_offers: int = Field(default=20, ge=1)
 
+    # Personal data (issue 18). Retention periods, applied by `clausematch retention run`
+    # (defaults justified in the README, "Personal data"): a person with no activity for
+    # retention_inactive_months is anonymised (their coach told retention_notice_days before);
+    # ended web sessions, failed logins, audit entries, files of the drop folder (drop_dir:
+    # its done/ and rejected/), batch lists and shown pairs, finished e-mails are purged past
+    # their period.
+    retention_inactive_months: int = Field(default=12, ge=1, le=120)
+    retention_notice_days: int = Field(default=30, ge=1, le=365)
+    retention_web_sessions_days: int = Field(default=30, ge=1, le=3650)
+    retention_login_failures_days: int = Field(default=30, ge=1, le=3650)
+    retention_audit_months: int = Field(default=12, ge=1, le=240)
+    retention_drop_files_days: int = Field(default=30, ge=1, le=3650)
+    retention_batch_lists_months: int = Field(default=12, ge=1, le=240)
+    retention_notifications_days: int = Field(default=90, ge=1, le=3650)
+    # FSE+ (Regulation (EU) 2021/1060, art. 82): the anonymised records behind the indicators
+    # stay auditable this many years after the year of the operation's last payment.
+    retention_fse_years: int = Field(default=5, ge=1, le=30)
+    drop_dir: Path | None = None
+    # Who is responsible for the processing, and how a person reaches them (the information
+    # notice and the record of processing print these).
+    privacy_controller: str = Field(
+        default="Département de l'Orne (Conseil départemental), Hôtel du Département, Alençon",
+        min_length=3,
+        max_length=300,
+    )
+    privacy_dpo_contact: str = Field(
+        default=(
+            "Délégué à la protection des données du Département de l'Orne, par courrier à "
+            "l'Hôtel du Département, Alençon"
+        ),
+        min_length=3,
+        max_length=300,
+    )
+
     @field_validator("ft_departements", "ft_rome_codes", "ft_keywords", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
@@ -145,6 +179,17 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _notice_before_anonymisation(self) -> Settings:
+        # The notice must fall after the inactivity began, or every person would be told at once
+        # that they are anonymised tomorrow.
+        if self.retention_notice_days >= self.retention_inactive_months * 28:
+            raise ValueError(
+                "CLAUSEMATCH_RETENTION_NOTICE_DAYS must be shorter than "
+                "CLAUSEMATCH_RETENTION_INACTIVE_MONTHS (in days)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> Settings:

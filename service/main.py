@@ -21,14 +21,17 @@ from service.imports import endpoints as imports_endpoints
 from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
 from service.people import endpoints as people_endpoints
+from service.privacy import endpoints as privacy_endpoints
 from service.procurement import endpoints as procurement_endpoints
 from service.referentials import endpoints as referentials_endpoints
 from service.referentials.service import load_referentials
 from service.reports import endpoints as reports_endpoints
+from service.retention import endpoints as retention_endpoints
 from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.transparency import endpoints as transparency_endpoints
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
@@ -43,6 +46,7 @@ _ROUTERS = (
     system_endpoints.router,
     accounts_endpoints.users_router,
     people_endpoints.router,
+    privacy_endpoints.router,
     offers_endpoints.router,
     procurement_endpoints.companies_router,
     procurement_endpoints.buyers_router,
@@ -59,6 +63,8 @@ _ROUTERS = (
     scoring_endpoints.tools_router,
     notifications_endpoints.preferences_router,
     notifications_endpoints.outbox_router,
+    retention_endpoints.router,
+    transparency_endpoints.router,
 )
 
 

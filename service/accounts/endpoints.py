@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from service.accounts import audit
 from service.accounts import service as accounts_service
 from service.accounts.auth import AdminUser, AnyUser
-from service.accounts.repository import AuditFilter
-from service.accounts.schemas import AuditRead, UserCreate, UserCreated, UserRead, UserUpdate
+from service.accounts.schemas import (
+    AuditRead,
+    ChainRead,
+    UserCreate,
+    UserCreated,
+    UserRead,
+    UserUpdate,
+)
 from service.db import SessionDep
-from service.errors import InvalidInput
 from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep
 from service.kit.schemas import Page
 
@@ -96,12 +101,7 @@ def list_audit(
     ] = None,
 ) -> Page[AuditRead]:
     """Audit entries, newest first, filtered by user, entity, action and time."""
-    for name, value in (("from", since), ("to", until)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput(f"{name} : donnez un fuseau horaire (ex. 2026-01-31T00:00:00Z)")
-    if since is not None and until is not None and until < since:
-        raise InvalidInput(f"to ({until}) est avant from ({since})")
-    where = AuditFilter(
+    where = audit.audit_filter(
         user_id=user_id,
         entity_type=entity_type,
         entity_id=entity_id,
@@ -115,4 +115,57 @@ def list_audit(
         total=total,
         limit=page.limit,
         offset=page.offset,
+    )
+
+
+@audit_router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV (;)"}},
+)
+def export_audit(
+    session: SessionDep,
+    admin: AdminUser,
+    user_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    entity_type: Word = None,
+    entity_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    action: Word = None,
+    since: Annotated[
+        datetime | None, Query(alias="from", description="à partir de (inclus), ISO 8601")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(alias="to", description="jusqu'à (exclu), ISO 8601")
+    ] = None,
+) -> Response:
+    """The filtered audit log as CSV, oldest first, every cell escaped against formulas."""
+    where = audit.audit_filter(
+        user_id=user_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        since=since,
+        until=until,
+    )
+    data, _ = audit.export_audit(session, admin, where)
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="journal-audit.csv"'},
+    )
+
+
+@audit_router.get("/verify", response_model=ChainRead)
+def verify_audit_chain(session: SessionDep, admin: AdminUser) -> ChainRead:
+    """Walk the hash chain of the audit log; the first broken entry, if any."""
+    report = audit.verify_chain(session)
+    audit.audit(session, admin, "verify", "audit_log", None, {"ok": report.ok})
+    return ChainRead(
+        ok=report.ok,
+        checked=report.checked,
+        start_seq=report.start_seq,
+        head_seq=report.head_seq,
+        head_hash=report.head_hash,
+        first_broken=report.first_broken,
+        first_broken_seq=report.first_broken_seq,
+        problems=report.problems,
     )

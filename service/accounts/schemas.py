@@ -12,7 +12,7 @@ from pydantic import (
 
 from service.kit.schemas import InputModel, ReadModel, Version
 
-__all__ = ["AuditRead", "UserCreate", "UserCreated", "UserRead", "UserUpdate"]
+__all__ = ["AuditRead", "ChainRead", "UserCreate", "UserCreated", "UserRead", "UserUpdate"]
 
 
 Role = Literal["coach", "facilitator", "admin"]
@@ -51,3 +51,19 @@ class AuditRead(ReadModel):
     entity_type: str
     entity_id: int | None
     detail: dict[str, Any] | None
+    seq: int | None = None
+    hash: str | None = None
+
+
+class ChainRead(ReadModel):
+    """The audit chain's state: ``ok``, the entries checked from the latest checkpoint, its head
+    (number and hash, to keep outside the database) and the first broken entry (French)."""
+
+    ok: bool
+    checked: int
+    start_seq: int
+    head_seq: int
+    head_hash: str
+    first_broken: str | None
+    first_broken_seq: int | None
+    problems: list[str]

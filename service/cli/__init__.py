@@ -28,8 +28,12 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "batch",
     "mail",
     "proposals",
+    "people",
     "report",
     "tools",
+    "retention",
+    "audit",
+    "privacy",
 )
 
 

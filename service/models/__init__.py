@@ -17,7 +17,14 @@ Importing this package registers every table on ``service.db.Base.metadata`` (wh
 
 from __future__ import annotations
 
-from service.models.accounts import ROLES, AuditEntry, LoginThrottle, User, WebSession
+from service.models.accounts import (
+    ROLES,
+    AuditCheckpoint,
+    AuditEntry,
+    LoginThrottle,
+    User,
+    WebSession,
+)
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
@@ -31,6 +38,7 @@ from service.models.people import (
     CandidateReporting,
 )
 from service.models.procurement import CONTRACT_NATURES, Buyer, Company, Contract, Lot
+from service.models.retention import NOTICE_STATUSES, RetentionNotice, RetentionRun
 from service.models.scoring import (
     EXPOSURE_CHANNELS,
     DigestMark,
@@ -57,12 +65,14 @@ __all__ = [
     "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
+    "NOTICE_STATUSES",
     "OFFER_SOURCES",
     "OFFER_STATUSES",
     "OUTCOMES",
     "PROPOSAL_STATES",
     "ROLES",
     "SEXES",
+    "AuditCheckpoint",
     "AuditEntry",
     "Buyer",
     "Candidate",
@@ -89,6 +99,8 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "RefusedOffer",
+    "RetentionNotice",
+    "RetentionRun",
     "User",
     "WebSession",
 ]

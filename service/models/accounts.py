@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.db import Base, UTCDateTime, utcnow
 from service.models.common import Timestamps, check_in
 
-__all__ = ["ROLES", "AuditEntry", "LoginThrottle", "User", "WebSession"]
+__all__ = ["ROLES", "AuditCheckpoint", "AuditEntry", "LoginThrottle", "User", "WebSession"]
 
 
 ROLES: Final = ("coach", "facilitator", "admin")
@@ -46,6 +46,25 @@ class AuditEntry(Base):
     entity_type: Mapped[str] = mapped_column(sa.String(32))
     entity_id: Mapped[int | None] = mapped_column(sa.Integer)
     detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The chain (tamper evidence, :mod:`service.accounts.chain`): ``seq`` orders the entries
+    # 1, 2, 3… and ``hash`` is SHA-256 over the canonical entry and the previous entry's hash.
+    # Both are set when the entry's transaction commits, in a serialised step; NULL only
+    # inside the transaction that writes the entry.
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class AuditCheckpoint(Base):
+    """Where the audit chain starts again after a retention run purged its oldest entries: the
+    last purged entry's ``seq`` and ``hash`` (the next entry was chained to it)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through_seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    through_hash: Mapped[str] = mapped_column(sa.String(64))
+    purged: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class WebSession(Base):

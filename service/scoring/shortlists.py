@@ -20,10 +20,10 @@ from matching.engine import MatchingState
 from matching.explain import explain_pairs
 from matching.ranking import as_day
 from service.accounts.audit import audit
-from service.errors import InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.models.accounts import User
 from service.models.offers import Offer
-from service.models.people import display_name
+from service.models.people import Candidate, display_name
 from service.offers.repository import OfferRepository
 from service.people.service import visible_candidate
 from service.referentials.service import Referentials
@@ -258,6 +258,14 @@ def shortlist_payload(
     }
 
 
+def _check_rankable(person: Candidate) -> None:
+    if person.do_not_propose:
+        raise Conflict(
+            f"personne {person.id} : marquée « ne pas proposer », elle n'est classée sur aucune "
+            "offre"
+        )
+
+
 def offers_for_candidate(
     session: Session,
     scoring: ScoringState,
@@ -271,6 +279,7 @@ def offers_for_candidate(
     """Best open offers for one person of the caller's caseload (audited as a read)."""
     _check_k(k)
     person = visible_candidate(session, user, candidate_id, with_profile=False)
+    _check_rankable(person)
     state = scoring.sync(session)
     # Offers that have already ended are still "open" until someone closes them: ask for more
     # and drop those (the engine has no clock).
@@ -331,6 +340,7 @@ def why_not(
 ) -> WhyNotRead:
     """Every reason a person is excluded from an offer, or their place when they are not."""
     person = visible_candidate(session, user, candidate_id, with_profile=False)
+    _check_rankable(person)
     offer = OfferRepository(session).find(offer_id)
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")

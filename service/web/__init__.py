@@ -30,9 +30,11 @@ from service.web import (
     offers,
     people,
     placements,
+    privacy,
     profile,
     proposals,
     reports,
+    retention,
 )
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
@@ -148,6 +150,7 @@ PAGE_ROUTERS: Final = (
     login.router,
     profile.router,  # before people.router: /personnes/metiers is not a person's id
     people.router,
+    privacy.router,
     offers.router,
     proposals.router,
     placements.router,
@@ -155,6 +158,7 @@ PAGE_ROUTERS: Final = (
     reports.router,
     admin.router,
     notifications.router,
+    retention.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

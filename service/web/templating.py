@@ -69,6 +69,12 @@ FLASH: Final[dict[str, str]] = {
     "lu": "Résumé marqué comme lu : les prochaines correspondances seules y paraîtront.",
     "emails": "Vos choix d'e-mails sont enregistrés.",
     "ecartee": "Offre refusée écartée de la liste.",
+    "ne_pas_proposer": (
+        "Personne marquée « ne pas proposer » : elle n'est plus classée ni proposée."
+    ),
+    "proposable": "« Ne pas proposer » levé : la personne est de nouveau classée.",
+    "anonymise": "Personne anonymisée : identité, contact, commentaires et dates exactes retirés.",
+    "efface": "Personne effacée, avec tout ce qui la concernait.",
 }
 
 

@@ -128,6 +128,7 @@ def test_every_page_of_every_role(
             f"/offres/{offer.id}",
             f"/offres/{offer.id}?personne={person.external_id}",
             f"/personnes/{person.id}",
+            f"/personnes/{person.id}/effacement",
         ],
         "facilitator": [
             "/facilitateur/validation",
@@ -142,6 +143,7 @@ def test_every_page_of_every_role(
             "/facilitateur/imports",
             f"/offres/{offer.id}",
             f"/personnes/{person.id}",
+            f"/personnes/{person.id}/effacement",
         ],
         "admin": ["/admin/utilisateurs", "/admin/modeles"],
     }[role]
