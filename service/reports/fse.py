@@ -13,6 +13,7 @@ from service.referentials.service import Referentials
 from service.reports.common import Report, ReportFilter, in_territory, rounded, site_commune
 from service.reports.repository import ReportRepository
 from service.workflow.states import (
+    DURABLE_RETURN,
     IN_EMPLOYMENT,
     OUTCOME_LABELS,
 )
@@ -85,8 +86,8 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
     durable = (
         set(
             rsa.loc[
-                (rsa["outcome_at_end"] == "emploi_durable")
-                | (rsa["outcome_6_months"] == "emploi_durable"),
+                rsa["outcome_at_end"].isin(DURABLE_RETURN)
+                | rsa["outcome_6_months"].isin(DURABLE_RETURN),
                 "candidate_id",
             ]
         )
@@ -127,8 +128,9 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
             },
             {
                 "code": "personnes_rsa_emploi_durable",
-                "indicateur": "Bénéficiaires du RSA en emploi durable après un placement "
-                "(à la fin ou six mois après)",
+                "indicateur": "Bénéficiaires du RSA revenus à l'emploi durable après un "
+                "placement (CDI, CDD de 6 mois et plus, formation qualifiante, création "
+                "d'entreprise ; à la fin ou six mois après)",
                 "valeur": len(durable),
             },
             {
