@@ -31,6 +31,7 @@ def execution_report(
     modes = list(DELIVERY_MODE_LABELS)
     mode_cols = [f"heures_{m}" for m in modes]
     columns = [
+        "marche_id",
         "marche",
         "acheteur",
         "lot",
@@ -88,6 +89,7 @@ def execution_report(
                 and ratio < elapsed - tolerance
             )
             row: dict[str, Any] = {
+                "marche_id": lot["contract_id"],
                 "marche": lot["contract_reference"],
                 "acheteur": lot["buyer"],
                 "lot": lot["lot_reference"],
@@ -110,7 +112,7 @@ def execution_report(
             rows.append(row)
         lot_table = pd.DataFrame(rows, columns=columns)
     contracts = (
-        lot_table.groupby(["marche", "acheteur"], sort=True)
+        lot_table.groupby(["marche", "acheteur", "marche_id"], sort=True)
         .agg(
             lots=("lot", "count"),
             heures_engagees=("heures_engagees", "sum"),
@@ -123,6 +125,7 @@ def execution_report(
             columns=[
                 "marche",
                 "acheteur",
+                "marche_id",
                 "lots",
                 "heures_engagees",
                 "heures_realisees",

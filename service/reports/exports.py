@@ -46,7 +46,7 @@ def build_report(
             # The FSE+ common indicators for participants, as the FSE+ reporting lays them out.
             people = participants_report(session, refs, where, today=today)
             tables["participants"] = people.tables["participants"]
-            report.notes = [*report.notes, *people.notes]
+            report.notes = list(dict.fromkeys([*report.notes, *people.notes]))
         report.tables = tables
         report.summary = summary
     elif name == "participants":

@@ -186,7 +186,7 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
         notes=[
             "En emploi : emploi durable ou de transition. Sortants : placements terminés dans "
             "la période (au plus tard à la date du rapport) ; une personne compte une fois.",
-            "Situations (feuille « situations ») : nombre de placements terminés, par situation.",
+            "Situations à la sortie : nombre de placements terminés, par situation.",
         ],
         chart=_monthly_chart,
     )

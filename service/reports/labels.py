@@ -34,6 +34,8 @@ TABLE_TITLES: Final[dict[str, str]] = {
 # Code columns whose label is in the next column: not exported.
 HIDDEN: Final[dict[str, frozenset[str]]] = {
     "synthese": frozenset({"code"}),
+    "lots": frozenset({"marche_id"}),
+    "marches": frozenset({"marche_id"}),
     "modes": frozenset({"mode"}),
     "indicateurs": frozenset({"code"}),
     "situations": frozenset({"situation"}),

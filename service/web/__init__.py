@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.errors import AppError, format_validation_errors
 from service.web import (
     admin,
+    dashboard,
     imports,
     login,
     notifications,
@@ -153,6 +154,7 @@ PAGE_ROUTERS: Final = (
     placements.router,
     imports.router,
     reports.router,
+    dashboard.router,
     admin.router,
     notifications.router,
 )
