@@ -371,13 +371,13 @@ class DemoRepository:
     def candidate_ids(self) -> dict[str, int]:
         """External id → id of every person."""
         stmt = select(Candidate.external_id, Candidate.id)
-        return {str(e): int(i) for e, i in self.session.execute(stmt).tuples()}
+        return {str(e): int(i) for e, i in self.session.execute(stmt)}
 
     def offer_ids(self) -> dict[str, int]:
         """External id → id of every offer."""
         return {
             str(e): i
-            for e, i in self.session.execute(select(Offer.external_id, Offer.id)).tuples()
+            for e, i in self.session.execute(select(Offer.external_id, Offer.id))
             if e is not None
         }
 
@@ -388,4 +388,3 @@ class DemoRepository:
     def insert_events(self, rows: Sequence[dict[str, Any]]) -> None:
         for part in chunks(rows):
             self.session.execute(insert(table_of(ProposalEvent)), list(part))
-

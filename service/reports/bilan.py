@@ -78,7 +78,9 @@ def bilan_pdf(summary: Summary, *, scope: str) -> bytes:
     for code, (label, unit) in SUMMARY_LABELS.items():
         value = french_text(values[code], _kind(code))
         shown = value if unit in ("%", "") or not value else f"{value} {unit}"
-        pdf.row(label, shown or "—", bold=code in ("heures_realisees", "lots_en_retard"))
+        # The definitions in brackets are in the footer.
+        short = label.split(" (")[0]
+        pdf.row(short, shown or "—", bold=code in ("heures_realisees", "lots_en_retard"))
     rate = float(values["taux_realisation"] or 0.0)
     y = pdf.get_y() + 1.5
     width = 180.0
@@ -101,11 +103,11 @@ def bilan_pdf(summary: Summary, *, scope: str) -> bytes:
     for name, d, c in list(zip(names, done, committed, strict=True))[:MAX_BARS]:
         y = pdf.get_y()
         pdf.set_font("DejaVu", "", 8)
-        pdf.cell(62, 4.6, str(name)[:40])
+        pdf.cell(72, 4.6, str(name)[:52])
         pdf.set_fill_color(*LIGHT)
-        pdf.rect(78, y + 0.6, 80 * float(c) / peak, 3.4, style="F")
+        pdf.rect(88, y + 0.6, 70 * float(c) / peak, 3.4, style="F")
         pdf.set_fill_color(*BLUE)
-        pdf.rect(78, y + 0.6, 80 * float(d) / peak, 3.4, style="F")
+        pdf.rect(88, y + 0.6, 70 * float(d) / peak, 3.4, style="F")
         pdf.set_x(160)
         text = f"{french_text(d, 'hours')} / {french_text(c, 'hours')} h"
         pdf.cell(0, 4.6, text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -125,7 +127,7 @@ def bilan_pdf(summary: Summary, *, scope: str) -> bytes:
     pdf.cell(0, 4.5, "Six mois après", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", "", 8)
     for row in summary.fse.tables["situations"].to_dict("records"):
-        label = OUTCOME_LABELS.get(str(row["situation"]), str(row["libelle"]))
+        label = OUTCOME_LABELS.get(str(row["situation"]), str(row["libelle"])).split(" (")[0]
         pdf.cell(130, 4.5, label[:88])
         pdf.cell(25, 4.5, french_text(row["a_la_fin"], "count"), align="R")
         pdf.cell(
@@ -162,7 +164,9 @@ def bilan_pdf(summary: Summary, *, scope: str) -> bytes:
         0,
         3.4,
         " ".join(notes)
-        + " Emploi durable au sens du FSE+ : CDI, CDD de 6 mois et plus, formation qualifiante, "
-        f"création d'entreprise. Édité le {date.today().strftime('%d/%m/%Y')} par clausematch.",
+        + " Retours à l'emploi durable (sens du FSE+, bénéficiaires du RSA) : CDI, CDD de 6 mois "
+        "et plus, formation qualifiante, création d'entreprise. Propositions en attente : à "
+        "valider, validées ou présentées. Barres : réalisées (foncé) sur engagées (clair). "
+        f"Édité le {date.today().strftime('%d/%m/%Y')} par clausematch.",
     )
     return bytes(pdf.output())

@@ -87,8 +87,13 @@ class Summary:
 
     @property
     def lots_at_risk(self) -> pd.DataFrame:
+        """Lots at risk, the furthest behind first (elapsed share minus hours share)."""
         lots = self.execution.tables["lots"]
-        return lots[lots["en_retard"].astype(bool)] if not lots.empty else lots
+        if lots.empty:
+            return lots
+        late = lots[lots["en_retard"].astype(bool)]
+        gap = late["part_duree_ecoulee"].astype(float) - late["taux_realisation"].astype(float)
+        return late.iloc[gap.argsort(kind="stable")[::-1]]
 
 
 def build_summary(

@@ -85,13 +85,6 @@ def _charts(summary: Summary) -> dict[str, Any]:
     }
 
 
-def _most_late(summary: Summary) -> list[dict[str, Any]]:
-    """Lots at risk, the furthest behind first (elapsed share minus hours share)."""
-    late = summary.lots_at_risk
-    gap = late["part_duree_ecoulee"].astype(float) - late["taux_realisation"].astype(float)
-    return list(late.assign(_gap=gap).sort_values("_gap", ascending=False).to_dict("records"))
-
-
 @router.get("/facilitateur/tableau-de-bord", response_class=HTMLResponse)
 def dashboard_page(request: Request, session: SessionDep, web: FacilitatorPage) -> HTMLResponse:
     summary = _summary(request, session, ReportFilter())
@@ -144,7 +137,7 @@ def dashboard_page(request: Request, session: SessionDep, web: FacilitatorPage) 
                 "rate": french_text(r["taux_realisation"], "ratio"),
                 "elapsed": french_text(r["part_duree_ecoulee"], "ratio"),
             }
-            for r in _most_late(summary)
+            for r in summary.lots_at_risk.to_dict("records")
         ],
         modes=[
             (r["libelle"], french_text(r["heures"], "hours"), french_text(r["part"], "ratio"))

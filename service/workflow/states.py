@@ -141,7 +141,12 @@ DURABLE_RETURN: Final = frozenset({"emploi_durable", "formation_qualifiante"})
 
 
 DeliveryMode = Literal[
-    "direct_hire", "mise_a_disposition", "geiq", "sous_traitance_siae", "co_traitance_siae", "ea_esat"
+    "direct_hire",
+    "mise_a_disposition",
+    "geiq",
+    "sous_traitance_siae",
+    "co_traitance_siae",
+    "ea_esat",
 ]
 
 

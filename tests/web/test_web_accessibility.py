@@ -130,6 +130,7 @@ def test_every_page_of_every_role(
             f"/personnes/{person.id}",
         ],
         "facilitator": [
+            "/facilitateur/tableau-de-bord",
             "/facilitateur/validation",
             "/facilitateur/propositions",
             "/facilitateur/marches",
