@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
 from service.reports.common import Report, ReportFilter, in_territory, rounded, site_commune
-from service.reports.repository import ReportRepository
+from service.reports.repository import HOUR_COLUMNS, PLACEMENT_COLUMNS, ReportRepository
 from service.workflow.states import (
     DURABLE_RETURN,
     IN_EMPLOYMENT,
@@ -24,26 +24,7 @@ def _placements(session: Session, refs: Referentials, where: ReportFilter) -> pd
     rows = repo.placements(start_to=where.date_to, end_from=where.date_from)
     frame = pd.DataFrame(
         rows,
-        columns=[
-            "placement_id",
-            "candidate_id",
-            "lot_id",
-            "delivery_mode",
-            "start_date",
-            "end_date",
-            "outcome_at_end",
-            "outcome_6_months",
-            "contract_id",
-            "buyer_id",
-            "contract_commune",
-            "buyer_commune",
-            "sex",
-            "birth_year",
-            "education_level",
-            "labour_status",
-            "disability_recognised",
-            "rsa",
-        ],
+        columns=list(PLACEMENT_COLUMNS),
     )
     if frame.empty:
         return frame
@@ -68,15 +49,7 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
     month_from = where.date_from.replace(day=1) if where.date_from else None
     hours = pd.DataFrame(
         ReportRepository(session).placement_hours(month_from=month_from, month_to=where.date_to),
-        columns=[
-            "placement_id",
-            "month",
-            "hours",
-            "lot_id",
-            "candidate_id",
-            "delivery_mode",
-            "rsa",
-        ],
+        columns=list(HOUR_COLUMNS),
     )
     kept = set(placements["placement_id"]) if not placements.empty else set()
     hours = hours[hours["placement_id"].isin(kept)]

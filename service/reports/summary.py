@@ -20,7 +20,7 @@ from service.referentials.service import Referentials
 from service.reports.common import Report, ReportFilter, in_territory, rounded
 from service.reports.execution import execution_report
 from service.reports.fse import _placements, fse_report
-from service.reports.repository import ReportRepository
+from service.reports.repository import PROPOSAL_COLUMNS, ReportRepository
 from service.workflow.states import OPEN_STATES
 
 __all__ = ["SUMMARY_LABELS", "Summary", "build_summary"]
@@ -156,16 +156,7 @@ def _filter_args(where: ReportFilter) -> dict[str, Any]:
 def _waiting(session: Session, refs: Referentials, where: ReportFilter) -> dict[str, int]:
     rows = pd.DataFrame(
         ReportRepository(session).proposals(created_from=None, created_to=None),
-        columns=[
-            "proposal_id",
-            "state",
-            "created_at",
-            "coach_id",
-            "coach",
-            "offer_commune",
-            "contract_id",
-            "buyer_id",
-        ],
+        columns=list(PROPOSAL_COLUMNS),
     )
     rows = rows[rows["state"].isin(OPEN_STATES)]
     if where.buyer_id is not None:

@@ -84,15 +84,11 @@ def _write_table(ws: Worksheet, shown: ReadableTable, table_number: int) -> None
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row, kinds in zip(shown.rows, shown.kinds, strict=True):
-        values = []
-        for value, kind in zip(row, kinds, strict=True):
+    for i, (row, kinds) in enumerate(zip(shown.rows, shown.kinds, strict=True), start=2):
+        for j, (value, kind) in enumerate(zip(row, kinds, strict=True), start=1):
             if isinstance(value, bool) or kind == "bool":
-                values.append(export_cell(french_text(value, "bool")))
-            else:
-                values.append(export_cell(value))
-        ws.append(values)
-        for cell, kind in zip(ws[ws.max_row], kinds, strict=True):
+                value = french_text(value, "bool")
+            cell = ws.cell(row=i, column=j, value=export_cell(value))
             if kind in FORMATS:
                 cell.number_format = FORMATS[kind]
     ws.freeze_panes = "A2"
