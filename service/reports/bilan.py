@@ -64,13 +64,13 @@ def _font(name: str) -> str:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.drop_tables = [*options.drop_tables, "FFTM"]
-    font = subset.load_font(str(source), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=_UNICODES)
-    subsetter.subset(font)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.{os.getpid()}")
-    font.save(str(partial))
+    with subset.load_font(str(source), options) as font:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=_UNICODES)
+        subsetter.subset(font)
+        font.save(str(partial))
     os.replace(partial, target)  # atomic: another process never reads half a file
     return str(target)
 
