@@ -29,6 +29,7 @@ from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.timesheets import endpoints as timesheets_endpoints
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
@@ -59,6 +60,7 @@ _ROUTERS = (
     scoring_endpoints.tools_router,
     notifications_endpoints.preferences_router,
     notifications_endpoints.outbox_router,
+    timesheets_endpoints.router,
 )
 
 

@@ -96,6 +96,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/tools/insertion-hours"): MANAGERS,
     ("GET", "/tools/labour-shares"): MANAGERS,
     ("POST", "/tools/supply"): MANAGERS,
+    ("POST", "/imports/hours"): FACILITATOR,
+    ("GET", "/hours/grid"): FACILITATOR,
 }
 
 
