@@ -33,6 +33,7 @@ from service.web import (
     profile,
     proposals,
     reports,
+    timesheets,
 )
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
@@ -155,6 +156,7 @@ PAGE_ROUTERS: Final = (
     reports.router,
     admin.router,
     notifications.router,
+    timesheets.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 
