@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.accounts import endpoints as accounts_endpoints
 from service.accounts.auth import TokenCache
+from service.clauses import endpoints as clauses_endpoints
 from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
@@ -61,6 +62,7 @@ _ROUTERS = (
     notifications_endpoints.preferences_router,
     notifications_endpoints.outbox_router,
     timesheets_endpoints.router,
+    clauses_endpoints.router,
 )
 
 

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.errors import AppError, format_validation_errors
 from service.web import (
     admin,
+    clauses,
     imports,
     login,
     notifications,
@@ -157,6 +158,7 @@ PAGE_ROUTERS: Final = (
     admin.router,
     notifications.router,
     timesheets.router,
+    clauses.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

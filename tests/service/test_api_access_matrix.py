@@ -98,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/tools/supply"): MANAGERS,
     ("POST", "/imports/hours"): FACILITATOR,
     ("GET", "/hours/grid"): FACILITATOR,
+    ("GET", "/lots/{lot_id}/clause-article"): MANAGERS,
 }
 
 
