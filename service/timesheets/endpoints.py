@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, UploadFile
 
 from service.accounts.auth import FacilitatorUser
 from service.db import SessionDep
+from service.errors import InvalidInput
 from service.imports.schemas import ImportErrorRead
 from service.imports.service import limits_from, too_large
 from service.kit.deps import STANDARD_ERRORS, SettingsDep
 from service.timesheets.reading import parse_month
 from service.timesheets.schemas import GridRead, HoursImportRead
 from service.timesheets.service import MAX_GRID_MONTHS, import_hours, month_grid
-from service.errors import InvalidInput
 
 __all__ = ["router"]
 

@@ -69,8 +69,8 @@ def _resolve_lots(
     out: dict[int, Lot] = {}
     for r in rows:
         if r.contract is None:
-            lot = by_ref.get(r.lot)
-            if lot is None:
+            hit = by_ref.get(r.lot)
+            if hit is None:
                 errors.append(
                     RowError(
                         r.line,
@@ -82,12 +82,14 @@ def _resolve_lots(
                     )
                 )
                 continue
-            out[r.line] = lot
+            out[r.line] = hit
             continue
         lots = by_contract.get(r.contract, [])
         if not lots:
             errors.append(
-                RowError(r.line, "Marché", "unknown_contract", f"Marché inconnu : « {r.contract} ».")
+                RowError(
+                    r.line, "Marché", "unknown_contract", f"Marché inconnu : « {r.contract} »."
+                )
             )
             continue
         hits = [lot for lot in lots if lot.reference == r.lot or _same_number(lot.number, r.lot)]
@@ -315,7 +317,6 @@ def month_grid(
         months=[month_key(m) for m in columns],
         rows=out,
         month_totals={
-            month_key(m): round(sum(hours.get((p.id, m)) or 0.0 for p in rows), 2)
-            for m in columns
+            month_key(m): round(sum(hours.get((p.id, m)) or 0.0 for p in rows), 2) for m in columns
         },
     )

@@ -7,7 +7,7 @@ import hashlib
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -45,7 +45,7 @@ def _stash(web: WebContext, digest: str) -> Path:
     return folder / f"{web.session_id}-{digest}"
 
 
-def _choices(session: SessionDep) -> dict[str, object]:
+def _choices(session: SessionDep) -> dict[str, Any]:
     contracts, _ = list_contracts(session, ALL)
     companies, _ = list_companies(session, ALL)
     return {"contracts": contracts, "companies": companies}
@@ -119,7 +119,9 @@ def hours_confirm(
     settings = request.app.state.settings
     path = _stash(web, empreinte)
     if not path.is_file():
-        raise InvalidInput("relevé à confirmer introuvable (déjà appliqué ?) : déposez-le de nouveau")
+        raise InvalidInput(
+            "relevé à confirmer introuvable (déjà appliqué ?) : déposez-le de nouveau"
+        )
     report = import_hours(
         session,
         path.read_bytes(),
@@ -225,7 +227,9 @@ def grid_page(
     return _grid_page(request, session, web, marche=marche, entreprise=entreprise, depuis=depuis)
 
 
-def _save_cell(session: SessionDep, web: WebContext, placement_id: int, month: str, text: str):
+def _save_cell(
+    session: SessionDep, web: WebContext, placement_id: int, month: str, text: str
+) -> str | None:
     """Save one cell with the placements' rule; the French reason of a refusal, else None."""
     try:
         first = date.fromisoformat(f"{month}-01")
@@ -237,9 +241,7 @@ def _save_cell(session: SessionDep, web: WebContext, placement_id: int, month: s
             session,
             web.user,
             placement_id,
-            workflow_schemas.HoursIn(
-                items=[workflow_schemas.MonthHours(month=first, hours=value)]
-            ),
+            workflow_schemas.HoursIn(items=[workflow_schemas.MonthHours(month=first, hours=value)]),
         ),
         not_found_passes=False,
     )
@@ -337,7 +339,4 @@ def grid_cell(
         return JSONResponse({"ok": False, "error": error}, status_code=422)
     declared = placements.get_hours(session, placement_id)
     value = next(i.hours for i in declared.items if month_key(i.month) == mois)
-    return JSONResponse(
-        {"ok": True, "hours": value, "row_total": round(declared.total_hours, 2)}
-    )
-
+    return JSONResponse({"ok": True, "hours": value, "row_total": round(declared.total_hours, 2)})

@@ -101,7 +101,9 @@ def test_bad_input_is_refused_in_french(
     no_share = client.get(url, params={"amount": 1000, "rate": 0.05}, headers=facilitator.headers)
     assert no_share.status_code == 422 and "labour_share" in no_share.json()["detail"]
     trade = client.get(
-        url, params={"amount": 1000, "rate": 0.05, "trade": "astronaute"}, headers=facilitator.headers
+        url,
+        params={"amount": 1000, "rate": 0.05, "trade": "astronaute"},
+        headers=facilitator.headers,
     )
     assert trade.status_code == 422 and "corps de métier inconnu" in trade.json()["detail"]
     absent = client.get(
@@ -110,7 +112,12 @@ def test_bad_input_is_refused_in_french(
         headers=facilitator.headers,
     )
     assert absent.status_code == 404 and "lot 999999 introuvable" in absent.json()["detail"]
-    assert client.get(url, params={"amount": 1, "rate": 0.05, "labour_share": 0.5}, headers=coach.headers).status_code == 403
+    assert (
+        client.get(
+            url, params={"amount": 1, "rate": 0.05, "labour_share": 0.5}, headers=coach.headers
+        ).status_code
+        == 403
+    )
 
 
 def test_the_template_is_the_departements(
@@ -118,12 +125,16 @@ def test_the_template_is_the_departements(
 ) -> None:
     lot = make_lot(session)
     template = tmp_path / "clause.txt"
-    template.write_text("# Article {{ numero_article }}\n\n**{{ heures }} heures** pour {{ acheteur }}.\n")
+    template.write_text(
+        "# Article {{ numero_article }}\n\n**{{ heures }} heures** pour {{ acheteur }}.\n"
+    )
     settings = app.state.settings.model_copy(update={"clause_template_path": template})
     app.dependency_overrides[get_app_settings] = lambda: settings
     try:
         params = {"amount": 1_000_000, "labour_share": 0.5, "rate": 0.05, "article": "7"}
-        ok = client.get(f"/lots/{lot.id}/clause-article", params=params, headers=facilitator.headers)
+        ok = client.get(
+            f"/lots/{lot.id}/clause-article", params=params, headers=facilitator.headers
+        )
         document = Document(io.BytesIO(ok.content))
         buyer = session.get(Buyer, session.get(Contract, lot.contract_id).buyer_id)  # type: ignore[union-attr]
         assert [p.text for p in document.paragraphs] == [
@@ -132,10 +143,14 @@ def test_the_template_is_the_departements(
         ]
         assert document.paragraphs[1].runs[0].bold is True
         template.write_text("{{ heures_inconnues }}")
-        bad = client.get(f"/lots/{lot.id}/clause-article", params=params, headers=facilitator.headers)
+        bad = client.get(
+            f"/lots/{lot.id}/clause-article", params=params, headers=facilitator.headers
+        )
         assert bad.status_code == 422 and "valeur inconnue" in bad.json()["detail"]
         template.write_text("{% if %}")
-        broken = client.get(f"/lots/{lot.id}/clause-article", params=params, headers=facilitator.headers)
+        broken = client.get(
+            f"/lots/{lot.id}/clause-article", params=params, headers=facilitator.headers
+        )
         assert broken.status_code == 422 and "ligne 1" in broken.json()["detail"]
     finally:
         app.dependency_overrides.pop(get_app_settings, None)

@@ -30,7 +30,7 @@ def lot_id(monkeypatch: pytest.MonkeyPatch, empty_database_url: str) -> Iterator
     get_settings.cache_clear()
 
 
-def test_clause_document(lot_id: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_clause_document(lot_id: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "clause.docx"
     args = ["--lot", str(lot_id), "--amount", "1000000", "--labour-share", "0,5", "--rate", "0,05"]
     assert service.cli.main(["clause", *args, "-o", str(out)]) == 0

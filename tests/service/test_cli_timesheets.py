@@ -64,7 +64,7 @@ def test_import_hours(cli: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert _hours(cli) == [(date(2026, 3, 1), 120.0)]
 
 
-def test_import_hours_refused(cli: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_import_hours_refused(cli: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "releve.csv"
     path.write_text(
         "Identifiant de suivi;Lot;Mois;Heures\nP-CLI;L-CLI-1;03/2026;120\nP-CLI;L-CLI-1;04/2026;250\n"

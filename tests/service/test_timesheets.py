@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pytest
 from factories import Actor, audit_entries, make_candidate, make_company, make_contract, make_lot
 from fastapi.testclient import TestClient
+from httpx import Response
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +29,9 @@ class Site:
     second: Placement  # P-B on lot, from May 2026, open-ended
 
 
-def _placement(session: Session, candidate_id: int, lot_id: int, start: date, end: date | None):
+def _placement(
+    session: Session, candidate_id: int, lot_id: int, start: date, end: date | None
+) -> Placement:
     row = Placement(
         candidate_id=candidate_id,
         lot_id=lot_id,
@@ -56,13 +59,16 @@ def site(session: Session, coach: Actor) -> Site:
     return Site(contract, lot, other, first, second)
 
 
-def _post(client: TestClient, actor: Actor, data: bytes, name: str = "releve.csv", **params):
-    return client.post(
+def _post(
+    client: TestClient, actor: Actor, data: bytes, name: str = "releve.csv", **params: str
+) -> Response:
+    response: Response = client.post(
         "/imports/hours",
         params=params,
         files={"file": (name, data, "text/csv")},
         headers=actor.headers,
     )
+    return response
 
 
 def _hours(session: Session) -> dict[tuple[int, date], float]:
@@ -128,7 +134,9 @@ def test_contract_and_lot_number_columns(
     assert _hours(session) == {(site.second.id, date(2026, 6, 1)): 80.0}
 
 
-def test_xlsx_timesheet(client: TestClient, session: Session, facilitator: Actor, site: Site):
+def test_xlsx_timesheet(
+    client: TestClient, session: Session, facilitator: Actor, site: Site
+) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["Identifiant de suivi", "Lot", "Mois", "Heures"])

@@ -33,10 +33,14 @@ def test_clause_page_and_document(
     bad = client.get(f"/facilitateur/lots/{lot.id}/clause?montant=beaucoup&part=50")
     assert bad.status_code == 422 and "n'est pas un nombre" in html.unescape(bad.text)
     over = client.get(f"/facilitateur/lots/{lot.id}/clause?montant=1000&part=150")
-    assert over.status_code == 422 and "part de main-d'œuvre est une fraction" in html.unescape(over.text)
+    assert over.status_code == 422 and "part de main-d'œuvre est une fraction" in html.unescape(
+        over.text
+    )
 
 
-def test_clause_page_is_not_the_coachs(client: TestClient, login: Login, session: Session, coach: User):
+def test_clause_page_is_not_the_coachs(
+    client: TestClient, login: Login, session: Session, coach: User
+) -> None:
     lot = make_lot(session)
     login(coach)
     assert client.get(f"/facilitateur/lots/{lot.id}/clause").status_code == 403

@@ -75,7 +75,11 @@ def test_timesheet_upload_check_confirm(
 
 
 def test_timesheet_refused_with_line_errors(
-    client: TestClient, login: Login, session: Session, facilitator: User, placed
+    client: TestClient,
+    login: Login,
+    session: Session,
+    facilitator: User,
+    placed: tuple[Lot, Placement],
 ) -> None:
     lot, placement = placed
     token = login(facilitator)
@@ -92,7 +96,11 @@ def test_timesheet_refused_with_line_errors(
 
 
 def test_month_grid_cell_and_whole_form(
-    client: TestClient, login: Login, session: Session, facilitator: User, placed
+    client: TestClient,
+    login: Login,
+    session: Session,
+    facilitator: User,
+    placed: tuple[Lot, Placement],
 ) -> None:
     lot, placement = placed
     token = login(facilitator)
@@ -109,7 +117,12 @@ def test_month_grid_cell_and_whole_form(
     assert cell.status_code == 200 and cell.json() == {"ok": True, "hours": 80.0, "row_total": 80.0}
     too_many = client.post(
         "/facilitateur/heures/cellule",
-        data={"csrf_token": token, "placement_id": placement.id, "mois": "2026-04", "heures": "221"},
+        data={
+            "csrf_token": token,
+            "placement_id": placement.id,
+            "mois": "2026-04",
+            "heures": "221",
+        },
     )
     assert too_many.status_code == 422 and "plafond de 220 h" in too_many.json()["error"]
     not_number = client.post(
