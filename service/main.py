@@ -21,6 +21,7 @@ from service.errors import register_handlers
 from service.imports import endpoints as imports_endpoints
 from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
+from service.outreach import endpoints as outreach_endpoints
 from service.people import endpoints as people_endpoints
 from service.procurement import endpoints as procurement_endpoints
 from service.referentials import endpoints as referentials_endpoints
@@ -63,6 +64,7 @@ _ROUTERS = (
     notifications_endpoints.outbox_router,
     timesheets_endpoints.router,
     clauses_endpoints.router,
+    outreach_endpoints.router,
 )
 
 

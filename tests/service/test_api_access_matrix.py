@@ -99,6 +99,23 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/imports/hours"): FACILITATOR,
     ("GET", "/hours/grid"): FACILITATOR,
     ("GET", "/lots/{lot_id}/clause-article"): MANAGERS,
+    ("GET", "/outreach/naf"): MANAGERS,
+    ("GET", "/outreach/companies"): FACILITATOR,
+    ("PUT", "/outreach/companies/{company_id}/sector"): FACILITATOR,
+    ("GET", "/outreach/companies/{company_id}/contacts"): FACILITATOR,
+    ("POST", "/outreach/companies/{company_id}/contacts"): FACILITATOR,
+    ("DELETE", "/outreach/contacts/{contact_id}"): FACILITATOR,
+    ("GET", "/outreach/events"): FACILITATOR,
+    ("POST", "/outreach/events"): FACILITATOR,
+    ("GET", "/outreach/events/{event_id}"): FACILITATOR,
+    ("DELETE", "/outreach/events/{event_id}"): FACILITATOR,
+    ("POST", "/outreach/events/{event_id}/attendees"): FACILITATOR,
+    ("DELETE", "/outreach/events/{event_id}/attendees/{company_id}"): FACILITATOR,
+    ("POST", "/outreach/events/{event_id}/testimonies"): FACILITATOR,
+    ("GET", "/outreach/tender-answers"): FACILITATOR,
+    ("POST", "/outreach/tender-answers"): FACILITATOR,
+    ("DELETE", "/outreach/tender-answers/{answer_id}"): FACILITATOR,
+    ("GET", "/outreach/final-account"): MANAGERS,
 }
 
 
