@@ -29,6 +29,7 @@ from service.web import (
     login,
     notifications,
     offers,
+    outreach,
     people,
     placements,
     profile,
@@ -159,6 +160,7 @@ PAGE_ROUTERS: Final = (
     notifications.router,
     timesheets.router,
     clauses.router,
+    outreach.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 
