@@ -134,7 +134,7 @@ class OutreachRepository(Repository[OutreachEvent]):
             .join(Contract, Contract.id == Lot.contract_id)
             .where(Lot.company_id.is_not(None))
         )
-        return [(int(c), d) for c, d in self.session.execute(stmt)]
+        return [(int(c), d) for c, d in self.session.execute(stmt) if c is not None]
 
     def all_lots(self) -> list[tuple[int, str, str]]:
         stmt = (
