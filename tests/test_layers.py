@@ -76,6 +76,7 @@ SERVICE_ORDER = (
     ("scoring",),
     ("notifications",),
     ("workflow", "imports"),
+    ("timesheets", "clauses", "outreach"),
     ("reports",),
     ("web",),
     ("main",),

@@ -21,6 +21,16 @@ from service.models.accounts import ROLES, AuditEntry, LoginThrottle, User, WebS
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
+from service.models.outreach import (
+    EVENT_KINDS,
+    SPEAKER_KINDS,
+    TENDER_STATUSES,
+    CompanyContact,
+    OutreachAttendance,
+    OutreachEvent,
+    OutreachTestimony,
+    TenderAnswer,
+)
 from service.models.people import (
     EDUCATION_LEVELS,
     LABOUR_STATUSES,
@@ -54,6 +64,7 @@ __all__ = [
     "CONTRACT_NATURES",
     "DELIVERY_MODES",
     "EDUCATION_LEVELS",
+    "EVENT_KINDS",
     "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
@@ -63,6 +74,8 @@ __all__ = [
     "PROPOSAL_STATES",
     "ROLES",
     "SEXES",
+    "SPEAKER_KINDS",
+    "TENDER_STATUSES",
     "AuditEntry",
     "Buyer",
     "Candidate",
@@ -70,6 +83,7 @@ __all__ = [
     "CandidateLicence",
     "CandidateReporting",
     "Company",
+    "CompanyContact",
     "Contract",
     "DigestMark",
     "Exposure",
@@ -84,11 +98,15 @@ __all__ = [
     "Offer",
     "OfferLicence",
     "OutboxEmail",
+    "OutreachAttendance",
+    "OutreachEvent",
+    "OutreachTestimony",
     "Placement",
     "PlacementHours",
     "Proposal",
     "ProposalEvent",
     "RefusedOffer",
+    "TenderAnswer",
     "User",
     "WebSession",
 ]

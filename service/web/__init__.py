@@ -24,16 +24,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.errors import AppError, format_validation_errors
 from service.web import (
     admin,
+    clauses,
     dashboard,
     imports,
     login,
     notifications,
     offers,
+    outreach,
     people,
     placements,
     profile,
     proposals,
     reports,
+    timesheets,
 )
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
@@ -157,6 +160,9 @@ PAGE_ROUTERS: Final = (
     dashboard.router,
     admin.router,
     notifications.router,
+    timesheets.router,
+    clauses.router,
+    outreach.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

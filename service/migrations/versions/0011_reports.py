@@ -2,7 +2,7 @@
 qualification as an outcome of its own (the FSE+ counts it as a return to durable employment).
 
 Revision ID: 0011_reports
-Revises: 0007_exposures
+Revises: 0010_desk (merged with part B of issue 20; 0007_exposures on its own)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011_reports"
-down_revision: str | None = "0007_exposures"
+down_revision: str | None = "0010_desk"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
