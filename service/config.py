@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     report_risk_tolerance: float = Field(default=0.15, ge=0.0, le=1.0)
     labour_shares_path: Path = REFERENTIALS_DIR / "labour_shares.csv"
     insertion_hourly_cost_eur: float = Field(default=30.0, gt=0.0)
+    # The clause article's French template (Jinja text; placeholders in service/README_DESK.md).
+    clause_template_path: Path = (
+        REFERENTIALS_DIR.parent / "clauses" / "article_clause_insertion.txt"
+    )
     # Imports (offers and candidates files): refused whole beyond these sizes.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=50_000, ge=1)

@@ -14,12 +14,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.accounts import endpoints as accounts_endpoints
 from service.accounts.auth import TokenCache
+from service.clauses import endpoints as clauses_endpoints
 from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
 from service.imports import endpoints as imports_endpoints
 from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
+from service.outreach import endpoints as outreach_endpoints
 from service.people import endpoints as people_endpoints
 from service.privacy import endpoints as privacy_endpoints
 from service.procurement import endpoints as procurement_endpoints
@@ -31,6 +33,7 @@ from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.timesheets import endpoints as timesheets_endpoints
 from service.transparency import endpoints as transparency_endpoints
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
@@ -65,6 +68,9 @@ _ROUTERS = (
     notifications_endpoints.outbox_router,
     retention_endpoints.router,
     transparency_endpoints.router,
+    timesheets_endpoints.router,
+    clauses_endpoints.router,
+    outreach_endpoints.router,
 )
 
 

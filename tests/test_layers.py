@@ -78,6 +78,7 @@ SERVICE_ORDER = (
     ("workflow", "imports"),
     ("retention",),
     ("transparency",),
+    ("timesheets", "clauses", "outreach"),
     ("reports",),
     ("privacy",),
     ("web",),

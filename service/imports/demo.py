@@ -23,6 +23,7 @@ from matching import columns as col
 from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS, FieldSpec
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
+from service.imports.demo_history import load_history
 from service.imports.repository import DemoRepository
 from service.models.accounts import AuditEntry, User
 from service.models.offers import Offer, OfferLicence
@@ -273,6 +274,8 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         session.add(person)
         created["candidates"] = created.get("candidates", 0) + 1
     session.flush()
+    # Two years of invented placements, hours, outcomes and proposals (fixtures.demo.history).
+    created.update(load_history(session, directory, users=users, coaches=coaches))
     session.add(
         AuditEntry(
             user_id=None,

@@ -28,6 +28,16 @@ from service.models.accounts import (
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
+from service.models.outreach import (
+    EVENT_KINDS,
+    SPEAKER_KINDS,
+    TENDER_STATUSES,
+    CompanyContact,
+    OutreachAttendance,
+    OutreachEvent,
+    OutreachTestimony,
+    TenderAnswer,
+)
 from service.models.people import (
     EDUCATION_LEVELS,
     LABOUR_STATUSES,
@@ -62,6 +72,7 @@ __all__ = [
     "CONTRACT_NATURES",
     "DELIVERY_MODES",
     "EDUCATION_LEVELS",
+    "EVENT_KINDS",
     "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
@@ -72,6 +83,8 @@ __all__ = [
     "PROPOSAL_STATES",
     "ROLES",
     "SEXES",
+    "SPEAKER_KINDS",
+    "TENDER_STATUSES",
     "AuditCheckpoint",
     "AuditEntry",
     "Buyer",
@@ -80,6 +93,7 @@ __all__ = [
     "CandidateLicence",
     "CandidateReporting",
     "Company",
+    "CompanyContact",
     "Contract",
     "DigestMark",
     "Exposure",
@@ -94,6 +108,9 @@ __all__ = [
     "Offer",
     "OfferLicence",
     "OutboxEmail",
+    "OutreachAttendance",
+    "OutreachEvent",
+    "OutreachTestimony",
     "Placement",
     "PlacementHours",
     "Proposal",
@@ -101,6 +118,7 @@ __all__ = [
     "RefusedOffer",
     "RetentionNotice",
     "RetentionRun",
+    "TenderAnswer",
     "User",
     "WebSession",
 ]

@@ -99,6 +99,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     chart: Callable[[Report], Figure] | None = None
     filters: dict[str, Any] = field(default_factory=dict)
+    # The headline figures (service.reports.summary.Summary) of the execution and FSE+ reports.
+    summary: Any = None
 
 
 _TERRITORY_CACHE: dict[int, dict[str, tuple[str, str]]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -110,8 +111,15 @@ def participants_report(
         ),
     ]
     rows = []
-    for code, label, frame, mask in lines:
-        rows.append({"code": code, "indicateur": label, **count_by_sex(frame, mask)})
+    for i, (code, label, frame, mask) in enumerate(lines):
+        rows.append(
+            {
+                "rubrique": _SECTIONS[i],
+                "code": code,
+                "indicateur": label,
+                **count_by_sex(frame, mask),
+            }
+        )
     return Report(
         name="participants",
         title="Participants FSE+ (règlement (UE) 2021/1057, annexe I), par sexe",
@@ -124,3 +132,15 @@ def participants_report(
             "En emploi : emploi durable ou de transition.",
         ],
     )
+
+
+# The section of each line above, as the FSE+ reporting groups the common indicators.
+_SECTIONS: Final = (
+    "Total",
+    *(["Situation sur le marché du travail"] * 5),
+    *(["Âge à l'entrée"] * 4),
+    *(["Niveau d'études"] * 4),
+    "Handicap",
+    "Résultats",
+    "Résultats",
+)

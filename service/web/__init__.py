@@ -24,10 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.errors import AppError, format_validation_errors
 from service.web import (
     admin,
+    clauses,
+    dashboard,
     imports,
     login,
     notifications,
     offers,
+    outreach,
     people,
     placements,
     privacy,
@@ -35,6 +38,7 @@ from service.web import (
     proposals,
     reports,
     retention,
+    timesheets,
 )
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
 
@@ -156,9 +160,13 @@ PAGE_ROUTERS: Final = (
     placements.router,
     imports.router,
     reports.router,
+    dashboard.router,
     admin.router,
     notifications.router,
     retention.router,
+    timesheets.router,
+    clauses.router,
+    outreach.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

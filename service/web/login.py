@@ -33,7 +33,7 @@ def favicon() -> Response:
 
 HOMES = {
     "coach": "/coach/suivi",
-    "facilitator": "/facilitateur/validation",
+    "facilitator": "/facilitateur/tableau-de-bord",
     "admin": "/admin/utilisateurs",
 }
 

@@ -203,6 +203,7 @@ def test_execution_figures(client: TestClient, facilitator: Actor, dataset: dict
         "geiq": 80,
         "sous_traitance_siae": 100,
         "co_traitance_siae": 0,
+        "ea_esat": 0,
     }
     assert modes["direct_hire"]["part"] == 0.5957
 
@@ -225,24 +226,46 @@ def test_execution_filters(client: TestClient, facilitator: Actor, dataset: dict
 def test_execution_exports_hold_the_same_figures(
     client: TestClient, facilitator: Actor, dataset: dict[str, int]
 ) -> None:
-    csv = _get(client, facilitator, "execution", format="csv")
+    csv = _get(client, facilitator, "execution", format="csv", table="lots")
     assert csv.headers["content-type"].startswith("text/csv")
-    frame = pd.read_csv(io.BytesIO(csv.content), sep=";", encoding="utf-8-sig")
-    assert dict(zip(frame["lot"], frame["heures_realisees"], strict=True)) == {
+    frame = pd.read_csv(io.BytesIO(csv.content), sep=";", encoding="utf-8-sig", dtype=str)
+    # French headers with units, French numbers, labels instead of codes.
+    assert dict(zip(frame["Lot"], frame["Heures réalisées (h)"], strict=True)) == {
+        "L1": "750",
+        "L2": "100",
+        "L3": "90",
+    }
+    assert list(frame["Taux de réalisation (%)"]) == ["75,0 %", "20,0 %", "45,0 %"]
+    assert list(frame["Début"]) == ["01/01/2026"] * 3
+    assert list(frame["En retard"]) == ["non", "oui", "non"]
+    assert "marche_id" not in frame.columns
+    assert list(frame["Durée écoulée (%)"].fillna("")) == ["49,5 %", "49,5 %", ""]
+    text = csv.content.decode("utf-8-sig")
+    assert "NaN" not in text and "direct_hire" not in text and "1.0" not in text
+    xlsx = _get(client, facilitator, "execution", format="xlsx")
+    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
+    assert list(sheets) == ["Synthèse", "Lots", "Marchés", "Modes de réalisation", "Notes"]
+    lots = sheets["Lots"]
+    assert dict(zip(lots["Lot"], lots["En retard"], strict=True)) == {
+        "L1": "non",
+        "L2": "oui",
+        "L3": "non",
+    }
+    assert dict(zip(lots["Lot"], lots["Heures réalisées (h)"], strict=True)) == {
         "L1": 750,
         "L2": 100,
         "L3": 90,
     }
-    xlsx = _get(client, facilitator, "execution", format="xlsx")
-    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
-    assert set(sheets) == {"lots", "marches", "modes", "notes"}
-    assert dict(zip(sheets["lots"]["lot"], sheets["lots"]["en_retard"], strict=True)) == {
-        "L1": False,
-        "L2": True,
-        "L3": False,
-    }
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert book["marches"].max_row == 3  # header + 2 contracts
+    contracts = book["Marchés"]
+    assert contracts.max_row == 3  # header + 2 contracts
+    assert contracts.freeze_panes == "A2"
+    assert list(contracts.tables) == ["Tableau3"]
+    assert len(contracts._charts) == 1  # native Excel chart: hours committed and done
+    assert (contracts["G1"].value, contracts["G2"].value) == ("Taux de réalisation (%)", 0.5667)
+    assert contracts["G2"].number_format == "0.0%"
+    assert book["Lots"]["F2"].number_format == "DD/MM/YYYY"
+    assert book["Lots"]["H2"].number_format == "#,##0.0"
     png = _get(client, facilitator, "execution", format="png")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -276,14 +299,20 @@ def test_fse_indicators(client: TestClient, facilitator: Actor, dataset: dict[st
     }
     assert outcomes == {
         "emploi_durable": (1, 1),
+        "formation_qualifiante": (0, 0),
         "emploi_transition": (1, 0),
         "sortie_positive": (1, 0),
         "other": (0, 0),
         "unknown": (0, 0),
     }
     xlsx = _get(client, facilitator, "fse", format="xlsx")
-    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="indicateurs")
-    assert dict(zip(sheet["code"], sheet["valeur"], strict=True))["heures_rsa"] == 850
+    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Indicateurs du projet")
+    assert dict(zip(sheet["Indicateur"], sheet["Valeur"], strict=True))[
+        "Heures travaillées par des bénéficiaires du RSA sur des marchés à clause"
+    ] == 850
+    people = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Participants FSE+", dtype=str)
+    assert people.loc[people["Code FSE+"] == "EECO01", "Total (personnes)"].item() == "6"
+    assert people.loc[people["Code FSE+"] == "EECO01", "Femmes"].item() == "<5"
     assert _get(client, facilitator, "fse", format="png").content.startswith(b"\x89PNG")
 
 
@@ -348,8 +377,9 @@ def test_participants_mask_small_cells(
     assert rows["55 ans et plus"]["total"] == "<5"
     csv = _get(client, facilitator, "participants", format="csv")
     frame = pd.read_csv(io.BytesIO(csv.content), sep=";", encoding="utf-8-sig", dtype=str)
-    assert frame.loc[frame["code"] == "EECO01", "femmes"].item() == "<5"
-    assert frame.loc[frame["code"] == "EECO01", "total"].item() == "6"
+    assert frame.loc[frame["Code FSE+"] == "EECO01", "Femmes"].item() == "<5"
+    assert frame.loc[frame["Code FSE+"] == "EECO01", "Total (personnes)"].item() == "6"
+    assert frame.loc[frame["Code FSE+"] == "EECO01", "Rubrique"].item() == "Total"
     no_chart = client.get(
         "/reports/participants", params={"format": "png"}, headers=facilitator.headers
     )
@@ -445,8 +475,8 @@ def test_funnel_figures(client: TestClient, facilitator: Actor, proposals: None)
     ).json()
     assert [r["propositions"] for r in flers["tables"]["entonnoir"]] == [2, 2, 1, 0]
     xlsx = client.get("/reports/funnel", params={"format": "xlsx"}, headers=facilitator.headers)
-    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="par_coach")
-    assert list(sheet["proposees"]) == [4, 2]
+    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Par coach")
+    assert list(sheet["Proposées"]) == [4, 2]
     png = client.get("/reports/funnel", params={"format": "png"}, headers=facilitator.headers)
     assert png.content.startswith(b"\x89PNG")
 

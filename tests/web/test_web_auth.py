@@ -45,7 +45,7 @@ def test_login_ok_sets_an_httponly_lax_cookie_and_goes_to_the_role_home(
 ) -> None:
     for user, home in (
         (coach, "/coach/suivi"),
-        (facilitator, "/facilitateur/validation"),
+        (facilitator, "/facilitateur/tableau-de-bord"),
         (admin, "/admin/utilisateurs"),
     ):
         client.cookies.clear()

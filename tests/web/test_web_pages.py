@@ -26,6 +26,7 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "/coach/propositions": ({"coach"}, "Mes propositions"),
     "/coach/resume": ({"coach"}, "Mon résumé"),
     "/offres": ({"coach", "facilitator"}, "Offres ouvertes"),
+    "/facilitateur/tableau-de-bord": ({"facilitator"}, "Tableau de bord"),
     "/facilitateur/validation": ({"facilitator"}, "Propositions à valider"),
     "/facilitateur/propositions": ({"facilitator"}, "Suivi des propositions"),
     "/facilitateur/marches": ({"facilitator"}, "Marchés et lots"),
