@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit
 from service.errors import InvalidInput
+from service.kit.cells import csv_bytes, xlsx_bytes
 from service.kit.times import paris
 from service.models.accounts import User
 from service.referentials.service import Referentials
@@ -85,22 +86,17 @@ def _table(report: Report, table: str | None) -> pd.DataFrame:
 
 def to_csv(report: Report, table: str | None = None) -> bytes:
     """One table (the first unless named), ``;``-separated UTF-8 with a BOM (opens in Excel)."""
-    return _table(report, table).to_csv(index=False, sep=";").encode("utf-8-sig")
+    return csv_bytes(_table(report, table), sep=";")
 
 
 def to_xlsx(report: Report) -> bytes:
     """Every table on its own sheet, then the filters and notes."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in report.tables.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-        about = [("rapport", report.title)]
-        about += [(f"filtre {k}", "" if v is None else str(v)) for k, v in report.filters.items()]
-        about += [("note", n) for n in report.notes]
-        pd.DataFrame(about, columns=["rubrique", "valeur"]).to_excel(
-            writer, sheet_name="notes", index=False
-        )
-    return buffer.getvalue()
+    about = [("rapport", report.title)]
+    about += [(f"filtre {k}", "" if v is None else str(v)) for k, v in report.filters.items()]
+    about += [("note", n) for n in report.notes]
+    notes = pd.DataFrame(about, columns=["rubrique", "valeur"])
+    # Text is written as text, never as a formula (service.kit.cells).
+    return xlsx_bytes({**report.tables, "notes": notes})
 
 
 def to_png(report: Report) -> bytes:
