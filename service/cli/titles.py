@@ -23,6 +23,7 @@ import pandas as pd
 from fixtures import REFERENTIALS_DIR
 from matching.titles import TitleIndex, load_title_index
 from service.cli import CliError
+from service.kit.cells import csv_bytes, safe_frame, xlsx_bytes
 
 __all__ = ["normalise_titles", "read_table", "register"]
 
@@ -149,12 +150,13 @@ def run(args: argparse.Namespace) -> int:
     table, sep = read_table(path)
     column = _find_column(table, args.column)
     out = normalise_titles(table, column)
+    # Titles come from the user's file: written as text, never as formulas (service.kit.cells).
     if output is None:
-        out.to_csv(sys.stdout, sep=sep, index=False)
+        safe_frame(out).to_csv(sys.stdout, sep=sep, index=False)
     elif output.suffix.lower() == ".xlsx":
-        out.to_excel(output, index=False)
+        output.write_bytes(xlsx_bytes({"intitules": out}))
     else:
-        out.to_csv(output, sep=sep, index=False, encoding="utf-8")
+        output.write_bytes(csv_bytes(out, sep=sep, bom=False))
     if output is not None:
         matched = int(((out["code_rome"] != "") & (out["a_preciser"] == "non")).sum())
         vague = int((out["a_preciser"] == "oui").sum())
