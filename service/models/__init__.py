@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from service.models.accounts import ROLES, AuditEntry, LoginThrottle, User, WebSession
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
+
+# Registers the text rule checked at every flush (lengths and control characters).
+from service.models.limits import check_texts_before_flush
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
 from service.models.people import (
@@ -91,4 +94,5 @@ __all__ = [
     "RefusedOffer",
     "User",
     "WebSession",
+    "check_texts_before_flush",
 ]

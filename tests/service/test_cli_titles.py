@@ -120,9 +120,20 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_undecodable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "binaire.csv"
-    src.write_bytes("intitule\nmaçon\n".encode("utf-16"))
+    src.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4)
     assert main(["titles", str(src)]) == 1
-    assert "illisible" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "illisible" in err and "n'est pas un fichier texte" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_utf16_and_utf32_files_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str
+) -> None:
+    src = _write(tmp_path / "offres.csv", ";", encoding)
+    assert main(["titles", str(src)]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), sep=";", dtype=str)
+    assert out["code_rome"].iloc[0] == "F1703"
 
 
 def test_output_folder_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
