@@ -21,6 +21,7 @@ the same inputs (the whole file runs in well under a minute on the development m
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from factories import Actor, make_buyer, make_candidate, make_company, make_cont
 from factories import make_offer as make_offer_row
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from importing import (
     CANDIDATE_HEADER,
@@ -63,7 +64,7 @@ from service.referentials.titles import get_title_normaliser
 pytestmark = pytest.mark.fuzz
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     database=None,
     derandomize=True,
@@ -183,6 +184,7 @@ def _counts(session: Session) -> dict[str, int]:
 
 _cell = st.one_of(
     st.sampled_from(HOSTILE),
+    st.sampled_from(HOSTILE),
     st.text(max_size=12),
     st.text(st.characters(max_codepoint=0x9F), max_size=6),
 )
@@ -197,17 +199,33 @@ def _encode(text: str, encoding: str) -> bytes:
 
 
 def _csv_file(header: str, line: Callable[..., str], fields: list[str]) -> st.SearchStrategy[bytes]:
-    """A header and 1–3 valid rows, some cells replaced by hostile values, in some encoding."""
+    """A header and 1–3 valid rows, one or two cells of each replaced by a hostile value or with
+    one before or after them (so that the rest of the row stays valid), in some encoding."""
+    defaults = {
+        name: param.default
+        for name, param in inspect.signature(line).parameters.items()
+        if isinstance(param.default, str)
+    }
 
     @st.composite
     def build(draw: st.DrawFn) -> bytes:
         rows = []
+        key = "ext" if "ext" in fields else "ref"
         for i in range(draw(st.integers(1, 3))):
-            changed = draw(st.dictionaries(st.sampled_from(fields), _cell, max_size=4))
-            row = line(**{"ext" if "ext" in fields else "ref": f"R-{i}"} | changed)
-            rows.append(row)
+            cells = {key: f"R-{i}"}
+            for name in draw(st.lists(st.sampled_from(fields), min_size=1, max_size=2)):
+                value = draw(_cell)
+                where = draw(st.sampled_from(["replace", "before", "after"]))
+                valid = cells.get(name, defaults.get(name, ""))
+                cells[name] = {
+                    "replace": value,
+                    "before": value + valid,
+                    "after": valid + value,
+                }[where]
+            rows.append(line(**cells))
         sep = draw(st.sampled_from([";", ",", "\t"]))
-        text = (header + "".join(rows)).replace(";", sep) if sep != ";" else header + "".join(rows)
+        text = header + "".join(rows)
+        text = text.replace(";", sep) if sep != ";" else text
         return _encode(text, draw(st.sampled_from(_ENCODINGS)))
 
     return build()
@@ -298,7 +316,7 @@ def mutated(draw: st.DrawFn, base: st.SearchStrategy[bytes]) -> bytes:
         if not data:
             break
         at = draw(st.integers(0, len(data) - 1))
-        kind = draw(st.sampled_from(["flip", "insert", "cut", "truncate"]))
+        kind = draw(st.sampled_from(["flip", "insert", "insert", "cut", "truncate"]))
         if kind == "flip":
             data[at] ^= 1 << draw(st.integers(0, 7))
         elif kind == "insert":
@@ -308,6 +326,17 @@ def mutated(draw: st.DrawFn, base: st.SearchStrategy[bytes]) -> bytes:
         else:
             del data[at:]
     return bytes(data)
+
+
+def _seeded(seeds: list[bytes], **fixed: Any) -> Callable[[Any], Any]:
+    """``@example`` for each seed file, with the other arguments ``fixed``."""
+
+    def decorate(test: Any) -> Any:
+        for seed in reversed(seeds):
+            test = example(data=seed, **fixed)(test)
+        return test
+
+    return decorate
 
 
 def _import_property(session: Session, run: Callable[[], object]) -> None:
@@ -329,12 +358,33 @@ def _import_property(session: Session, run: Callable[[], object]) -> None:
 # --------------------------------------------------------------------------- importers
 
 
+def _sample_with(**fields: Any) -> bytes:
+    payload = json.loads(SAMPLE_JSON)
+    offers = payload["resultats"] if isinstance(payload, dict) else payload
+    offers[0].update(fields)
+    return json.dumps(offers).encode()
+
+
+# The corpus the fuzzer starts from: the findings of issue 21, each once.
+_OFFER_SEEDS = [
+    (OFFER_HEADER + offer_line("O" * 200)).encode(),
+    (OFFER_HEADER + offer_line("OE-1", "Maçon " + "x" * 2000)).encode(),
+    (OFFER_HEADER + offer_line("=1+2", '=HYPERLINK("http://x","y") maçon')).encode(),
+    _sample_with(intitule="Maçon\u0000 H/F"),
+    _sample_with(id="A" * 200),
+    b"[" * 100_000 + b"]" * 100_000,
+    (OFFER_HEADER + offer_line()).encode("utf-16"),
+]
+
+
 @FUZZ
 @given(
     data=st.one_of(offer_csv, offer_json(), mutated(offer_csv), mutated(offer_json())),
     dry_run=st.booleans(),
     accept_valid=st.booleans(),
 )
+@_seeded(_OFFER_SEEDS, dry_run=False, accept_valid=False)
+@_seeded(_OFFER_SEEDS[:2], dry_run=False, accept_valid=True)
 def test_offer_imports_never_fail_badly(
     session: Session, data: bytes, dry_run: bool, accept_valid: bool
 ) -> None:
@@ -349,6 +399,7 @@ def test_offer_imports_never_fail_badly(
 
 @FUZZ
 @given(data=st.one_of(candidate_csv, mutated(candidate_csv)), dry_run=st.booleans())
+@_seeded([(CANDIDATE_HEADER + candidate_line("P" * 300)).encode()], dry_run=False)
 def test_candidate_imports_never_fail_badly(
     session: Session, coach: Actor, data: bytes, dry_run: bool
 ) -> None:
