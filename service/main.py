@@ -19,6 +19,7 @@ from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
 from service.imports import endpoints as imports_endpoints
+from service.kit.json_guard import JsonBodyLimits
 from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
 from service.outreach import endpoints as outreach_endpoints
@@ -176,6 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_web(app)  # HTML pages (kept out of the OpenAPI document), static files, error pages
 
+    # JSON bodies: size and nesting depth checked before any parser sees them.
+    app.add_middleware(JsonBodyLimits)
     # Method, route template, status, time and user id only: never bodies nor query strings.
     app.add_middleware(AccessLogMiddleware)
 

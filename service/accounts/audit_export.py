@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Final
 
+from service.kit.cells import safe_cell
 from service.kit.times import paris
 from service.models.accounts import AuditEntry
 
@@ -34,14 +35,6 @@ HEADER: Final = (
     "détail",
     "empreinte",
 )
-
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """``value`` as CSV text that no spreadsheet runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def audit_csv(entries: Iterable[AuditEntry], usernames: dict[int, str]) -> bytes:

@@ -26,6 +26,9 @@ from service.models.accounts import (
     WebSession,
 )
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
+
+# Registers the text rule checked at every flush (lengths and control characters).
+from service.models.limits import check_texts_before_flush
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
 from service.models.outreach import (
@@ -121,4 +124,5 @@ __all__ = [
     "TenderAnswer",
     "User",
     "WebSession",
+    "check_texts_before_flush",
 ]

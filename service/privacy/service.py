@@ -27,6 +27,7 @@ from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS
 from service.accounts.audit import audit
 from service.db import utcnow
 from service.errors import InvalidInput, NotFound
+from service.kit.cells import neutralise_workbook
 from service.kit.times import paris
 from service.models.accounts import User
 from service.models.people import IDENTITY_FIELDS, REPORTING_FIELDS, Candidate
@@ -532,6 +533,7 @@ def to_xlsx(export: PersonExport) -> bytes:
             for cell in line:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
+    neutralise_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit
 from service.errors import InvalidInput
+from service.kit.cells import safe_row
 from service.kit.times import paris
 from service.models.accounts import User
 from service.referentials.service import Referentials
@@ -100,9 +101,11 @@ def to_csv(report: Report, table: str | None = None) -> bytes:
     shown = readable(name, frame)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([export_cell(h) for h in shown.headers])
+    writer.writerow(safe_row(export_cell(h) for h in shown.headers))
     for row, kinds in zip(shown.rows, shown.kinds, strict=True):
-        writer.writerow([export_cell(french_text(v, k)) for v, k in zip(row, kinds, strict=True)])
+        writer.writerow(
+            safe_row(export_cell(french_text(v, k)) for v, k in zip(row, kinds, strict=True))
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from service.kit.cells import neutralise_workbook
 from service.reports.cells import export_cell, french_text
 from service.reports.common import Report
 from service.reports.labels import HIDDEN, Kind
@@ -165,6 +166,7 @@ def report_workbook(report: Report) -> bytes:
         cell.font = Font(bold=True)
     for cell in about["B"]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    neutralise_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.accounts.audit_export import safe_cell
 from service.models.accounts import AuditEntry
 from service.models.retention import RetentionRun
 
@@ -102,20 +101,6 @@ def test_bad_export_filters_are_refused_and_not_audited(
         response = client.get("/audit/export", params=params, headers=admin.headers)
         assert response.status_code in (400, 422), params
     assert audit_entries(session, action="export") == []
-
-
-def test_safe_cell() -> None:
-    assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@SUM", "\tx", "\rx", "ok", None, 3)] == [
-        "'=1+1",
-        "'+1",
-        "'-1",
-        "'@SUM",
-        "'\tx",
-        "'\rx",
-        "ok",
-        "",
-        "3",
-    ]
 
 
 def test_verify_names_the_first_broken_entry(
