@@ -29,6 +29,7 @@ from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.system.headers import NoStoreMiddleware
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
@@ -166,5 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Method, route template, status, time and user id only: never bodies nor query strings.
     app.add_middleware(AccessLogMiddleware)
+    # No answer holding data may be kept by a browser or a proxy (service/system/headers.py).
+    app.add_middleware(NoStoreMiddleware)
 
     return app

@@ -319,3 +319,15 @@ def test_the_refusal_page_keeps_the_signed_in_menu(
     resp = client.post("/coach/resume/lu", data={}, follow_redirects=False)
     assert resp.status_code == 403
     assert "Se déconnecter" in unescape(resp.text) and "Mon suivi" in resp.text
+
+
+def test_pages_with_personal_data_are_never_stored(
+    client: TestClient, coach: User, login: Login
+) -> None:
+    login(coach)
+    for path in ("/coach/suivi", "/connexion"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers.get("cache-control") == "no-store", path
+    # The pages' static files hold no data: they may be cached.
+    assert client.get("/static/style.css").headers.get("cache-control") != "no-store"
