@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
 from service.web import (
+    accounts,
     admin,
     imports,
     login,
@@ -50,6 +51,7 @@ WEB_PREFIXES: Final = (
     "/facilitateur",
     "/admin",
     "/mes-notifications",
+    "/compte",
     "/static",
     "/favicon.ico",
 )
@@ -155,6 +157,7 @@ PAGE_ROUTERS: Final = (
     reports.router,
     admin.router,
     notifications.router,
+    accounts.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

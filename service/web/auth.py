@@ -57,6 +57,8 @@ __all__ = [
 SESSION_COOKIE = "clausematch_session"
 LOGIN_CSRF_COOKIE = "clausematch_login_csrf"
 CSRF_FIELD = "csrf_token"
+SIGNED_OUT_FORMS = ("/connexion", "/compte/activation")
+"""Forms posted without a session: their CSRF token is the login cookie's (double submit)."""
 _PURGE_AFTER = timedelta(days=90)
 
 
@@ -279,7 +281,7 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
-    if request.url.path == "/connexion":
+    if request.url.path in SIGNED_OUT_FORMS:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     else:
         # A signed-out or expired session goes to the login form (nothing is changed either);

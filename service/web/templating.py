@@ -69,6 +69,11 @@ FLASH: Final[dict[str, str]] = {
     "lu": "Résumé marqué comme lu : les prochaines correspondances seules y paraîtront.",
     "emails": "Vos choix d'e-mails sont enregistrés.",
     "ecartee": "Offre refusée écartée de la liste.",
+    "demande": (
+        "Ce changement donne accès aux personnes suivies : il attend la validation d'un "
+        "facilitateur."
+    ),
+    "acces_refuse": "Demande d'accès refusée : le compte reste tel qu'il était.",
 }
 
 
