@@ -15,6 +15,7 @@ from service.web.auth import (
     LoginRequired,
     WebUser,
     attempt_login,
+    client_address,
     csrf_protect,
     get_web_context,
     logout,
@@ -92,7 +93,9 @@ def login(
     suite: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     settings = request.app.state.settings
-    outcome = attempt_login(session, settings, username, password, now=utcnow())
+    outcome = attempt_login(
+        session, settings, username, password, now=utcnow(), address=client_address(request)
+    )
     if outcome.user is None or outcome.session_token is None:
         return _login_page(
             request,
