@@ -22,6 +22,7 @@ from service.web.auth import (
     set_cookie,
 )
 from service.web.templating import render
+from service.web.uploads import discard_session_uploads
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -118,8 +119,10 @@ def login(
 
 
 @router.post("/deconnexion")
-def sign_out(session: SessionDep, context: WebUser) -> Response:
+def sign_out(request: Request, session: SessionDep, context: WebUser) -> Response:
     logout(session, context, now=utcnow())
+    # Files of people checked for an import and never confirmed go with the session.
+    discard_session_uploads(request.app.state.settings, context.session_id)
     response = RedirectResponse("/connexion?msg=deconnecte", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

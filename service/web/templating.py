@@ -74,6 +74,7 @@ FLASH: Final[dict[str, str]] = {
         "facilitateur."
     ),
     "acces_refuse": "Demande d'accès refusée : le compte reste tel qu'il était.",
+    "import_annule": "Import annulé : le fichier déposé est effacé, rien n'a été modifié.",
 }
 
 

@@ -124,8 +124,10 @@ def session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def web_settings(web_database_url: str) -> Settings:
-    return Settings(database_url=web_database_url)
+def web_settings(web_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Files waiting for an import's confirmation go to a folder of this run, never the repo.
+    uploads = tmp_path_factory.mktemp("uploads") / "pending"
+    return Settings(database_url=web_database_url, uploads_dir=uploads)
 
 
 @pytest.fixture(scope="session")
