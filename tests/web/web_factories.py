@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.accounts.auth import hash_token, new_token
-from service.db import utcnow
 from service.accounts.passwords import hash_password
+from service.db import utcnow
 from service.models.accounts import User
 from service.models.offers import Offer
 from service.models.people import Candidate, CandidateJob, CandidateLicence, name_key
