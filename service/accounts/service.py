@@ -91,7 +91,7 @@ def _revoke_credentials(user: User) -> None:
 
 
 def _new_setup_code(user: User, policy: AccountPolicy, now: datetime) -> str:
-    code = secrets.token_urlsafe(16)
+    code = secrets.token_hex(16)  # 128 bits, easy to read out and type
     user.setup_code_hash = hash_token(code)
     user.setup_code_expires_at = now + timedelta(hours=policy.setup_hours)
     return code
