@@ -140,6 +140,7 @@ def test_every_page_of_every_role(
             "/facilitateur/outils?montant=100000&taux=5&part=40",
             "/facilitateur/outils/vivier?rome=F1703&commune=61001",
             "/facilitateur/imports",
+            "/facilitateur/comptes",
             f"/offres/{offer.id}",
             f"/personnes/{person.id}",
         ],
@@ -153,6 +154,7 @@ def test_every_page_of_every_role(
 
 def test_login_and_error_pages(client: TestClient, coach: User, login: Login) -> None:
     _check("/connexion", client.get("/connexion").text)
+    _check("/compte/activation", client.get("/compte/activation").text)
     login(coach)
     resp = client.get("/personnes/99999999")
     assert resp.status_code == 404
