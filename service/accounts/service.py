@@ -207,12 +207,16 @@ def approve_access(
     session: Session, approver: User, user_id: int, *, policy: AccountPolicy, now: datetime
 ) -> tuple[User, str | None]:
     """A facilitator grants the role asked for. An account that was inactive (new or
-    re-activated) gets a one-time setup code, returned once to the approver, who hands it to
-    the person; its former token and password stop working."""
+    re-activated) or an administrator's gets a one-time setup code, returned once to the
+    approver, who hands it to the person; its former token and password stop working."""
     user = _pending(session, approver, user_id)
     role = user.pending_role or user.role
     code: str | None = None
-    if not user.is_active:
+    # An inactive account's credentials may be stale; an administrator account's may have
+    # been set by another administrator (who may set an admin's password): either way the
+    # person starts afresh with a code. A coach's own credentials, which no administrator can
+    # set, stay when the coach becomes a facilitator.
+    if not user.is_active or user.role not in PEOPLE_ROLES:
         _revoke_credentials(user)
         code = _new_setup_code(user, policy, now)
     user.role, user.is_active = role, True

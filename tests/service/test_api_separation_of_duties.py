@@ -123,8 +123,45 @@ def test_raising_a_role_or_reactivating_waits_for_a_facilitator(
         f"/access-requests/{other_admin.id}/approve", headers=facilitator.headers
     )
     assert approved.json()["role"] == "facilitator"
-    assert approved.json()["setup_code"] is None  # an active account keeps its credentials
-    assert _reads_people(client, other_admin.token, person.id)
+    # An admin's password may have been set by another admin: the person starts afresh.
+    assert not _reads_people(client, other_admin.token, person.id)
+    [token] = _setup_tokens(client, approved.json()["setup_code"])
+    assert _reads_people(client, token, person.id)
+
+
+def test_a_coach_becoming_facilitator_keeps_their_own_credentials(
+    client: TestClient, session: Session, admin: Actor, facilitator: Actor, coach: Actor
+) -> None:
+    person = make_candidate(session, coach=make_user(session, role="coach"))
+    client.patch(
+        f"/users/{coach.id}", json={"role": "facilitator", "version": 1}, headers=admin.headers
+    )
+    assert not _reads_people(client, coach.token, person.id)
+    approved = client.post(f"/access-requests/{coach.id}/approve", headers=facilitator.headers)
+    assert approved.json()["setup_code"] is None
+    assert _reads_people(client, coach.token, person.id)
+
+
+def test_an_admin_cannot_take_over_a_coach_through_an_admin_detour(
+    client: TestClient, session: Session, admin: Actor, facilitator: Actor, coach: Actor
+) -> None:
+    """Lower the coach to admin (at once), set their password and token as an admin may for an
+    admin, ask for coach again: once approved, what the admin set no longer works."""
+    person = make_candidate(session, coach=coach)
+    lowered = client.patch(
+        f"/users/{coach.id}", json={"role": "admin", "version": 1}, headers=admin.headers
+    ).json()
+    assert lowered["role"] == "admin"
+    code = client.post(f"/users/{coach.id}/setup-code", headers=admin.headers).json()["setup_code"]
+    [known] = _setup_tokens(client, code)
+    version = client.get(f"/users/{coach.id}", headers=admin.headers).json()["version"]
+    asked = client.patch(
+        f"/users/{coach.id}", json={"role": "coach", "version": version}, headers=admin.headers
+    )
+    assert asked.json()["pending_role"] == "coach" and asked.json()["role"] == "admin"
+    approved = client.post(f"/access-requests/{coach.id}/approve", headers=facilitator.headers)
+    assert approved.status_code == 200 and approved.json()["role"] == "coach"
+    assert not _reads_people(client, known, person.id)
 
 
 def test_admin_cannot_set_a_coach_password_nor_get_a_coach_setup_code(
