@@ -117,6 +117,14 @@ class WebSessionRepository(Repository[WebSession]):
             update(WebSession).where(WebSession.id == session_id).values(last_seen_at=at)
         )
 
+    def revoke_all(self, user_id: int, at: datetime) -> None:
+        """End every open web session of an account."""
+        self.session.execute(
+            update(WebSession)
+            .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
     def purge_expired(self, user_id: int, *, before: datetime) -> None:
         self.session.execute(
             delete(WebSession).where(WebSession.user_id == user_id, WebSession.expires_at < before)

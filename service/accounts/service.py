@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from service.accounts.audit import audit
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
-from service.accounts.repository import UserRepository
+from service.accounts.repository import UserRepository, WebSessionRepository
 from service.accounts.schemas import UserCreate, UserUpdate
 from service.config import Settings
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -83,11 +83,14 @@ def _give_token(user: User, policy: AccountPolicy, now: datetime) -> str:
     return token
 
 
-def _revoke_credentials(user: User) -> None:
-    """Nobody knows the account's token or password any more (a new setup code is needed)."""
+def _revoke_credentials(session: Session, user: User, now: datetime) -> None:
+    """Nobody knows the account's token or password any more, and its open web sessions end
+    (a new setup code is needed)."""
     user.token_hash = hash_token(new_token())
     user.token_expires_at = None
     user.password_hash = None
+    if user.id is not None:
+        WebSessionRepository(session).revoke_all(user.id, now)
 
 
 def _new_setup_code(user: User, policy: AccountPolicy, now: datetime) -> str:
@@ -121,13 +124,13 @@ def create_user(
     if actor is None:
         token = _give_token(user, policy, now)
     elif grants_people_access(None, data.role):
-        _revoke_credentials(user)
+        _revoke_credentials(session, user, now)
         user.is_active = False
         user.pending_role = data.role
         user.requested_by_id = actor.id
         user.requested_at = now
     else:
-        _revoke_credentials(user)
+        _revoke_credentials(session, user, now)
         code = _new_setup_code(user, policy, now)
     repo.add(user)
     audit(
@@ -217,7 +220,7 @@ def approve_access(
     # person starts afresh with a code. A coach's own credentials, which no administrator can
     # set, stay when the coach becomes a facilitator.
     if not user.is_active or user.role not in PEOPLE_ROLES:
-        _revoke_credentials(user)
+        _revoke_credentials(session, user, now)
         code = _new_setup_code(user, policy, now)
     user.role, user.is_active = role, True
     user.pending_role, user.requested_by_id, user.requested_at = None, None, None
@@ -260,7 +263,7 @@ def issue_setup_code(
     if actor.role != allowed:
         who = "un facilitateur" if allowed == "facilitator" else "un administrateur"
         raise Forbidden(f"le code d'activation de ce compte est donné par {who}")
-    _revoke_credentials(user)
+    _revoke_credentials(session, user, now)
     code = _new_setup_code(user, policy, now)
     UserRepository(session).flush()
     audit(session, actor, "setup_code", "user", user.id)

@@ -405,3 +405,23 @@ def test_forwarded_addresses_are_believed_from_trusted_proxies_only(
     }
     assert pairs["203.0.113.50"] is not None and pairs["198.51.100.50"] is not None
     assert pairs["127.0.0.1"] is None
+
+
+def test_an_admin_s_web_session_ends_when_the_account_is_given_a_people_role(
+    client: TestClient, session: Session, admin: User, facilitator: User, login: Login
+) -> None:
+    """An admin may know another admin's password: once that account reads people, the web
+    session opened with it must not go on (issue 21, finding 2)."""
+    from service.accounts.schemas import UserUpdate
+    from service.accounts.service import AccountPolicy, approve_access, update_user
+
+    other = make_user(session, role="admin")
+    login(other)
+    assert client.get("/admin/utilisateurs").status_code == 200
+    update_user(
+        session, admin, other.id, UserUpdate(role="coach", version=other.version), now=utcnow()
+    )
+    approve_access(session, facilitator, other.id, policy=AccountPolicy(), now=utcnow())
+    session.flush()
+    resp = client.get("/coach/suivi", follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/connexion")
