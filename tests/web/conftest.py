@@ -72,7 +72,8 @@ def web_database_url(
         command.upgrade(alembic_config(url), "head")
         yield url
         return
-    name = f"test_web_{web_worker}"
+    # The process id too: other runs on the same server (other worktrees) must not drop it.
+    name = f"test_web_{web_worker}_{os.getpid()}"
     admin = _pg_admin()
     try:
         with admin.connect() as conn:
