@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -55,6 +56,27 @@ class Settings(BaseSettings):
     web_login_max_failures: int = Field(default=5, ge=1)
     web_login_lock_minutes: float = Field(default=15.0, gt=0)
     web_cookie_secure: bool = False
+    # Login throttling (service/web/auth.py): web_login_max_failures failed logins in a row from
+    # one address lock that (account, address) pair for web_login_lock_minutes; an address
+    # with web_login_address_max_failures failures (any names) within a day is locked as long;
+    # an account with web_login_account_slowdown_after failures (any addresses) is slowed
+    # down, never locked: one check per 2, 4, 8... seconds, at most
+    # web_login_account_max_delay_s, except from an address its owner has signed in from.
+    web_login_address_max_failures: int = Field(default=20, ge=1)
+    web_login_account_slowdown_after: int = Field(default=10, ge=1)
+    web_login_account_max_delay_s: float = Field(default=60.0, ge=0.0, le=3600.0)
+    # Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For is believed; from
+    # any other peer the header is ignored (comma-separated: 127.0.0.1,10.0.0.0/8).
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # API tokens expire api_token_days after they are issued (POST /me/token renews one); a
+    # one-time setup code (first password and token) lasts account_setup_hours.
+    api_token_days: float = Field(default=90.0, gt=0.0, le=3650.0)
+    account_setup_hours: float = Field(default=72.0, gt=0.0, le=24.0 * 30)
+    # Files of people uploaded for a web import wait for their confirmation in uploads_dir
+    # (created 0700, files 0600), removed on confirm, cancel, logout and after
+    # uploads_max_age_minutes.
+    uploads_dir: Path = Path("uploads")
+    uploads_max_age_minutes: float = Field(default=60.0, gt=0.0)
     # Scoring. Trained models live in models_dir (``clausematch train`` / ``models activate``);
     # without an active one the transparent weights below are used (they must sum to 1).
     models_dir: Path = Path("models")
@@ -172,7 +194,21 @@ class Settings(BaseSettings):
         max_length=300,
     )
 
-    @field_validator("ft_departements", "ft_rome_codes", "ft_keywords", mode="before")
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"CLAUSEMATCH_TRUSTED_PROXIES : adresse ou réseau invalide : {item!r}"
+                ) from exc
+        return value
+
+    @field_validator(
+        "ft_departements", "ft_rome_codes", "ft_keywords", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):

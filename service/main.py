@@ -34,6 +34,7 @@ from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.system.headers import NoStoreMiddleware
 from service.timesheets import endpoints as timesheets_endpoints
 from service.transparency import endpoints as transparency_endpoints
 from service.web import install_web
@@ -181,5 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonBodyLimits)
     # Method, route template, status, time and user id only: never bodies nor query strings.
     app.add_middleware(AccessLogMiddleware)
+    # No answer holding data may be kept by a browser or a proxy (service/system/headers.py).
+    app.add_middleware(NoStoreMiddleware)
 
     return app

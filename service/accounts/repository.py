@@ -24,6 +24,22 @@ class UserRepository(Repository[User]):
     def get_by_username(self, username: str) -> User | None:
         return self.session.scalars(select(User).where(User.username == username)).one_or_none()
 
+    def get_by_setup_code_hash(self, code_hash: str) -> User | None:
+        return self.session.scalars(
+            select(User).where(User.setup_code_hash == code_hash)
+        ).one_or_none()
+
+    def all_ordered(self) -> list[User]:
+        return list(self.session.scalars(select(User).order_by(User.username)))
+
+    def pending(self) -> list[User]:
+        """Accounts with a role asked for and not yet approved, oldest request first."""
+        return list(
+            self.session.scalars(
+                select(User).where(User.pending_role.is_not(None)).order_by(User.requested_at)
+            )
+        )
+
     def page(self, *, limit: int, offset: int) -> tuple[list[User], int]:
         return self._page(select(User).order_by(User.id), limit=limit, offset=offset)
 
@@ -202,7 +218,7 @@ class AuditRepository(Repository[AuditEntry]):
 
 
 class WebSessionRepository(Repository[WebSession]):
-    """Web sessions (cookie token hashes) and the login throttle of each user name."""
+    """Web sessions (cookie token hashes) and the login throttle (service/web/auth.py)."""
 
     model = WebSession
 
@@ -225,24 +241,39 @@ class WebSessionRepository(Repository[WebSession]):
             update(WebSession).where(WebSession.id == session_id).values(last_seen_at=at)
         )
 
+    def revoke_all(self, user_id: int, at: datetime) -> None:
+        """End every open web session of an account."""
+        self.session.execute(
+            update(WebSession)
+            .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
     def purge_expired(self, user_id: int, *, before: datetime) -> None:
         self.session.execute(
             delete(WebSession).where(WebSession.user_id == user_id, WebSession.expires_at < before)
         )
 
-    def throttle(self, username: str) -> LoginThrottle:
-        """The failed-login counter of a user name (a new one, in the session, if none)."""
-        row = self.session.get(LoginThrottle, username)
+    def throttle(self, key: str) -> LoginThrottle:
+        """The failed-login counter of a key (a new one, in the session, if none)."""
+        row = self.session.get(LoginThrottle, key)
         if row is None:
-            row = LoginThrottle(username=username, failures=0)
+            row = LoginThrottle(key=key, failures=0)
             self.session.add(row)
         return row
 
     def forget_failures(self, *, before: datetime, now: datetime) -> None:
-        """Failures older than ``before`` whose lock (if any) has run out are forgotten."""
+        """Failures older than ``before`` whose lock (if any) has run out are forgotten (an
+        address the owner signed in from stays known)."""
+        old = (
+            LoginThrottle.last_failure_at < before,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+        )
         self.session.execute(
-            delete(LoginThrottle).where(
-                LoginThrottle.last_failure_at < before,
-                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
-            )
+            delete(LoginThrottle).where(*old, LoginThrottle.succeeded_at.is_(None))
+        )
+        self.session.execute(
+            update(LoginThrottle)
+            .where(*old, LoginThrottle.succeeded_at.is_not(None))
+            .values(failures=0, last_failure_at=None, locked_until=None)
         )

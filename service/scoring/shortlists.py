@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from matching import columns as col
 from matching.engine import MatchingState
-from matching.explain import explain_pairs
+from matching.explain import explain_pairs, explain_pairs_pseudonymous
 from matching.ranking import as_day
 from service.accounts.audit import audit
 from service.errors import Conflict, InvalidInput, NotFound
@@ -205,10 +206,39 @@ def shortlist_payload(
         )
     people = repo.people_with_coach([row.id for row in rows])
     names = _commune_names(refs)
+    pseudonymous: dict[int, str] = {}
+    if user.role != "facilitator" and any(people[r.id].coach_id != user.id for r in rows):
+        pseudonymous = scoring.memo(
+            state,
+            ("shortlist_pseudonymous", oid, k, today),
+            lambda: _pseudonymous_explanations(state, oid, rows),
+        )
     items = []
     for row in rows:
         person = people[row.id]
         own = user.role == "facilitator" or person.coach_id == user.id
+        if not own:
+            # The documented pseudonymous view (service/README_ACCESS.md): commune, score and
+            # an explanation built from the job relation and the distance only.
+            items.append(
+                {
+                    "rank": row.rank,
+                    "candidate_id": person.id,
+                    "external_id": None,
+                    "name": None,
+                    "is_own_caseload": False,
+                    "coach": person.username or "",
+                    "commune_insee": person.commune_insee,
+                    "commune": names.get(person.commune_insee, person.commune_insee),
+                    "score": row.score,
+                    "components": None,
+                    "contributions": None,
+                    "distance_km": row.distance_km,
+                    "beyond_range": None,
+                    "explanation": pseudonymous[row.id],
+                }
+            )
+            continue
         items.append(
             {
                 "rank": row.rank,
@@ -264,6 +294,24 @@ def _check_rankable(person: Candidate) -> None:
             f"personne {person.id} : marquée « ne pas proposer », elle n'est classée sur aucune "
             "offre"
         )
+
+
+def _pseudonymous_explanations(
+    state: MatchingState, oid: str, rows: tuple[_Row, ...]
+) -> dict[int, str]:
+    """Person id → the explanation another coach may read (job relation and distance only)."""
+    idx_c = state.pool.index_of([str(r.id) for r in rows])
+    idx_o = state.offers.index_of([oid] * len(rows))
+    texts = explain_pairs_pseudonymous(
+        state.pool,
+        state.offers,
+        affinity=state.affinity,
+        distances=state.distances,
+        candidate_idx=idx_c,
+        offer_idx=idx_o,
+        distance_km=np.asarray([r.distance_km for r in rows], dtype=np.float32),
+    )
+    return {r.id: text for r, text in zip(rows, texts, strict=True)}
 
 
 def offers_for_candidate(

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
 from service.web import (
+    accounts,
     admin,
     clauses,
     dashboard,
@@ -56,6 +57,7 @@ WEB_PREFIXES: Final = (
     "/facilitateur",
     "/admin",
     "/mes-notifications",
+    "/compte",
     "/static",
     "/favicon.ico",
 )
@@ -167,6 +169,7 @@ PAGE_ROUTERS: Final = (
     timesheets.router,
     clauses.router,
     outreach.router,
+    accounts.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

@@ -77,6 +77,12 @@ FLASH: Final[dict[str, str]] = {
     "proposable": "« Ne pas proposer » levé : la personne est de nouveau classée.",
     "anonymise": "Personne anonymisée : identité, contact, commentaires et dates exactes retirés.",
     "efface": "Personne effacée, avec tout ce qui la concernait.",
+    "demande": (
+        "Ce changement donne accès aux personnes suivies : il attend la validation d'un "
+        "facilitateur."
+    ),
+    "acces_refuse": "Demande d'accès refusée : le compte reste tel qu'il était.",
+    "import_annule": "Import annulé : le fichier déposé est effacé, rien n'a été modifié.",
 }
 
 

@@ -30,6 +30,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/users/{user_id}"): ADMIN,
     ("PATCH", "/users/{user_id}"): ADMIN,
     ("POST", "/users/{user_id}/token"): ADMIN,
+    # A coach's or facilitator's code comes from a facilitator, an admin's from an admin (the
+    # service checks the account's role: tests/service/test_api_separation_of_duties.py).
+    ("POST", "/users/{user_id}/setup-code"): MANAGERS,
+    ("GET", "/access-requests"): FACILITATOR,
+    ("POST", "/access-requests/{user_id}/approve"): FACILITATOR,
+    ("POST", "/access-requests/{user_id}/refuse"): FACILITATOR,
+    ("POST", "/account/setup"): PUBLIC,  # the one-time setup code is the credential
     ("GET", "/candidates"): CASELOAD,
     ("POST", "/candidates"): CASELOAD,
     ("GET", "/candidates/{candidate_id}"): CASELOAD,
@@ -125,6 +132,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/outreach/tender-answers"): FACILITATOR,
     ("DELETE", "/outreach/tender-answers/{answer_id}"): FACILITATOR,
     ("GET", "/outreach/final-account"): MANAGERS,
+    # Last: it replaces the caller's token, so every later call of the run would be a 401.
+    ("POST", "/me/token"): ALL,
 }
 
 

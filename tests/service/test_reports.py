@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -307,9 +308,12 @@ def test_fse_indicators(client: TestClient, facilitator: Actor, dataset: dict[st
     }
     xlsx = _get(client, facilitator, "fse", format="xlsx")
     sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Indicateurs du projet")
-    assert dict(zip(sheet["Indicateur"], sheet["Valeur"], strict=True))[
-        "Heures travaillées par des bénéficiaires du RSA sur des marchés à clause"
-    ] == 850
+    assert (
+        dict(zip(sheet["Indicateur"], sheet["Valeur"], strict=True))[
+            "Heures travaillées par des bénéficiaires du RSA sur des marchés à clause"
+        ]
+        == 850
+    )
     people = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Participants FSE+", dtype=str)
     assert people.loc[people["Code FSE+"] == "EECO01", "Total (personnes)"].item() == "6"
     assert people.loc[people["Code FSE+"] == "EECO01", "Femmes"].item() == "<5"
@@ -489,3 +493,112 @@ def test_reports_refuse_a_reversed_period(client: TestClient, facilitator: Actor
     )
     assert response.status_code == 422
     assert "est avant" in response.json()["detail"]
+
+
+# --------------------------------------------------------------------------- secondary suppression
+
+_SEX = ("femmes", "hommes", "sexe_non_renseigne")
+_COUNTS = ("total", *_SEX)
+_SPLITS = (
+    ("EECO02", "EECO04", "EECO05", "Situation sur le marché du travail non renseignée"),
+    ("EECO09", "EECO10", "EECO11", "Niveau d'études non renseigné"),
+)
+
+
+def _is_masked(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _recomputable(table: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Masked cells whose value a reader can compute from the shown cells: each line's total is
+    the sum of its sex columns, and two groups of lines split the participants. A masked cell
+    is determined when every solution of the relations gives it the same value, i.e. when the
+    null space of the relations over the masked cells is zero at that cell."""
+    key = {(r["code"] or r["indicateur"]): r for r in table}
+    equations: list[list[tuple[tuple[str, str], float]]] = []
+    for name in key:
+        equations.append([((name, "total"), 1.0)] + [((name, c), -1.0) for c in _SEX])
+    for split in _SPLITS:
+        for c in _COUNTS:
+            equations.append([(("EECO01", c), 1.0)] + [((k, c), -1.0) for k in split])
+    masked = sorted(
+        {cell for eq in equations for cell, _ in eq if _is_masked(key[cell[0]][cell[1]])}
+    )
+    if not masked:
+        return []
+    a = np.zeros((len(equations), len(masked)))
+    where = {cell: j for j, cell in enumerate(masked)}
+    for i, eq in enumerate(equations):
+        for cell, coef in eq:
+            if cell in where:
+                a[i, where[cell]] += coef
+    _, s, vt = np.linalg.svd(a)
+    rank = int((s > 1e-9).sum())
+    null = vt[rank:]
+    return [cell for cell, j in where.items() if null.shape[0] == 0 or np.allclose(null[:, j], 0)]
+
+
+def test_participants_no_masked_cell_can_be_recomputed(
+    client: TestClient, facilitator: Actor, dataset: dict[str, int]
+) -> None:
+    table = _get(client, facilitator, "participants").json()["tables"]["participants"]
+    assert any(_is_masked(r["femmes"]) for r in table)
+    assert _recomputable(table) == []
+    # Nothing shown contradicts the real counts.
+    assert _rows(table, "code")["EECO01"]["total"] == 6
+
+
+def _participants(session: Session, coach: Actor, sexes: str) -> None:
+    """One participant per letter of ``sexes`` (F or M), all alike otherwise."""
+    buyer = make_buyer(session, name="Ville de Sées", commune_insee="61464")
+    contract = make_contract(
+        session, buyer=buyer, reference="M-SEES", commune_insee="61464",
+        start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
+    )  # fmt: skip
+    lot = make_lot(session, contract=contract, reference="S1", insertion_hours=3000)
+    for i, sex in enumerate(sexes):
+        person = _person(
+            session,
+            coach,
+            {
+                "sex": sex,
+                "birth_year": 1980 + i,
+                "education_level": "ISCED_0_2",
+                "labour_status": "long_term_unemployed",
+                "disability_recognised": False,
+                "rsa_beneficiary": True,
+            },
+        )
+        _placement(session, person, lot.id, "direct_hire", date(2026, 3, 1), None, {3: 70})
+
+
+@pytest.fixture
+def two_women(session: Session, coach: Actor) -> None:
+    _participants(session, coach, "FF")
+
+
+@pytest.fixture
+def five_women_two_men(session: Session, coach: Actor) -> None:
+    _participants(session, coach, "FFFFFMM")
+
+
+def test_participants_a_masked_cell_cannot_be_recomputed_from_totals(
+    client: TestClient, facilitator: Actor, five_women_two_men: None
+) -> None:
+    """7 participants, 5 women: showing 7 and 5 (and 0 of unknown sex) would give the 2 men."""
+    table = _get(client, facilitator, "participants").json()["tables"]["participants"]
+    assert _rows(table, "code")["EECO01"]["hommes"] == "<5"
+    assert _recomputable(table) == []
+
+
+def test_participants_zeros_of_a_masked_group_are_masked(
+    client: TestClient, facilitator: Actor, two_women: None
+) -> None:
+    """Two participants: every 0 would tell something about both (no man among them, neither
+    disabled, none under 18...): no count of the participants' lines may be shown (the
+    leavers' lines count nobody: no placement has ended)."""
+    table = _get(client, facilitator, "participants").json()["tables"]["participants"]
+    entries = [r for r in table if not r["code"].startswith("EECR")]
+    shown = [(r["indicateur"], c, r[c]) for r in entries for c in _COUNTS if not _is_masked(r[c])]
+    assert shown == []
+    assert _recomputable(table) == []

@@ -414,6 +414,65 @@ def test_admin_sees_users_and_model_versions(browser: object, demo_server: Demo)
     page.context.close()
 
 
+def test_an_account_that_reads_people_is_approved_by_a_facilitator_then_activated(
+    browser: object, demo_server: Demo
+) -> None:
+    """Issue 21, finding 2: the admin asks, a facilitator approves and gets the one-time code,
+    the person chooses their password and gets their token; the admin never sees either."""
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "admin")
+    page.get_by_label("Identifiant (minuscules").fill("camille.coach")
+    page.get_by_label("Rôle", exact=True).last.select_option("coach")
+    page.get_by_role("button", name="Créer le compte").click()
+    notice = page.get_by_role("status").filter(has_text="camille.coach")
+    expect(notice).to_contain_text("validé")
+    assert page.locator("code").count() == 0  # no token, no code for the admin
+    _shot(page, demo, "40-admin-compte-demande")
+    page.context.close()
+
+    page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "facilitateur")
+    page.get_by_role("link", name="Comptes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Comptes")
+    page.get_by_role("button", name="Valider camille.coach").click()
+    code = page.locator(".notice code").inner_text().strip()
+    assert len(code) >= 16
+    _shot(page, demo, "41-facilitateur-comptes-code")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, demo, "41-facilitateur-comptes-code-390")
+    page.context.close()
+
+    for width in (1280, 390):
+        page = _page(browser, demo)  # type: ignore[assignment]
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/connexion")
+        page.get_by_role("link", name="Activez votre compte").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Activer mon compte")
+        page.get_by_label("Code d'activation").fill(code)
+        page.get_by_label("Mot de passe", exact=True).fill("un-mot-de-passe-a-moi")
+        page.get_by_label("Mot de passe, encore une fois").fill("un-mot-de-passe-a-moi")
+        _shot(page, demo, f"42-activation-{width}")
+        page.get_by_role("button", name="Activer mon compte").click()
+        if width == 1280:
+            expect(page.get_by_role("status")).to_contain_text("activé")
+            _shot(page, demo, "43-activation-faite")
+        else:  # the code is spent
+            expect(page.get_by_role("alert")).to_contain_text("déjà utilisé")
+            _shot(page, demo, "43-activation-code-deja-utilise-390")
+        page.context.close()
+
+    page = _page(browser, demo)  # type: ignore[assignment]
+    page.goto("/connexion")
+    page.get_by_label("Identifiant").fill("camille.coach")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-a-moi")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(re.compile(r"/coach/suivi$"))
+    page.context.close()
+
+
 @dataclass(frozen=True)
 class Retarget:
     """A person of coach-alencon and an offer in their reach that only a new target job opens."""
