@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     web_login_max_failures: int = Field(default=5, ge=1)
     web_login_lock_minutes: float = Field(default=15.0, gt=0)
     web_cookie_secure: bool = False
+    # Behind a TLS reverse proxy: the addresses whose X-Forwarded-For / -Proto headers are
+    # believed (uvicorn's --forwarded-allow-ips, comma-separated): the proxy's only, never "*".
+    # The default believes a proxy on this machine.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Scoring. Trained models live in models_dir (``clausematch train`` / ``models activate``);
     # without an active one the transparent weights below are used (they must sum to 1).
     models_dir: Path = Path("models")

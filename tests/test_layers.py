@@ -77,6 +77,7 @@ SERVICE_ORDER = (
     ("notifications",),
     ("workflow", "imports"),
     ("reports",),
+    ("operations",),
     ("web",),
     ("main",),
     ("cli",),

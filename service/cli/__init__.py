@@ -30,6 +30,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "proposals",
     "report",
     "tools",
+    "backup",
+    "doctor",
 )
 
 

@@ -54,6 +54,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         access_log=False,
+        # X-Forwarded-Proto makes a request HTTPS (secure cookies): believed from the proxy only.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
     )
     return 0
