@@ -220,6 +220,7 @@ class ScoringState:
         self._candidate_versions = repo.versions(Candidate)
         self._offer_versions = repo.versions(Offer)
         self._signatures = signatures
+        self._checked_at = time.monotonic()
         self.n_full_builds += 1
         return self._state
 
@@ -241,6 +242,7 @@ class ScoringState:
         if self.max_age_s <= 0 or self._watcher is not None:
             return
         stop = threading.Event()
+        self._watched_at = time.monotonic()
 
         def run() -> None:
             while not stop.wait(self.max_age_s):

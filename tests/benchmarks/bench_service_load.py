@@ -284,7 +284,7 @@ def _serve_and_load(
             print("the server did not start", file=sys.stderr)
             return 1
         headers = {"Authorization": f"Bearer {tokens['facilitateur']}"}
-        offers = []
+        offers: list[dict[str, object]] = []
         with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
             while len(offers) < args.offers:
                 page = c.get("/offers", params={"limit": 200, "offset": len(offers)})

@@ -150,10 +150,16 @@ def _bulk_people(session: Any, directory: Path, *, skip: set[str]) -> None:
     users = dict(session.execute(select(User.username, User.id)).all())
     frame = pd.read_csv(directory / "caseload.csv", dtype=str, keep_default_na=False)
     coaches = dict(zip(frame["candidate_id"], frame["coach"], strict=True))
-    reporting = pd.read_csv(directory / "reporting.csv", dtype=str, keep_default_na=False)
-    reporting = reporting.set_index("candidate_id").to_dict("index")
-    identity = pd.read_csv(directory / "identity.csv", dtype=str, keep_default_na=False)
-    identity = identity.set_index("candidate_id").to_dict("index")
+    reporting: dict[Any, dict[Any, Any]] = (
+        pd.read_csv(directory / "reporting.csv", dtype=str, keep_default_na=False)
+        .set_index("candidate_id")
+        .to_dict("index")
+    )
+    identity: dict[Any, dict[Any, Any]] = (
+        pd.read_csv(directory / "identity.csv", dtype=str, keep_default_na=False)
+        .set_index("candidate_id")
+        .to_dict("index")
+    )
     columns = [n for n in CANDIDATE_FIELDS if n not in (col.CANDIDATE_ID, col.LICENCES)]
     job_columns = [n for n in CANDIDATE_JOB_FIELDS if n != col.CANDIDATE_ID]
 
