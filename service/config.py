@@ -93,8 +93,10 @@ class Settings(BaseSettings):
     scoring_sync_seconds: float = Field(default=1.0, ge=0.0)
     # Ranked shortlists kept per engine state (offer, k, day): the engine's answer depends on
     # nothing else, and any change to candidates, offers or the model makes a new state, which
-    # empties the cache. 0 turns the cache off.
-    scoring_cache_size: int = Field(default=1024, ge=0)
+    # empties the cache. 0 turns the cache off. Keep it above twice the open offers (a
+    # shortlist of k=20 takes about 20 KB): a cache smaller than the offers asked for forgets
+    # answers before they are asked again.
+    scoring_cache_size: int = Field(default=4096, ge=0)
     # Threads that run the plain ``def`` endpoints of one worker (the rest wait their turn on
     # the event loop). Python runs one thread at a time: more threads than requests that can
     # progress only add switching between them.

@@ -141,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # A plain read session: on SQLite it reads beside a writer, never waits for it.
                 with Session(engine) as session:
                     owned.build(session)
+                # Other processes' writes are looked for in a background thread, not by requests.
+                owned.watch(lambda: Session(engine))
                 app.state.scoring = owned
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
             if getattr(app.state, "token_cache", None) is None:

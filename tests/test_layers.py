@@ -81,6 +81,7 @@ SERVICE_ORDER = (
     ("timesheets", "clauses", "outreach"),
     ("reports",),
     ("privacy",),
+    ("operations",),
     ("web",),
     ("main",),
     ("cli",),

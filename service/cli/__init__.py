@@ -35,6 +35,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "privacy",
     "clauses",
+    "backup",
+    "doctor",
 )
 
 

@@ -54,9 +54,11 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         access_log=False,
+        # X-Forwarded-For / -Proto (the client's address, HTTPS for secure cookies) are believed
+        # from CLAUSEMATCH_TRUSTED_PROXIES only, the one rule the service's own code reads too;
+        # with none set, uvicorn's default trust of 127.0.0.1 is off.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level=settings.log_level.lower(),
-        # The client address is the service's own rule (CLAUSEMATCH_TRUSTED_PROXIES), not
-        # uvicorn's default trust of X-Forwarded-For from 127.0.0.1.
-        proxy_headers=False,
     )
     return 0

@@ -138,6 +138,28 @@ def _offer_in_state(state: MatchingState, offer: Offer | OfferHeader, today: dat
     return oid
 
 
+def _mine_rows(
+    state: MatchingState, oid: str, caseload: frozenset[str], *, k: int, today: date
+) -> tuple[_Row, ...]:
+    """The best ``k`` of ``caseload`` for offer ``oid``, explained."""
+    ranked = state.shortlist(oid, len(state.pool) or 1, as_of=today, explain=False)
+    ranked = ranked[ranked[col.CANDIDATE_ID].isin(caseload)].head(k).copy()
+    ranked[col.RANK] = range(1, len(ranked) + 1)
+    idx_c = state.pool.index_of(ranked[col.CANDIDATE_ID].tolist())
+    idx_o = state.offers.index_of([oid] * len(ranked))
+    ranked[col.EXPLANATION] = explain_pairs(
+        state.pool,
+        state.offers,
+        affinity=state.affinity,
+        distances=state.distances,
+        candidate_idx=idx_c,
+        offer_idx=idx_o,
+        distance_km=ranked["distance_km"].to_numpy(dtype="float32"),
+        as_of_day=as_day(today),
+    )
+    return tuple(_rows(ranked))
+
+
 def shortlist_for_offer(
     session: Session,
     scoring: ScoringState,
@@ -179,23 +201,20 @@ def shortlist_payload(
     oid = _offer_in_state(state, offer, today)
     mine_only = user.role == "coach" and scope == "mine"
     if mine_only:
-        caseload = {str(i) for i in repo.caseload_ids(user.id)}
-        ranked = state.shortlist(oid, len(state.pool) or 1, as_of=today, explain=False)
-        ranked = ranked[ranked[col.CANDIDATE_ID].isin(caseload)].head(k).copy()
-        ranked[col.RANK] = range(1, len(ranked) + 1)
-        idx_c = state.pool.index_of(ranked[col.CANDIDATE_ID].tolist())
-        idx_o = state.offers.index_of([oid] * len(ranked))
-        ranked[col.EXPLANATION] = explain_pairs(
-            state.pool,
-            state.offers,
-            affinity=state.affinity,
-            distances=state.distances,
-            candidate_idx=idx_c,
-            offer_idx=idx_o,
-            distance_km=ranked["distance_km"].to_numpy(dtype="float32"),
-            as_of_day=as_day(today),
+        # A coach's caseload is the people whose coach_id is theirs: a change of coach is a
+        # change of the person, which makes a new state. So the caseload (tens of thousands
+        # of ids in a large Département) is read once per state and coach, not per request,
+        # and so is the coach's ranking of an offer.
+        caseload = scoring.memo(
+            state,
+            ("caseload", user.id),
+            lambda: frozenset(str(i) for i in repo.caseload_ids(user.id)),
         )
-        rows: tuple[_Row, ...] = tuple(_rows(ranked))
+        rows: tuple[_Row, ...] = scoring.memo(
+            state,
+            ("shortlist_mine", oid, user.id, k, today),
+            lambda: _mine_rows(state, oid, caseload, k=k, today=today),
+        )
     else:
         # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
         # and explained once per state. Who may see which details is decided below, per request.

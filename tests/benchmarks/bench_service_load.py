@@ -13,6 +13,15 @@ Target (issue 4): p95 ≤ 50 ms with 20 concurrent clients, zero errors. The cli
 on the same 2-core machine as the server, so the figures include the load generator's own CPU.
 
     python tests/benchmarks/bench_service_load.py [--candidates 5000] [--seconds 20]
+
+At scale (issue 21), on PostgreSQL, beside the code of another git revision in the same run
+(the same database, one server after the other)::
+
+    python tests/benchmarks/bench_service_load.py --database-url postgresql+psycopg://… \
+        --candidates 100000 --offers 2000 --departements 61,14,27,28,50,53,72 \
+        --warmup 60 --baseline-ref main
+
+Beyond 10,000 people the database is filled in bulk (``bulk_people.load_large``).
 """
 
 from __future__ import annotations
@@ -45,7 +54,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> dict[str, str]:
+def _prepare(
+    db_url: str,
+    data_dir: Path,
+    n_candidates: int,
+    n_offers: int,
+    departements: tuple[str, ...] = ("61",),
+) -> dict[str, str]:
+    if n_candidates > 10_000:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bulk_people import load_large
+
+        return load_large(
+            db_url,
+            data_dir,
+            n_candidates=n_candidates,
+            n_offers=n_offers,
+            departements=departements,
+        )
     from alembic import command
 
     from fixtures.demo.build import write_demo_set
@@ -57,7 +83,7 @@ def _prepare(db_url: str, data_dir: Path, n_candidates: int, n_offers: int) -> d
         seed=5000,
         n_candidates=n_candidates,
         n_offers=n_offers,
-        departements=("61",),
+        departements=departements,
         as_of=date.today(),
     )
     command.upgrade(alembic_config(db_url), "head")
@@ -162,80 +188,145 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL server URL (a scratch database is created on it and dropped); "
         "default: a SQLite file",
     )
+    parser.add_argument(
+        "--departements",
+        default="61",
+        help="départements of the generated people and offers, comma-separated",
+    )
+    parser.add_argument(
+        "--baseline-ref",
+        default=None,
+        help="also serve the code of this git revision (e.g. main), first, on the same "
+        "database: the figure before a change, measured in the same run",
+    )
     args = parser.parse_args(argv)
+    departements = tuple(d for d in args.departements.split(",") if d)
 
     with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, Path(tmp)) as db_url:
         t0 = time.perf_counter()
-        tokens = _prepare(db_url, Path(tmp) / "data", args.candidates, args.offers)
+        tokens = _prepare(db_url, Path(tmp) / "data", args.candidates, args.offers, departements)
         print(f"database ready in {time.perf_counter() - t0:.1f} s ({args.candidates} candidates)")
-        port = _free_port()
-        env = {**os.environ, "CLAUSEMATCH_DATABASE_URL": db_url, "CLAUSEMATCH_LOG_LEVEL": "WARNING"}
-        threads = env.get("CLAUSEMATCH_THREADS", "default")
-        server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (closed below)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service.cli",
-                "serve",
-                "--port",
-                str(port),
-                *(["--workers", str(args.workers)] if args.workers > 1 else []),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            else:
-                print("the server did not start", file=sys.stderr)
-                return 1
-            headers = {"Authorization": f"Bearer {tokens['facilitateur']}"}
-            with httpx.Client(base_url=base, headers=headers) as c:
-                offers = c.get("/offers", params={"limit": 200}).json()["items"]
-            # Open offers that can be ranked today (not ended).
-            offer_ids = [
-                o["id"]
-                for o in offers
-                if o["status"] == "open"
-                and (o["end_date"] is None or o["end_date"] >= date.today().isoformat())
-            ]
-            use_wrk = args.client == "wrk" or (args.client == "auto" and bool(shutil.which("wrk")))
-            run = _run_wrk if use_wrk else _run_threads
-            if args.warmup > 0:
-                run(
-                    base,
-                    headers,
-                    offer_ids,
-                    argparse.Namespace(**{**vars(args), "seconds": args.warmup}),
+        code = 0
+        if args.baseline_ref:
+            with _checkout(args.baseline_ref, Path(tmp)) as baseline_root:
+                code |= _serve_and_load(
+                    args, db_url, tokens, Path(tmp), baseline_root, label=args.baseline_ref
                 )
-            cpu_before = _server_cpu_seconds(server.pid)
-            result = run(base, headers, offer_ids, args)
-            server_cpu = _server_cpu_seconds(server.pid) - cpu_before
-        finally:
-            server.terminate()
+        code |= _serve_and_load(args, db_url, tokens, Path(tmp), ROOT, label="this code")
+    return code
+
+
+@contextlib.contextmanager
+def _checkout(ref: str, tmp: Path) -> Iterator[Path]:
+    """The code of ``ref`` in a temporary git worktree (removed afterwards)."""
+    where = tmp / "baseline"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), ref],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield where
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)],
+            check=False,
+            capture_output=True,
+        )
+
+
+def _serve_and_load(
+    args: argparse.Namespace,
+    db_url: str,
+    tokens: dict[str, str],
+    tmp: Path,
+    code_root: Path,
+    *,
+    label: str,
+) -> int:
+    """Serve ``code_root``'s service on ``db_url``, load it, print the table."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CLAUSEMATCH_DATABASE_URL": db_url,
+        "CLAUSEMATCH_LOG_LEVEL": "WARNING",
+        # The code served comes first on the import path (the virtualenv's editable
+        # install points at this work tree).
+        "PYTHONPATH": str(code_root),
+    }
+    threads = env.get("CLAUSEMATCH_THREADS", "default")
+    server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--port",
+            str(port),
+            *(["--workers", str(args.workers)] if args.workers > 1 else []),
+        ],
+        env=env,
+        cwd=code_root,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(3000):
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            server_log.close()
-            log_tail = (Path(tmp) / "server.log").read_text(errors="replace")[-2000:]
-        naive = _naive_request_ms(db_url, offer_ids, 10)
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            print("the server did not start", file=sys.stderr)
+            return 1
+        headers = {"Authorization": f"Bearer {tokens['facilitateur']}"}
+        offers: list[dict[str, object]] = []
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+            while len(offers) < args.offers:
+                page = c.get("/offers", params={"limit": 200, "offset": len(offers)})
+                items = page.json()["items"]
+                if not items:
+                    break
+                offers += items
+        # Open offers that can be ranked today (not ended).
+        offer_ids = [
+            o["id"]
+            for o in offers
+            if o["status"] == "open"
+            and (o["end_date"] is None or o["end_date"] >= date.today().isoformat())
+        ]
+        use_wrk = args.client == "wrk" or (args.client == "auto" and bool(shutil.which("wrk")))
+        run = _run_wrk if use_wrk else _run_threads
+        if args.warmup > 0:
+            run(
+                base,
+                headers,
+                offer_ids,
+                argparse.Namespace(**{**vars(args), "seconds": args.warmup}),
+            )
+        cpu_before = _server_cpu_seconds(server.pid)
+        result = run(base, headers, offer_ids, args)
+        server_cpu = _server_cpu_seconds(server.pid) - cpu_before
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server_log.close()
+        log_tail = (Path(tmp) / "server.log").read_text(errors="replace")[-2000:]
+    naive = _naive_request_ms(db_url, offer_ids, 3 if args.candidates > 10_000 else 10)
 
     naive_p50 = float(np.median(naive))
     p50 = result["p50"]
     print(
-        f"\nGET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, "
+        f"\n{label}: GET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, "
+        f"{len(offer_ids)} offers, "
         f"{args.clients} concurrent clients ({result['client']}), {args.workers} server worker(s), "
         f"{threads} thread(s) each, {'PostgreSQL' if args.database_url else 'SQLite'}, "
         f"{args.warmup:g} s warm-up"

@@ -1,0 +1,2 @@
+"""Running a deployment: backups and restores (``backup.py``), the settings check
+(``doctor.py``)."""
