@@ -243,6 +243,12 @@ def erase_person(
     repo = PrivacyRepository(session)
     _blockers(repo, candidate, today or date.today())
     if not can_erase(session, candidate.id):
+        if is_anonymised(candidate):
+            raise Conflict(
+                f"personne {person_id} : déjà anonymisée ; ses mises en emploi doivent être "
+                "conservées (exécution de la clause, indicateurs FSE+), elle ne peut pas être "
+                "effacée"
+            )
         raise Conflict(
             f"personne {person_id} : ses mises en emploi doivent être conservées (exécution de "
             "la clause, indicateurs FSE+) ; elle ne peut pas être effacée, anonymisez-la"

@@ -217,8 +217,6 @@ def test_refusals_change_nothing(
     elif setup == "bad_reason":
         reason = "parce que"
     elif setup == "anonymised":
-        if operation == "erase":
-            pytest.skip("an anonymised person without placement may still be erased")
         _placement(session, person)
         anonymise_person(session, person.id, actor=None, reason="request", today=TODAY)
     elif setup in ("proposed", "in_post"):
@@ -305,3 +303,15 @@ def test_the_engine_frames_leave_out_people_marked_do_not_propose(
     # The outcome history keeps what happened: it asks for them too.
     frame, _, ids = candidate_frames(session, ids=[person.id, other.id], withheld=True)
     assert set(frame["candidate_id"]) == {str(person.id), str(other.id)}
+
+
+def test_an_anonymised_person_without_placement_may_still_be_erased(
+    session: Session, coach: Actor
+) -> None:
+    person = _person(session, coach)
+    person_id = person.id
+    anonymise_person(session, person_id, actor=None, reason="inactivity", today=TODAY)
+    result = forget_person(session, person_id, actor=coach.user, reason="request", today=TODAY)
+    assert result.action == "erased"
+    session.expire_all()
+    assert session.get(Candidate, person_id) is None
