@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -49,6 +49,40 @@ from service.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PAGE_SIZE = 50
+
+# What the audit log's action codes mean, for the page (the code stays beside: the export and
+# the API keep the codes).
+ACTION_LABELS: Final[dict[str, str]] = {
+    "read": "lecture d'un dossier",
+    "read_offers_for": "meilleures offres d'une personne",
+    "read_events": "historique d'une proposition",
+    "list": "liste",
+    "create": "création",
+    "update": "modification",
+    "delete": "suppression",
+    "transition": "étape d'une proposition",
+    "why_not": "« Pourquoi pas ? »",
+    "report": "rapport",
+    "export": "export",
+    "login": "connexion",
+    "login_locked": "connexion bloquée",
+    "logout": "déconnexion",
+    "set_password": "mot de passe défini",
+    "rotate_token": "jeton d'API renouvelé",
+    "activate_model": "activation d'un modèle",
+    "refuse_model": "activation d'un modèle refusée",
+    "anonymise": "anonymisation",
+    "erase": "effacement",
+    "do_not_propose": "« ne pas proposer »",
+    "may_propose": "« ne pas proposer » levé",
+    "inactivity_notice": "avis d'inactivité au coach",
+    "information_notice": "notice d'information remise",
+    "retention_run": "purge de conservation",
+    "retention_dry_run": "simulation de purge",
+    "verify": "vérification de la chaîne",
+    "dismiss": "offre refusée écartée",
+    "end": "fin de mise en emploi",
+}
 MAX_ID = 2_147_483_647
 
 
@@ -164,6 +198,7 @@ def audit_page(
         typed=typed,
         users=audit_usernames(session),
         actions=AuditRepository(session).actions(),
+        action_labels=ACTION_LABELS,
         chain=chain,
         query=lambda **extra: _query(typed, **extra),
     )
