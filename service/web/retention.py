@@ -10,7 +10,7 @@ from typing import Annotated, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.accounts.audit import (
     audit,
@@ -33,7 +33,9 @@ from service.retention.service import (
     CATEGORIES,
     Periods,
     anonymise_inactive,
+    confirm_follow_up,
     list_runs,
+    pending_notices,
     run_retention,
 )
 from service.transparency.documents import (
@@ -43,7 +45,7 @@ from service.transparency.documents import (
     periods_text,
     record_of_processing,
 )
-from service.web.auth import AdminPage, CaseloadPage, WebContext, csrf_protect
+from service.web.auth import AdminPage, CaseloadPage, CoachPage, WebContext, csrf_protect
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -323,3 +325,25 @@ def notice_page(
         sections=information_notice(request.app.state.settings),
         person=person,
     )
+
+
+@router.get("/coach/anonymisations", response_class=HTMLResponse)
+def coach_notices_page(request: Request, session: SessionDep, web: CoachPage) -> HTMLResponse:
+    rows = pending_notices(session, web.user)
+    return render(
+        request,
+        "coach/anonymisations.html",
+        web,
+        page_title="Anonymisations prévues",
+        nav="anonymisations",
+        rows=[(n, c, display_name(c.first_name, c.last_name, c.external_id)) for n, c in rows],
+        done=request.query_params.get("msg") == "conserve",
+    )
+
+
+@router.post("/coach/anonymisations/{candidate_id}/conserver")
+def confirm_follow_up_form(session: SessionDep, web: CoachPage, candidate_id: int) -> Response:
+    if not 1 <= candidate_id <= MAX_ID:
+        raise NotFound(f"personne {candidate_id} introuvable")
+    confirm_follow_up(session, web.user, candidate_id)
+    return RedirectResponse("/coach/anonymisations?msg=conserve", status_code=303)
