@@ -129,6 +129,8 @@ def test_every_page_of_every_role(
             f"/offres/{offer.id}?personne={person.external_id}",
             f"/personnes/{person.id}",
             f"/personnes/{person.id}/effacement",
+            f"/personnes/{person.id}/information",
+            "/coach/anonymisations",
         ],
         "facilitator": [
             "/facilitateur/validation",
@@ -145,7 +147,14 @@ def test_every_page_of_every_role(
             f"/personnes/{person.id}",
             f"/personnes/{person.id}/effacement",
         ],
-        "admin": ["/admin/utilisateurs", "/admin/modeles"],
+        "admin": [
+            "/admin/utilisateurs",
+            "/admin/modeles",
+            "/admin/journal",
+            "/admin/journal?verifier=1",
+            "/admin/conservation",
+            "/admin/registre",
+        ],
     }[role]
     for path in pages:
         resp = client.get(path)
