@@ -29,6 +29,7 @@ value).
 
 from __future__ import annotations
 
+import re
 import secrets
 from calendar import monthrange
 from dataclasses import dataclass, field
@@ -156,25 +157,29 @@ def _new_pseudonym(session: Session) -> str:
 
 
 def _scrub_outbox(repo: PrivacyRepository, old: str, new: str) -> int:
-    """Replace a follow-up id by the pseudonym in every e-mail that names it."""
-    rows = repo.outbox_mentioning(old)
-    for row in rows:
-        row.subject = row.subject.replace(old, new)
-        row.body_text = row.body_text.replace(old, new)
-        row.body_html = row.body_html.replace(old, new)
-        context = _replace_in(row.context, old, new)
+    """Replace a follow-up id by the pseudonym in every e-mail that names it (the whole id
+    only: ``RSA-12`` is not rewritten inside ``RSA-123``)."""
+    whole = re.compile(rf"(?<![\w-]){re.escape(old)}(?![\w-])")
+    changed = 0
+    for row in repo.outbox_mentioning(old):
+        before = (row.subject, row.body_text, row.body_html, row.context)
+        row.subject = whole.sub(new, row.subject)
+        row.body_text = whole.sub(new, row.body_text)
+        row.body_html = whole.sub(new, row.body_html)
+        context = _replace_in(row.context, whole, new)
         assert isinstance(context, dict)
         row.context = context
-    return len(rows)
+        changed += (row.subject, row.body_text, row.body_html, row.context) != before
+    return changed
 
 
-def _replace_in(value: object, old: str, new: str) -> object:
+def _replace_in(value: object, whole: re.Pattern[str], new: str) -> object:
     if isinstance(value, str):
-        return value.replace(old, new)
+        return whole.sub(new, value)
     if isinstance(value, dict):
-        return {_replace_in(k, old, new): _replace_in(v, old, new) for k, v in value.items()}
+        return {_replace_in(k, whole, new): _replace_in(v, whole, new) for k, v in value.items()}
     if isinstance(value, list):
-        return [_replace_in(v, old, new) for v in value]
+        return [_replace_in(v, whole, new) for v in value]
     return value
 
 
@@ -243,6 +248,12 @@ def erase_person(
     repo = PrivacyRepository(session)
     _blockers(repo, candidate, today or date.today())
     if not can_erase(session, candidate.id):
+        if is_anonymised(candidate):
+            raise Conflict(
+                f"personne {person_id} : déjà anonymisée ; ses mises en emploi doivent être "
+                "conservées (exécution de la clause, indicateurs FSE+), elle ne peut pas être "
+                "effacée"
+            )
         raise Conflict(
             f"personne {person_id} : ses mises en emploi doivent être conservées (exécution de "
             "la clause, indicateurs FSE+) ; elle ne peut pas être effacée, anonymisez-la"

@@ -203,6 +203,12 @@ def test_erasure_auto_erases_without_placement_and_anonymises_with_one(
     )
     assert patch.status_code == 409
     assert "anonymisée" in patch.json()["detail"]
+    put = client.put(
+        f"/candidates/{kept.id}/reporting", json={"sex": "M"}, headers=facilitator.headers
+    )
+    assert put.status_code == 409 and "anonymisée" in put.json()["detail"]
+    stats = client.get(f"/candidates/{kept.id}/reporting", headers=facilitator.headers).json()
+    assert (stats["sex"], stats["birth_year"]) == ("F", 1987)
 
 
 @pytest.mark.parametrize(

@@ -217,8 +217,6 @@ def test_refusals_change_nothing(
     elif setup == "bad_reason":
         reason = "parce que"
     elif setup == "anonymised":
-        if operation == "erase":
-            pytest.skip("an anonymised person without placement may still be erased")
         _placement(session, person)
         anonymise_person(session, person.id, actor=None, reason="request", today=TODAY)
     elif setup in ("proposed", "in_post"):
@@ -305,3 +303,41 @@ def test_the_engine_frames_leave_out_people_marked_do_not_propose(
     # The outcome history keeps what happened: it asks for them too.
     frame, _, ids = candidate_frames(session, ids=[person.id, other.id], withheld=True)
     assert set(frame["candidate_id"]) == {str(person.id), str(other.id)}
+
+
+def test_an_anonymised_person_without_placement_may_still_be_erased(
+    session: Session, coach: Actor
+) -> None:
+    person = _person(session, coach)
+    person_id = person.id
+    anonymise_person(session, person_id, actor=None, reason="inactivity", today=TODAY)
+    result = forget_person(session, person_id, actor=coach.user, reason="request", today=TODAY)
+    assert result.action == "erased"
+    session.expire_all()
+    assert session.get(Candidate, person_id) is None
+
+
+def test_e_mails_lose_the_follow_up_id_but_not_a_longer_one(
+    session: Session, coach: Actor, facilitator: Actor
+) -> None:
+    person = _person(session, coach)  # RSA-778899
+    make_candidate(session, coach=coach, external_id="RSA-7788990")
+    session.add(
+        OutboxEmail(
+            user_id=coach.id,
+            to_address="coach@exemple.fr",
+            kind="digest",
+            context={"people": ["RSA-778899", "RSA-7788990"]},
+            subject="Nouveautés",
+            body_text="RSA-778899 et RSA-7788990",
+            body_html="<li>RSA-778899</li><li>RSA-7788990</li>",
+        )
+    )
+    session.flush()
+    result = anonymise_person(
+        session, person.id, actor=facilitator.user, reason="request", today=TODAY
+    )
+    mail = session.scalars(select(OutboxEmail)).one()
+    assert mail.body_text == f"{result.pseudonym} et RSA-7788990"
+    assert mail.body_html == f"<li>{result.pseudonym}</li><li>RSA-7788990</li>"
+    assert mail.context == {"people": [result.pseudonym, "RSA-7788990"]}

@@ -89,11 +89,17 @@ def test_another_coach_and_the_admin_are_refused(
         f"/personnes/{person.id}/ne-pas-proposer", data={"csrf_token": token, "valeur": "oui"}
     )
     assert resp.status_code == 404
-    login(admin)
-    for path in ("donnees.xlsx", "effacement"):
+    token = login(admin)
+    for path in ("donnees.xlsx", "donnees.json", "effacement"):
         assert client.get(f"/personnes/{person.id}/{path}").status_code == 403
+    posts = {
+        "ne-pas-proposer": {"csrf_token": token, "valeur": "oui"},
+        "effacement": {"csrf_token": token, "motif": "request", "confirmation": "oui"},
+    }
+    for path, data in posts.items():
+        assert client.post(f"/personnes/{person.id}/{path}", data=data).status_code == 403
     row = _reload(session, person.id)
-    assert row is not None and not row.do_not_propose
+    assert row is not None and not row.do_not_propose and row.last_name == "Vautrin"
 
 
 def test_do_not_propose_from_the_page_and_back(
