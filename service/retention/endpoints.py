@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.accounts.audit import audit
-from service.accounts.auth import AdminUser, ManagerUser
+from service.accounts.auth import AdminUser, CaseloadUser, ManagerUser
 from service.db import SessionDep, utcnow
-from service.kit.deps import STANDARD_ERRORS, PageDep, SettingsDep
+from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, SettingsDep
 from service.kit.schemas import Page
 from service.kit.times import PARIS
 from service.retention.schemas import (
     CategoryCount,
+    NoticeRead,
     RetentionRunCreate,
     RetentionRunRead,
     RetentionRunResult,
@@ -21,7 +22,9 @@ from service.retention.service import (
     Periods,
     RetentionResult,
     anonymise_inactive,
+    confirm_follow_up,
     list_runs,
+    pending_notices,
     run_retention,
 )
 
@@ -76,3 +79,28 @@ def create_retention_run(
     if body.dry_run:
         audit(session, admin, "retention_dry_run", "retention_run", None, {"counts": result.counts})
     return result_read(result)
+
+
+@router.get("/notices", response_model=list[NoticeRead])
+def list_pending_notices(session: SessionDep, user: CaseloadUser) -> list[NoticeRead]:
+    """People to be anonymised for inactivity: a coach's own caseload, or everyone's."""
+    return [
+        NoticeRead(
+            candidate_id=c.id,
+            external_id=c.external_id,
+            coach_id=n.coach_id,
+            last_activity_at=n.last_activity_at,
+            noticed_at=n.noticed_at,
+            anonymise_on=n.anonymise_on,
+            is_mailed=n.is_mailed,
+        )
+        for n, c in pending_notices(session, user)
+    ]
+
+
+@router.post("/notices/{candidate_id}/confirm", status_code=204)
+def confirm_person_follow_up(
+    session: SessionDep, user: CaseloadUser, candidate_id: EntityId
+) -> None:
+    """The person's follow-up goes on: their pending notices are cancelled (that is activity)."""
+    confirm_follow_up(session, user, candidate_id)

@@ -169,6 +169,25 @@ class RetentionRepository:
     def person(self, candidate_id: int) -> Candidate | None:
         return self.session.get(Candidate, candidate_id)
 
+    def pending_for(self, *, coach_id: int | None) -> list[tuple[RetentionNotice, Candidate]]:
+        """Pending notices with their person (one coach's caseload, or everyone's), soonest
+        first."""
+        stmt = (
+            select(RetentionNotice, Candidate)
+            .join(Candidate, Candidate.id == RetentionNotice.candidate_id)
+            .where(RetentionNotice.status == "pending")
+            .order_by(RetentionNotice.anonymise_on, Candidate.id)
+        )
+        if coach_id is not None:
+            stmt = stmt.where(Candidate.coach_id == coach_id)
+        return [(row[0], row[1]) for row in self.session.execute(stmt)]
+
+    def pending_of(self, candidate_id: int) -> list[RetentionNotice]:
+        stmt = select(RetentionNotice).where(
+            RetentionNotice.candidate_id == candidate_id, RetentionNotice.status == "pending"
+        )
+        return list(self.session.scalars(stmt))
+
     def notices_page(self, *, limit: int) -> list[RetentionNotice]:
         stmt = select(RetentionNotice).order_by(RetentionNotice.id.desc()).limit(limit)
         return list(self.session.scalars(stmt))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field
 
 from service.kit.schemas import InputModel, ReadModel
 
-__all__ = ["CategoryCount", "RetentionRunCreate", "RetentionRunRead", "RetentionRunResult"]
+__all__ = [
+    "CategoryCount",
+    "NoticeRead",
+    "RetentionRunCreate",
+    "RetentionRunRead",
+    "RetentionRunResult",
+]
 
 
 class RetentionRunCreate(InputModel):
@@ -44,3 +50,16 @@ class RetentionRunRead(ReadModel):
     counts: dict[str, int]
     audit_head_seq: int | None
     audit_head_hash: str | None
+
+
+class NoticeRead(ReadModel):
+    """A pending notice: the person (their coach and the facilitator read the follow-up id),
+    the date of their last activity and the date they will be anonymised."""
+
+    candidate_id: int
+    external_id: str
+    coach_id: int | None
+    last_activity_at: datetime
+    noticed_at: datetime
+    anonymise_on: date
+    is_mailed: bool

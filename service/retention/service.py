@@ -33,12 +33,15 @@ from sqlalchemy.orm import Session
 from service.accounts.audit import audit, seal_entries
 from service.accounts.repository import AuditRepository
 from service.config import Settings
+from service.db import utcnow
 from service.errors import AppError, Conflict
 from service.kit.times import PARIS
 from service.models.accounts import User
+from service.models.people import Candidate
 from service.models.retention import RetentionNotice, RetentionRun
 from service.notifications.service import queue_inactivity_notice
 from service.people.privacy import anonymise_person
+from service.people.service import visible_candidate
 from service.retention.repository import PersonActivity, RetentionRepository
 
 __all__ = [
@@ -47,8 +50,10 @@ __all__ = [
     "Periods",
     "RetentionResult",
     "anonymise_inactive",
+    "confirm_follow_up",
     "list_runs",
     "months_before",
+    "pending_notices",
     "run_retention",
 ]
 
@@ -351,3 +356,30 @@ def run_retention(
 def list_runs(session: Session, *, limit: int, offset: int) -> tuple[list[RetentionRun], int]:
     """Applied runs, newest first."""
     return RetentionRepository(session).runs(limit=limit, offset=offset)
+
+
+def pending_notices(session: Session, user: User) -> list[tuple[RetentionNotice, Candidate]]:
+    """The pending notices a coach sees (their caseload) or the facilitator (everyone); listing
+    names people: audited with their ids."""
+    rows = RetentionRepository(session).pending_for(
+        coach_id=user.id if user.role == "coach" else None
+    )
+    audit(session, user, "list", "retention_notice", None, {"ids": [c.id for _, c in rows]})
+    return rows
+
+
+def confirm_follow_up(session: Session, user: User, candidate_id: int) -> int:
+    """The coach (or the facilitator) says the person's follow-up goes on: that is activity —
+    the record is dated now and their pending notices are cancelled (the next runs count a new
+    period from today). How many notices were cancelled."""
+    person = visible_candidate(session, user, candidate_id, with_profile=False)
+    if person.anonymised_at is not None:
+        raise Conflict(f"personne {candidate_id} : déjà anonymisée")
+    now = utcnow()
+    notices = RetentionRepository(session).pending_of(person.id)
+    for notice in notices:
+        notice.status, notice.closed_at = "cancelled", now
+    person.updated_at = now
+    session.flush()
+    audit(session, user, "confirm_follow_up", "candidate", person.id, {"notices": len(notices)})
+    return len(notices)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.accounts.audit import (
     audit,
@@ -33,7 +33,9 @@ from service.retention.service import (
     CATEGORIES,
     Periods,
     anonymise_inactive,
+    confirm_follow_up,
     list_runs,
+    pending_notices,
     run_retention,
 )
 from service.transparency.documents import (
@@ -43,12 +45,46 @@ from service.transparency.documents import (
     periods_text,
     record_of_processing,
 )
-from service.web.auth import AdminPage, CaseloadPage, WebContext, csrf_protect
+from service.web.auth import AdminPage, CaseloadPage, CoachPage, WebContext, csrf_protect
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 PAGE_SIZE = 50
+
+# What the audit log's action codes mean, for the page (the code stays beside: the export and
+# the API keep the codes).
+ACTION_LABELS: Final[dict[str, str]] = {
+    "read": "lecture d'un dossier",
+    "read_offers_for": "meilleures offres d'une personne",
+    "read_events": "historique d'une proposition",
+    "list": "liste",
+    "create": "création",
+    "update": "modification",
+    "delete": "suppression",
+    "transition": "étape d'une proposition",
+    "why_not": "« Pourquoi pas ? »",
+    "report": "rapport",
+    "export": "export",
+    "login": "connexion",
+    "login_locked": "connexion bloquée",
+    "logout": "déconnexion",
+    "set_password": "mot de passe défini",
+    "rotate_token": "jeton d'API renouvelé",
+    "activate_model": "activation d'un modèle",
+    "refuse_model": "activation d'un modèle refusée",
+    "anonymise": "anonymisation",
+    "erase": "effacement",
+    "do_not_propose": "« ne pas proposer »",
+    "may_propose": "« ne pas proposer » levé",
+    "inactivity_notice": "avis d'inactivité au coach",
+    "information_notice": "notice d'information remise",
+    "retention_run": "purge de conservation",
+    "retention_dry_run": "simulation de purge",
+    "verify": "vérification de la chaîne",
+    "dismiss": "offre refusée écartée",
+    "end": "fin de mise en emploi",
+}
 MAX_ID = 2_147_483_647
 
 
@@ -164,6 +200,7 @@ def audit_page(
         typed=typed,
         users=audit_usernames(session),
         actions=AuditRepository(session).actions(),
+        action_labels=ACTION_LABELS,
         chain=chain,
         query=lambda **extra: _query(typed, **extra),
     )
@@ -288,3 +325,25 @@ def notice_page(
         sections=information_notice(request.app.state.settings),
         person=person,
     )
+
+
+@router.get("/coach/anonymisations", response_class=HTMLResponse)
+def coach_notices_page(request: Request, session: SessionDep, web: CoachPage) -> HTMLResponse:
+    rows = pending_notices(session, web.user)
+    return render(
+        request,
+        "coach/anonymisations.html",
+        web,
+        page_title="Anonymisations prévues",
+        nav="anonymisations",
+        rows=[(n, c, display_name(c.first_name, c.last_name, c.external_id)) for n, c in rows],
+        done=request.query_params.get("msg") == "conserve",
+    )
+
+
+@router.post("/coach/anonymisations/{candidate_id}/conserver")
+def confirm_follow_up_form(session: SessionDep, web: CoachPage, candidate_id: int) -> Response:
+    if not 1 <= candidate_id <= MAX_ID:
+        raise NotFound(f"personne {candidate_id} introuvable")
+    confirm_follow_up(session, web.user, candidate_id)
+    return RedirectResponse("/coach/anonymisations?msg=conserve", status_code=303)

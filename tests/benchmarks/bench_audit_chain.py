@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from service.accounts import audit as audit_module
 from service.accounts.audit import audit, verify_chain
 from service.accounts.repository import AuditRepository
-from service.db import alembic_config, make_engine, make_sessionmaker
+from service.db import alembic_config, make_engine, make_sessionmaker, utcnow
 
 
 def _transactions(sessions: object, n: int, per: int) -> float:
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             repo = AuditRepository(session)
             batch = [
                 {
-                    "at": audit_module.utcnow(),
+                    "at": utcnow(),
                     "user_id": None,
                     "role": "system",
                     "action": "read",

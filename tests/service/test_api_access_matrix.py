@@ -77,6 +77,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/audit/verify"): ADMIN,
     ("GET", "/retention/runs"): MANAGERS,
     ("POST", "/retention/runs"): ADMIN,
+    ("GET", "/retention/notices"): CASELOAD,
+    ("POST", "/retention/notices/{candidate_id}/confirm"): CASELOAD,
     ("GET", "/transparency/register"): MANAGERS,
     ("GET", "/transparency/notice"): ALL,
     ("GET", "/offers/{offer_id}/shortlist"): CASELOAD,

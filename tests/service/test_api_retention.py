@@ -129,3 +129,43 @@ def test_transparency_documents_say_the_settings_periods(
     notice = client.get("/transparency/notice", headers=coach.headers).json()
     text = " ".join(line for s in notice["sections"] for line in s["lines"])
     assert "averti 30 jours avant" in text and "CNIL" in text and "ne décide rien" in text
+
+
+def test_notices_are_scoped_and_a_confirmed_follow_up_is_activity(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor, facilitator: Actor
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from service.models.people import Candidate
+    from service.models.retention import RetentionNotice
+    from service.retention.repository import RetentionRepository
+
+    mine, theirs = make_candidate(session, coach=coach), make_candidate(session, coach=other_coach)
+    old = datetime.now(UTC) - timedelta(days=400)
+    session.execute(update(Candidate).values(updated_at=old))
+    for person in (mine, theirs):
+        session.add(
+            RetentionNotice(
+                candidate_id=person.id,
+                coach_id=person.coach_id,
+                last_activity_at=old,
+                anonymise_on=old.date(),
+                is_mailed=True,
+                status="pending",
+            )
+        )
+    session.commit()
+    own = client.get("/retention/notices", headers=coach.headers).json()
+    assert [n["candidate_id"] for n in own] == [mine.id]
+    every = client.get("/retention/notices", headers=facilitator.headers).json()
+    assert sorted(n["candidate_id"] for n in every) == sorted([mine.id, theirs.id])
+    url = "/retention/notices/{}/confirm"
+    assert client.post(url.format(theirs.id), headers=coach.headers).status_code == 404
+    assert client.post(url.format(mine.id), headers=coach.headers).status_code == 204
+    session.expire_all()
+    assert RetentionRepository(session).pending_of(mine.id) == []
+    assert len(RetentionRepository(session).pending_of(theirs.id)) == 1
+    refreshed = session.get(Candidate, mine.id)
+    assert refreshed is not None and refreshed.updated_at > old + timedelta(days=300)
+    [entry] = audit_entries(session, action="confirm_follow_up")
+    assert (entry.user_id, entry.entity_id, entry.detail) == (coach.id, mine.id, {"notices": 1})

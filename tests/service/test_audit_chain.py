@@ -189,3 +189,20 @@ def test_two_processes_write_one_chain(empty_database_url: str) -> None:
             assert report.checked == 2 * per_writer
     finally:
         engine.dispose()
+
+
+def test_erasing_and_anonymising_people_keep_the_chain(
+    client: TestClient, session: Session, coach: Actor
+) -> None:
+    from service.people.privacy import anonymise_person, erase_person
+
+    kept, gone = make_candidate(session, coach=coach), make_candidate(session, coach=coach)
+    session.commit()
+    for person in (kept, gone):
+        client.get(f"/candidates/{person.id}", headers=coach.headers)
+    anonymise_person(session, kept.id, actor=coach.user, reason="request")
+    erase_person(session, gone.id, actor=coach.user, reason="request")
+    session.commit()
+    report = verify_chain(session)
+    assert report.ok, report.problems
+    assert report.checked == len(_chain(session))

@@ -137,6 +137,8 @@ def test_every_page_of_every_role(
             f"/offres/{offer.id}?personne={person.external_id}",
             f"/personnes/{person.id}",
             f"/personnes/{person.id}/effacement",
+            f"/personnes/{person.id}/information",
+            "/coach/anonymisations",
         ],
         "facilitator": [
             "/facilitateur/tableau-de-bord",
@@ -163,7 +165,14 @@ def test_every_page_of_every_role(
             f"/personnes/{person.id}",
             f"/personnes/{person.id}/effacement",
         ],
-        "admin": ["/admin/utilisateurs", "/admin/modeles"],
+        "admin": [
+            "/admin/utilisateurs",
+            "/admin/modeles",
+            "/admin/journal",
+            "/admin/journal?verifier=1",
+            "/admin/conservation",
+            "/admin/registre",
+        ],
     }[role]
     for path in pages:
         resp = client.get(path)

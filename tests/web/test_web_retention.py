@@ -171,3 +171,47 @@ def test_the_information_notice_from_a_persons_page(
         coach.id,
         facilitator.id,
     ]
+
+
+def test_a_coach_sees_their_people_due_for_anonymisation_and_keeps_one(
+    client: TestClient, session: Session, coach: User, other_coach: User, login: Login
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from service.models.retention import RetentionNotice
+
+    mine = make_candidate(session, coach=coach, first_name="Octave", last_name="Brémont")
+    theirs = make_candidate(session, coach=other_coach, first_name="Ursule", last_name="Pinson")
+    old = datetime.now(UTC) - timedelta(days=400)
+    for person in (mine, theirs):
+        session.add(
+            RetentionNotice(
+                candidate_id=person.id,
+                coach_id=person.coach_id,
+                last_activity_at=old,
+                anonymise_on=(old + timedelta(days=395)).date(),
+                is_mailed=False,
+                status="pending",
+            )
+        )
+    session.commit()
+    token = login(coach)
+    page = unescape(client.get("/coach/anonymisations").text)
+    assert "Octave Brémont" in page and "Pinson" not in page
+    refused = client.post(
+        f"/coach/anonymisations/{theirs.id}/conserver", data={"csrf_token": token}
+    )
+    assert refused.status_code == 404
+    kept = client.post(
+        f"/coach/anonymisations/{mine.id}/conserver",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303
+    page = unescape(client.get("/coach/anonymisations?msg=conserve").text)
+    assert "le suivi continue" in page and "Aucune personne de votre suivi" in page
+    session.expire_all()
+    rows = session.execute(select(RetentionNotice.candidate_id, RetentionNotice.status)).all()
+    statuses = {row[0]: row[1] for row in rows}
+    assert statuses == {mine.id: "cancelled", theirs.id: "pending"}
+    assert [e.entity_id for e in _entries(session, action="confirm_follow_up")] == [mine.id]
