@@ -1,10 +1,12 @@
-"""``clausematch import offers|candidates FILE``: import a file into the database.
+"""``clausematch import offers|candidates|hours FILE``: import a file into the database.
 
 Offers: Orne emploi CSV or France Travail JSON. People: the Département's CSV export
 (``--full``: people missing from the file are marked inactive, never deleted). The whole file is
 checked first: one bad row and nothing is imported, every bad row is listed on standard error
 (line, column, reason). ``--accept-valid`` (offers only) imports the valid offers and lists each
 refused one with its reasons; they wait on the "Offres refusées" page until resolved.
+Hours: a company's monthly timesheet (CSV or xlsx: follow-up id, lot, month, hours), all or
+nothing; a month already declared is replaced, never added to.
 ``--dry-run`` tells what would be created, updated or left unchanged. An offer import that
 creates or changes offers runs the batch afterwards.
 """
@@ -53,6 +55,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="export complet : les personnes absentes du fichier deviennent inactives",
     )
     people.set_defaults(func=_run, kind="candidates", no_batch=True, accept_valid=False)
+    hours = sub.add_parser(
+        "hours",
+        help="heures : relevé mensuel d'une entreprise (CSV ou xlsx)",
+        description=(
+            "Relevé mensuel d'heures d'une entreprise : identifiant de suivi, lot (ou marché et "
+            "numéro de lot), mois, heures. Tout ou rien ; un mois déjà déclaré est remplacé, "
+            "jamais additionné : réimporter le même fichier ne change rien."
+        ),
+    )
+    hours.add_argument("file", metavar="FICHIER", type=Path)
+    hours.add_argument("--dry-run", action="store_true", help="essai à blanc : rien n'est écrit")
+    hours.set_defaults(func=_run_hours)
 
 
 def _where(e: dict[str, Any]) -> str:
@@ -111,6 +125,40 @@ def _summary(report: ImportRead) -> None:
         ):
             if ids:
                 print(f"  {label} : {', '.join(ids)}")
+
+
+def _run_hours(args: argparse.Namespace) -> int:
+    from service.cli._session import command_session
+    from service.config import get_settings
+    from service.imports.service import limits_from
+    from service.timesheets.service import import_hours
+
+    path: Path = args.file
+    if not path.is_file():
+        raise CliError(f"fichier introuvable : {path}")
+    settings = get_settings()
+    data = path.read_bytes()
+    limits = limits_from(settings.import_max_bytes, settings.import_max_rows)
+    try:
+        with command_session() as session:
+            report = import_hours(
+                session, data, limits=limits, user=None, dry_run=args.dry_run, filename=path.name
+            )
+    except CliError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, AppError):
+            _print_errors(cause)
+            return 1
+        raise
+    verb = "seraient" if report.dry_run else "ont été"
+    print(
+        f"{report.rows} ligne(s) lue(s) ({report.format}), {report.hours_total:g} h sur "
+        f"{report.placements} placement(s) : {report.created} mois {verb} déclaré(s), "
+        f"{report.updated} {verb} remplacé(s), {report.unchanged} inchangé(s)."
+    )
+    for w in report.warnings:
+        print(f"attention : {w}", file=sys.stderr)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

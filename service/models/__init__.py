@@ -17,13 +17,30 @@ Importing this package registers every table on ``service.db.Base.metadata`` (wh
 
 from __future__ import annotations
 
-from service.models.accounts import ROLES, AuditEntry, LoginThrottle, User, WebSession
+from service.models.accounts import (
+    ROLES,
+    AuditCheckpoint,
+    AuditEntry,
+    LoginThrottle,
+    User,
+    WebSession,
+)
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 
 # Registers the text rule checked at every flush (lengths and control characters).
 from service.models.limits import check_texts_before_flush
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
+from service.models.outreach import (
+    EVENT_KINDS,
+    SPEAKER_KINDS,
+    TENDER_STATUSES,
+    CompanyContact,
+    OutreachAttendance,
+    OutreachEvent,
+    OutreachTestimony,
+    TenderAnswer,
+)
 from service.models.people import (
     EDUCATION_LEVELS,
     LABOUR_STATUSES,
@@ -34,6 +51,7 @@ from service.models.people import (
     CandidateReporting,
 )
 from service.models.procurement import CONTRACT_NATURES, Buyer, Company, Contract, Lot
+from service.models.retention import NOTICE_STATUSES, RetentionNotice, RetentionRun
 from service.models.scoring import (
     EXPOSURE_CHANNELS,
     DigestMark,
@@ -57,15 +75,20 @@ __all__ = [
     "CONTRACT_NATURES",
     "DELIVERY_MODES",
     "EDUCATION_LEVELS",
+    "EVENT_KINDS",
     "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
+    "NOTICE_STATUSES",
     "OFFER_SOURCES",
     "OFFER_STATUSES",
     "OUTCOMES",
     "PROPOSAL_STATES",
     "ROLES",
     "SEXES",
+    "SPEAKER_KINDS",
+    "TENDER_STATUSES",
+    "AuditCheckpoint",
     "AuditEntry",
     "Buyer",
     "Candidate",
@@ -73,6 +96,7 @@ __all__ = [
     "CandidateLicence",
     "CandidateReporting",
     "Company",
+    "CompanyContact",
     "Contract",
     "DigestMark",
     "Exposure",
@@ -87,11 +111,17 @@ __all__ = [
     "Offer",
     "OfferLicence",
     "OutboxEmail",
+    "OutreachAttendance",
+    "OutreachEvent",
+    "OutreachTestimony",
     "Placement",
     "PlacementHours",
     "Proposal",
     "ProposalEvent",
     "RefusedOffer",
+    "RetentionNotice",
+    "RetentionRun",
+    "TenderAnswer",
     "User",
     "WebSession",
     "check_texts_before_flush",

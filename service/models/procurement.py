@@ -26,6 +26,8 @@ class Company(Timestamps, Base):
     legal_form: Mapped[str | None] = mapped_column(sa.String(32))
     commune_insee: Mapped[str | None] = mapped_column(sa.String(5))
     sector: Mapped[str | None] = mapped_column(sa.String(64))
+    # Sector as NAF rév. 2 sub-class (``43.99C``), for the industry outreach (0010_desk).
+    naf_code: Mapped[str | None] = mapped_column(sa.String(6), index=True)
     version: Mapped[int] = mapped_column(sa.Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -126,5 +126,5 @@ def test_cli_report_files_carry_no_formula(cli: str, tmp_path: Path) -> None:
     values = _no_formula(xlsx.read_bytes())
     assert BUYER in values and TRADE in values
     out = tmp_path / "execution.csv"
-    assert service.cli.main([*args, "-o", str(out)]) == 0
+    assert service.cli.main([*args, "--table", "lots", "-o", str(out)]) == 0
     _escaped(_csv_cells(out.read_bytes()))

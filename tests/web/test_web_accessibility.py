@@ -4,6 +4,7 @@ a caption on every table, buttons with a name, and CSRF tokens in every POST for
 
 from __future__ import annotations
 
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -13,6 +14,8 @@ from web_factories import make_candidate, make_lot, make_offer, make_user
 from web_helpers import Login
 
 from service.models.accounts import User
+from service.models.outreach import OutreachEvent
+from service.models.procurement import Company
 from service.workflow import placements
 from service.workflow import schemas as workflow_schemas
 
@@ -116,6 +119,11 @@ def test_every_page_of_every_role(
             start_date=lot.start_date,
         ),
     )
+    company = Company(siret="73282932000074", name="Charpentes de l'Orne", naf_code="43.32A")
+    session.add(company)
+    event = OutreachEvent(kind="autre", title="Réunion", held_on=date(2026, 3, 1), place="Sées")
+    session.add(event)
+    session.flush()
     user = coach if role == "coach" else make_user(session, role=role)
     login(user)
     pages = {
@@ -128,8 +136,10 @@ def test_every_page_of_every_role(
             f"/offres/{offer.id}",
             f"/offres/{offer.id}?personne={person.external_id}",
             f"/personnes/{person.id}",
+            f"/personnes/{person.id}/effacement",
         ],
         "facilitator": [
+            "/facilitateur/tableau-de-bord",
             "/facilitateur/validation",
             "/facilitateur/propositions",
             "/facilitateur/marches",
@@ -140,8 +150,18 @@ def test_every_page_of_every_role(
             "/facilitateur/outils?montant=100000&taux=5&part=40",
             "/facilitateur/outils/vivier?rome=F1703&commune=61001",
             "/facilitateur/imports",
+            "/facilitateur/heures",
+            f"/facilitateur/heures/grille?marche={lot.contract_id}&depuis=2026-01",
+            f"/facilitateur/lots/{lot.id}/clause?montant=100000&part=40&taux=5",
+            "/facilitateur/entreprises",
+            f"/facilitateur/entreprises/{company.id}",
+            "/facilitateur/sensibilisation",
+            f"/facilitateur/sensibilisation/{event.id}",
+            "/facilitateur/sensibilisation/bilan",
+            "/facilitateur/comptes",
             f"/offres/{offer.id}",
             f"/personnes/{person.id}",
+            f"/personnes/{person.id}/effacement",
         ],
         "admin": ["/admin/utilisateurs", "/admin/modeles"],
     }[role]
@@ -153,6 +173,7 @@ def test_every_page_of_every_role(
 
 def test_login_and_error_pages(client: TestClient, coach: User, login: Login) -> None:
     _check("/connexion", client.get("/connexion").text)
+    _check("/compte/activation", client.get("/compte/activation").text)
     login(coach)
     resp = client.get("/personnes/99999999")
     assert resp.status_code == 404
