@@ -535,7 +535,8 @@ def test_write_routes_never_fail_badly(
     data: st.DataObject,
 ) -> None:
     method, path, fields = data.draw(st.sampled_from(_write_routes(api)), label="route")
-    url = path.format(**world)
+    # An id this fixture does not make (a route added later) is 1: a 404 is an answer too.
+    url = re.sub(r"\{(\w+)\}", lambda m: str(world.get(m.group(1), 1)), path)
     body = data.draw(_body(method, path, fields, world), label="body")
     # Each route as the role that may use it (the access matrix tests who is refused what).
     caller = admin if path.startswith("/users") else facilitator
