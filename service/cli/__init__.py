@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from service.errors import AppError
+
 __all__ = ["CliError", "main"]
 
 # Modules under service.cli that register sub-commands, in the order ``--help`` lists them.
@@ -110,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except CliError as exc:
         print(f"clausematch: {exc}", file=sys.stderr)
+        return 1
+    except AppError as exc:  # a service rule refused the input (e.g. a text its column lacks)
+        print(f"clausematch: {exc.detail}", file=sys.stderr)
         return 1
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"clausematch: fichier illisible : {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ import pandas as pd
 from fixtures import REFERENTIALS_DIR
 from matching.titles import TitleIndex, load_title_index
 from service.cli import CliError
+from service.config import get_settings
 from service.imports.reading import ImportLimits, ImportRejected, decode
 from service.kit.cells import csv_bytes, safe_frame, xlsx_bytes
 
@@ -60,7 +61,7 @@ def _decode(raw: bytes, path: Path) -> str:
     if not raw.strip():
         raise CliError(f"{path} : fichier vide")
     try:
-        return decode(raw, limits=ImportLimits(max_bytes=max(len(raw), 1)))
+        return decode(raw, limits=ImportLimits(max_bytes=max(len(raw), 1)))  # size checked above
     except ImportRejected as exc:
         message = exc.errors[0].message if exc.errors else "fichier refusé"
         raise CliError(f"{path} : fichier illisible. {message}") from None
@@ -87,6 +88,13 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str]:
         raise CliError(f"fichier introuvable : {path}")
     if path.is_dir():
         raise CliError(f"{path} est un dossier, pas un fichier")
+    limit = get_settings().import_max_bytes
+    size = path.stat().st_size
+    if size > limit:  # checked before reading, as for imports
+        raise CliError(
+            f"{path} : fichier trop volumineux ({size / 1_048_576:.1f} Mo), la limite est de "
+            f"{limit / 1_048_576:.1f} Mo (CLAUSEMATCH_IMPORT_MAX_BYTES)"
+        )
     raw = path.read_bytes()
     text = _decode(raw, path)
     if not text.strip():

@@ -4,7 +4,7 @@ Python's ``json`` parser recurses once per level of nesting: a 200 KB ``[[[…]]
 ``RecursionError`` (a plain-text 500 from the API, a traceback from the command line) before any
 rule of ours is asked. So every JSON the service reads from outside — an import file, the France
 Travail feed, an API body (:class:`JsonBodyLimits`) — is first scanned for its depth, outside
-strings, with a scan that stops as soon as the limit is passed; only then is it parsed.
+strings, with a vectorised scan (a fraction of the parse's own time); only then is it parsed.
 
 No JSON the service accepts is deeper than a few levels (a France Travail offer: list → offer →
 ``lieuTravail`` → value, 4); :data:`MAX_JSON_DEPTH` leaves room and stays far below the parser's
@@ -13,9 +13,10 @@ recursion limit.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,28 +31,56 @@ MAX_JSON_DEPTH: Final = 32
 MAX_JSON_BODY_BYTES: Final = 1024 * 1024
 
 
-# A JSON string (escapes included), or one bracket: what the depth scan looks at.
-_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+_OPEN: Final = (ord("["), ord("{"))
+_CLOSE: Final = (ord("]"), ord("}"))
+_QUOTE: Final = ord('"')
+_BACKSLASH: Final = ord("\\")
 
 
-def json_depth_problem(text: str, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+def _unescaped_quotes(data: bytes, raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
+    """Positions of the quotes that open or close a string (not ``\\"``)."""
+    quotes = np.flatnonzero(raw == _QUOTE)
+    after_backslash = quotes[(quotes > 0) & (raw[np.maximum(quotes - 1, 0)] == _BACKSLASH)]
+    if after_backslash.size == 0:
+        return quotes
+    escaped = []
+    for q in after_backslash.tolist():  # few in real files: count the backslashes before each
+        run = 0
+        while q - run - 1 >= 0 and data[q - run - 1] == _BACKSLASH:
+            run += 1
+        if run % 2 == 1:
+            escaped.append(q)
+    return np.setdiff1d(quotes, np.asarray(escaped, dtype=np.intp), assume_unique=True)
+
+
+def json_depth_problem(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> str | None:
     """The French sentence refusing ``text`` when its arrays and objects nest deeper than
     ``max_depth``, else ``None``. Brackets inside strings do not count; malformed JSON is left
-    to the parser's own error."""
-    depth = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > max_depth:
-                line = text.count("\n", 0, match.start()) + 1
-                return (
-                    f"JSON trop imbriqué : plus de {max_depth} niveaux de listes ou d'objets "
-                    f"(ligne {line}). Le format attendu n'en a que quelques-uns."
-                )
-        elif token in "]}":
-            depth = max(depth - 1, 0)
-    return None
+    to the parser's own error.
+
+    Vectorised over the UTF-8 bytes (brackets, quotes and backslashes are single bytes there):
+    a bracket counts when an even number of unescaped quotes precede it, and the depth is the
+    running sum of +1 per opening and -1 per closing bracket.
+    """
+    data = text.encode("utf-8", errors="surrogatepass") if isinstance(text, str) else text
+    raw = np.frombuffer(data, dtype=np.uint8)
+    is_open = (raw == _OPEN[0]) | (raw == _OPEN[1])
+    brackets = np.flatnonzero(is_open | (raw == _CLOSE[0]) | (raw == _CLOSE[1]))
+    if brackets.size <= max_depth:
+        return None
+    quotes = _unescaped_quotes(data, raw)
+    outside = np.searchsorted(quotes, brackets) % 2 == 0
+    brackets = brackets[outside]
+    steps = np.where(is_open[brackets], 1, -1).astype(np.int32)
+    depth = np.cumsum(steps, dtype=np.int32)
+    if depth.size == 0 or int(depth.max()) <= max_depth:
+        return None
+    where = int(brackets[int(np.argmax(depth > max_depth))])
+    line = data.count(b"\n", 0, where) + 1
+    return (
+        f"JSON trop imbriqué : plus de {max_depth} niveaux de listes ou d'objets "
+        f"(ligne {line}). Le format attendu n'en a que quelques-uns."
+    )
 
 
 _JSON_TYPES: Final = ("application/json", "+json")
@@ -105,7 +134,7 @@ class JsonBodyLimits:
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
-        problem = json_depth_problem(body.decode("utf-8", errors="replace"), self.max_depth)
+        problem = json_depth_problem(body, self.max_depth)
         if problem is not None:
             await _answer(send, 422, "InvalidInput", problem)
             return

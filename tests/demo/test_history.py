@@ -33,8 +33,8 @@ def test_hours_are_plausible(history: object) -> None:
     hours = history.hours  # type: ignore[attr-defined]
     assert len(hours) > 300 and hours["hours"].between(0.5, 220).all()
     for ref, month, _ in hours.itertuples(index=False):
-        start = placements.at[ref, "start_date"]
-        end = placements.at[ref, "end_date"]
+        start = placements.loc[ref, "start_date"]
+        end = placements.loc[ref, "end_date"]
         assert month >= start.replace(day=1)
         assert end is None or month <= end
         assert month < AS_OF.replace(day=1)  # complete months before the reference date

@@ -156,3 +156,18 @@ def test_titles_that_look_like_formulas_come_out_as_text(
     assert main(["titles", str(src)]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out), sep=";", dtype=str)
     assert out["intitule"].tolist() == ["'=1+2", "'@SUM(1+1)", "Maçon"]
+
+
+def test_a_file_over_the_import_size_limit_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.config import get_settings
+
+    src = _write(tmp_path / "offres.csv", ";", "utf-8")
+    monkeypatch.setenv("CLAUSEMATCH_IMPORT_MAX_BYTES", "100")
+    get_settings.cache_clear()
+    try:
+        assert main(["titles", str(src)]) == 1
+    finally:
+        get_settings.cache_clear()
+    assert "fichier trop volumineux" in capsys.readouterr().err

@@ -169,15 +169,20 @@ _TABLES: tuple[Any, ...] = (
 
 
 def _counts(session: Session) -> dict[str, int]:
-    out = {
-        m.__tablename__: int(session.scalar(select(func.count()).select_from(m)) or 0)
+    """Row counts of every table an import or a write route touches, and the sums of the rows'
+    versions, in one query (the fuzzers ask before and after every example)."""
+    columns: list[Any] = [
+        select(func.count()).select_from(m).scalar_subquery().label(m.__tablename__)
         for m in _TABLES
-    }
-    for m in (Offer, Candidate, Company, Buyer, Contract, Lot, Placement, User):
-        out[f"{m.__tablename__}.versions"] = int(
-            session.scalar(select(func.coalesce(func.sum(m.version), 0))) or 0
-        )
-    return out
+    ]
+    columns += [
+        select(func.coalesce(func.sum(m.version), 0))
+        .scalar_subquery()
+        .label(f"{m.__tablename__}_versions")
+        for m in (Offer, Candidate, Company, Buyer, Contract, Lot, Placement, User)
+    ]
+    row = session.execute(select(*columns)).one()
+    return {name: int(value) for name, value in row._mapping.items()}
 
 
 # --------------------------------------------------------------------------- file strategies
@@ -406,7 +411,7 @@ def test_candidate_imports_never_fail_badly(
     _import_property(session, lambda: do_import_candidates(session, data, dry_run=dry_run))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=30)
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes_never_fail_badly(session: Session, data: bytes) -> None:
     _import_property(session, lambda: do_import_offers(session, data, filename="x.csv"))
@@ -530,7 +535,8 @@ def test_write_routes_never_fail_badly(
     data: st.DataObject,
 ) -> None:
     method, path, fields = data.draw(st.sampled_from(_write_routes(api)), label="route")
-    url = path.format(**world)
+    # An id this fixture does not make (a route added later) is 1: a 404 is an answer too.
+    url = re.sub(r"\{(\w+)\}", lambda m: str(world.get(m.group(1), 1)), path)
     body = data.draw(_body(method, path, fields, world), label="body")
     # Each route as the role that may use it (the access matrix tests who is refused what).
     caller = admin if path.startswith("/users") else facilitator

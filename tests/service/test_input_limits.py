@@ -23,6 +23,8 @@ from alembic import command
 from factories import Actor, make_buyer
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from importing import (
     CANDIDATE_HEADER,
     OFFER_HEADER,
@@ -70,12 +72,40 @@ def _codes(errors: list[dict[str, object]]) -> list[tuple[object, object, object
 def test_the_depth_scan_ignores_brackets_in_strings_and_stops_early() -> None:
     assert json_depth_problem('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}') is None
     assert json_depth_problem('[{"a": "\\"[[[["}]') is None
+    assert json_depth_problem('["\\\\", [[["x"]]]]', 3) is not None  # "\\" then 4 levels
+    assert json_depth_problem('["\\\\\\"[[[[", 1]', 1) is None  # an escaped quote
     deep = "[" * (MAX_JSON_DEPTH + 1)
     assert json_depth_problem(deep + "]" * (MAX_JSON_DEPTH + 1)) is not None
     assert json_depth_problem("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is None
     problem = json_depth_problem(DEEP.decode())
     assert problem is not None and problem.startswith("JSON trop imbriqué")
     assert json_depth_problem(SAMPLE_JSON.read_text()) is None
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+_tricky = st.text(alphabet='[]{}"\\\n é', max_size=6)
+_nested = st.recursive(
+    st.none() | st.integers() | _tricky,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_tricky, inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(value=_nested, limit=st.integers(1, 6), ascii_only=st.booleans())
+def test_the_depth_scan_agrees_with_the_parsed_depth(
+    value: object, limit: int, ascii_only: bool
+) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert (json_depth_problem(text, limit) is not None) == (_depth(value) > limit)
+    assert (json_depth_problem(text.encode(), limit) is not None) == (_depth(value) > limit)
 
 
 def test_a_deeply_nested_offer_file_is_refused_in_french(session: Session) -> None:
