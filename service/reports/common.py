@@ -57,6 +57,10 @@ SMALL_CELL: Final = "<5"
 SMALL_CELL_LIMIT: Final = 5
 
 
+FIRST_YEAR: Final = 1900
+LAST_YEAR: Final = 2200
+
+
 STAGES: Final = ("proposed", "validated", "presented", "hired", "in_post", "ended")
 
 
@@ -80,6 +84,12 @@ class ReportFilter:
     contract_id: int | None = None
 
     def check(self) -> None:
+        for label, day in (("from", self.date_from), ("to", self.date_to)):
+            # Beyond these years a day's Paris midnight cannot even be written in UTC.
+            if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise InvalidInput(
+                    f"{label} ({day}) : attendu une date entre {FIRST_YEAR} et {LAST_YEAR}"
+                )
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise InvalidInput(f"to ({self.date_to}) est avant from ({self.date_from})")
 

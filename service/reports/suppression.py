@@ -60,17 +60,16 @@ def _matrix(
 
 
 def _determined(a_hidden: np.ndarray) -> list[int]:
-    """Columns of ``a_hidden`` (hidden cells) whose value the relations fix."""
+    """Columns of ``a_hidden`` (hidden cells) whose value the relations fix: those on which
+    every vector of the relations' null space is zero (one SVD for all the cells)."""
     if a_hidden.size == 0:
         return []
-    rank = np.linalg.matrix_rank(a_hidden)
-    out = []
-    for j in range(a_hidden.shape[1]):
-        unit = np.zeros((1, a_hidden.shape[1]))
-        unit[0, j] = 1.0
-        if np.linalg.matrix_rank(np.vstack([a_hidden, unit])) == rank:
-            out.append(j)
-    return out
+    _, singular, vt = np.linalg.svd(a_hidden)
+    rank = int((singular > 1e-9).sum())
+    null = vt[rank:]
+    if null.shape[0] == 0:
+        return list(range(a_hidden.shape[1]))
+    return np.flatnonzero(np.abs(null).max(axis=0) <= 1e-9).tolist()
 
 
 def undetermined(
@@ -105,7 +104,11 @@ def suppress(
     limit : counts from 1 to ``limit - 1`` are hidden (primary).
     small_label : what a primary or zero cell shows (``"<5"``).
     """
-    value = {(r, c): int(table.loc[r, c]) for r in table.index for c in columns}
+    value = {
+        (r, c): int(n)
+        for c in columns
+        for r, n in zip(table.index, table[c].to_numpy(), strict=True)
+    }
     primary = {cell for cell, n in value.items() if 0 < n < limit}
     small = set(primary)
     changed = True
@@ -133,8 +136,9 @@ def suppress(
         # The smallest shown cell hides the least; parts before the whole on a tie.
         hidden.add(min(candidates, key=lambda cell: value[cell]))
     out = table.copy()
-    for col in columns:
-        out[col] = out[col].astype(object)
-    for r, c in hidden:
-        out.loc[r, c] = small_label if (r, c) in small else SECONDARY_CELL
+    for c in columns:
+        out[c] = [
+            (small_label if (r, c) in small else SECONDARY_CELL) if (r, c) in hidden else n
+            for r, n in zip(table.index, table[c].tolist(), strict=True)
+        ]
     return out, hidden

@@ -495,6 +495,17 @@ def test_reports_refuse_a_reversed_period(client: TestClient, facilitator: Actor
     assert "est avant" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("name", ["execution", "fse", "participants", "funnel"])
+def test_reports_refuse_dates_out_of_any_period_in_french(
+    client: TestClient, facilitator: Actor, name: str
+) -> None:
+    """0001-01-01 used to be a 500 on the funnel (its Paris midnight overflows in UTC)."""
+    for params in ({"from": "0001-01-01"}, {"to": "9999-12-31"}):
+        response = client.get(f"/reports/{name}", params=params, headers=facilitator.headers)
+        assert response.status_code == 422, response.text
+        assert "attendu une date entre 1900 et 2200" in response.json()["detail"]
+
+
 # --------------------------------------------------------------------------- secondary suppression
 
 _SEX = ("femmes", "hommes", "sexe_non_renseigne")

@@ -28,6 +28,17 @@ def _check(client: TestClient, token: str, body: str = OFFERS_CSV) -> str:
     return unescape(resp.text).split('name="empreinte" value="')[1].split('"')[0]
 
 
+def _listing(folder: Path) -> set[tuple[str, int]]:
+    """(name, modification time) of the files of a folder others may be changing."""
+    out = set()
+    for path in folder.glob("*"):
+        try:
+            out.add((path.name, path.stat().st_mtime_ns))
+        except FileNotFoundError:
+            continue
+    return out
+
+
 def _waiting(web_app: FastAPI) -> list[Path]:
     folder: Path = web_app.state.settings.uploads_dir
     return sorted(folder.iterdir()) if folder.is_dir() else []
@@ -37,12 +48,16 @@ def test_a_checked_file_waits_in_a_private_folder_and_goes_on_cancel(
     web_app: FastAPI, client: TestClient, facilitator: User, login: Login
 ) -> None:
     token = login(facilitator)
+    # The host's shared temporary folder, where such files used to go (other runs on the
+    # same host may write there: compare before and after).
+    shared = Path(tempfile.gettempdir()) / "clausematch-web-imports"
+    before = _listing(shared)
     digest = _check(client, token)
     [path] = [p for p in _waiting(web_app) if p.name.endswith(digest)]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    shared = Path(tempfile.gettempdir()) / "clausematch-web-imports"
-    assert not any(p.name.endswith(digest) for p in shared.glob("*"))
+    after = _listing(shared)
+    assert not [name for name, _ in after - before if name.endswith(digest)]
     resp = client.post(
         "/facilitateur/imports/annuler",
         data={"csrf_token": token, "empreinte": digest, "type_fichier": "offres"},
