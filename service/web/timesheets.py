@@ -75,9 +75,15 @@ def hours_upload(
     error: str | None = None
     errors: list[dict[str, object]] = []
     if not data:
-        error = "Le fichier est vide : choisissez le relevé de l'entreprise, puis « Vérifier »."
+        error = (
+            "Relevé refusé, rien n'a été modifié : le fichier est vide. Choisissez le relevé de "
+            "l'entreprise, puis « Vérifier »."
+        )
     elif len(data) > settings.import_max_bytes:
-        error = f"Fichier trop volumineux (au plus {settings.import_max_bytes // 1_048_576} Mo)."
+        error = (
+            "Relevé refusé, rien n'a été modifié : fichier trop volumineux (au plus "
+            f"{settings.import_max_bytes // 1_048_576} Mo)."
+        )
     else:
         try:
             report = import_hours(
@@ -236,7 +242,7 @@ def _save_cell(
         value = float(text.replace(",", ".").replace(" ", "").removesuffix("h"))
     except ValueError:
         return f"« {text} » n'est pas un nombre d'heures (ex. 120 ou 37,5)"
-    return refusal(
+    error = refusal(
         lambda: placements.put_hours(
             session,
             web.user,
@@ -245,6 +251,8 @@ def _save_cell(
         ),
         not_found_passes=False,
     )
+    # Beside its cell the month and the verdict go without saying.
+    return error.removeprefix("heures refusées : ") if error else None
 
 
 async def _form_fields(request: Request) -> dict[str, str]:
@@ -327,8 +335,11 @@ def grid_cell(
     placement_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     mois: Annotated[str, Form(min_length=7, max_length=7)],
     heures: Annotated[str, Form(max_length=20)] = "",
+    marche: Annotated[str, Form(max_length=12)] = "",
+    entreprise: Annotated[str, Form(max_length=12)] = "",
 ) -> JSONResponse:
-    """One cell saved at once (the grid's script): the new totals, or the French refusal."""
+    """One cell saved at once (the grid's script): the new totals (the placement's, and the
+    month's over the grid's scope when given), or the French refusal."""
     text = heures.strip()
     if not text:
         return JSONResponse(
@@ -339,4 +350,21 @@ def grid_cell(
         return JSONResponse({"ok": False, "error": error}, status_code=422)
     declared = placements.get_hours(session, placement_id)
     value = next(i.hours for i in declared.items if month_key(i.month) == mois)
-    return JSONResponse({"ok": True, "hours": value, "row_total": round(declared.total_hours, 2)})
+    body: dict[str, object] = {
+        "ok": True,
+        "hours": value,
+        "row_total": round(declared.total_hours, 2),
+    }
+    if marche or entreprise:
+        contract_id, company_id = _scope(marche, entreprise)
+        column = month_grid(
+            session,
+            web.user,
+            contract_id=contract_id,
+            company_id=company_id,
+            first_month=date.fromisoformat(f"{mois}-01"),
+            months=1,
+            today=date.today(),
+        )
+        body["month_total"] = column.month_totals[mois]
+    return JSONResponse(body)
