@@ -31,7 +31,6 @@ from service.timesheets.reading import TimesheetRow, parse_timesheet
 from service.timesheets.repository import TimesheetRepository
 from service.timesheets.schemas import GridRead, GridRow, HoursImportLine, HoursImportRead
 from service.workflow.placements import check_hours
-from service.workflow.repository import PlacementRepository
 from service.workflow.schemas import MonthHours
 
 __all__ = ["add_months", "import_hours", "month_grid", "month_key"]
@@ -237,10 +236,10 @@ def import_hours(
     )
     if dry_run:
         return report
-    placement_repo = PlacementRepository(session)
-    for x in lines:
-        if x.change != "unchanged":
-            placement_repo.upsert_hours(x.placement_id, x.month, x.hours)
+    repo.write_hours(
+        [(x.placement_id, x.month, x.hours) for x in lines if x.change == "created"],
+        [(x.placement_id, x.month, x.hours) for x in lines if x.change == "replaced"],
+    )
     audit(
         session,
         user,
