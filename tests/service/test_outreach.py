@@ -45,6 +45,8 @@ def test_sector_is_a_naf_sub_class(client: TestClient, session: Session, facilit
     assert bad.status_code == 422 and "code NAF « 99.99Z » inconnu" in bad.json()["detail"]
     session.refresh(company)
     assert company.naf_code == "43.99C"
+    read = client.get(f"/companies/{company.id}", headers=facilitator.headers).json()
+    assert read["naf_code"] == "43.99C"
     found = client.get("/outreach/naf", params={"q": "maçonnerie"}, headers=facilitator.headers)
     assert "43.99C" in [e["code"] for e in found.json()]
 
