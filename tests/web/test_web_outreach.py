@@ -129,6 +129,34 @@ def test_outreach_journey(
     assert client.get("/facilitateur/sensibilisation/bilan.pdf").status_code == 404
 
 
+def test_a_company_reached_is_added_with_its_sector(
+    client: TestClient, login: Login, session: Session, facilitator: User
+) -> None:
+    token = login(facilitator)
+    bad = client.post(
+        "/facilitateur/entreprises",
+        data={"csrf_token": token, "siret": "123", "name": "Fonderie du Perche"},
+    )
+    assert bad.status_code == 422 and "Entreprise non enregistrée" in bad.text
+    bad_naf = client.post(
+        "/facilitateur/entreprises",
+        data={"csrf_token": token, "siret": "44306184100047", "name": "Fonderie", "naf_code": "1"},
+    )
+    assert bad_naf.status_code == 422 and "code NAF" in bad_naf.text
+    assert session.scalars(select(Company)).all() == []
+    ok = client.post(
+        "/facilitateur/entreprises",
+        data={
+            "csrf_token": token,
+            "siret": "443 061 841 00047",
+            "name": "Fonderie du Perche",
+            "naf_code": "24.51Z",
+            "commune": "61001",
+        },
+    )
+    assert ok.status_code == 200 and "Fonderie du Perche" in ok.text and "24.51Z" in ok.text
+
+
 def test_outreach_pages_are_the_facilitators(
     client: TestClient, login: Login, coach: User, admin: User
 ) -> None:
