@@ -155,6 +155,7 @@ def _company_page(
         contacts=service.list_contacts(session, web.user, company_id),
         answers=service.list_tender_answers(session, company_id),
         lots=OutreachRepository(session).all_lots(),
+        won=OutreachRepository(session).lots_won_by(company_id),
         statuses=service.TENDER_STATUS_LABELS,
         naf_entries=list(naf.entries.values()),
         error=error,

@@ -113,6 +113,10 @@ def test_outreach_journey(
         },
     )
     assert answered.status_code == 200 and "a remporté" in answered.text
+    assert "Aucun lot attribué." in answered.text
+    lot.company_id = company.id
+    session.flush()
+    assert lot.reference in client.get(base).text.split("Lots avec clause attribués")[1]
 
     account = client.get("/facilitateur/sensibilisation/bilan")
     assert account.status_code == 200
