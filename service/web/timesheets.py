@@ -162,6 +162,13 @@ def _scope(marche: str, entreprise: str) -> tuple[int | None, int | None]:
     return contract_id, company_id
 
 
+def _first_month(text: str) -> date | None:
+    try:
+        return parse_month(text) if text else None
+    except ValueError as exc:
+        raise InvalidInput(f"depuis : {exc}") from None
+
+
 def _grid_page(
     request: Request,
     session: SessionDep,
@@ -176,10 +183,7 @@ def _grid_page(
     saved: int | None = None,
 ) -> HTMLResponse:
     contract_id, company_id = _scope(marche, entreprise)
-    try:
-        first = parse_month(depuis) if depuis else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    first = _first_month(depuis)
     grid = month_grid(
         session,
         web.user,
@@ -280,7 +284,7 @@ def grid_save(
         web.user,
         contract_id=contract_id,
         company_id=company_id,
-        first_month=parse_month(depuis) if depuis else None,
+        first_month=_first_month(depuis),
         months=12,
         today=date.today(),
     )

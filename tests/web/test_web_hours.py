@@ -163,6 +163,11 @@ def test_month_grid_cell_and_whole_form(
         date(2026, 4, 1): 100.5,
         date(2026, 5, 1): 20.0,
     }
+    bad_month = client.post(
+        "/facilitateur/heures/grille",
+        data={"csrf_token": token, "marche": str(lot.contract_id), "depuis": "hier"},
+    )
+    assert bad_month.status_code == 422 and "n&#39;est pas un mois" in bad_month.text
     no_scope = client.get("/facilitateur/heures/grille")
     assert no_scope.status_code == 422 and "choisissez un marché" in no_scope.text
 
