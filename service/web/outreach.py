@@ -499,6 +499,14 @@ def add_testimony(
     )
 
 
+@router.post("/facilitateur/sensibilisation/temoignages/{testimony_id}/supprimer")
+def delete_testimony(
+    session: SessionDep, web: FacilitatorPage, testimony_id: int
+) -> RedirectResponse:
+    event_id = service.delete_testimony(session, web.user, _id(testimony_id, "témoignage"))
+    return RedirectResponse(f"/facilitateur/sensibilisation/{event_id}?msg=modifie", 303)
+
+
 @router.post("/facilitateur/sensibilisation/{event_id}/supprimer")
 def delete_event(session: SessionDep, web: FacilitatorPage, event_id: int) -> RedirectResponse:
     service.delete_event(session, web.user, _id(event_id, "action"))

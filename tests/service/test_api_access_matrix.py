@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/outreach/events/{event_id}/attendees"): FACILITATOR,
     ("DELETE", "/outreach/events/{event_id}/attendees/{company_id}"): FACILITATOR,
     ("POST", "/outreach/events/{event_id}/testimonies"): FACILITATOR,
+    ("DELETE", "/outreach/testimonies/{testimony_id}"): FACILITATOR,
     ("GET", "/outreach/tender-answers"): FACILITATOR,
     ("POST", "/outreach/tender-answers"): FACILITATOR,
     ("DELETE", "/outreach/tender-answers/{answer_id}"): FACILITATOR,

@@ -202,6 +202,16 @@ def test_final_account_counts_later_answers_and_wins(
     ]
     detail = client.get(f"/outreach/events/{first}", headers=facilitator.headers).json()
     assert detail["people"] == 6 and detail["testimony_items"][0]["may_publish"] is True
+    gone = client.delete(
+        f"/outreach/testimonies/{detail['testimony_items'][0]['id']}", headers=facilitator.headers
+    )
+    assert gone.status_code == 204
+    after = client.get(f"/outreach/events/{first}", headers=facilitator.headers).json()
+    assert after["testimony_items"] == []
+    assert (
+        client.delete("/outreach/testimonies/999999", headers=facilitator.headers).status_code
+        == 404
+    )
 
 
 def test_bad_input_changes_nothing(client: TestClient, session: Session, facilitator: Actor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -118,6 +119,13 @@ def test_outreach_journey(
     session.flush()
     assert lot.reference in client.get(base).text.split("Lots avec clause attribués")[1]
 
+    testimony = re.search(r"temoignages/(\d+)/supprimer", said.text)
+    assert testimony is not None
+    removed = client.post(
+        f"/facilitateur/sensibilisation/temoignages/{testimony.group(1)}/supprimer",
+        data={"csrf_token": token},
+    )
+    assert removed.status_code == 200 and "Nous avons recruté" not in removed.text
     account = client.get("/facilitateur/sensibilisation/bilan")
     assert account.status_code == 200
     assert "F — Construction" in account.text
