@@ -17,7 +17,7 @@ from service.errors import AppError, InvalidInput
 from service.imports.service import limits_from
 from service.procurement.service import get_company, get_contract, list_companies, list_contracts
 from service.timesheets.reading import parse_month
-from service.timesheets.service import import_hours, month_grid, month_key
+from service.timesheets.service import import_hours, month_grid, month_key, timesheet_template
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.common import ALL, MAX_ID, person_names
 from service.web.forms import refusal
@@ -223,6 +223,32 @@ def _grid_page(
 def _shift(month: date, n: int) -> date:
     y, m = divmod(month.month - 1 + n, 12)
     return date(month.year + y, m + 1, 1)
+
+
+@router.get("/facilitateur/heures/modele.xlsx")
+def grid_template(
+    session: SessionDep,
+    web: FacilitatorPage,
+    marche: str = "",
+    entreprise: str = "",
+    depuis: str = "",
+) -> Response:
+    """The workbook to send to the company: its placements, one column per month."""
+    contract_id, company_id = _scope(marche, entreprise)
+    grid = month_grid(
+        session,
+        web.user,
+        contract_id=contract_id,
+        company_id=company_id,
+        first_month=_first_month(depuis),
+        months=12,
+        today=date.today(),
+    )
+    return Response(
+        timesheet_template(grid),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="releve-heures.xlsx"'},
+    )
 
 
 @router.get("/facilitateur/heures/grille", response_class=HTMLResponse)

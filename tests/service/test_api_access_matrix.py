@@ -98,6 +98,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/tools/supply"): MANAGERS,
     ("POST", "/imports/hours"): FACILITATOR,
     ("GET", "/hours/grid"): FACILITATOR,
+    ("GET", "/hours/template"): FACILITATOR,
     ("GET", "/lots/{lot_id}/clause-article"): MANAGERS,
     ("GET", "/outreach/naf"): MANAGERS,
     ("GET", "/outreach/companies"): FACILITATOR,

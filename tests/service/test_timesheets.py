@@ -11,7 +11,7 @@ import pytest
 from factories import Actor, audit_entries, make_candidate, make_company, make_contract, make_lot
 from fastapi.testclient import TestClient
 from httpx import Response
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -280,3 +280,27 @@ def test_wide_timesheet_one_column_per_month(
     errors = refused.json()["errors"]
     assert [(e["line"], e["column"]) for e in errors] == [(2, "juillet 2026")]
     assert (site.first.id, date(2026, 6, 1)) not in _hours(session)
+
+
+def test_the_template_a_company_fills_in_comes_back(
+    client: TestClient, session: Session, facilitator: Actor, site: Site
+) -> None:
+    _post(client, facilitator, GOOD.encode())
+    params = {"contract_id": site.contract.id, "from": "2026-03", "months": 4}
+    template = client.get("/hours/template", params=params, headers=facilitator.headers)
+    assert template.status_code == 200
+    book = load_workbook(io.BytesIO(template.content))
+    sheet = book.active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Identifiant de suivi", "Lot", "03/2026", "04/2026", "05/2026", "06/2026")
+    assert rows[1] == ("P-A", "M-TS-1-LOT01", 60, 151.67, None, None)
+    assert "Dupont" not in str(rows)
+    # As it is: nothing changes. Filled in: the new months are declared.
+    again = _post(client, facilitator, template.content, name="modele.xlsx")
+    assert (again.json()["created"], again.json()["unchanged"]) == (0, 3), again.json()
+    sheet.cell(2, 6).value = 80  # P-A, June 2026
+    buffer = io.BytesIO()
+    book.save(buffer)
+    filled = _post(client, facilitator, buffer.getvalue(), name="modele.xlsx")
+    assert filled.json()["created"] == 1, filled.json()
+    assert _hours(session)[(site.first.id, date(2026, 6, 1))] == 80.0

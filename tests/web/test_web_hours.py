@@ -168,6 +168,8 @@ def test_month_grid_cell_and_whole_form(
         data={"csrf_token": token, "marche": str(lot.contract_id), "depuis": "hier"},
     )
     assert bad_month.status_code == 422 and "n&#39;est pas un mois" in bad_month.text
+    template = client.get(f"/facilitateur/heures/modele.xlsx?marche={lot.contract_id}")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
     no_scope = client.get("/facilitateur/heures/grille")
     assert no_scope.status_code == 422 and "choisissez un marché" in no_scope.text
 
