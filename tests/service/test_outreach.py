@@ -30,7 +30,9 @@ def _event(client: TestClient, actor: Actor, held_on: str, title: str = "Petit-d
     return int(response.json()["id"])
 
 
-def test_sector_is_a_naf_sub_class(client: TestClient, session: Session, facilitator: Actor):
+def test_sector_is_a_naf_sub_class(
+    client: TestClient, session: Session, facilitator: Actor
+) -> None:
     company = make_company(session)
     url = f"/outreach/companies/{company.id}/sector"
     ok = client.put(url, json={"naf_code": "4399c"}, headers=facilitator.headers)
@@ -214,7 +216,9 @@ def test_final_account_counts_later_answers_and_wins(
     )
 
 
-def test_bad_input_changes_nothing(client: TestClient, session: Session, facilitator: Actor):
+def test_bad_input_changes_nothing(
+    client: TestClient, session: Session, facilitator: Actor
+) -> None:
     bad_kind = client.post(
         "/outreach/events",
         json={"kind": "fete", "title": "x", "held_on": "2026-03-01", "place": "Flers"},
