@@ -33,7 +33,7 @@ from matching.french import date_fr, de_place, km_fr, years_fr
 from matching.licences import LICENCE_CODES
 from matching.schema import CandidatePool, OfferSet
 
-__all__ = ["explain_pairs", "why_not_job"]
+__all__ = ["explain_pairs", "explain_pairs_pseudonymous", "why_not_job"]
 
 IntArray = npt.NDArray[np.integer]
 
@@ -194,6 +194,59 @@ def explain_pairs(
         if as_of_day - assessed > FRESH_DAYS:
             ready += f" (évaluation du {date_fr(assessed, with_year=True)}, à actualiser)"
         out.append(" · ".join((job, trip, ready)))
+    return out
+
+
+def explain_pairs_pseudonymous(
+    pool: CandidatePool,
+    offers: OfferSet,
+    *,
+    affinity: JobAffinity,
+    distances: CommuneDistances,
+    candidate_idx: IntArray,
+    offer_idx: IntArray,
+    distance_km: npt.NDArray[np.float32],
+) -> list[str]:
+    """One French sentence per pair for a reader who may see only the pseudonymous view of
+    the person (another coach's caseload): how the person's target job relates to the offer's
+    and the distance from the work site, e.g. "Métier proche : Coffreur (F1701), passerelle
+    ROME vers F1703 · 12 km d'Alençon".
+
+    Built from those two facts only — never from licences, vehicle or means of travel, the
+    declared range, experience, declared skills, readiness, availability or the date of the
+    assessment (which :func:`explain_pairs` tells the person's own coach).
+
+    Parameters
+    ----------
+    candidate_idx, offer_idx : int (P,), dense indices of the pairs
+    distance_km : float32 (P,)
+
+    Returns
+    -------
+    list of P str.
+    """
+    c = np.asarray(candidate_idx, dtype=np.int64)
+    o = np.asarray(offer_idx, dtype=np.int64)
+    if c.size == 0:
+        return []
+    _, best, rel = job_match(pool, offers, affinity, c, o)
+    p_fiche = pool.job_fiche[best, c]
+    p_app = pool.job_appellation[best, c]
+    out: list[str] = []
+    for i in range(c.shape[0]):
+        oi = int(o[i])
+        job = _job_phrase(
+            int(rel[i]),
+            affinity,
+            int(offers.fiche[oi]),
+            int(offers.appellation[oi]),
+            int(p_fiche[i]),
+            int(p_app[i]),
+        )
+        site = distances.name(int(offers.commune[oi]))
+        d = float(distance_km[i])
+        trip = f"sur place ({site})" if d == 0 else f"{km_fr(d)} {de_place(site)}"
+        out.append(f"{job} · {trip}")
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -55,6 +56,27 @@ class Settings(BaseSettings):
     web_login_max_failures: int = Field(default=5, ge=1)
     web_login_lock_minutes: float = Field(default=15.0, gt=0)
     web_cookie_secure: bool = False
+    # Login throttling (service/web/auth.py): web_login_max_failures failed logins in a row from
+    # one address lock that (account, address) pair for web_login_lock_minutes; an address
+    # with web_login_address_max_failures failures (any names) within a day is locked as long;
+    # an account with web_login_account_slowdown_after failures (any addresses) is slowed
+    # down, never locked: one check per 2, 4, 8... seconds, at most
+    # web_login_account_max_delay_s, except from an address its owner has signed in from.
+    web_login_address_max_failures: int = Field(default=20, ge=1)
+    web_login_account_slowdown_after: int = Field(default=10, ge=1)
+    web_login_account_max_delay_s: float = Field(default=60.0, ge=0.0, le=3600.0)
+    # Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For is believed; from
+    # any other peer the header is ignored (comma-separated: 127.0.0.1,10.0.0.0/8).
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # API tokens expire api_token_days after they are issued (POST /me/token renews one); a
+    # one-time setup code (first password and token) lasts account_setup_hours.
+    api_token_days: float = Field(default=90.0, gt=0.0, le=3650.0)
+    account_setup_hours: float = Field(default=72.0, gt=0.0, le=24.0 * 30)
+    # Files of people uploaded for a web import wait for their confirmation in uploads_dir
+    # (created 0700, files 0600), removed on confirm, cancel, logout and after
+    # uploads_max_age_minutes.
+    uploads_dir: Path = Path("uploads")
+    uploads_max_age_minutes: float = Field(default=60.0, gt=0.0)
     # Scoring. Trained models live in models_dir (``clausematch train`` / ``models activate``);
     # without an active one the transparent weights below are used (they must sum to 1).
     models_dir: Path = Path("models")
@@ -138,7 +160,55 @@ class Settings(BaseSettings):
     # At most this many offers in one digest e-mail (the page shows the rest).
     mail_digest_max_offers: int = Field(default=20, ge=1)
 
-    @field_validator("ft_departements", "ft_rome_codes", "ft_keywords", mode="before")
+    # Personal data (issue 18). Retention periods, applied by `clausematch retention run`
+    # (defaults justified in the README, "Personal data"): a person with no activity for
+    # retention_inactive_months is anonymised (their coach told retention_notice_days before);
+    # ended web sessions, failed logins, audit entries, files of the drop folder (drop_dir:
+    # its done/ and rejected/), batch lists and shown pairs, finished e-mails are purged past
+    # their period.
+    retention_inactive_months: int = Field(default=12, ge=1, le=120)
+    retention_notice_days: int = Field(default=30, ge=1, le=365)
+    retention_web_sessions_days: int = Field(default=30, ge=1, le=3650)
+    retention_login_failures_days: int = Field(default=30, ge=1, le=3650)
+    retention_audit_months: int = Field(default=12, ge=1, le=240)
+    retention_drop_files_days: int = Field(default=30, ge=1, le=3650)
+    retention_batch_lists_months: int = Field(default=12, ge=1, le=240)
+    retention_notifications_days: int = Field(default=90, ge=1, le=3650)
+    # FSE+ (Regulation (EU) 2021/1060, art. 82): the anonymised records behind the indicators
+    # stay auditable this many years after the year of the operation's last payment.
+    retention_fse_years: int = Field(default=5, ge=1, le=30)
+    drop_dir: Path | None = None
+    # Who is responsible for the processing, and how a person reaches them (the information
+    # notice and the record of processing print these).
+    privacy_controller: str = Field(
+        default="Département de l'Orne (Conseil départemental), Hôtel du Département, Alençon",
+        min_length=3,
+        max_length=300,
+    )
+    privacy_dpo_contact: str = Field(
+        default=(
+            "Délégué à la protection des données du Département de l'Orne, par courrier à "
+            "l'Hôtel du Département, Alençon"
+        ),
+        min_length=3,
+        max_length=300,
+    )
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"CLAUSEMATCH_TRUSTED_PROXIES : adresse ou réseau invalide : {item!r}"
+                ) from exc
+        return value
+
+    @field_validator(
+        "ft_departements", "ft_rome_codes", "ft_keywords", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -149,6 +219,17 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _notice_before_anonymisation(self) -> Settings:
+        # The notice must fall after the inactivity began, or every person would be told at once
+        # that they are anonymised tomorrow.
+        if self.retention_notice_days >= self.retention_inactive_months * 28:
+            raise ValueError(
+                "CLAUSEMATCH_RETENTION_NOTICE_DAYS must be shorter than "
+                "CLAUSEMATCH_RETENTION_INACTIVE_MONTHS (in days)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> Settings:

@@ -110,12 +110,77 @@ def _location(loc: Sequence[Any]) -> str:
     return out or str(loc[0] if loc else "requête")
 
 
+# Pydantic's messages are English: each error type a request can meet, said in French (``ctx``
+# fills the braces). A declared field's own sentence (``value_error``) is already French.
+_FRENCH: dict[str, str] = {
+    "missing": "champ obligatoire manquant",
+    "extra_forbidden": "champ inconnu",
+    "string_type": "texte attendu",
+    "string_too_short": "au moins {min_length} caractère(s)",
+    "string_too_long": "au plus {max_length} caractères",
+    "string_pattern_mismatch": "caractères ou forme non acceptés",
+    "string_unicode": "texte Unicode attendu",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_parsing_size": "nombre entier trop grand",
+    "int_from_float": "nombre entier attendu (sans décimales)",
+    "float_type": "nombre attendu",
+    "float_parsing": "nombre attendu",
+    "finite_number": "nombre fini attendu",
+    "bool_type": "vrai ou faux attendu (true / false)",
+    "bool_parsing": "vrai ou faux attendu (true / false)",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date invalide (AAAA-MM-JJ attendu)",
+    "date_from_datetime_parsing": "date invalide (AAAA-MM-JJ attendu)",
+    "date_from_datetime_inexact": "date sans heure attendue (AAAA-MM-JJ)",
+    "datetime_type": "date et heure attendues",
+    "datetime_parsing": "date et heure invalides",
+    "datetime_from_date_parsing": "date et heure invalides",
+    "greater_than": "doit être supérieur à {gt}",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "less_than": "doit être inférieur à {lt}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "multiple_of": "doit être un multiple de {multiple_of}",
+    "list_type": "liste attendue",
+    "tuple_type": "liste attendue",
+    "set_type": "liste attendue",
+    "too_short": "au moins {min_length} élément(s)",
+    "too_long": "au plus {max_length} éléments",
+    "dict_type": "objet JSON attendu",
+    "model_type": "objet JSON attendu",
+    "model_attributes_type": "objet JSON attendu",
+    "literal_error": "valeur non acceptée (valeurs possibles : {expected})",
+    "enum": "valeur non acceptée (valeurs possibles : {expected})",
+    "json_invalid": "JSON invalide ({error})",
+    "json_type": "JSON attendu",
+    "union_tag_invalid": "type d'objet inconnu",
+    "union_tag_not_found": "type d'objet manquant",
+    "decimal_parsing": "nombre attendu",
+    "decimal_type": "nombre attendu",
+    "url_parsing": "adresse invalide",
+    "uuid_parsing": "identifiant invalide",
+}
+
+
+def _french(err: Any) -> str:
+    kind = str(err.get("type", ""))
+    msg = str(err.get("msg", "invalide"))
+    if kind == "value_error" or msg.startswith("Value error, "):
+        return msg.removeprefix("Value error, ")
+    template = _FRENCH.get(kind)
+    if template is None:
+        return f"valeur invalide ({kind or 'type inconnu'})"
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split(" (")[0].split(" {")[0]
+
+
 def format_validation_errors(errors: Sequence[Any]) -> str:
-    """One readable line per invalid field: ``weekly_hours: Input should be ...``."""
+    """One readable French line per invalid field: ``weekly_hours: nombre attendu``."""
     lines = []
     for err in errors:
-        msg = str(err.get("msg", "invalide")).removeprefix("Value error, ")
-        lines.append(f"{_location(err.get('loc', ()))}: {msg}")
+        lines.append(f"{_location(err.get('loc', ()))}: {_french(err)}")
     return "; ".join(lines) or "requête invalide"
 
 

@@ -19,19 +19,24 @@ from service.config import Settings, get_settings
 from service.db import check_at_head, make_engine, make_read_sessionmaker, make_sessionmaker
 from service.errors import register_handlers
 from service.imports import endpoints as imports_endpoints
+from service.kit.json_guard import JsonBodyLimits
 from service.notifications import endpoints as notifications_endpoints
 from service.offers import endpoints as offers_endpoints
 from service.outreach import endpoints as outreach_endpoints
 from service.people import endpoints as people_endpoints
+from service.privacy import endpoints as privacy_endpoints
 from service.procurement import endpoints as procurement_endpoints
 from service.referentials import endpoints as referentials_endpoints
 from service.referentials.service import load_referentials
 from service.reports import endpoints as reports_endpoints
+from service.retention import endpoints as retention_endpoints
 from service.scoring import endpoints as scoring_endpoints
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
+from service.system.headers import NoStoreMiddleware
 from service.timesheets import endpoints as timesheets_endpoints
+from service.transparency import endpoints as transparency_endpoints
 from service.web import install_web
 from service.workflow import endpoints as workflow_endpoints
 from training.registry import active_version
@@ -46,6 +51,7 @@ _ROUTERS = (
     system_endpoints.router,
     accounts_endpoints.users_router,
     people_endpoints.router,
+    privacy_endpoints.router,
     offers_endpoints.router,
     procurement_endpoints.companies_router,
     procurement_endpoints.buyers_router,
@@ -62,6 +68,8 @@ _ROUTERS = (
     scoring_endpoints.tools_router,
     notifications_endpoints.preferences_router,
     notifications_endpoints.outbox_router,
+    retention_endpoints.router,
+    transparency_endpoints.router,
     timesheets_endpoints.router,
     clauses_endpoints.router,
     outreach_endpoints.router,
@@ -170,7 +178,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_web(app)  # HTML pages (kept out of the OpenAPI document), static files, error pages
 
+    # JSON bodies: size and nesting depth checked before any parser sees them.
+    app.add_middleware(JsonBodyLimits)
     # Method, route template, status, time and user id only: never bodies nor query strings.
     app.add_middleware(AccessLogMiddleware)
+    # No answer holding data may be kept by a browser or a proxy (service/system/headers.py).
+    app.add_middleware(NoStoreMiddleware)
 
     return app

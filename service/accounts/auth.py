@@ -21,7 +21,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 from service.accounts.repository import UserRepository
-from service.db import SessionDep
+from service.db import SessionDep, utcnow
 from service.errors import Forbidden, Unauthorized
 from service.models.accounts import User
 
@@ -154,6 +154,15 @@ async def get_current_user(
             )
     if user is None or not user.is_active:
         raise Unauthorized("jeton invalide ou compte désactivé")
+    expires = user.token_expires_at
+    if expires is None or expires <= utcnow():
+        raise Unauthorized(
+            "jeton expiré"
+            + (f" le {expires:%d/%m/%Y à %H:%M} (UTC)" if expires is not None else "")
+            + " : renouvelez-le avant son échéance (POST /me/token) ; une fois expiré, "
+            "demandez un code d'activation (à un facilitateur pour un coach ou un "
+            "facilitateur, à un administrateur sinon)"
+        )
     request.state.user_id = user.id
     return user
 

@@ -28,17 +28,50 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "batch",
     "mail",
     "proposals",
+    "people",
     "report",
     "tools",
+    "retention",
+    "audit",
+    "privacy",
     "clauses",
 )
+
+
+# Each sub-command, the module above that registers it and the line ``clausematch --help`` shows.
+# The help lists them without importing any command module, and a run imports only the module of
+# its command, so that start-up stays light (heavy libraries load inside the command that needs
+# them). A module missing here (a new command) makes the parser import every module, as before.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("serve", "démarrer le service (API et pages web)"),
+    "db": ("db", "base de données : créer, migrer, révision"),
+    "demo": ("demo", "données de démonstration"),
+    "users": ("users", "comptes et jetons d'API"),
+    "titles": ("titles", "intitulés d'offres → codes ROME"),
+    "shortlist": ("shortlist", "meilleures candidatures pour une offre"),
+    "history": ("training", "historique des résultats : générer, exporter"),
+    "train": ("training", "entraîner un modèle sur un historique"),
+    "evaluate": ("training", "évaluer un modèle (métriques, audit des biais)"),
+    "models": ("training", "versions de modèle : lister, activer"),
+    "import": ("imports", "importer des offres ou des candidats"),
+    "feed": ("feed", "offres de France Travail"),
+    "batch": ("batch", "rapprocher les offres nouvelles ou modifiées"),
+    "digest": ("batch", "nouveautés par coach"),
+    "watch": ("batch", "importer les fichiers déposés dans un dossier"),
+    "mail": ("mail", "e-mails : envois dus, test, boîte d'envoi"),
+    "proposals": ("proposals", "propositions en cours"),
+    "report": ("report", "rapports (exécution, FSE+, participants, entonnoir)"),
+    "tools": ("tools", "outils du facilitateur (heures d'un lot, vivier)"),
+}
 
 
 class CliError(Exception):
     """Bad input: printed on stderr, exit code 1."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of ``command`` with the others listed by name (a
+    light start-up: :data:`COMMANDS`)."""
     parser = argparse.ArgumentParser(
         prog="clausematch",
         description=(
@@ -46,15 +79,31 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
-    for name in _COMMAND_MODULES:
-        module = importlib.import_module(f"service.cli.{name}")
-        module.register(sub)
+    known = {module for module, _ in COMMANDS.values()}
+    if command is None or not set(_COMMAND_MODULES) <= known:
+        modules: tuple[str, ...] = _COMMAND_MODULES
+    elif command in COMMANDS:
+        modules = (COMMANDS[command][0],)
+    else:
+        modules = ()
+    for name in modules:
+        importlib.import_module(f"service.cli.{name}").register(sub)
+    if modules != _COMMAND_MODULES:
+        for name, (_, text) in COMMANDS.items():
+            if name not in sub.choices:
+                sub.add_parser(name, help=text, add_help=False)
     return parser
 
 
+def _command(argv: Sequence[str]) -> str:
+    """The sub-command named on the command line ("" for none: help or misuse)."""
+    return next((a for a in argv if not a.startswith("-")), "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command(arguments))
+    args = parser.parse_args(arguments)
     try:
         code: int = args.func(args)
     except CliError as exc:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+# Imported for its session events: every audit entry a command writes is chained at commit.
+import service.accounts.audit  # noqa: F401
 from service.cli import CliError
 from service.config import get_settings
 from service.db import DatabaseNotAtHead, check_at_head, make_engine, make_sessionmaker

@@ -81,6 +81,8 @@ def _where(e: dict[str, Any]) -> str:
 def _print_errors(exc: AppError) -> None:
     print(f"clausematch: {exc.detail}", file=sys.stderr)
     for e in exc.errors or []:
+        if e.get("line") is None and e["message"] in exc.detail:
+            continue  # a refusal of the whole file, already said on the line above
         print(f"  - {_where(e)}{e['message']} [{e['code']}]", file=sys.stderr)
 
 

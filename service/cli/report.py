@@ -14,14 +14,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from service.cli import CliError
-from service.cli._session import command_session
-from service.config import get_settings
-from service.referentials.service import load_referentials
-from service.reports.common import REPORT_NAMES, ReportFilter
-from service.reports.exports import build_report, to_csv, to_json, to_png, to_xlsx
+
+# The report names, written here so that ``--help`` imports no report module (pandas, the
+# database, the referentials load only when a report runs).
+REPORT_NAMES = ("execution", "fse", "participants", "funnel")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +49,15 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from service.cli._progress import Steps
+    from service.cli._session import command_session
+    from service.config import get_settings
+    from service.referentials.service import load_referentials
+    from service.reports.common import ReportFilter
+    from service.reports.exports import build_report, to_csv, to_json, to_png, to_xlsx
+
     suffix = args.output.suffix.lower() if args.output else None
     if suffix not in {None, ".xlsx", ".csv", ".png", ".json"}:
         raise CliError(f"format de sortie inconnu : {args.output} (.xlsx, .csv, .png ou .json)")
@@ -63,8 +69,10 @@ def run(args: argparse.Namespace) -> int:
         buyer_id=args.buyer,
         contract_id=args.contract,
     )
+    steps = Steps(total=3 if args.output else 2, what=f"rapport {args.name}")
     settings = get_settings()
     refs = load_referentials(settings.referentials_dir)
+    steps.done("référentiels chargés")
     with command_session() as session:
         report = build_report(
             session,
@@ -75,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             today=dt.date.today(),
             tolerance=settings.report_risk_tolerance,
         )
+        steps.done("chiffres calculés")
         if suffix == ".xlsx":
             data = to_xlsx(report)
         elif suffix == ".csv":
@@ -84,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         elif suffix == ".json":
             data = json.dumps(to_json(report), ensure_ascii=False, indent=2).encode("utf-8")
         else:
+            steps.close()
             print(report.title)
             with pd.option_context("display.width", 200, "display.max_columns", 30):
                 for name, frame in report.tables.items():
@@ -91,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
                     print(frame.to_string(index=False) if not frame.empty else "(vide)")
             for note in report.notes:
                 print(f"\nNote : {note}")
+            steps.close()
             return 0
     args.output.write_bytes(data)
+    steps.done("fichier écrit")
+    steps.close()
     print(f"rapport {args.name} écrit dans {args.output}")
     return 0

@@ -55,5 +55,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         access_log=False,
         log_level=settings.log_level.lower(),
+        # The client address is the service's own rule (CLAUSEMATCH_TRUSTED_PROXIES), not
+        # uvicorn's default trust of X-Forwarded-For from 127.0.0.1.
+        proxy_headers=False,
     )
     return 0

@@ -23,6 +23,8 @@ import pandas as pd
 from fixtures import REFERENTIALS_DIR
 from matching.titles import TitleIndex, load_title_index
 from service.cli import CliError
+from service.imports.reading import ImportLimits, ImportRejected, decode
+from service.kit.cells import csv_bytes, safe_frame, xlsx_bytes
 
 __all__ = ["normalise_titles", "read_table", "register"]
 
@@ -54,14 +56,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    if b"\x00" in raw:
-        raise CliError(f"{path} : fichier illisible (binaire ou encodage non reconnu)")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CliError(f"{path} : encodage non reconnu (attendu : UTF-8 ou Windows-1252)")
+    # The import files' rule: UTF-8, Windows-1252, UTF-16 or UTF-32 (service.imports.reading).
+    if not raw.strip():
+        raise CliError(f"{path} : fichier vide")
+    try:
+        return decode(raw, limits=ImportLimits(max_bytes=max(len(raw), 1)))
+    except ImportRejected as exc:
+        message = exc.errors[0].message if exc.errors else "fichier refusé"
+        raise CliError(f"{path} : fichier illisible. {message}") from None
 
 
 def _sniff_separator(text: str) -> str:
@@ -149,12 +151,13 @@ def run(args: argparse.Namespace) -> int:
     table, sep = read_table(path)
     column = _find_column(table, args.column)
     out = normalise_titles(table, column)
+    # Titles come from the user's file: written as text, never as formulas (service.kit.cells).
     if output is None:
-        out.to_csv(sys.stdout, sep=sep, index=False)
+        safe_frame(out).to_csv(sys.stdout, sep=sep, index=False)
     elif output.suffix.lower() == ".xlsx":
-        out.to_excel(output, index=False)
+        output.write_bytes(xlsx_bytes({"intitules": out}))
     else:
-        out.to_csv(output, sep=sep, index=False, encoding="utf-8")
+        output.write_bytes(csv_bytes(out, sep=sep, bom=False))
     if output is not None:
         matched = int(((out["code_rome"] != "") & (out["a_preciser"] == "non")).sum())
         vague = int((out["a_preciser"] == "oui").sum())

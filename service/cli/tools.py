@@ -13,13 +13,6 @@ import argparse
 import datetime as dt
 
 from service.cli import CliError
-from service.cli._session import command_session
-from service.config import get_settings
-from service.errors import AppError
-from service.referentials.service import load_referentials
-from service.scoring.schemas import SupplyIn
-from service.scoring.state import ScoringState, active_scorer, travel_tolerance
-from service.scoring.tools import candidate_supply, estimate_hours, labour_shares
 
 
 def number(value: str) -> float:
@@ -52,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _hours(args: argparse.Namespace) -> int:
+    # Imported here: ``tools --help`` and the other commands start without them.
+    from service.config import get_settings
+    from service.errors import AppError
+    from service.scoring.tools import estimate_hours, labour_shares
+
     settings = get_settings()
     try:
         estimate = estimate_hours(
@@ -78,6 +76,13 @@ def _hours(args: argparse.Namespace) -> int:
 
 
 def _supply(args: argparse.Namespace) -> int:
+    from service.cli._session import command_session
+    from service.config import get_settings
+    from service.referentials.service import load_referentials
+    from service.scoring.schemas import SupplyIn
+    from service.scoring.state import ScoringState, active_scorer, travel_tolerance
+    from service.scoring.tools import candidate_supply
+
     settings = get_settings()
     try:
         start = dt.date.fromisoformat(args.start) if args.start else None

@@ -167,6 +167,7 @@ def _history_generate(args: argparse.Namespace) -> int:
 
 def _history_export(args: argparse.Namespace) -> int:
     from service.cli._session import command_session
+    from service.kit.cells import safe_frame
     from service.models.accounts import AuditEntry
     from service.reports.history_export import export_history
     from training.history import pool_path, write_history
@@ -186,7 +187,8 @@ def _history_export(args: argparse.Namespace) -> int:
                 detail={"rows": len(export.frame)},
             )
         )
-    path = write_history(export.frame, args.output, pool=export.pool)
+    # Ids come from import files: a spreadsheet must not run them (service.kit.cells).
+    path = write_history(safe_frame(export.frame), args.output, pool=safe_frame(export.pool))
     print(
         f"{len(export.frame)} lignes ({export.n_shown} paires montrées, "
         f"{export.n_proposals} propositions"

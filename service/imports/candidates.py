@@ -42,7 +42,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from matching import columns as col
 from matching.fields import (
@@ -53,7 +53,13 @@ from matching.fields import (
 )
 from matching.licences import parse_licences
 from matching.referentials import CommuneIndex, RomeReferential
-from service.imports.common import known_skill_codes, resolve_commune_field, with_original_columns
+from service.imports.common import (
+    StoredText,
+    known_skill_codes,
+    resolve_commune_field,
+    stored_text_errors,
+    with_original_columns,
+)
 from service.imports.reading import (
     ImportLimits,
     ParseResult,
@@ -75,6 +81,7 @@ from service.models.people import (
     LABOUR_STATUS,
     RSA_BENEFICIARY,
     SEX,
+    Candidate,
 )
 from service.referentials.titles import TitleNormaliser, unsure_title_message
 
@@ -186,6 +193,17 @@ CANDIDATE_COLUMNS: Mapping[str, tuple[str, ...]] = {
 }
 _REQUIRED = ("external_id", "coach", "jobs", "stage", "assessed_on")
 
+
+# The texts of a row that are stored, checked against their columns; the follow-up id is a key
+# of the Département's software, refused (never rewritten) when a spreadsheet would run it.
+CANDIDATE_TEXTS: Final = {
+    "external_id": StoredText(Candidate.external_id, "Identifiant", is_key=True),
+    **{
+        name: StoredText(getattr(Candidate, name), spec.label)
+        for name, spec in IDENTITY_FIELDS.items()
+    },
+}
+
 _P = CANDIDATE_FIELDS
 _EXPERIENCE = CANDIDATE_JOB_FIELDS[col.EXPERIENCE_YEARS]
 _JOB_EXPERIENCE = re.compile(r"^(?P<job>.+?)\s*:\s*(?P<years>\d+(?:[.,]\d+)?)\s*(?:ans?)?$")
@@ -289,6 +307,9 @@ def _read_row(
     elif coach not in coaches:
         row.fail(cols["coach"], "unknown_coach", f"Coach inconnu : « {coach} ».")
     identity = {name: cleaned(row, name, spec) for name, spec in IDENTITY_FIELDS.items()}
+    row.errors.extend(
+        stored_text_errors(row.line, {"external_id": ext, **identity}, CANDIDATE_TEXTS, cols)
+    )
     commune = resolve_commune_field(
         row, communes, get("commune"), get("code_postal"), cols.get("commune", "code_postal")
     )

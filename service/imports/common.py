@@ -4,8 +4,12 @@ durations."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final
+from typing import Any, Final
+
+from sqlalchemy.orm import QueryableAttribute
 
 from matching.referentials import CommuneIndex, CommuneMatch, RomeReferential
 from matching.text import fold
@@ -15,8 +19,43 @@ from service.imports.reading import (
     RowCollector,
     RowError,
 )
+from service.models.limits import column_text_problem, formula_problem
 
-__all__ = ["parse_contract_type", "parse_qualification"]
+__all__ = ["StoredText", "parse_contract_type", "parse_qualification", "stored_text_errors"]
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A text of an import row that is written to the database: its column gives the limit
+    (:mod:`service.models.limits`); an id or a title (``is_key``) is also refused when a
+    spreadsheet would run it as a formula."""
+
+    attribute: QueryableAttribute[Any]
+    label: str
+    is_key: bool = False
+
+
+def stored_text_errors(
+    line: int,
+    values: Mapping[str, Any],
+    texts: Mapping[str, StoredText],
+    columns: Mapping[str, str],
+) -> list[RowError]:
+    """One row error per stored text of ``values`` its column cannot hold (too long, a control
+    character) or, for an id or a title, that starts like a formula; ``columns`` names each
+    field's column in the file."""
+    out: list[RowError] = []
+    for fld, spec in texts.items():
+        value = values.get(fld)
+        if not isinstance(value, str) or not value:
+            continue
+        problem = column_text_problem(spec.attribute, value, label=spec.label)
+        if problem is None and spec.is_key:
+            message = formula_problem(value, label=spec.label)
+            problem = None if message is None else ("formula_like", message)
+        if problem is not None:
+            out.append(RowError(line, columns.get(fld), *problem))
+    return out
 
 
 # France Travail's codes (MIS, SAI, DIN, DDI, TTI, LIB…) are read the same in a CSV file.

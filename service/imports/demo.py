@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -23,6 +24,8 @@ from matching import columns as col
 from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS, FieldSpec
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
+from service.db import utcnow
+from service.imports.demo_history import load_history
 from service.imports.repository import DemoRepository
 from service.models.accounts import AuditEntry, User
 from service.models.offers import Offer, OfferLicence
@@ -38,6 +41,9 @@ from service.models.procurement import Buyer, Company, Contract, Lot
 
 __all__ = ["DEMO_USERS", "DemoLoadReport", "demo_password", "load_demo"]
 
+
+DEMO_TOKEN_DAYS: Final = 90
+"""Demo tokens last as long as the default ``api_token_days``."""
 
 DEMO_USERS: Final[tuple[tuple[str, str], ...]] = (
     ("coach-alencon", "coach"),
@@ -130,6 +136,7 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
             created["users"] = created.get("users", 0) + 1
         else:
             user.token_hash = hash_token(token)
+        user.token_expires_at = utcnow() + timedelta(days=DEMO_TOKEN_DAYS)
         report.tokens[name] = token
         if user.password_hash is None:
             user.password_hash = hash_password(demo_password(name))
@@ -273,6 +280,8 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
         session.add(person)
         created["candidates"] = created.get("candidates", 0) + 1
     session.flush()
+    # Two years of invented placements, hours, outcomes and proposals (fixtures.demo.history).
+    created.update(load_history(session, directory, users=users, coaches=coaches))
     session.add(
         AuditEntry(
             user_id=None,

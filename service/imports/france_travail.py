@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from matching import columns as col
 from matching.fields import OFFER_FIELDS
@@ -74,6 +74,10 @@ def _ft_offers(payload: Any) -> list[Any]:
     )
 
 
+# Where an offer's stored texts come from in the API's format (named in row errors).
+_FT_COLUMNS: Final = {"external_id": "id", "intitule": "intitule"}
+
+
 def parse_france_travail(
     payload: Any,
     *,
@@ -110,6 +114,7 @@ def parse_france_travail(
         normalise_titles=normalise_titles,
         min_title_score=min_title_score,
         source="france_travail",
+        columns=_FT_COLUMNS,
     )
     errors.sort(key=lambda e: (e.line or 0, e.column or ""))
     return OfferParseResult(records, errors, warnings, "france_travail", identities)

@@ -27,6 +27,8 @@ from service.imports.schemas import ImportRead, RefusedOfferRead, RefusedRead, R
 from service.imports.service import Progress, differs, rejection
 from service.kit.crud import Pagination
 from service.models.accounts import User
+from service.models.imports import RefusedOffer
+from service.models.limits import column_length, fit_text
 from service.models.offers import Offer, OfferLicence
 from service.referentials.service import Referentials
 from service.referentials.titles import TitleNormaliser
@@ -37,6 +39,11 @@ __all__ = ["apply_offers", "dismiss_refused", "import_offers", "list_refused"]
 # Parser format → ``offers.source``: a CSV comes from the Orne emploi platform (or is laid out
 # like its export).
 _SOURCES = {"csv": "orne_emploi", "france_travail": "france_travail"}
+
+
+_REF_CHARS = column_length(RefusedOffer.ref)
+_ID_CHARS = column_length(RefusedOffer.external_id)
+_TITLE_CHARS = column_length(RefusedOffer.title)
 
 
 _PARTIAL_HINT = (
@@ -287,14 +294,23 @@ def apply_offers(
         source,
         [
             {
-                "ref": r.external_id or f"{origin[-200:]}#{r.line}",
-                "external_id": r.external_id or None,
-                "title": r.title[:300] or None,
-                "errors": [e.model_dump() for e in r.errors],
+                # What a refused offer is kept with is only shown: cut to its columns and
+                # cleaned of control characters, never refused again (service.models.limits).
+                "ref": fit_text(r.external_id or f"{origin[-200:]}#{r.line}", _REF_CHARS),
+                "external_id": fit_text(r.external_id, _ID_CHARS) or None,
+                "title": fit_text(r.title, _TITLE_CHARS) or None,
+                "errors": [
+                    {
+                        **e.model_dump(),
+                        "column": fit_text(e.column, None) if e.column else None,
+                        "message": fit_text(e.message, None),
+                    }
+                    for e in r.errors
+                ],
             }
             for r in refused
         ],
-        origin=origin[-200:],
+        origin=fit_text(origin[-200:], None),
         at=now,
     )
     if progress:

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
+from service.imports.common import StoredText, stored_text_errors
 from service.imports.reading import (
     ParseResult,
     RowError,
 )
+from service.models.limits import column_length, fit_text
+from service.models.offers import Offer
+from service.models.procurement import Company, Contract, Lot
 from service.referentials.titles import TitleNormaliser, unsure_title_message
 
-__all__ = ["OfferParseResult", "OfferRecord"]
+__all__ = ["OFFER_TEXTS", "OfferParseResult", "OfferRecord"]
+
+
+# The texts of an offer row that are stored, checked against their columns before anything else.
+# The company's name is not among them: it is not the offer's, so a name too long for its column
+# is cut (and cleaned of control characters) rather than the offer refused.
+OFFER_TEXTS: Final = {
+    "external_id": StoredText(Offer.external_id, "Référence de l'offre", is_key=True),
+    "intitule": StoredText(Offer.intitule, "Intitulé", is_key=True),
+    "contract_ref": StoredText(Contract.reference, "Référence du marché", is_key=True),
+    "lot_ref": StoredText(Lot.reference, "Lot", is_key=True),
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,15 @@ def finish_offers(
     normalise_titles: TitleNormaliser,
     min_title_score: float,
     source: str,
+    columns: Mapping[str, str],
 ) -> list[OfferRecord]:
+    """Records of the drafts without error (their titles normalised when they name no code);
+    ``columns`` names each field's column in the file, for the errors."""
+    company_limit = column_length(Company.name)
+    for draft in drafts:
+        draft.errors.extend(stored_text_errors(draft.line, draft.values, OFFER_TEXTS, columns))
+        if isinstance(draft.values.get("company_name"), str):
+            draft.values["company_name"] = fit_text(draft.values["company_name"], company_limit)
     need = [d for d in drafts if not d.errors and d.values["code_rome"] is None]
     guesses = normalise_titles([d.values["intitule"] for d in need]) if need else []
     for draft, guess in zip(need, guesses, strict=True):

@@ -179,7 +179,7 @@ def parse_offers(
     stripped = text.lstrip()
     if filename.lower().endswith(".json") or stripped.startswith(("[", "{")):
         return parse_france_travail(
-            read_json(text),
+            read_json(text, limits=lim),
             communes=communes,
             rome=rome,
             normalise_titles=normalise_titles,
@@ -221,6 +221,7 @@ def _parse_csv(
         normalise_titles=normalise_titles,
         min_title_score=min_title_score,
         source="csv",
+        columns=cols,
     )
     return OfferParseResult(
         records, with_original_columns(errors, table), warnings, "csv", identities

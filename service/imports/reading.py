@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from matching.fields import FieldSpec
 from matching.text import fold
+from service.kit.json_guard import MAX_JSON_DEPTH, json_depth_problem
 
 __all__ = [
     "CsvTable",
@@ -49,6 +50,7 @@ class ImportLimits:
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 50_000
     max_field_chars: int = 10_000
+    max_json_depth: int = MAX_JSON_DEPTH
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def _file_error(code: str, message: str) -> ImportRejected:
 
 
 def decode(data: bytes, *, limits: ImportLimits) -> str:
-    """Decode an import file: UTF-8 (with or without BOM), else Windows-1252.
+    """Decode an import file: UTF-8 (with or without BOM), else Windows-1252; UTF-16 and UTF-32
+    with a BOM, and UTF-16 without one (NUL bytes on every other position), are decoded too.
 
     Raises :class:`ImportRejected` for an empty, oversized or binary file.
     """
@@ -98,6 +101,22 @@ def decode(data: bytes, *, limits: ImportLimits) -> str:
             f"Fichier trop volumineux : {len(data) / 1_048_576:.1f} Mo, la limite est de "
             f"{limits.max_bytes / 1_048_576:.0f} Mo. Découpez-le en plusieurs fichiers.",
         )
+    wide = _wide_encoding(data)
+    if wide is not None:
+        # Excel's "Texte Unicode" and some exports write UTF-16 (or UTF-32): read, not refused.
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError as exc:
+            raise _file_error(
+                "bad_encoding",
+                f"Fichier en {wide.upper().replace('-SIG', '')} illisible (octet {exc.start}) : "
+                "enregistrez-le en UTF-8 (CSV UTF-8 dans Excel).",
+            ) from None
+        text = text.removeprefix("\ufeff")
+        if not text.strip():
+            raise _file_error("empty_file", "Le fichier est vide.")
+        if "\x00" not in text[:4096]:
+            return text
     if not data.strip():
         raise _file_error("empty_file", "Le fichier est vide.")
     if b"\x00" in data[:4096]:
@@ -118,6 +137,32 @@ def decode(data: bytes, *, limits: ImportLimits) -> str:
             f"Encodage non reconnu (octet {data[exc.start]:#04x} à la position {exc.start}) : "
             "enregistrez le fichier en UTF-8 ou en Windows-1252.",
         ) from None
+
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 first: its little-endian BOM starts with UTF-16's.
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """``utf-16``/``utf-32`` (with a BOM), ``utf-16-le``/``-be`` (without one, told by NUL
+    bytes on every other position of the first kilobyte of mostly-ASCII text), else ``None``."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    head = data[:1024]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def normalise_header(name: str) -> str:
@@ -227,8 +272,14 @@ def read_csv_table(text: str, *, limits: ImportLimits) -> CsvTable:
     return CsvTable(headers, tuple(original), rows, lines, errors, delimiter)
 
 
-def read_json(text: str) -> Any:
-    """Parse JSON text; :class:`ImportRejected` with the line and column of a syntax error."""
+def read_json(text: str, *, limits: ImportLimits | None = None) -> Any:
+    """Parse JSON text; :class:`ImportRejected` with the line and column of a syntax error, or
+    when it nests deeper than ``limits.max_json_depth`` (checked before parsing: Python's parser
+    would recurse until ``RecursionError``)."""
+    depth = (limits or ImportLimits()).max_json_depth
+    problem = json_depth_problem(text, depth)
+    if problem is not None:
+        raise _file_error("json_too_deep", problem)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
 from service.models.procurement import Buyer, Company, Contract, Lot
+from service.models.workflow import Placement, PlacementHours, ProposalEvent
 
 __all__ = ["DemoRepository", "FeedRepository", "ImportRepository"]
 
@@ -363,3 +364,27 @@ class DemoRepository:
 
     def candidate_external_ids(self) -> set[str]:
         return set(self.session.scalars(select(Candidate.external_id)))
+
+    def has_placements(self) -> bool:
+        return self.session.scalar(select(func.count()).select_from(Placement)) != 0
+
+    def candidate_ids(self) -> dict[str, int]:
+        """External id → id of every person."""
+        stmt = select(Candidate.external_id, Candidate.id)
+        return {str(e): int(i) for e, i in self.session.execute(stmt)}
+
+    def offer_ids(self) -> dict[str, int]:
+        """External id → id of every offer."""
+        return {
+            str(e): i
+            for e, i in self.session.execute(select(Offer.external_id, Offer.id))
+            if e is not None
+        }
+
+    def insert_hours(self, rows: Sequence[dict[str, Any]]) -> None:
+        for part in chunks(rows):
+            self.session.execute(insert(table_of(PlacementHours)), list(part))
+
+    def insert_events(self, rows: Sequence[dict[str, Any]]) -> None:
+        for part in chunks(rows):
+            self.session.execute(insert(table_of(ProposalEvent)), list(part))

@@ -17,8 +17,18 @@ Importing this package registers every table on ``service.db.Base.metadata`` (wh
 
 from __future__ import annotations
 
-from service.models.accounts import ROLES, AuditEntry, LoginThrottle, User, WebSession
+from service.models.accounts import (
+    ROLES,
+    AuditCheckpoint,
+    AuditEntry,
+    LoginThrottle,
+    User,
+    WebSession,
+)
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
+
+# Registers the text rule checked at every flush (lengths and control characters).
+from service.models.limits import check_texts_before_flush
 from service.models.notifications import NotificationPreference, OutboxEmail
 from service.models.offers import OFFER_SOURCES, OFFER_STATUSES, Offer, OfferLicence
 from service.models.outreach import (
@@ -41,6 +51,7 @@ from service.models.people import (
     CandidateReporting,
 )
 from service.models.procurement import CONTRACT_NATURES, Buyer, Company, Contract, Lot
+from service.models.retention import NOTICE_STATUSES, RetentionNotice, RetentionRun
 from service.models.scoring import (
     EXPOSURE_CHANNELS,
     DigestMark,
@@ -68,6 +79,7 @@ __all__ = [
     "EXPOSURE_CHANNELS",
     "INTERMEDIARIES",
     "LABOUR_STATUSES",
+    "NOTICE_STATUSES",
     "OFFER_SOURCES",
     "OFFER_STATUSES",
     "OUTCOMES",
@@ -76,6 +88,7 @@ __all__ = [
     "SEXES",
     "SPEAKER_KINDS",
     "TENDER_STATUSES",
+    "AuditCheckpoint",
     "AuditEntry",
     "Buyer",
     "Candidate",
@@ -106,7 +119,10 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "RefusedOffer",
+    "RetentionNotice",
+    "RetentionRun",
     "TenderAnswer",
     "User",
     "WebSession",
+    "check_texts_before_flush",
 ]

@@ -273,6 +273,14 @@ class Candidate(Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     is_in_clause_job: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     skills: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    do_not_propose: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
+    """« Ne pas proposer » (limitation, objection): the engine's frames leave the person out (no
+    ranking, no shortlist, batch list or digest) and no proposal is made; the record stays."""
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When identity, contact, free text and exact dates were removed (:mod:`service.people.
+    privacy`); the row stays under a pseudonym so that hours, placements and counts stay right."""
     version: Mapped[int] = mapped_column(sa.Integer)
 
     jobs: Mapped[list[CandidateJob]] = relationship(

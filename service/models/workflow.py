@@ -93,13 +93,21 @@ DELIVERY_MODES: Final = (
     "geiq",
     "sous_traitance_siae",
     "co_traitance_siae",
+    "ea_esat",
 )
 
 
 INTERMEDIARIES: Final = ("ETTI", "AI")
 
 
-OUTCOMES: Final = ("emploi_durable", "emploi_transition", "sortie_positive", "other", "unknown")
+OUTCOMES: Final = (
+    "emploi_durable",
+    "formation_qualifiante",
+    "emploi_transition",
+    "sortie_positive",
+    "other",
+    "unknown",
+)
 
 
 class Placement(Timestamps, Base):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
+from service.kit.cells import neutralise_workbook, safe_cell
+
 __all__ = ["to_csv", "to_xlsx"]
 
 
@@ -13,7 +15,7 @@ def to_csv(rows: list[dict[str, object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=";", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -36,6 +38,7 @@ def to_xlsx(rows: list[dict[str, object]], *, title: str) -> bytes:
     for i, header in enumerate(headers, start=1):
         width = max(len(str(header)), *(len(str(r[header])) for r in rows))
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(width + 2, 60)
+    neutralise_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

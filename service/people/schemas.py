@@ -193,6 +193,8 @@ class CandidateRead(ReadModel):
     licences: list[str]
     skills: list[int]
     jobs: list[CandidateJobRead]
+    do_not_propose: bool = False
+    anonymised_at: datetime | None = None
     version: int
     created_at: datetime
     updated_at: datetime

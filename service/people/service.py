@@ -62,6 +62,11 @@ def visible_candidate(
     return candidate
 
 
+def _check_not_anonymised(candidate: Candidate) -> None:
+    if candidate.anonymised_at is not None:
+        raise Conflict(f"personne {candidate.id} : anonymisée, sa fiche ne peut plus être modifiée")
+
+
 def _coach_for(session: Session, user: User, coach_id: int | None) -> int:
     if user.role == "coach":
         if coach_id is not None and coach_id != user.id:
@@ -136,6 +141,7 @@ def update_candidate(
     session: Session, refs: Referentials, user: User, candidate_id: int, data: CandidateUpdate
 ) -> Candidate:
     candidate = visible_candidate(session, user, candidate_id)
+    _check_not_anonymised(candidate)
     check_version(candidate, data.version, "la fiche de la personne")
     changes = patch_fields(
         data, nullable=("max_distance_km", "max_travel_minutes", *IDENTITY_FIELDS)
@@ -183,7 +189,7 @@ def get_reporting(session: Session, user: User, candidate_id: int) -> CandidateR
 def put_reporting(
     session: Session, user: User, candidate_id: int, data: ReportingWrite
 ) -> CandidateReporting:
-    visible_candidate(session, user, candidate_id)
+    _check_not_anonymised(visible_candidate(session, user, candidate_id))
     repo = ReportingRepository(session)
     row = repo.get(candidate_id)
     if row is None:

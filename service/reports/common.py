@@ -21,7 +21,10 @@ results EECR04 in employment upon leaving, EECR05 in employment six months after
 count is broken down by sex (the regulation asks for gender; the reporting table holds F, M or
 nothing). Age is taken at entry from the birth year only (year of entry - birth year). A
 participant is a person whose placement starts in the period; a leaver one whose placement ends
-in it. Counts of 1 to 4 people are shown as ``<5`` (statistical confidentiality).
+in it. Counts of 1 to 4 people are shown as ``<5`` (statistical confidentiality), and so is a 0
+that would describe a masked group; cells from which a masked count could be recomputed (row and
+column totals) are masked too, as ``masqué`` (secondary suppression,
+``service/reports/suppression.py``).
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     chart: Callable[[Report], Figure] | None = None
     filters: dict[str, Any] = field(default_factory=dict)
+    # The headline figures (service.reports.summary.Summary) of the execution and FSE+ reports.
+    summary: Any = None
 
 
 _TERRITORY_CACHE: dict[int, dict[str, tuple[str, str]]] = {}

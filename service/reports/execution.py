@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
 from service.reports.common import Report, ReportFilter, in_territory, rounded, site_commune
-from service.reports.repository import ReportRepository
+from service.reports.repository import HOUR_COLUMNS, ReportRepository
 from service.workflow.states import (
     DELIVERY_MODE_LABELS,
 )
@@ -31,6 +31,7 @@ def execution_report(
     modes = list(DELIVERY_MODE_LABELS)
     mode_cols = [f"heures_{m}" for m in modes]
     columns = [
+        "marche_id",
         "marche",
         "acheteur",
         "lot",
@@ -52,20 +53,13 @@ def execution_report(
         lots = lots[in_territory(refs, where, site_commune(lots))].copy()
         hours = pd.DataFrame(
             repo.placement_hours(month_from=None, month_to=as_of),
-            columns=[
-                "placement_id",
-                "month",
-                "hours",
-                "lot_id",
-                "candidate_id",
-                "delivery_mode",
-                "rsa",
-            ],
+            columns=list(HOUR_COLUMNS),
         )
         done = hours.groupby("lot_id")["hours"].sum()
         by_mode = hours.pivot_table(
             index="lot_id", columns="delivery_mode", values="hours", aggfunc="sum", fill_value=0.0
         )
+        mode_hours = by_mode.reindex(columns=modes, fill_value=0.0).to_dict("index")
         month_from = where.date_from.replace(day=1) if where.date_from else None
         in_period = hours if month_from is None else hours[hours["month"] >= month_from]
         period = in_period.groupby("lot_id")["hours"].sum()
@@ -88,6 +82,7 @@ def execution_report(
                 and ratio < elapsed - tolerance
             )
             row: dict[str, Any] = {
+                "marche_id": lot["contract_id"],
                 "marche": lot["contract_reference"],
                 "acheteur": lot["buyer"],
                 "lot": lot["lot_reference"],
@@ -99,18 +94,16 @@ def execution_report(
                 "heures_periode": float(period.get(lot_id, 0.0)),
                 "heures_realisees": achieved,
             }
+            lot_modes = mode_hours.get(lot_id, {})
             for mode in modes:
-                value = 0.0
-                if lot_id in by_mode.index and mode in by_mode.columns:
-                    value = float(by_mode.loc[lot_id, mode])
-                row[f"heures_{mode}"] = value
+                row[f"heures_{mode}"] = float(lot_modes.get(mode, 0.0))
             row["taux_realisation"] = None if ratio is None else rounded(ratio, 4)
             row["part_duree_ecoulee"] = None if elapsed is None else rounded(elapsed, 4)
             row["en_retard"] = bool(at_risk)
             rows.append(row)
         lot_table = pd.DataFrame(rows, columns=columns)
     contracts = (
-        lot_table.groupby(["marche", "acheteur"], sort=True)
+        lot_table.groupby(["marche", "acheteur", "marche_id"], sort=True)
         .agg(
             lots=("lot", "count"),
             heures_engagees=("heures_engagees", "sum"),
@@ -123,6 +116,7 @@ def execution_report(
             columns=[
                 "marche",
                 "acheteur",
+                "marche_id",
                 "lots",
                 "heures_engagees",
                 "heures_realisees",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date, datetime
 from typing import Any
@@ -11,14 +12,16 @@ from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit
 from service.errors import InvalidInput
+from service.kit.cells import safe_row
 from service.kit.times import paris
 from service.models.accounts import User
 from service.referentials.service import Referentials
+from service.reports.cells import export_cell, french_text
 from service.reports.common import REPORT_NAMES, Report, ReportFilter
-from service.reports.execution import execution_report
-from service.reports.fse import fse_report
 from service.reports.funnel import funnel_report
 from service.reports.participants import participants_report
+from service.reports.readable import readable
+from service.reports.summary import build_summary
 
 __all__ = ["build_report", "to_csv", "to_json", "to_png", "to_xlsx"]
 
@@ -35,10 +38,18 @@ def build_report(
 ) -> Report:
     """Compute one report (audited: who asked for which report with which filters)."""
     where.check()
-    if name == "execution":
-        report = execution_report(session, refs, where, today=today, tolerance=tolerance)
-    elif name == "fse":
-        report = fse_report(session, refs, where, today=today)
+    if name in ("execution", "fse"):
+        # The headline figures first, from the same computation as the dashboard's.
+        summary = build_summary(session, refs, where, today=today, tolerance=tolerance)
+        report = summary.execution if name == "execution" else summary.fse
+        tables = {"synthese": summary.table(), **report.tables}
+        if name == "fse":
+            # The FSE+ common indicators for participants, as the FSE+ reporting lays them out.
+            people = participants_report(session, refs, where, today=today)
+            tables["participants"] = people.tables["participants"]
+            report.notes = list(dict.fromkeys([*report.notes, *people.notes]))
+        report.tables = tables
+        report.summary = summary
     elif name == "participants":
         report = participants_report(session, refs, where, today=today)
     elif name == "funnel":
@@ -75,32 +86,35 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _table(report: Report, table: str | None) -> pd.DataFrame:
+def _table(report: Report, table: str | None) -> tuple[str, pd.DataFrame]:
     if table is None:
-        return next(iter(report.tables.values()))
+        return next(iter(report.tables.items()))
     if table not in report.tables:
         raise InvalidInput(f"table : « {table} » inconnue ({', '.join(report.tables)})")
-    return report.tables[table]
+    return table, report.tables[table]
 
 
 def to_csv(report: Report, table: str | None = None) -> bytes:
-    """One table (the first unless named), ``;``-separated UTF-8 with a BOM (opens in Excel)."""
-    return _table(report, table).to_csv(index=False, sep=";").encode("utf-8-sig")
+    """One table (the first unless named), ``;``-separated UTF-8 with a BOM (opens in Excel),
+    French headers and numbers (``1 234,5``, ``12,3 %``, ``07/12/2026``)."""
+    name, frame = _table(report, table)
+    shown = readable(name, frame)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(safe_row(export_cell(h) for h in shown.headers))
+    for row, kinds in zip(shown.rows, shown.kinds, strict=True):
+        writer.writerow(
+            safe_row(export_cell(french_text(v, k)) for v, k in zip(row, kinds, strict=True))
+        )
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(report: Report) -> bytes:
-    """Every table on its own sheet, then the filters and notes."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in report.tables.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-        about = [("rapport", report.title)]
-        about += [(f"filtre {k}", "" if v is None else str(v)) for k, v in report.filters.items()]
-        about += [("note", n) for n in report.notes]
-        pd.DataFrame(about, columns=["rubrique", "valeur"]).to_excel(
-            writer, sheet_name="notes", index=False
-        )
-    return buffer.getvalue()
+    """Every table on its own sheet (formatted table, frozen header, native chart where one
+    helps), then the filters and notes (:mod:`service.reports.workbook`)."""
+    from service.reports.workbook import report_workbook
+
+    return report_workbook(report)
 
 
 def to_png(report: Report) -> bytes:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
 from service.reports.common import Report, ReportFilter, in_territory, rounded, site_commune
-from service.reports.repository import ReportRepository
+from service.reports.repository import HOUR_COLUMNS, PLACEMENT_COLUMNS, ReportRepository
 from service.workflow.states import (
+    DURABLE_RETURN,
     IN_EMPLOYMENT,
     OUTCOME_LABELS,
 )
@@ -23,26 +24,7 @@ def _placements(session: Session, refs: Referentials, where: ReportFilter) -> pd
     rows = repo.placements(start_to=where.date_to, end_from=where.date_from)
     frame = pd.DataFrame(
         rows,
-        columns=[
-            "placement_id",
-            "candidate_id",
-            "lot_id",
-            "delivery_mode",
-            "start_date",
-            "end_date",
-            "outcome_at_end",
-            "outcome_6_months",
-            "contract_id",
-            "buyer_id",
-            "contract_commune",
-            "buyer_commune",
-            "sex",
-            "birth_year",
-            "education_level",
-            "labour_status",
-            "disability_recognised",
-            "rsa",
-        ],
+        columns=list(PLACEMENT_COLUMNS),
     )
     if frame.empty:
         return frame
@@ -67,15 +49,7 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
     month_from = where.date_from.replace(day=1) if where.date_from else None
     hours = pd.DataFrame(
         ReportRepository(session).placement_hours(month_from=month_from, month_to=where.date_to),
-        columns=[
-            "placement_id",
-            "month",
-            "hours",
-            "lot_id",
-            "candidate_id",
-            "delivery_mode",
-            "rsa",
-        ],
+        columns=list(HOUR_COLUMNS),
     )
     kept = set(placements["placement_id"]) if not placements.empty else set()
     hours = hours[hours["placement_id"].isin(kept)]
@@ -85,8 +59,8 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
     durable = (
         set(
             rsa.loc[
-                (rsa["outcome_at_end"] == "emploi_durable")
-                | (rsa["outcome_6_months"] == "emploi_durable"),
+                rsa["outcome_at_end"].isin(DURABLE_RETURN)
+                | rsa["outcome_6_months"].isin(DURABLE_RETURN),
                 "candidate_id",
             ]
         )
@@ -127,8 +101,9 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
             },
             {
                 "code": "personnes_rsa_emploi_durable",
-                "indicateur": "Bénéficiaires du RSA en emploi durable après un placement "
-                "(à la fin ou six mois après)",
+                "indicateur": "Bénéficiaires du RSA revenus à l'emploi durable après un "
+                "placement (CDI, CDD de 6 mois et plus, formation qualifiante, création "
+                "d'entreprise ; à la fin ou six mois après)",
                 "valeur": len(durable),
             },
             {
@@ -184,7 +159,7 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
         notes=[
             "En emploi : emploi durable ou de transition. Sortants : placements terminés dans "
             "la période (au plus tard à la date du rapport) ; une personne compte une fois.",
-            "Situations (feuille « situations ») : nombre de placements terminés, par situation.",
+            "Situations à la sortie : nombre de placements terminés, par situation.",
         ],
         chart=_monthly_chart,
     )

@@ -22,7 +22,7 @@ from service.reports.common import (
     rounded,
     territory_map,
 )
-from service.reports.repository import ReportRepository
+from service.reports.repository import PROPOSAL_COLUMNS, ReportRepository
 from service.workflow.states import (
     REFUSAL_REASONS,
 )
@@ -37,16 +37,7 @@ def funnel_report(
     created_to = day_end(where.date_to) if where.date_to else None
     proposals = pd.DataFrame(
         repo.proposals(created_from=created_from, created_to=created_to),
-        columns=[
-            "proposal_id",
-            "state",
-            "created_at",
-            "coach_id",
-            "coach",
-            "offer_commune",
-            "contract_id",
-            "buyer_id",
-        ],
+        columns=list(PROPOSAL_COLUMNS),
     )
     if not proposals.empty:
         if where.buyer_id is not None:

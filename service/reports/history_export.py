@@ -192,7 +192,8 @@ def _band(birth_year: int | None, day: date) -> str:
 
 def export_history(session: Session) -> HistoryExport:
     """Every pair shown or proposed with what became of it, and the pool (module docstring)."""
-    candidates, jobs, cand_ext = candidate_frames(session)
+    # People withheld from ranking are part of what happened: their rows stay.
+    candidates, jobs, cand_ext = candidate_frames(session, withheld=True)
     offers, offer_ext = offer_frame(session, statuses=OFFER_STATUSES)
     repo = HistoryRepository(session)
     pairs, n_proposals = _pairs(repo)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from service.referentials.service import Referentials
 from service.reports.common import SMALL_CELL, SMALL_CELL_LIMIT, Report, ReportFilter
 from service.reports.fse import _ended_in, _placements
+from service.reports.suppression import SECONDARY_CELL, Cell, Relation, suppress
 from service.workflow.states import (
     IN_EMPLOYMENT,
 )
@@ -23,12 +25,9 @@ def participants_report(
     today: date,
     mask_small_cells: bool = True,
 ) -> Report:
-    """Participants by FSE+ category and sex; counts of 1 to 4 shown as ``<5`` (the unmasked
-    counts are for checks only, never an API output)."""
-
-    def _mask(n: int) -> int | str:
-        return SMALL_CELL if mask_small_cells and 0 < n < SMALL_CELL_LIMIT else n
-
+    """Participants by FSE+ category and sex; counts of 1 to 4, and the cells that would let
+    one compute them, hidden (:func:`mask_participants`; the unmasked counts are for checks
+    only, never an API output)."""
     as_of = where.date_to or today
     placements = _placements(session, refs, where)
     if not placements.empty and where.date_from is not None:
@@ -50,10 +49,10 @@ def participants_report(
         women = int(part.loc[sex == "F", "candidate_id"].nunique()) if not part.empty else 0
         men = int(part.loc[sex == "M", "candidate_id"].nunique()) if not part.empty else 0
         return {
-            "total": _mask(total),
-            "femmes": _mask(women),
-            "hommes": _mask(men),
-            "sexe_non_renseigne": _mask(total - women - men),
+            "total": total,
+            "femmes": women,
+            "hommes": men,
+            "sexe_non_renseigne": total - women - men,
         }
 
     p = people
@@ -110,17 +109,91 @@ def participants_report(
         ),
     ]
     rows = []
-    for code, label, frame, mask in lines:
-        rows.append({"code": code, "indicateur": label, **count_by_sex(frame, mask)})
+    for i, (code, label, frame, mask) in enumerate(lines):
+        rows.append(
+            {
+                "rubrique": _SECTIONS[i],
+                "code": code,
+                "indicateur": label,
+                **count_by_sex(frame, mask),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if mask_small_cells:
+        table, _ = mask_participants(table)
     return Report(
         name="participants",
         title="Participants FSE+ (règlement (UE) 2021/1057, annexe I), par sexe",
-        tables={"participants": pd.DataFrame(rows)},
+        tables={"participants": table},
         notes=[
             "Participants : personnes dont un placement commence dans la période ; sortants "
             "(EECR04, EECR05) : personnes dont un placement se termine dans la période.",
             "Âge à l'entrée calculé sur l'année de naissance seule.",
-            f"« {SMALL_CELL} » : effectif de 1 à 4 personnes, masqué (secret statistique).",
+            f"« {SMALL_CELL} » : effectif de 0 à 4 personnes, masqué (secret statistique) ; "
+            "un 0 n'est masqué que s'il décrirait un groupe lui-même masqué.",
+            f"« {SECONDARY_CELL} » : effectif masqué pour qu'aucun effectif « {SMALL_CELL} » "
+            "ne puisse être recalculé à partir des totaux (secret secondaire).",
             "En emploi : emploi durable ou de transition.",
         ],
+    )
+
+
+# The section of each line above, as the FSE+ reporting groups the common indicators.
+_SECTIONS: Final = (
+    "Total",
+    *(["Situation sur le marché du travail"] * 5),
+    *(["Âge à l'entrée"] * 4),
+    *(["Niveau d'études"] * 4),
+    "Handicap",
+    "Résultats",
+    "Résultats",
+)
+
+
+SEX_COLUMNS = ("femmes", "hommes", "sexe_non_renseigne")
+COUNT_COLUMNS = ("total", *SEX_COLUMNS)
+# Lines that split the participants (EECO01) with nothing left over.
+_PARTITIONS: tuple[tuple[str, ...], ...] = (
+    ("EECO02", "EECO04", "EECO05", "Situation sur le marché du travail non renseignée"),
+    ("EECO09", "EECO10", "EECO11", "Niveau d'études non renseigné"),
+)
+_LEAVER_CODES = ("EECR04", "EECR05")
+
+
+def participant_relations(table: pd.DataFrame) -> tuple[list[Relation], dict[Cell, list[Cell]]]:
+    """What a reader knows of the participants table: each line's total is the sum of its sex
+    columns; labour-market status and education level split the participants; and the group
+    each cell describes (its line's total; for the participants' lines, the participants of
+    its column)."""
+    key = {
+        (row["code"] or row["indicateur"]): i
+        for i, row in zip(table.index, table.to_dict("records"), strict=True)
+    }
+    everyone = key["EECO01"]
+    relations = [Relation((i, "total"), tuple((i, c) for c in SEX_COLUMNS)) for i in table.index]
+    for line in _PARTITIONS:
+        for c in COUNT_COLUMNS:
+            relations.append(Relation((everyone, c), tuple((key[k], c) for k in line)))
+    leavers = {key[k] for k in _LEAVER_CODES}
+    groups: dict[Cell, list[Cell]] = {}
+    for i in table.index:
+        for c in COUNT_COLUMNS:
+            group = [] if c == "total" else [(i, "total")]
+            if i not in leavers and i != everyone:
+                group.append((everyone, c))
+            groups[(i, c)] = group
+    return relations, groups
+
+
+def mask_participants(table: pd.DataFrame) -> tuple[pd.DataFrame, set[Cell]]:
+    """The participants table with primary and secondary suppression
+    (:mod:`service.reports.suppression`), and the hidden cells."""
+    relations, groups = participant_relations(table)
+    return suppress(
+        table,
+        columns=COUNT_COLUMNS,
+        relations=relations,
+        groups=groups,
+        limit=SMALL_CELL_LIMIT,
+        small_label=SMALL_CELL,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -16,7 +16,55 @@ from service.models.procurement import Buyer, Company, Contract, Lot
 from service.models.scoring import Exposure, Match, MatchRun
 from service.models.workflow import Placement, PlacementHours, Proposal, ProposalEvent
 
-__all__ = ["HistoryRepository", "ReportRepository"]
+__all__ = [
+    "HOUR_COLUMNS",
+    "PLACEMENT_COLUMNS",
+    "PROPOSAL_COLUMNS",
+    "HistoryRepository",
+    "ReportRepository",
+]
+
+
+# The columns of the rows the report queries return, in their order.
+HOUR_COLUMNS: Final = (
+    "placement_id",
+    "month",
+    "hours",
+    "lot_id",
+    "candidate_id",
+    "delivery_mode",
+    "rsa",
+)
+PLACEMENT_COLUMNS: Final = (
+    "placement_id",
+    "candidate_id",
+    "lot_id",
+    "delivery_mode",
+    "start_date",
+    "end_date",
+    "outcome_at_end",
+    "outcome_6_months",
+    "contract_id",
+    "buyer_id",
+    "contract_commune",
+    "buyer_commune",
+    "sex",
+    "birth_year",
+    "education_level",
+    "labour_status",
+    "disability_recognised",
+    "rsa",
+)
+PROPOSAL_COLUMNS: Final = (
+    "proposal_id",
+    "state",
+    "created_at",
+    "coach_id",
+    "coach",
+    "offer_commune",
+    "contract_id",
+    "buyer_id",
+)
 
 
 class ReportRepository:
@@ -57,8 +105,9 @@ class ReportRepository:
 
     def placement_hours(
         self, *, month_from: date | None, month_to: date | None
-    ) -> list[dict[str, Any]]:
-        """One row per placement and month worked, with the person's RSA status."""
+    ) -> list[tuple[Any, ...]]:
+        """One row per placement and month worked, with the person's RSA status (columns
+        :data:`HOUR_COLUMNS`; tuples, not dicts: tens of thousands of rows)."""
         stmt = (
             select(
                 PlacementHours.placement_id,
@@ -79,11 +128,11 @@ class ReportRepository:
             stmt = stmt.where(PlacementHours.month >= month_from)
         if month_to is not None:
             stmt = stmt.where(PlacementHours.month <= month_to)
-        return [dict(r._mapping) for r in self.session.execute(stmt)]
+        return [tuple(r) for r in self.session.execute(stmt)]
 
-    def placements(self, *, start_to: date | None, end_from: date | None) -> list[dict[str, Any]]:
+    def placements(self, *, start_to: date | None, end_from: date | None) -> list[tuple[Any, ...]]:
         """Placements overlapping [end_from, start_to], with the person's reporting attributes
-        (statistics only) and the lot's contract."""
+        (statistics only) and the lot's contract (columns :data:`PLACEMENT_COLUMNS`)."""
         stmt = (
             select(
                 Placement.id.label("placement_id"),
@@ -117,12 +166,13 @@ class ReportRepository:
             stmt = stmt.where(Placement.start_date <= start_to)
         if end_from is not None:
             stmt = stmt.where(or_(Placement.end_date.is_(None), Placement.end_date >= end_from))
-        return [dict(r._mapping) for r in self.session.execute(stmt)]
+        return [tuple(r) for r in self.session.execute(stmt)]
 
     def proposals(
         self, *, created_from: datetime | None, created_to: datetime | None
-    ) -> list[dict[str, Any]]:
-        """Proposals with their coach, offer commune and lot (to filter by contract/buyer)."""
+    ) -> list[tuple[Any, ...]]:
+        """Proposals with their coach, offer commune and lot (to filter by contract/buyer;
+        columns :data:`PROPOSAL_COLUMNS`)."""
         stmt = (
             select(
                 Proposal.id.label("proposal_id"),
@@ -148,7 +198,7 @@ class ReportRepository:
             conditions.append(Proposal.created_at < created_to)
         if conditions:
             stmt = stmt.where(and_(*conditions))
-        return [dict(r._mapping) for r in self.session.execute(stmt)]
+        return [tuple(r) for r in self.session.execute(stmt)]
 
     def events(self, proposal_ids: Sequence[int]) -> list[dict[str, Any]]:
         if not proposal_ids:

@@ -41,11 +41,21 @@ class EngineInputs:
 
 
 def candidate_frames(
-    session: Session, *, ids: Iterable[int] | None = None, active_only: bool = False
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    active_only: bool = False,
+    withheld: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
-    """``candidates`` and ``candidate_jobs`` frames (everyone, or ``ids``), id → external id."""
+    """``candidates`` and ``candidate_jobs`` frames (everyone, or ``ids``), id → external id.
+
+    People marked « ne pas proposer » (and anonymised people) are left out: the engine never
+    sees them, so no shortlist, batch list, digest or best-offers list holds them. ``withheld``
+    keeps them (the outcome history's rows about them)."""
     repo = ScoringRepository(session)
-    rows = repo.candidate_rows(None if ids is None else sorted(set(ids)), active_only=active_only)
+    rows = repo.candidate_rows(
+        None if ids is None else sorted(set(ids)), active_only=active_only, withheld=withheld
+    )
     wanted = [r.id for r in rows]
     licences = repo.candidate_licences(wanted)
     jobs = repo.candidate_jobs(wanted)

@@ -99,13 +99,18 @@ class ScoringRepository:
             out.extend(self.session.execute(stmt.where(column.in_(ids[start : start + _CHUNK]))))
         return out
 
-    def candidate_rows(self, ids: list[int] | None, *, active_only: bool = False) -> list[Any]:
-        """The engine's columns of people (everyone, or ``ids``), by id."""
+    def candidate_rows(
+        self, ids: list[int] | None, *, active_only: bool = False, withheld: bool = False
+    ) -> list[Any]:
+        """The engine's columns of people (everyone, or ``ids``), by id; without the people
+        marked « ne pas proposer » (anonymised people are too) unless ``withheld``."""
         stmt = select(
             Candidate.id,
             Candidate.external_id,
             *(getattr(Candidate, name) for name in ROW_FIELDS[Candidate]),
         ).order_by(Candidate.id)
+        if not withheld:
+            stmt = stmt.where(Candidate.do_not_propose.is_(False))
         if active_only:
             stmt = stmt.where(Candidate.is_active.is_(True))
         return self._rows(stmt, Candidate.id, ids)
@@ -188,7 +193,7 @@ class BatchRepository:
     def active_pool_versions(self) -> list[tuple[int, int]]:
         stmt = (
             select(Candidate.id, Candidate.version)
-            .where(Candidate.is_active)
+            .where(Candidate.is_active, Candidate.do_not_propose.is_(False))
             .order_by(Candidate.id)
         )
         return [(int(i), int(v)) for i, v in self.session.execute(stmt)]
@@ -271,6 +276,7 @@ class DigestRepository:
             .join(MatchRun, MatchRun.id == Match.run_id)
             .where(
                 Candidate.coach_id == coach_id,
+                Candidate.do_not_propose.is_(False),
                 Match.id > after_id,
                 MatchRun.status == "completed",
             )

@@ -44,13 +44,25 @@ class ShortlistItem(BaseModel):
     commune_insee: str
     commune: str
     score: float
-    components: Components
-    contributions: Components
-    distance_km: float
-    beyond_range: bool = Field(
-        description="le lieu de travail est au-delà du trajet déclaré, dans la tolérance"
+    components: Components | None = Field(
+        description="composantes du score, seulement pour son propre suivi (ou le facilitateur)"
     )
-    explanation: str
+    contributions: Components | None = Field(
+        description="contributions au score, seulement pour son propre suivi (ou le facilitateur)"
+    )
+    distance_km: float
+    beyond_range: bool | None = Field(
+        description=(
+            "le lieu de travail est au-delà du trajet déclaré, dans la tolérance (seulement pour "
+            "son propre suivi ou le facilitateur)"
+        )
+    )
+    explanation: str = Field(
+        description=(
+            "pourquoi la personne est classée ; pour le suivi d'un autre coach, seulement le "
+            "lien entre ses métiers visés et celui de l'offre, et la distance"
+        )
+    )
 
 
 class ShortlistRead(BaseModel):

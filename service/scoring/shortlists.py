@@ -12,18 +12,19 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from matching import columns as col
 from matching.engine import MatchingState
-from matching.explain import explain_pairs
+from matching.explain import explain_pairs, explain_pairs_pseudonymous
 from matching.ranking import as_day
 from service.accounts.audit import audit
-from service.errors import InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.models.accounts import User
 from service.models.offers import Offer
-from service.models.people import display_name
+from service.models.people import Candidate, display_name
 from service.offers.repository import OfferRepository
 from service.people.service import visible_candidate
 from service.referentials.service import Referentials
@@ -205,10 +206,39 @@ def shortlist_payload(
         )
     people = repo.people_with_coach([row.id for row in rows])
     names = _commune_names(refs)
+    pseudonymous: dict[int, str] = {}
+    if user.role != "facilitator" and any(people[r.id].coach_id != user.id for r in rows):
+        pseudonymous = scoring.memo(
+            state,
+            ("shortlist_pseudonymous", oid, k, today),
+            lambda: _pseudonymous_explanations(state, oid, rows),
+        )
     items = []
     for row in rows:
         person = people[row.id]
         own = user.role == "facilitator" or person.coach_id == user.id
+        if not own:
+            # The documented pseudonymous view (service/README_ACCESS.md): commune, score and
+            # an explanation built from the job relation and the distance only.
+            items.append(
+                {
+                    "rank": row.rank,
+                    "candidate_id": person.id,
+                    "external_id": None,
+                    "name": None,
+                    "is_own_caseload": False,
+                    "coach": person.username or "",
+                    "commune_insee": person.commune_insee,
+                    "commune": names.get(person.commune_insee, person.commune_insee),
+                    "score": row.score,
+                    "components": None,
+                    "contributions": None,
+                    "distance_km": row.distance_km,
+                    "beyond_range": None,
+                    "explanation": pseudonymous[row.id],
+                }
+            )
+            continue
         items.append(
             {
                 "rank": row.rank,
@@ -258,6 +288,32 @@ def shortlist_payload(
     }
 
 
+def _check_rankable(person: Candidate) -> None:
+    if person.do_not_propose:
+        raise Conflict(
+            f"personne {person.id} : marquée « ne pas proposer », elle n'est classée sur aucune "
+            "offre"
+        )
+
+
+def _pseudonymous_explanations(
+    state: MatchingState, oid: str, rows: tuple[_Row, ...]
+) -> dict[int, str]:
+    """Person id → the explanation another coach may read (job relation and distance only)."""
+    idx_c = state.pool.index_of([str(r.id) for r in rows])
+    idx_o = state.offers.index_of([oid] * len(rows))
+    texts = explain_pairs_pseudonymous(
+        state.pool,
+        state.offers,
+        affinity=state.affinity,
+        distances=state.distances,
+        candidate_idx=idx_c,
+        offer_idx=idx_o,
+        distance_km=np.asarray([r.distance_km for r in rows], dtype=np.float32),
+    )
+    return {r.id: text for r, text in zip(rows, texts, strict=True)}
+
+
 def offers_for_candidate(
     session: Session,
     scoring: ScoringState,
@@ -271,6 +327,7 @@ def offers_for_candidate(
     """Best open offers for one person of the caller's caseload (audited as a read)."""
     _check_k(k)
     person = visible_candidate(session, user, candidate_id, with_profile=False)
+    _check_rankable(person)
     state = scoring.sync(session)
     # Offers that have already ended are still "open" until someone closes them: ask for more
     # and drop those (the engine has no clock).
@@ -331,6 +388,7 @@ def why_not(
 ) -> WhyNotRead:
     """Every reason a person is excluded from an offer, or their place when they are not."""
     person = visible_candidate(session, user, candidate_id, with_profile=False)
+    _check_rankable(person)
     offer = OfferRepository(session).find(offer_id)
     if offer is None:
         raise NotFound(f"offre {offer_id} introuvable")

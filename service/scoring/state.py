@@ -300,12 +300,16 @@ class ScoringState:
         now = repo.versions(Candidate)
         old = self._candidate_versions
         changed = [i for i, v in now.items() if old.get(i) != v]
-        gone = [str(i) for i in old if i not in now]
+        frames = candidate_frames(repo.session, ids=changed) if changed else None
+        kept = set() if frames is None else set(frames[0][col.CANDIDATE_ID])
+        in_state = set(state.pool.ids.tolist())
+        # People deleted, or now marked « ne pas proposer », leave the state.
+        gone = [str(i) for i in old if i not in now and str(i) in in_state]
+        gone += [str(i) for i in changed if str(i) not in kept and str(i) in in_state]
         if gone:
             state = state.without_candidates(gone)
-        if changed:
-            candidates, jobs, _ = candidate_frames(repo.session, ids=changed)
-            state = state.with_candidates(candidates, jobs)
+        if frames is not None and len(frames[0]):
+            state = state.with_candidates(frames[0], frames[1])
         self._candidate_versions = now
         return state
 

@@ -24,7 +24,7 @@ import math
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -36,7 +36,9 @@ from service.models.accounts import User
 from service.people.repository import CandidateRepository
 from service.referentials.service import Referentials
 from service.scoring.schemas import HoursEstimate, LabourShare, SupplyByFiche, SupplyIn, SupplyRead
-from service.scoring.state import ScoringState
+
+if TYPE_CHECKING:  # for annotations only: the hours calculator starts without the engine
+    from service.scoring.state import ScoringState
 
 __all__ = ["candidate_supply", "estimate_hours", "format_eur", "labour_shares"]
 

@@ -23,8 +23,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import AppError, format_validation_errors
 from service.web import (
+    accounts,
     admin,
     clauses,
+    dashboard,
     imports,
     login,
     notifications,
@@ -32,9 +34,11 @@ from service.web import (
     outreach,
     people,
     placements,
+    privacy,
     profile,
     proposals,
     reports,
+    retention,
     timesheets,
 )
 from service.web.auth import CsrfRefused, LoginRequired, RoleRefused
@@ -53,6 +57,7 @@ WEB_PREFIXES: Final = (
     "/facilitateur",
     "/admin",
     "/mes-notifications",
+    "/compte",
     "/static",
     "/favicon.ico",
 )
@@ -151,16 +156,20 @@ PAGE_ROUTERS: Final = (
     login.router,
     profile.router,  # before people.router: /personnes/metiers is not a person's id
     people.router,
+    privacy.router,
     offers.router,
     proposals.router,
     placements.router,
     imports.router,
     reports.router,
+    dashboard.router,
     admin.router,
     notifications.router,
+    retention.router,
     timesheets.router,
     clauses.router,
     outreach.router,
+    accounts.router,
 )
 """The page routers, one per domain (every one checks the CSRF token of its forms)."""
 

@@ -11,8 +11,15 @@ from pydantic import ValidationError
 
 from service.accounts.audit import audit
 from service.accounts.schemas import UserCreate, UserUpdate
-from service.accounts.service import create_user, get_user, list_users, set_password, update_user
-from service.db import SessionDep
+from service.accounts.service import (
+    account_policy,
+    create_user,
+    get_user,
+    list_users,
+    set_password,
+    update_user,
+)
+from service.db import SessionDep, utcnow
 from service.errors import AppError, InvalidInput
 from service.kit.crud import Pagination
 from service.scoring.state import current_scorer_label
@@ -51,6 +58,7 @@ def _users_page(
         users=users,
         error=error,
         created=created,
+        setup_hours=f"{request.app.state.settings.account_setup_hours:g}",
     )
 
 
@@ -66,7 +74,6 @@ def create_user_form(
     web: AdminPage,
     username: Annotated[str, Form(max_length=64)] = "",
     role: Annotated[Role, Form()] = "coach",
-    password: Annotated[str, Form(max_length=1000)] = "",
 ) -> HTMLResponse:
     try:
         data = UserCreate(username=username.strip(), role=role)
@@ -78,21 +85,17 @@ def create_user_form(
             error="Identifiant invalide : 2 à 64 caractères, minuscules, chiffres, « . _ - ».",
             status_code=422,
         )
-    if password and len(password) < 8:
-        return _users_page(
-            request,
-            session,
-            web,
-            error="Le mot de passe doit faire au moins 8 caractères (ou laissez-le vide).",
-            status_code=422,
-        )
     try:
-        user, token = create_user(session, web.user, data)
+        user, _, code = create_user(
+            session,
+            web.user,
+            data,
+            policy=account_policy(request.app.state.settings),
+            now=utcnow(),
+        )
     except AppError as exc:
         return _users_page(request, session, web, error=exc.detail, status_code=exc.status_code)
-    if password:
-        set_password(session, web.user, user, password)
-    created = {"username": user.username, "token": token, "has_password": bool(password)}
+    created = {"username": user.username, "role": data.role, "setup_code": code}
     return _users_page(request, session, web, created=created)
 
 
@@ -105,13 +108,15 @@ def update_user_form(
     role: Annotated[Role, Form()],
     actif: Annotated[Literal["oui", "non"], Form()],
 ) -> Response:
-    update_user(
+    user = update_user(
         session,
         web.user,
         user_id,
         UserUpdate(role=role, is_active=actif == "oui", version=version),
+        now=utcnow(),
     )
-    return RedirectResponse("/admin/utilisateurs?msg=modifie", status_code=303)
+    msg = "demande" if user.pending_role is not None else "modifie"
+    return RedirectResponse(f"/admin/utilisateurs?msg={msg}", status_code=303)
 
 
 @router.post("/admin/utilisateurs/{user_id}/mot-de-passe")

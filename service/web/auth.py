@@ -7,8 +7,16 @@
 - Every POST of the web router carries ``csrf_token`` (hidden field); it must equal the session's
   token, or, on the login form (no session yet), a random value the login page set in a cookie
   (double submit). Anything else is refused with a 403 page before the handler runs.
-- ``web_login_max_failures`` failed logins in a row lock the user name for
-  ``web_login_lock_minutes``; a success resets the count.
+- Login throttling that an outsider cannot turn into a lock-out of someone else:
+  ``web_login_max_failures`` failed logins in a row of one account **from one address** lock
+  that (account, address) pair for ``web_login_lock_minutes`` (the owner elsewhere is not
+  locked); ``web_login_address_max_failures`` failures from one address, whatever the names,
+  lock that address as long; and past ``web_login_account_slowdown_after`` failures of an account
+  from any addresses, its password is checked at most once per 2, 4, 8... seconds (at most
+  ``web_login_account_max_delay_s``) — a slowdown, never a lock, and none from an address its
+  owner has signed in from before. The client address is the peer's, or, when the peer is one
+  of ``trusted_proxies``, the last address of ``X-Forwarded-For`` that is not a trusted proxy.
+  Counters are keyed by a SHA-256 of the kind and values: no address is stored in clear.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -30,7 +40,7 @@ from service.accounts.passwords import hash_password, verify_password
 from service.accounts.repository import UserRepository, WebSessionRepository
 from service.config import Settings
 from service.db import SessionDep, after_reads, utcnow
-from service.models.accounts import User, WebSession
+from service.models.accounts import LoginThrottle, User, WebSession
 
 __all__ = [
     "CSRF_FIELD",
@@ -48,15 +58,19 @@ __all__ = [
     "WebContext",
     "WebUser",
     "attempt_login",
+    "client_address",
     "csrf_protect",
     "hash_password",
     "logout",
+    "throttle_key",
     "verify_password",
 ]
 
 SESSION_COOKIE = "clausematch_session"
 LOGIN_CSRF_COOKIE = "clausematch_login_csrf"
 CSRF_FIELD = "csrf_token"
+SIGNED_OUT_FORMS = ("/connexion", "/compte/activation")
+"""Forms posted without a session: their CSRF token is the login cookie's (double submit)."""
 _PURGE_AFTER = timedelta(days=90)
 
 
@@ -111,49 +125,125 @@ class LoginOutcome:
     session_token: str | None = None
 
 
+def throttle_key(kind: str, *values: str) -> str:
+    """The login counter's key of an (account, address) pair, an address or an account."""
+    return hashlib.sha256("\x00".join((kind, *values)).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(item, strict=False) for item in trusted)
+
+
+def _is_trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(request: Request) -> str:
+    """The address a request comes from: the peer's, unless the peer is a trusted reverse
+    proxy (setting ``trusted_proxies``); then the last ``X-Forwarded-For`` hop that is not one."""
+    peer = request.client.host if request.client else ""
+    networks = _networks(tuple(_settings(request).trusted_proxies))
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds() // 60) + 1)
+
+
+def _count_failure(row: LoginThrottle, now: datetime, limit: int, lock: timedelta) -> bool:
+    """Count one failure on ``row``; whether that locks it."""
+    if row.locked_until is not None and row.locked_until <= now:  # a lock ran out: afresh
+        row.failures, row.locked_until = 0, None
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures >= limit:
+        row.locked_until = now + lock
+        return True
+    return False
+
+
 def attempt_login(
-    session: Session, settings: Settings, username: str, password: str, *, now: datetime
+    session: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    address: str = "",
 ) -> LoginOutcome:
-    """Check a login; on success open a session (its cookie value is in the outcome)."""
+    """Check a login from ``address``; on success open a session (its cookie value is in
+    the outcome)."""
     name = username.strip().lower()[:64]
     if not name or not password:
         return LoginOutcome(None, "Saisissez votre identifiant et votre mot de passe.")
     sessions = WebSessionRepository(session)
-    throttle = sessions.throttle(name)
-    if throttle.locked_until is not None and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+    lock = timedelta(minutes=settings.web_login_lock_minutes)
+    from_address = sessions.throttle(throttle_key("address", address))
+    if from_address.locked_until is not None and from_address.locked_until > now:
         return LoginOutcome(
             None,
-            f"Trop d'essais manqués : ce compte est verrouillé. Réessayez dans {minutes} "
-            "minute(s), ou demandez à un administrateur.",
+            "Trop d'essais manqués depuis votre adresse réseau : réessayez dans "
+            f"{_minutes_left(from_address.locked_until, now)} minute(s).",
         )
+    pair = sessions.throttle(throttle_key("pair", name, address))
+    if pair.locked_until is not None and pair.locked_until > now:
+        return LoginOutcome(
+            None,
+            "Trop d'essais manqués : ce compte est verrouillé sur cet appareil. Réessayez dans "
+            f"{_minutes_left(pair.locked_until, now)} minute(s), ou demandez un code "
+            "d'activation à un facilitateur.",
+        )
+    account = sessions.throttle(throttle_key("account", name))
+    beyond = account.failures - settings.web_login_account_slowdown_after
+    if pair.succeeded_at is None and beyond >= 0 and account.last_failure_at is not None:
+        delay = min(2.0 ** (beyond + 1), settings.web_login_account_max_delay_s)
+        wait = (account.last_failure_at + timedelta(seconds=delay) - now).total_seconds()
+        if wait > 0:
+            session.flush()
+            return LoginOutcome(
+                None,
+                "Beaucoup d'essais manqués sur ce compte : réessayez dans "
+                f"{max(1, round(wait))} seconde(s).",
+            )
     user = UserRepository(session).get_by_username(name)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        if throttle.locked_until is not None:  # an earlier lock has run out: count afresh
-            throttle.failures, throttle.locked_until = 0, None
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        left = settings.web_login_max_failures - throttle.failures
-        if left <= 0:
-            throttle.locked_until = now + timedelta(minutes=settings.web_login_lock_minutes)
+        account.failures += 1
+        account.last_failure_at = now
+        _count_failure(from_address, now, settings.web_login_address_max_failures, lock)
+        locked = _count_failure(pair, now, settings.web_login_max_failures, lock)
+        if locked:
             if user is not None:
                 audit(session, None, "login_locked", "user", user.id)
             session.flush()
             return LoginOutcome(
                 None,
-                f"Identifiant ou mot de passe incorrect. Après {throttle.failures} essais "
-                f"manqués, ce compte est verrouillé pendant "
+                f"Identifiant ou mot de passe incorrect. Après {pair.failures} essais "
+                f"manqués, ce compte est verrouillé sur cet appareil pendant "
                 f"{settings.web_login_lock_minutes:g} minutes.",
             )
         session.flush()
+        left = settings.web_login_max_failures - pair.failures
         return LoginOutcome(
             None,
             "Identifiant ou mot de passe incorrect (ou compte désactivé). "
             f"Encore {left} essai(s) avant un verrouillage de "
-            f"{settings.web_login_lock_minutes:g} minutes.",
+            f"{settings.web_login_lock_minutes:g} minutes sur cet appareil.",
         )
-    throttle.failures, throttle.locked_until, throttle.last_failure_at = 0, None, None
+    pair.failures, pair.locked_until, pair.last_failure_at = 0, None, None
+    pair.succeeded_at = now
+    account.failures, account.last_failure_at = 0, None
     # Old failures of any name (typos, unknown names) are forgotten after a day.
     sessions.forget_failures(before=now - timedelta(days=1), now=now)
     sessions.purge_expired(user.id, before=now - _PURGE_AFTER)
@@ -279,7 +369,7 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
-    if request.url.path == "/connexion":
+    if request.url.path in SIGNED_OUT_FORMS:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     else:
         # A signed-out or expired session goes to the login form (nothing is changed either);

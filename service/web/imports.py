@@ -8,12 +8,10 @@ the valid ones only. A file of people stays all or nothing."""
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.db import SessionDep
 from service.errors import AppError, InvalidInput
@@ -23,21 +21,9 @@ from service.kit.crud import Pagination
 from service.kit.deps import EntityId
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.templating import render
+from service.web.uploads import discard, stash, stashed
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-
-
-def _stash_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / "clausematch-web-imports"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return d
-
-
-def _stash_path(web: WebContext, digest: str) -> Path:
-    # One file per session and content: another session cannot confirm it.
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise InvalidInput("fichier à confirmer inconnu : déposez-le de nouveau")
-    return _stash_dir() / f"{web.session_id}-{digest}"
 
 
 def _run_import(
@@ -138,7 +124,7 @@ def import_upload(
         except AppError as exc:
             error, errors = exc.detail, exc.errors
         else:
-            _stash_path(web, digest).write_bytes(data)
+            stash(settings, web.session_id, digest, data)
     return render(
         request,
         "facilitator/imports.html",
@@ -167,7 +153,7 @@ def import_confirm(
     complet: Annotated[bool, Form()] = False,
     partiel: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
-    path = _stash_path(web, empreinte)
+    path = stashed(request.app.state.settings, web.session_id, empreinte)
     if not path.is_file():
         raise InvalidInput(
             "fichier à confirmer introuvable (déjà appliqué ?) : déposez-le de nouveau"
@@ -194,6 +180,18 @@ def import_confirm(
         applied=True,
         type_fichier=type_fichier,
     )
+
+
+@router.post("/facilitateur/imports/annuler")
+def import_cancel(
+    request: Request,
+    web: FacilitatorPage,
+    empreinte: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Drop a checked file without importing it (its copy is removed at once)."""
+    if empreinte:
+        discard(request.app.state.settings, web.session_id, empreinte)
+    return RedirectResponse("/facilitateur/imports?msg=import_annule", status_code=303)
 
 
 @router.get("/facilitateur/offres-refusees", response_class=HTMLResponse)

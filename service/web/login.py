@@ -15,12 +15,14 @@ from service.web.auth import (
     LoginRequired,
     WebUser,
     attempt_login,
+    client_address,
     csrf_protect,
     get_web_context,
     logout,
     set_cookie,
 )
 from service.web.templating import render
+from service.web.uploads import discard_session_uploads
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -33,7 +35,7 @@ def favicon() -> Response:
 
 HOMES = {
     "coach": "/coach/suivi",
-    "facilitator": "/facilitateur/validation",
+    "facilitator": "/facilitateur/tableau-de-bord",
     "admin": "/admin/utilisateurs",
 }
 
@@ -92,7 +94,9 @@ def login(
     suite: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     settings = request.app.state.settings
-    outcome = attempt_login(session, settings, username, password, now=utcnow())
+    outcome = attempt_login(
+        session, settings, username, password, now=utcnow(), address=client_address(request)
+    )
     if outcome.user is None or outcome.session_token is None:
         return _login_page(
             request,
@@ -115,8 +119,10 @@ def login(
 
 
 @router.post("/deconnexion")
-def sign_out(session: SessionDep, context: WebUser) -> Response:
+def sign_out(request: Request, session: SessionDep, context: WebUser) -> Response:
     logout(session, context, now=utcnow())
+    # Files of people checked for an import and never confirmed go with the session.
+    discard_session_uploads(request.app.state.settings, context.session_id)
     response = RedirectResponse("/connexion?msg=deconnecte", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -101,7 +101,7 @@ def person_page(
     scoring = scoring_state(request)
     offers: scoring_schemas.CandidateOffersRead | None = None
     not_ranked: str | None = None
-    if person.is_active and person.is_eligible:
+    if person.is_active and person.is_eligible and not person.do_not_propose:
         offers = shortlists.offers_for_candidate(
             session,
             scoring,
@@ -110,6 +110,13 @@ def person_page(
             person.id,
             k=10,
             today=scoring.today(),
+        )
+    elif person.anonymised_at is not None:
+        not_ranked = "Cette personne a été anonymisée : elle n'est plus classée ni proposée."
+    elif person.do_not_propose:
+        not_ranked = (
+            "Cette personne est marquée « ne pas proposer » : elle n'est classée sur aucune "
+            "offre et personne ne peut la proposer. Sa fiche est conservée."
         )
     else:
         not_ranked = (

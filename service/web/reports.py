@@ -18,6 +18,10 @@ from service.errors import AppError, InvalidInput, NotFound
 from service.kit.crud import Pagination
 from service.procurement.service import list_buyers, list_contracts
 from service.reports import common, exports
+from service.reports.cells import french_text
+from service.reports.labels import value_kind
+from service.reports.readable import readable
+from service.reports.summary import SUMMARY_LABELS
 from service.scoring import schemas as scoring_schemas
 from service.scoring import tools
 from service.scoring.state import ScoringState
@@ -57,7 +61,7 @@ def _date(value: str, what: str) -> date | None:
         raise InvalidInput(f"{what} : date attendue au format AAAA-MM-JJ") from None
 
 
-def _id(value: str, what: str) -> int | None:
+def parse_id(value: str, what: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not 1 <= int(value) <= 2_147_483_647:
@@ -86,26 +90,12 @@ def _build(
         common.ReportFilter(
             date_from=_date(du, "du"),
             date_to=_date(au, "au"),
-            buyer_id=_id(acheteur, "acheteur"),
-            contract_id=_id(marche, "marché"),
+            buyer_id=parse_id(acheteur, "acheteur"),
+            contract_id=parse_id(marche, "marché"),
         ),
         today=ScoringState.today(),
         tolerance=settings.report_risk_tolerance,
     )
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
 
 
 @router.get("/facilitateur/rapports", response_class=HTMLResponse)
@@ -120,14 +110,31 @@ def reports_page(
     marche: IdQ = "",
 ) -> HTMLResponse:
     report = _build(request, session, web, rapport, du, au, acheteur, marche)
-    tables = [
-        {
-            "name": name,
-            "columns": [str(c) for c in frame.columns],
-            "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False)],
-        }
-        for name, frame in report.tables.items()
-    ]
+    tables = []
+    for name, frame in report.tables.items():
+        shown = readable(name, frame)
+        tables.append(
+            {
+                "name": name,
+                "title": shown.title,
+                "columns": shown.headers,
+                "numeric": [k not in ("text", "bool") for k in shown.column_kinds],
+                "rows": [
+                    [french_text(v, k) or "—" for v, k in zip(row, kinds, strict=True)]
+                    for row, kinds in zip(shown.rows, shown.kinds, strict=True)
+                ],
+            }
+        )
+    summary = None
+    if report.summary is not None:
+        summary = [
+            (
+                label,
+                french_text(report.summary.values[code], value_kind("synthese", code, unit)),
+                unit,
+            )
+            for code, (label, unit) in SUMMARY_LABELS.items()
+        ]
     query = urlencode({"du": du, "au": au, "acheteur": acheteur, "marche": marche})
     buyers, _ = list_buyers(session, Pagination(limit=10_000, offset=0))
     contracts, _ = list_contracts(session, Pagination(limit=10_000, offset=0))
@@ -149,6 +156,8 @@ def reports_page(
         contracts=contracts,
         query=query,
         has_chart=report.chart is not None,
+        summary=summary,
+        bilan_query=urlencode({"marche": marche}) if marche else "",
     )
 
 

@@ -47,7 +47,9 @@ LABELS: Final[dict[str, str]] = {
     "geiq": "GEIQ",
     "sous_traitance_siae": "sous-traitance à une SIAE",
     "co_traitance_siae": "co-traitance avec une SIAE",
+    "ea_esat": "sous-traitance à une EA ou un ESAT",
     "emploi_durable": "emploi durable",
+    "formation_qualifiante": "formation qualifiante",
     "emploi_transition": "emploi de transition",
     "sortie_positive": "sortie positive",
     "other": "autre",
@@ -69,6 +71,18 @@ FLASH: Final[dict[str, str]] = {
     "lu": "Résumé marqué comme lu : les prochaines correspondances seules y paraîtront.",
     "emails": "Vos choix d'e-mails sont enregistrés.",
     "ecartee": "Offre refusée écartée de la liste.",
+    "ne_pas_proposer": (
+        "Personne marquée « ne pas proposer » : elle n'est plus classée ni proposée."
+    ),
+    "proposable": "« Ne pas proposer » levé : la personne est de nouveau classée.",
+    "anonymise": "Personne anonymisée : identité, contact, commentaires et dates exactes retirés.",
+    "efface": "Personne effacée, avec tout ce qui la concernait.",
+    "demande": (
+        "Ce changement donne accès aux personnes suivies : il attend la validation d'un "
+        "facilitateur."
+    ),
+    "acces_refuse": "Demande d'accès refusée : le compte reste tel qu'il était.",
+    "import_annule": "Import annulé : le fichier déposé est effacé, rien n'a été modifié.",
 }
 
 

@@ -193,6 +193,11 @@ def create_proposal(
     candidate = CandidateRepository(session).find(data.candidate_id)
     if candidate is None or candidate.coach_id != user.id:
         raise NotFound(f"personne {data.candidate_id} introuvable")
+    if candidate.do_not_propose:
+        raise Conflict(
+            f"personne {candidate.id} : marquée « ne pas proposer », elle n'est positionnée sur "
+            "aucune offre"
+        )
     offer = OfferRepository(session).find(data.offer_id)
     if offer is None:
         raise NotFound(f"offre {data.offer_id} introuvable")

@@ -124,7 +124,14 @@ class ProposalEventRead(BaseModel):
 ContractType = Annotated[str, Declared(OFFER_FIELDS[col.CONTRACT_TYPE])]
 
 
-Outcome = Literal["emploi_durable", "emploi_transition", "sortie_positive", "other", "unknown"]
+Outcome = Literal[
+    "emploi_durable",
+    "formation_qualifiante",
+    "emploi_transition",
+    "sortie_positive",
+    "other",
+    "unknown",
+]
 
 
 def _check_intermediary(mode: str | None, intermediary: str | None) -> None:

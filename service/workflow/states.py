@@ -7,6 +7,7 @@ from typing import Final, Literal
 
 __all__ = [
     "DELIVERY_MODE_LABELS",
+    "DURABLE_RETURN",
     "MAX_MONTHLY_HOURS",
     "OPEN_STATES",
     "OUTCOME_LABELS",
@@ -94,7 +95,14 @@ ReasonCode = Literal[
 ]
 
 
-Outcome = Literal["emploi_durable", "emploi_transition", "sortie_positive", "other", "unknown"]
+Outcome = Literal[
+    "emploi_durable",
+    "formation_qualifiante",
+    "emploi_transition",
+    "sortie_positive",
+    "other",
+    "unknown",
+]
 
 
 MAX_MONTHLY_HOURS: Final = 220.0
@@ -106,6 +114,7 @@ DELIVERY_MODE_LABELS: Final[dict[str, str]] = {
     "geiq": "Parcours en GEIQ",
     "sous_traitance_siae": "Sous-traitance à une SIAE",
     "co_traitance_siae": "Co-traitance avec une SIAE",
+    "ea_esat": "Sous-traitance à une EA ou un ESAT",
 }
 
 
@@ -114,8 +123,9 @@ OUTCOME_LABELS: Final[dict[str, str]] = {
         "Emploi durable (CDI, CDD ou intérim de 6 mois et plus, emploi public, création "
         "d'entreprise)"
     ),
+    "formation_qualifiante": "Formation qualifiante (menant à une certification)",
     "emploi_transition": "Emploi de transition (CDD ou intérim de moins de 6 mois, contrat aidé)",
-    "sortie_positive": "Sortie positive (formation qualifiante, embauche par une SIAE)",
+    "sortie_positive": "Sortie positive (embauche par une SIAE, formation non qualifiante)",
     "other": "Autre situation",
     "unknown": "Situation inconnue",
 }
@@ -124,8 +134,19 @@ OUTCOME_LABELS: Final[dict[str, str]] = {
 IN_EMPLOYMENT: Final = frozenset({"emploi_durable", "emploi_transition"})
 
 
+# Returns to durable employment in the FSE+ sense: CDI, CDD or interim of 6 months and more,
+# civil-service post or business creation (``emploi_durable``), or a training leading to a
+# qualification.
+DURABLE_RETURN: Final = frozenset({"emploi_durable", "formation_qualifiante"})
+
+
 DeliveryMode = Literal[
-    "direct_hire", "mise_a_disposition", "geiq", "sous_traitance_siae", "co_traitance_siae"
+    "direct_hire",
+    "mise_a_disposition",
+    "geiq",
+    "sous_traitance_siae",
+    "co_traitance_siae",
+    "ea_esat",
 ]
 
 

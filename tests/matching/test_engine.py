@@ -1120,3 +1120,40 @@ def test_scores_out_of_range_are_refused(synthetic: MatchingState) -> None:
         synthetic.with_scorer(_BadScorer(0.5)).shortlist(oid, 5, as_of=AS_OF)
     tiny = synthetic.with_scorer(_BadScorer(-1e-7)).shortlist(oid, 5, as_of=AS_OF)
     assert (tiny[col.SCORE] >= 0).all()
+
+
+# --------------------------------------------------------------------------- pseudonymous view
+
+
+def test_the_pseudonymous_explanation_reads_only_the_job_and_the_distance(
+    rome: RomeReferential, communes: CommuneIndex, affinity: JobAffinity
+) -> None:
+    """Two people who differ in everything but their target job and commune (licences,
+    vehicle, means of travel, range, experience, skills, readiness, availability, assessment)
+    get the same pseudonymous explanation; their full explanations differ."""
+    from matching.explain import explain_pairs, explain_pairs_pseudonymous
+
+    cands = [
+        candidate("a"),
+        candidate(
+            "b",
+            licences=("PERMIS_B", "CACES_R489_3"),
+            has_vehicle=False,
+            travel_mode="transport_commun",
+            max_distance_km=12.0,
+            readiness_stage="en_parcours",
+            readiness_assessed_on="2025-01-10",
+            available_from="2027-02-01",
+        ),
+    ]
+    jobs = [job("a", code_ogr=MACON, years=1), job("b", code_ogr=MACON, years=9)]
+    state = build(rome, communes, affinity, cands, jobs, [offer("O1", commune_insee=DAMIGNY)])
+    c = state.pool.index_of(["a", "b"])
+    o = state.offers.index_of(["O1", "O1"])
+    km = np.array([3.0, 3.0], dtype=np.float32)
+    args = dict(affinity=state.affinity, distances=state.distances, candidate_idx=c, offer_idx=o)
+    pseudo = explain_pairs_pseudonymous(state.pool, state.offers, distance_km=km, **args)
+    full = explain_pairs(state.pool, state.offers, distance_km=km, as_of_day=as_day(AS_OF), **args)
+    assert pseudo[0] == pseudo[1]
+    assert pseudo[0].startswith("Même métier : Maçon") and pseudo[0].endswith("Damigny")
+    assert full[0] != full[1]

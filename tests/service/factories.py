@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from service.accounts.auth import hash_token, new_token
+from service.db import utcnow
 from service.models.accounts import AuditEntry, User
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
@@ -44,6 +45,7 @@ def make_user(session: Session, *, role: str = "coach", **overrides: Any) -> Act
         "role": role,
         "token_hash": hash_token(token),
         "is_active": True,
+        "token_expires_at": utcnow() + timedelta(days=30),
     }
     fields.update(overrides)
     user = User(**fields)

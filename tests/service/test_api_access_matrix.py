@@ -30,6 +30,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/users/{user_id}"): ADMIN,
     ("PATCH", "/users/{user_id}"): ADMIN,
     ("POST", "/users/{user_id}/token"): ADMIN,
+    # A coach's or facilitator's code comes from a facilitator, an admin's from an admin (the
+    # service checks the account's role: tests/service/test_api_separation_of_duties.py).
+    ("POST", "/users/{user_id}/setup-code"): MANAGERS,
+    ("GET", "/access-requests"): FACILITATOR,
+    ("POST", "/access-requests/{user_id}/approve"): FACILITATOR,
+    ("POST", "/access-requests/{user_id}/refuse"): FACILITATOR,
+    ("POST", "/account/setup"): PUBLIC,  # the one-time setup code is the credential
     ("GET", "/candidates"): CASELOAD,
     ("POST", "/candidates"): CASELOAD,
     ("GET", "/candidates/{candidate_id}"): CASELOAD,
@@ -37,6 +44,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("DELETE", "/candidates/{candidate_id}"): CASELOAD,
     ("GET", "/candidates/{candidate_id}/reporting"): CASELOAD,
     ("PUT", "/candidates/{candidate_id}/reporting"): CASELOAD,
+    ("GET", "/candidates/{candidate_id}/export"): CASELOAD,
+    ("POST", "/candidates/{candidate_id}/erasure"): CASELOAD,
+    ("PUT", "/candidates/{candidate_id}/do-not-propose"): CASELOAD,
     ("GET", "/offers"): ALL,
     ("POST", "/offers"): FACILITATOR,
     ("GET", "/offers/{offer_id}"): ALL,
@@ -63,6 +73,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/referentials/licences"): ALL,
     ("GET", "/referentials/jobs"): ALL,
     ("GET", "/audit"): ADMIN,
+    ("GET", "/audit/export"): ADMIN,
+    ("GET", "/audit/verify"): ADMIN,
+    ("GET", "/retention/runs"): MANAGERS,
+    ("POST", "/retention/runs"): ADMIN,
+    ("GET", "/transparency/register"): MANAGERS,
+    ("GET", "/transparency/notice"): ALL,
     ("GET", "/offers/{offer_id}/shortlist"): CASELOAD,
     ("GET", "/candidates/{candidate_id}/offers"): CASELOAD,
     ("GET", "/candidates/{candidate_id}/why-not/{offer_id}"): CASELOAD,
@@ -118,6 +134,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/outreach/tender-answers"): FACILITATOR,
     ("DELETE", "/outreach/tender-answers/{answer_id}"): FACILITATOR,
     ("GET", "/outreach/final-account"): MANAGERS,
+    # Last: it replaces the caller's token, so every later call of the run would be a 401.
+    ("POST", "/me/token"): ALL,
 }
 
 

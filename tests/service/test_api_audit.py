@@ -98,4 +98,4 @@ def test_user_management_is_audited(client: TestClient, session: Session, admin:
     client.post("/users", json={"username": "lea", "role": "facilitator"}, headers=admin.headers)
     [entry] = audit_entries(session, entity_type="user", action="create")
     assert entry.user_id == admin.id
-    assert entry.detail == {"role": "facilitator"}
+    assert entry.detail == {"role": "facilitator", "pending": True}

@@ -53,22 +53,40 @@ def test_wrong_role_is_403(client: TestClient, coach: Actor, admin: Actor) -> No
     assert refused.json() == {"error": "Forbidden", "detail": refused.json()["detail"]}
 
 
-def test_rotated_token_replaces_the_old_one(client: TestClient, admin: Actor, coach: Actor) -> None:
-    response = client.post(f"/users/{coach.id}/token", headers=admin.headers)
+def test_rotated_token_replaces_the_old_one(client: TestClient, coach: Actor) -> None:
+    response = client.post("/me/token", headers=coach.headers)
     assert response.status_code == 200
     new = response.json()["token"]
+    assert response.json()["expires_at"]
     assert client.get("/me", headers=coach.headers).status_code == 401
     assert client.get("/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200
 
 
-def test_admin_creates_a_user_whose_token_works(client: TestClient, admin: Actor) -> None:
+def test_an_admin_revokes_a_token_without_seeing_the_new_one(
+    client: TestClient, admin: Actor, coach: Actor
+) -> None:
+    response = client.post(f"/users/{coach.id}/token", headers=admin.headers)
+    assert response.status_code == 200
+    assert response.json()["token"] is None and response.json()["setup_code"] is None
+    assert client.get("/me", headers=coach.headers).status_code == 401
+
+
+def test_admin_creates_an_admin_who_activates_their_own_account(
+    client: TestClient, admin: Actor
+) -> None:
     response = client.post(
-        "/users", json={"username": "nadia", "role": "coach"}, headers=admin.headers
+        "/users", json={"username": "nadia", "role": "admin"}, headers=admin.headers
     )
     assert response.status_code == 201
-    token = response.json()["token"]
+    assert response.json()["token"] is None
+    code = response.json()["setup_code"]
+    setup = client.post("/account/setup", json={"code": code, "password": "un-bon-mot-de-passe"})
+    assert setup.status_code == 200, setup.text
+    token = setup.json()["token"]
     me = client.get("/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["username"] == "nadia"
+    again = client.post("/account/setup", json={"code": code})
+    assert again.status_code == 404 and "déjà utilisé" in again.json()["detail"]
     listed = client.get("/users", headers=admin.headers).json()
     assert "token" not in listed["items"][0]
     duplicate = client.post(

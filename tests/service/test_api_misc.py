@@ -118,3 +118,22 @@ def test_job_autocomplete_through_the_title_index(client: TestClient, coach: Act
     pl = client.get("/referentials/jobs?q=chauffeur%20PL&limit=3", headers=coach.headers).json()
     assert len(pl) <= 3 and pl[0]["code_rome_parent"] == "N4101"
     assert client.get("/referentials/jobs?q=", headers=coach.headers).status_code == 422
+
+
+def test_api_answers_are_never_stored(
+    client: TestClient, session: Session, coach: Actor, facilitator: Actor
+) -> None:
+    """Answers carry names, profiles and tokens: no browser or proxy may keep them (errors
+    included); only the documentation's static assets may be cached."""
+    person = make_candidate(session, coach=coach)
+    answers = [
+        client.get("/me", headers=coach.headers),
+        client.get(f"/candidates/{person.id}", headers=coach.headers),
+        client.get("/candidates", headers=facilitator.headers),
+        client.get(f"/candidates/{person.id}", headers=facilitator.headers),
+        client.get("/candidates"),  # 401
+        client.get("/nowhere", headers=coach.headers),  # 404
+    ]
+    for response in answers:
+        assert response.headers.get("cache-control") == "no-store", response.request.url
+    assert client.get(f"/candidates/{person.id}", headers=coach.headers).status_code == 200

@@ -225,3 +225,48 @@ def test_a_job_just_beyond_the_declared_range_is_shown_flagged(
     (reason,) = why["reasons"]
     assert reason["code"] == "beyond_range" and not reason["is_excluding"]
     assert "dans la tolérance" in reason["message"] and "trajet dépasse" in why["summary"]
+
+
+# Words of the full explanation that the pseudonymous view must not carry (issue 21, finding 6).
+_PRIVATE_WORDS = (
+    "permis",
+    "voiture",
+    "véhicule",
+    "transport",
+    "vélo",
+    "à pied",
+    "deux-roues",
+    "prêt à l'emploi",
+    "en parcours",
+    "diagnostic",
+    "disponible",
+    "évaluation",
+    "expérience",
+    "compétence",
+    "déclaré",
+)
+
+
+def test_other_coaches_people_are_explained_from_the_pseudonymous_view_only(
+    client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    ids = _people(session, coach, other_coach)
+    # Just beyond the declared range too: the flag would tell the declared range.
+    beyond = make_candidate(session, coach=other_coach, commune_insee="61464", max_distance_km=22.0)
+    offer = make_offer(session, required_licences=("PERMIS_B",))
+    session.flush()
+    body = client.get(f"/offers/{offer.id}/shortlist?k=10", headers=coach.headers).json()
+    others = [i for i in body["items"] if not i["is_own_caseload"]]
+    assert {i["candidate_id"] for i in others} >= {ids["near"], beyond.id}
+    for item in others:
+        text = item["explanation"].lower()
+        assert not [w for w in _PRIVATE_WORDS if w in text], item["explanation"]
+        assert item["components"] is None and item["contributions"] is None
+        assert item["beyond_range"] is None
+    near = next(i for i in others if i["candidate_id"] == ids["near"])
+    assert near["explanation"].startswith("Même métier") and "Alençon" in near["explanation"]
+    # The same people in full for their own coach and for the facilitator.
+    full = client.get(f"/offers/{offer.id}/shortlist?k=10", headers=other_coach.headers).json()
+    mine = next(i for i in full["items"] if i["candidate_id"] == ids["near"])
+    assert "permis B" in mine["explanation"] and mine["components"] is not None
+    assert ShortlistRead.model_validate(body).model_dump(mode="json") == body

@@ -47,6 +47,16 @@ def test_db_upgrade_then_users(cli: str, capsys: pytest.CaptureFixture[str]) -> 
     with TestClient(app) as client:
         me = client.get("/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["username"] == "camille"
+        assert me.json()["token_expires_at"] is not None
+        # The operator replaces a token: the old one stops working, the new one works.
+        assert service.cli.main(["users", "token", "camille"]) == 0
+        new = capsys.readouterr().out.strip().splitlines()[-1]
+        assert new != token
+        assert client.get("/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+        app.state.token_cache.clear()
+        assert client.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        assert service.cli.main(["users", "token", "personne"]) == 1
+        assert "compte inconnu" in capsys.readouterr().err
     app.state.engine.dispose()
 
     assert service.cli.main(["db", "downgrade", "base"]) == 0

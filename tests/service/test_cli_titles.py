@@ -120,12 +120,39 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_undecodable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "binaire.csv"
-    src.write_bytes("intitule\nmaçon\n".encode("utf-16"))
+    src.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4)
     assert main(["titles", str(src)]) == 1
-    assert "illisible" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "illisible" in err and "n'est pas un fichier texte" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_utf16_and_utf32_files_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str
+) -> None:
+    src = _write(tmp_path / "offres.csv", ";", encoding)
+    assert main(["titles", str(src)]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), sep=";", dtype=str)
+    assert out["code_rome"].iloc[0] == "F1703"
 
 
 def test_output_folder_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = _write(tmp_path / "offres.csv", ";", "utf-8")
     assert main(["titles", str(src), "-o", str(tmp_path / "absent" / "out.xlsx")]) == 1
     assert "dossier de sortie introuvable" in capsys.readouterr().err
+
+
+def test_titles_that_look_like_formulas_come_out_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "offres.csv"
+    src.write_text("id;intitule\n1;=1+2\n2;@SUM(1+1)\n3;Maçon\n")
+    dest = tmp_path / "out.xlsx"
+    assert main(["titles", str(src), "-o", str(dest)]) == 0
+    book = load_workbook(dest)
+    cells = [c for row in book.worksheets[0].iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert "=1+2" in [c.value for c in cells]
+    assert main(["titles", str(src)]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), sep=";", dtype=str)
+    assert out["intitule"].tolist() == ["'=1+2", "'@SUM(1+1)", "Maçon"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,9 +14,11 @@ from alembic import command
 from factories import make_candidate, make_lot, make_offer, make_user
 
 import service.cli
+import service.cli.report
 from service.config import get_settings
 from service.db import alembic_config, make_engine, make_sessionmaker
 from service.models.workflow import Placement, PlacementHours, Proposal
+from service.reports.common import REPORT_NAMES
 
 
 @pytest.fixture
@@ -67,11 +71,12 @@ def test_report_files(cli: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     xlsx = tmp_path / "execution.xlsx"
     args = ["report", "execution", "--from", "2026-01-01", "--to", "2026-06-30", "-o", str(xlsx)]
     assert service.cli.main(args) == 0
-    lots = pd.read_excel(xlsx, sheet_name="lots")
-    assert list(lots["heures_realisees"]) == [42]
+    lots = pd.read_excel(xlsx, sheet_name="Lots")
+    assert list(lots["Heures réalisées (h)"]) == [42]
     csv = tmp_path / "execution.csv"
-    assert service.cli.main(["report", "execution", "--to", "2026-06-30", "-o", str(csv)]) == 0
-    assert list(pd.read_csv(csv, sep=";", encoding="utf-8-sig")["lot"]) == ["L1"]
+    args = ["report", "execution", "--to", "2026-06-30", "--table", "lots", "-o", str(csv)]
+    assert service.cli.main(args) == 0
+    assert list(pd.read_csv(csv, sep=";", encoding="utf-8-sig")["Lot"]) == ["L1"]
     assert service.cli.main(["report", "funnel"]) == 0
     assert "proposées" in capsys.readouterr().out
     assert service.cli.main(["report", "fse", "--from", "hier"]) == 1
@@ -96,3 +101,32 @@ def test_tools_supply(cli: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "Alençon (61001)" in out
     assert "1 personne(s) à portée" in out
     assert service.cli.main(["tools", "supply", "--rome", "ZZ", "--commune", "61001"]) == 1
+
+
+def test_help_starts_without_heavy_libraries() -> None:
+    """``clausematch --help`` and ``clausematch report --help`` import neither pandas nor the
+    database layer nor the engine: only the chosen command's module is loaded."""
+    code = (
+        "import sys, service.cli\n"
+        "for argv in (['--help'], ['report', '--help'], ['tools', '--help']):\n"
+        "    try:\n"
+        "        service.cli.main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = {'pandas', 'sqlalchemy', 'fastapi', 'sklearn', 'openpyxl', 'matching'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "report" in done.stdout and "execution" in done.stdout
+
+
+def test_the_light_parser_knows_every_command_and_report() -> None:
+    full = service.cli.build_parser()
+    commands = full._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert set(commands) == set(service.cli.COMMANDS)
+    assert service.cli.report.REPORT_NAMES == REPORT_NAMES
+    light = service.cli.build_parser("report")
+    assert set(light._subparsers._group_actions[0].choices) == set(commands)  # type: ignore[union-attr]

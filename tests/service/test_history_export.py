@@ -150,11 +150,14 @@ def test_an_empty_service_exports_empty_files(session: Session, tmp_path: Path) 
     assert read_history(path).empty
 
 
+@pytest.mark.parametrize(("person_id", "offer_id"), [(None, None), ("=1+2", "@SUM(A1)")])
 def test_history_export_command_writes_the_history_and_its_pool(
     monkeypatch: pytest.MonkeyPatch,
     empty_database_url: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    person_id: str | None,
+    offer_id: str | None,
 ) -> None:
     monkeypatch.setenv("CLAUSEMATCH_DATABASE_URL", empty_database_url)
     get_settings.cache_clear()
@@ -163,14 +166,19 @@ def test_history_export_command_writes_the_history_and_its_pool(
     try:
         with make_sessionmaker(engine)() as session, session.begin():
             coach = make_user(session, role="coach", username="coach")
-            person = make_candidate(session, coach=coach)
-            offer = make_offer(session)
+            ids = {} if person_id is None else {"external_id": person_id}
+            person = make_candidate(session, coach=coach, **ids)
+            offer = make_offer(session, **({} if offer_id is None else {"external_id": offer_id}))
             _proposal(session, coach, person.id, offer.id, ["proposed"])
         out = tmp_path / "history.csv"
         assert service.cli.main(["history", "export", "-o", str(out)]) == 0
         printed = capsys.readouterr().out
         assert "1 lignes" in printed and "history.pool.csv" in printed
         assert len(read_history(out)) == 1 and len(read_pool(out)) == 1
+        if person_id is not None:  # ids that look like formulas are written as text
+            assert read_history(out)["candidate_id"].tolist() == ["'" + person_id]
+            assert read_history(out)["offer_id"].tolist() == [f"'{offer_id}"]
+            assert read_pool(out)["candidate_id"].tolist() == ["'" + person_id]
         with make_sessionmaker(engine)() as session:
             entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "history_export"))
             assert entry is not None and entry.detail == {"rows": 1}

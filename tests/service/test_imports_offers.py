@@ -126,7 +126,7 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
         (OFFER_HEADER + offer_line()).encode("utf-8") + b"\x81\x8d\x90\n",
         "bad_encoding",
     ),
-    "utf-16": ((OFFER_HEADER + offer_line()).encode("utf-16"), "binary_file"),
+    "binary": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "binary_file"),
     "wrong separator": (
         (OFFER_HEADER + offer_line()).replace(";", "|").encode(),
         "missing_columns",

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -203,6 +204,7 @@ def test_execution_figures(client: TestClient, facilitator: Actor, dataset: dict
         "geiq": 80,
         "sous_traitance_siae": 100,
         "co_traitance_siae": 0,
+        "ea_esat": 0,
     }
     assert modes["direct_hire"]["part"] == 0.5957
 
@@ -225,24 +227,46 @@ def test_execution_filters(client: TestClient, facilitator: Actor, dataset: dict
 def test_execution_exports_hold_the_same_figures(
     client: TestClient, facilitator: Actor, dataset: dict[str, int]
 ) -> None:
-    csv = _get(client, facilitator, "execution", format="csv")
+    csv = _get(client, facilitator, "execution", format="csv", table="lots")
     assert csv.headers["content-type"].startswith("text/csv")
-    frame = pd.read_csv(io.BytesIO(csv.content), sep=";", encoding="utf-8-sig")
-    assert dict(zip(frame["lot"], frame["heures_realisees"], strict=True)) == {
+    frame = pd.read_csv(io.BytesIO(csv.content), sep=";", encoding="utf-8-sig", dtype=str)
+    # French headers with units, French numbers, labels instead of codes.
+    assert dict(zip(frame["Lot"], frame["Heures réalisées (h)"], strict=True)) == {
+        "L1": "750",
+        "L2": "100",
+        "L3": "90",
+    }
+    assert list(frame["Taux de réalisation (%)"]) == ["75,0 %", "20,0 %", "45,0 %"]
+    assert list(frame["Début"]) == ["01/01/2026"] * 3
+    assert list(frame["En retard"]) == ["non", "oui", "non"]
+    assert "marche_id" not in frame.columns
+    assert list(frame["Durée écoulée (%)"].fillna("")) == ["49,5 %", "49,5 %", ""]
+    text = csv.content.decode("utf-8-sig")
+    assert "NaN" not in text and "direct_hire" not in text and "1.0" not in text
+    xlsx = _get(client, facilitator, "execution", format="xlsx")
+    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
+    assert list(sheets) == ["Synthèse", "Lots", "Marchés", "Modes de réalisation", "Notes"]
+    lots = sheets["Lots"]
+    assert dict(zip(lots["Lot"], lots["En retard"], strict=True)) == {
+        "L1": "non",
+        "L2": "oui",
+        "L3": "non",
+    }
+    assert dict(zip(lots["Lot"], lots["Heures réalisées (h)"], strict=True)) == {
         "L1": 750,
         "L2": 100,
         "L3": 90,
     }
-    xlsx = _get(client, facilitator, "execution", format="xlsx")
-    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
-    assert set(sheets) == {"lots", "marches", "modes", "notes"}
-    assert dict(zip(sheets["lots"]["lot"], sheets["lots"]["en_retard"], strict=True)) == {
-        "L1": False,
-        "L2": True,
-        "L3": False,
-    }
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert book["marches"].max_row == 3  # header + 2 contracts
+    contracts = book["Marchés"]
+    assert contracts.max_row == 3  # header + 2 contracts
+    assert contracts.freeze_panes == "A2"
+    assert list(contracts.tables) == ["Tableau3"]
+    assert len(contracts._charts) == 1  # native Excel chart: hours committed and done
+    assert (contracts["G1"].value, contracts["G2"].value) == ("Taux de réalisation (%)", 0.5667)
+    assert contracts["G2"].number_format == "0.0%"
+    assert book["Lots"]["F2"].number_format == "DD/MM/YYYY"
+    assert book["Lots"]["H2"].number_format == "#,##0.0"
     png = _get(client, facilitator, "execution", format="png")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -276,14 +300,23 @@ def test_fse_indicators(client: TestClient, facilitator: Actor, dataset: dict[st
     }
     assert outcomes == {
         "emploi_durable": (1, 1),
+        "formation_qualifiante": (0, 0),
         "emploi_transition": (1, 0),
         "sortie_positive": (1, 0),
         "other": (0, 0),
         "unknown": (0, 0),
     }
     xlsx = _get(client, facilitator, "fse", format="xlsx")
-    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="indicateurs")
-    assert dict(zip(sheet["code"], sheet["valeur"], strict=True))["heures_rsa"] == 850
+    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Indicateurs du projet")
+    assert (
+        dict(zip(sheet["Indicateur"], sheet["Valeur"], strict=True))[
+            "Heures travaillées par des bénéficiaires du RSA sur des marchés à clause"
+        ]
+        == 850
+    )
+    people = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Participants FSE+", dtype=str)
+    assert people.loc[people["Code FSE+"] == "EECO01", "Total (personnes)"].item() == "6"
+    assert people.loc[people["Code FSE+"] == "EECO01", "Femmes"].item() == "<5"
     assert _get(client, facilitator, "fse", format="png").content.startswith(b"\x89PNG")
 
 
@@ -348,8 +381,9 @@ def test_participants_mask_small_cells(
     assert rows["55 ans et plus"]["total"] == "<5"
     csv = _get(client, facilitator, "participants", format="csv")
     frame = pd.read_csv(io.BytesIO(csv.content), sep=";", encoding="utf-8-sig", dtype=str)
-    assert frame.loc[frame["code"] == "EECO01", "femmes"].item() == "<5"
-    assert frame.loc[frame["code"] == "EECO01", "total"].item() == "6"
+    assert frame.loc[frame["Code FSE+"] == "EECO01", "Femmes"].item() == "<5"
+    assert frame.loc[frame["Code FSE+"] == "EECO01", "Total (personnes)"].item() == "6"
+    assert frame.loc[frame["Code FSE+"] == "EECO01", "Rubrique"].item() == "Total"
     no_chart = client.get(
         "/reports/participants", params={"format": "png"}, headers=facilitator.headers
     )
@@ -445,8 +479,8 @@ def test_funnel_figures(client: TestClient, facilitator: Actor, proposals: None)
     ).json()
     assert [r["propositions"] for r in flers["tables"]["entonnoir"]] == [2, 2, 1, 0]
     xlsx = client.get("/reports/funnel", params={"format": "xlsx"}, headers=facilitator.headers)
-    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="par_coach")
-    assert list(sheet["proposees"]) == [4, 2]
+    sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Par coach")
+    assert list(sheet["Proposées"]) == [4, 2]
     png = client.get("/reports/funnel", params={"format": "png"}, headers=facilitator.headers)
     assert png.content.startswith(b"\x89PNG")
 
@@ -459,3 +493,112 @@ def test_reports_refuse_a_reversed_period(client: TestClient, facilitator: Actor
     )
     assert response.status_code == 422
     assert "est avant" in response.json()["detail"]
+
+
+# --------------------------------------------------------------------------- secondary suppression
+
+_SEX = ("femmes", "hommes", "sexe_non_renseigne")
+_COUNTS = ("total", *_SEX)
+_SPLITS = (
+    ("EECO02", "EECO04", "EECO05", "Situation sur le marché du travail non renseignée"),
+    ("EECO09", "EECO10", "EECO11", "Niveau d'études non renseigné"),
+)
+
+
+def _is_masked(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _recomputable(table: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Masked cells whose value a reader can compute from the shown cells: each line's total is
+    the sum of its sex columns, and two groups of lines split the participants. A masked cell
+    is determined when every solution of the relations gives it the same value, i.e. when the
+    null space of the relations over the masked cells is zero at that cell."""
+    key = {(r["code"] or r["indicateur"]): r for r in table}
+    equations: list[list[tuple[tuple[str, str], float]]] = []
+    for name in key:
+        equations.append([((name, "total"), 1.0)] + [((name, c), -1.0) for c in _SEX])
+    for split in _SPLITS:
+        for c in _COUNTS:
+            equations.append([(("EECO01", c), 1.0)] + [((k, c), -1.0) for k in split])
+    masked = sorted(
+        {cell for eq in equations for cell, _ in eq if _is_masked(key[cell[0]][cell[1]])}
+    )
+    if not masked:
+        return []
+    a = np.zeros((len(equations), len(masked)))
+    where = {cell: j for j, cell in enumerate(masked)}
+    for i, eq in enumerate(equations):
+        for cell, coef in eq:
+            if cell in where:
+                a[i, where[cell]] += coef
+    _, s, vt = np.linalg.svd(a)
+    rank = int((s > 1e-9).sum())
+    null = vt[rank:]
+    return [cell for cell, j in where.items() if null.shape[0] == 0 or np.allclose(null[:, j], 0)]
+
+
+def test_participants_no_masked_cell_can_be_recomputed(
+    client: TestClient, facilitator: Actor, dataset: dict[str, int]
+) -> None:
+    table = _get(client, facilitator, "participants").json()["tables"]["participants"]
+    assert any(_is_masked(r["femmes"]) for r in table)
+    assert _recomputable(table) == []
+    # Nothing shown contradicts the real counts.
+    assert _rows(table, "code")["EECO01"]["total"] == 6
+
+
+def _participants(session: Session, coach: Actor, sexes: str) -> None:
+    """One participant per letter of ``sexes`` (F or M), all alike otherwise."""
+    buyer = make_buyer(session, name="Ville de Sées", commune_insee="61464")
+    contract = make_contract(
+        session, buyer=buyer, reference="M-SEES", commune_insee="61464",
+        start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
+    )  # fmt: skip
+    lot = make_lot(session, contract=contract, reference="S1", insertion_hours=3000)
+    for i, sex in enumerate(sexes):
+        person = _person(
+            session,
+            coach,
+            {
+                "sex": sex,
+                "birth_year": 1980 + i,
+                "education_level": "ISCED_0_2",
+                "labour_status": "long_term_unemployed",
+                "disability_recognised": False,
+                "rsa_beneficiary": True,
+            },
+        )
+        _placement(session, person, lot.id, "direct_hire", date(2026, 3, 1), None, {3: 70})
+
+
+@pytest.fixture
+def two_women(session: Session, coach: Actor) -> None:
+    _participants(session, coach, "FF")
+
+
+@pytest.fixture
+def five_women_two_men(session: Session, coach: Actor) -> None:
+    _participants(session, coach, "FFFFFMM")
+
+
+def test_participants_a_masked_cell_cannot_be_recomputed_from_totals(
+    client: TestClient, facilitator: Actor, five_women_two_men: None
+) -> None:
+    """7 participants, 5 women: showing 7 and 5 (and 0 of unknown sex) would give the 2 men."""
+    table = _get(client, facilitator, "participants").json()["tables"]["participants"]
+    assert _rows(table, "code")["EECO01"]["hommes"] == "<5"
+    assert _recomputable(table) == []
+
+
+def test_participants_zeros_of_a_masked_group_are_masked(
+    client: TestClient, facilitator: Actor, two_women: None
+) -> None:
+    """Two participants: every 0 would tell something about both (no man among them, neither
+    disabled, none under 18...): no count of the participants' lines may be shown (the
+    leavers' lines count nobody: no placement has ended)."""
+    table = _get(client, facilitator, "participants").json()["tables"]["participants"]
+    entries = [r for r in table if not r["code"].startswith("EECR")]
+    shown = [(r["indicateur"], c, r[c]) for r in entries for c in _COUNTS if not _is_masked(r[c])]
+    assert shown == []
+    assert _recomputable(table) == []

@@ -72,7 +72,8 @@ def web_database_url(
         command.upgrade(alembic_config(url), "head")
         yield url
         return
-    name = f"test_web_{web_worker}"
+    # The process id too: other runs on the same server (other worktrees) must not drop it.
+    name = f"test_web_{web_worker}_{os.getpid()}"
     admin = _pg_admin()
     try:
         with admin.connect() as conn:
@@ -124,8 +125,10 @@ def session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def web_settings(web_database_url: str) -> Settings:
-    return Settings(database_url=web_database_url)
+def web_settings(web_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Files waiting for an import's confirmation go to a folder of this run, never the repo.
+    uploads = tmp_path_factory.mktemp("uploads") / "pending"
+    return Settings(database_url=web_database_url, uploads_dir=uploads)
 
 
 @pytest.fixture(scope="session")

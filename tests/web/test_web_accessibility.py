@@ -136,8 +136,10 @@ def test_every_page_of_every_role(
             f"/offres/{offer.id}",
             f"/offres/{offer.id}?personne={person.external_id}",
             f"/personnes/{person.id}",
+            f"/personnes/{person.id}/effacement",
         ],
         "facilitator": [
+            "/facilitateur/tableau-de-bord",
             "/facilitateur/validation",
             "/facilitateur/propositions",
             "/facilitateur/marches",
@@ -156,8 +158,10 @@ def test_every_page_of_every_role(
             "/facilitateur/sensibilisation",
             f"/facilitateur/sensibilisation/{event.id}",
             "/facilitateur/sensibilisation/bilan",
+            "/facilitateur/comptes",
             f"/offres/{offer.id}",
             f"/personnes/{person.id}",
+            f"/personnes/{person.id}/effacement",
         ],
         "admin": ["/admin/utilisateurs", "/admin/modeles"],
     }[role]
@@ -169,6 +173,7 @@ def test_every_page_of_every_role(
 
 def test_login_and_error_pages(client: TestClient, coach: User, login: Login) -> None:
     _check("/connexion", client.get("/connexion").text)
+    _check("/compte/activation", client.get("/compte/activation").text)
     login(coach)
     resp = client.get("/personnes/99999999")
     assert resp.status_code == 404

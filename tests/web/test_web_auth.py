@@ -16,7 +16,7 @@ from web_helpers import Login, csrf_of
 from service.db import utcnow
 from service.models.accounts import AuditEntry, LoginThrottle, User, WebSession
 from service.web import PAGE_ROUTERS
-from service.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from service.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SIGNED_OUT_FORMS, throttle_key
 
 
 def _post_login(client: TestClient, username: str, password: str) -> tuple[int, str, str]:
@@ -45,7 +45,7 @@ def test_login_ok_sets_an_httponly_lax_cookie_and_goes_to_the_role_home(
 ) -> None:
     for user, home in (
         (coach, "/coach/suivi"),
-        (facilitator, "/facilitateur/validation"),
+        (facilitator, "/facilitateur/tableau-de-bord"),
         (admin, "/admin/utilisateurs"),
     ):
         client.cookies.clear()
@@ -102,18 +102,18 @@ def test_lock_out_after_five_failures_then_unlock(
     for _ in range(4):
         assert _post_login(client, coach.username, "faux-mot-de-passe")[0] == 401
     status, _, text = _post_login(client, coach.username, "faux-mot-de-passe")
-    assert status == 401 and "verrouillé pendant 15 minutes" in text
+    assert status == 401 and "verrouillé sur cet appareil pendant 15 minutes" in text
     # Even the right password is refused while locked.
     status, _, text = _post_login(client, coach.username, PASSWORD)
     assert status == 401 and "Trop d'essais manqués" in text and "Réessayez dans 15" in text
-    row = session.get(LoginThrottle, coach.username)
+    row = session.get(LoginThrottle, throttle_key("pair", coach.username, "testclient"))
     assert row is not None and row.failures == 5 and row.locked_until is not None
     # Once the lock has run out, the right password works and resets the count.
     row.locked_until = utcnow() - timedelta(seconds=1)
     session.flush()
     assert _post_login(client, coach.username, PASSWORD)[:2] == (303, "/coach/suivi")
     session.expire_all()
-    row = session.get(LoginThrottle, coach.username)
+    row = session.get(LoginThrottle, throttle_key("pair", coach.username, "testclient"))
     assert row is not None and row.failures == 0 and row.locked_until is None
 
 
@@ -289,7 +289,7 @@ def test_old_failures_are_forgotten_at_the_next_login(
 ) -> None:
     session.add(
         LoginThrottle(
-            username="faute-de-frappe",
+            key=throttle_key("account", "faute-de-frappe"),
             failures=2,
             last_failure_at=utcnow() - timedelta(days=2),
         )
@@ -297,7 +297,7 @@ def test_old_failures_are_forgotten_at_the_next_login(
     session.flush()
     assert _post_login(client, coach.username, PASSWORD)[0] == 303
     session.expire_all()
-    assert session.get(LoginThrottle, "faute-de-frappe") is None
+    assert session.get(LoginThrottle, throttle_key("account", "faute-de-frappe")) is None
 
 
 def test_forms_posted_without_a_session_go_to_the_login_form(
@@ -305,7 +305,7 @@ def test_forms_posted_without_a_session_go_to_the_login_form(
 ) -> None:
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     for path in _web_posts():
-        if path == "/connexion":
+        if path in SIGNED_OUT_FORMS:  # forms meant for signed-out visitors
             continue
         resp = client.post(re.sub(r"\{[^}]+\}", "1", path), data={}, follow_redirects=False)
         assert resp.status_code == 303 and resp.headers["location"].startswith("/connexion")
@@ -319,3 +319,109 @@ def test_the_refusal_page_keeps_the_signed_in_menu(
     resp = client.post("/coach/resume/lu", data={}, follow_redirects=False)
     assert resp.status_code == 403
     assert "Se déconnecter" in unescape(resp.text) and "Mon suivi" in resp.text
+
+
+def test_pages_with_personal_data_are_never_stored(
+    client: TestClient, coach: User, login: Login
+) -> None:
+    login(coach)
+    for path in ("/coach/suivi", "/connexion"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers.get("cache-control") == "no-store", path
+    # The pages' static files hold no data: they may be cached.
+    assert client.get("/static/style.css").headers.get("cache-control") != "no-store"
+
+
+# --------------------------------------------------------------------------- throttling (issue 21)
+
+
+def _login_from(app: FastAPI, address: str, username: str, password: str, **headers: str) -> str:
+    """Post the login form from ``address`` (the peer's address); the page's text."""
+    client = TestClient(app, client=(address, 40000), headers=headers)
+    page = client.get("/connexion")
+    resp = client.post(
+        "/connexion",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    return f"{resp.status_code} {unescape(resp.text)}"
+
+
+def test_an_outsider_cannot_lock_the_owner_out(
+    web_app: FastAPI, client: TestClient, coach: User
+) -> None:
+    """Five anonymous wrong passwords used to lock any account for 15 minutes."""
+    for _ in range(6):
+        answer = _login_from(web_app, "203.0.113.9", coach.username, "faux-mot-de-passe")
+    assert answer.startswith("401") and "verrouillé sur cet appareil" in answer
+    assert _login_from(web_app, "198.51.100.7", coach.username, PASSWORD).startswith("303")
+
+
+def test_an_address_that_tries_many_names_is_locked(
+    web_app: FastAPI, client: TestClient, session: Session, coach: User
+) -> None:
+    for i in range(20):
+        _login_from(web_app, "203.0.113.10", f"nom-{i}", "faux-mot-de-passe")
+    refused = _login_from(web_app, "203.0.113.10", coach.username, PASSWORD)
+    assert refused.startswith("401") and "depuis votre adresse réseau" in refused
+    assert _login_from(web_app, "198.51.100.8", coach.username, PASSWORD).startswith("303")
+
+
+def test_failures_from_many_addresses_slow_an_account_down_never_lock_it(
+    web_app: FastAPI, client: TestClient, session: Session, coach: User
+) -> None:
+    assert _login_from(web_app, "198.51.100.9", coach.username, PASSWORD).startswith("303")
+    for i in range(12):
+        _login_from(web_app, f"203.0.113.{20 + i}", coach.username, "faux-mot-de-passe")
+    slowed = _login_from(web_app, "192.0.2.1", coach.username, PASSWORD)
+    assert slowed.startswith("401") and "seconde(s)" in slowed
+    # The owner, from an address they signed in from before, is not slowed down.
+    assert _login_from(web_app, "198.51.100.9", coach.username, PASSWORD).startswith("303")
+    # Elsewhere, once the delay has passed, the right password works: never a lock.
+    for _ in range(3):
+        _login_from(web_app, f"203.0.113.{40 + _}", coach.username, "faux-mot-de-passe")
+    row = session.get(LoginThrottle, throttle_key("account", coach.username))
+    assert row is not None and row.last_failure_at is not None
+    row.last_failure_at = utcnow() - timedelta(minutes=2)
+    session.flush()
+    assert _login_from(web_app, "192.0.2.1", coach.username, PASSWORD).startswith("303")
+
+
+def test_forwarded_addresses_are_believed_from_trusted_proxies_only(
+    web_app: FastAPI, client: TestClient, session: Session, coach: User
+) -> None:
+    settings = web_app.state.settings
+    web_app.state.settings = settings.model_copy(update={"trusted_proxies": ["127.0.0.1"]})
+    try:
+        forwarded = {"x-forwarded-for": "203.0.113.50, 127.0.0.1"}
+        _login_from(web_app, "127.0.0.1", coach.username, "faux-mot-de-passe", **forwarded)
+        _login_from(web_app, "198.51.100.50", coach.username, "faux-mot-de-passe", **forwarded)
+    finally:
+        web_app.state.settings = settings
+    pairs = {
+        address: session.get(LoginThrottle, throttle_key("pair", coach.username, address))
+        for address in ("203.0.113.50", "198.51.100.50", "127.0.0.1")
+    }
+    assert pairs["203.0.113.50"] is not None and pairs["198.51.100.50"] is not None
+    assert pairs["127.0.0.1"] is None
+
+
+def test_an_admin_s_web_session_ends_when_the_account_is_given_a_people_role(
+    client: TestClient, session: Session, admin: User, facilitator: User, login: Login
+) -> None:
+    """An admin may know another admin's password: once that account reads people, the web
+    session opened with it must not go on (issue 21, finding 2)."""
+    from service.accounts.schemas import UserUpdate
+    from service.accounts.service import AccountPolicy, approve_access, update_user
+
+    other = make_user(session, role="admin")
+    login(other)
+    assert client.get("/admin/utilisateurs").status_code == 200
+    update_user(
+        session, admin, other.id, UserUpdate(role="coach", version=other.version), now=utcnow()
+    )
+    approve_access(session, facilitator, other.id, policy=AccountPolicy(), now=utcnow())
+    session.flush()
+    resp = client.get("/coach/suivi", follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/connexion")

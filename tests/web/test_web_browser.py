@@ -250,7 +250,8 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
 
     # --- the facilitator
     _login(page, "facilitateur")
-    expect(page).to_have_url(re.compile(r"/facilitateur/validation$"))
+    expect(page).to_have_url(re.compile(r"/facilitateur/tableau-de-bord$"))
+    page.get_by_role("link", name="À valider").click()
     label = f"{demo.person_name} ({demo.person_external_id})"
     row = page.locator("tr", has=page.get_by_role("link", name=label, exact=True))
     expect(row.get_by_text("Motivée, disponible tout de suite")).to_be_visible()
@@ -413,6 +414,65 @@ def test_admin_sees_users_and_model_versions(browser: object, demo_server: Demo)
     page.context.close()
 
 
+def test_an_account_that_reads_people_is_approved_by_a_facilitator_then_activated(
+    browser: object, demo_server: Demo
+) -> None:
+    """Issue 21, finding 2: the admin asks, a facilitator approves and gets the one-time code,
+    the person chooses their password and gets their token; the admin never sees either."""
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "admin")
+    page.get_by_label("Identifiant (minuscules").fill("camille.coach")
+    page.get_by_label("Rôle", exact=True).last.select_option("coach")
+    page.get_by_role("button", name="Créer le compte").click()
+    notice = page.get_by_role("status").filter(has_text="camille.coach")
+    expect(notice).to_contain_text("validé")
+    assert page.locator("code").count() == 0  # no token, no code for the admin
+    _shot(page, demo, "40-admin-compte-demande")
+    page.context.close()
+
+    page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "facilitateur")
+    page.get_by_role("link", name="Comptes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Comptes")
+    page.get_by_role("button", name="Valider camille.coach").click()
+    code = page.locator(".notice code").inner_text().strip()
+    assert len(code) >= 16
+    _shot(page, demo, "41-facilitateur-comptes-code")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, demo, "41-facilitateur-comptes-code-390")
+    page.context.close()
+
+    for width in (1280, 390):
+        page = _page(browser, demo)  # type: ignore[assignment]
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/connexion")
+        page.get_by_role("link", name="Activez votre compte").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Activer mon compte")
+        page.get_by_label("Code d'activation").fill(code)
+        page.get_by_label("Mot de passe", exact=True).fill("un-mot-de-passe-a-moi")
+        page.get_by_label("Mot de passe, encore une fois").fill("un-mot-de-passe-a-moi")
+        _shot(page, demo, f"42-activation-{width}")
+        page.get_by_role("button", name="Activer mon compte").click()
+        if width == 1280:
+            expect(page.get_by_role("status")).to_contain_text("activé")
+            _shot(page, demo, "43-activation-faite")
+        else:  # the code is spent
+            expect(page.get_by_role("alert")).to_contain_text("déjà utilisé")
+            _shot(page, demo, "43-activation-code-deja-utilise-390")
+        page.context.close()
+
+    page = _page(browser, demo)  # type: ignore[assignment]
+    page.goto("/connexion")
+    page.get_by_label("Identifiant").fill("camille.coach")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-a-moi")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(re.compile(r"/coach/suivi$"))
+    page.context.close()
+
+
 @dataclass(frozen=True)
 class Retarget:
     """A person of coach-alencon and an offer in their reach that only a new target job opens."""
@@ -536,4 +596,174 @@ def test_a_coach_finds_a_person_by_name_adds_a_target_sees_the_offers_change_and
     _shot(page, demo, f"28-{label}-coach-resume")
     page.goto("/coach/nouvelles-offres")
     _shot(page, demo, f"29-{label}-coach-nouvelles-offres")
+    page.context.close()
+
+
+def _person_without_history(url: str, skip: int) -> tuple[int, str]:
+    """A person of coach-alencon with no proposal and no placement (from the highest ids, away
+    from the other journeys' people)."""
+    from sqlalchemy import exists
+
+    from service.models.workflow import Placement, Proposal
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            coach = session.scalars(select(User).where(User.username == "coach-alencon")).one()
+            person = session.scalars(
+                select(Candidate)
+                .where(
+                    Candidate.coach_id == coach.id,
+                    Candidate.is_active,
+                    Candidate.is_eligible,
+                    Candidate.first_name.is_not(None),
+                    ~exists().where(Proposal.candidate_id == Candidate.id),
+                    ~exists().where(Placement.candidate_id == Candidate.id),
+                )
+                .order_by(Candidate.id.desc())
+                .offset(skip)
+                .limit(1)
+            ).one()
+            return person.id, f"{person.first_name} {person.last_name}"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "1280"), (390, "390")])
+def test_a_coach_downloads_limits_and_erases_a_persons_data(
+    browser: object, demo_server: Demo, width: int, label: str
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    person_id, name = _person_without_history(demo.database_url, 0 if width == 1280 else 1)
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.set_viewport_size({"width": width, "height": 900})
+    _login(page, demo.coach)
+    page.goto(f"/personnes/{person_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    section = page.get_by_role("heading", name="Données personnelles")
+    section.scroll_into_view_if_needed()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger ses données (tableur)").click()
+    assert download.value.suggested_filename == f"personne-{person_id}.xlsx"
+    _fits_the_screen(page)
+    _shot(page, demo, f"40-{label}-coach-donnees-personnelles")
+
+    page.get_by_role("button", name="Marquer « ne pas proposer »").click()
+    expect(page.get_by_text("Personne marquée « ne pas proposer »")).to_be_visible()
+    expect(page.get_by_text("elle n'est classée sur aucune offre").first).to_be_visible()
+    _fits_the_screen(page)
+    _shot(page, demo, f"41-{label}-coach-ne-pas-proposer")
+    page.get_by_role("button", name="Lever « ne pas proposer »").click()
+    expect(page.get_by_text("« Ne pas proposer » levé")).to_be_visible()
+
+    page.get_by_role("link", name="Effacer ou anonymiser…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Effacer ou anonymiser — {name}")
+    expect(page.get_by_text("elle sera effacée")).to_be_visible()
+    page.get_by_label("Motif").select_option("request")
+    page.get_by_label(f"Je confirme l'effacement de {name}.").check()
+    _fits_the_screen(page)
+    _shot(page, demo, f"42-{label}-coach-effacement-confirmation")
+    page.get_by_role("button", name="Effacer définitivement").click()
+    expect(page.get_by_text("Personne effacée")).to_be_visible()
+    _shot(page, demo, f"43-{label}-coach-effacee")
+    assert page.goto(f"/personnes/{person_id}").status == 404  # type: ignore[union-attr]
+    page.context.close()
+
+
+def test_the_facilitator_anonymises_a_person_whose_placement_must_be_kept(
+    browser: object, demo_server: Demo
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    from service.models.procurement import Lot
+    from service.models.workflow import Placement, PlacementHours
+
+    demo = demo_server
+    person_id, name = _person_without_history(demo.database_url, 2)
+    engine = make_engine(demo.database_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            lot = session.scalars(select(Lot).order_by(Lot.id).limit(1)).one()
+            placement = Placement(
+                candidate_id=person_id,
+                lot_id=lot.id,
+                delivery_mode="direct_hire",
+                contract_type="CDD",
+                start_date=date(2026, 3, 16),
+                end_date=date(2026, 6, 12),
+                outcome_at_end="emploi_durable",
+            )
+            session.add(placement)
+            session.flush()
+            session.add(
+                PlacementHours(placement_id=placement.id, month=date(2026, 4, 1), hours=120)
+            )
+    finally:
+        engine.dispose()
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "facilitateur")
+    page.goto(f"/personnes/{person_id}")
+    page.get_by_role("link", name="Effacer ou anonymiser…").click()
+    expect(page.get_by_text("elle sera anonymisée")).to_be_visible()
+    page.get_by_label("Motif").select_option("end_of_follow_up")
+    page.get_by_label(f"Je confirme l'anonymisation de {name}.").check()
+    _shot(page, demo, "44-facilitateur-anonymisation-confirmation")
+    page.get_by_role("button", name="Anonymiser définitivement").click()
+    expect(page.get_by_text("Personne anonymisée :")).to_be_visible()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("ANON-")
+    expect(page.get_by_text(name)).to_have_count(0)
+    expect(page.get_by_role("link", name="Modifier le profil")).to_have_count(0)
+    _shot(page, demo, "45-facilitateur-personne-anonymisee")
+    page.context.close()
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "1280"), (390, "390")])
+def test_personal_data_pages_audit_log_retention_register_and_notice(
+    browser: object, demo_server: Demo, width: int, label: str
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.set_viewport_size({"width": width, "height": 900})
+    # The coach prints the information notice from their person's page.
+    _login(page, demo.coach)
+    page.goto(f"/personnes/{demo.person_id}")
+    page.get_by_role("link", name=re.compile("Notice d'information")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Vos données personnelles dans clausematch"
+    )
+    expect(page.get_by_text(f"Remis à {demo.person_name}")).to_be_visible()
+    _fits_the_screen(page)
+    _shot(page, demo, f"50-notice-information-{label}")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Menu principal")).to_be_hidden()
+    _shot(page, demo, f"51-notice-information-impression-{label}")
+    page.emulate_media(media="screen")
+    page.context.clear_cookies()
+
+    _login(page, "admin")
+    page.goto("/admin/journal")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Journal d'audit")
+    page.get_by_label("N° interne de la personne").fill(str(demo.person_id))
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_text(f"candidate n° {demo.person_id}").first).to_be_visible()
+    page.get_by_role("link", name="Vérifier la chaîne d'empreintes").click()
+    expect(page.get_by_role("status")).to_contain_text("Chaîne intacte")
+    _fits_the_screen(page)
+    _shot(page, demo, f"52-admin-journal-audit-{label}")
+    page.get_by_role("link", name="Conservation").click()
+    page.get_by_role("button", name="Simuler (ne rien changer)").click()
+    expect(page.get_by_role("status")).to_contain_text("Simulation : rien n'a été modifié.")
+    _fits_the_screen(page)
+    _shot(page, demo, f"53-admin-conservation-{label}")
+    page.get_by_role("link", name="Registre").click()
+    expect(
+        page.get_by_role("heading", level=2, name=re.compile("Durées de conservation"))
+    ).to_be_visible()
+    _fits_the_screen(page)
+    _shot(page, demo, f"54-admin-registre-{label}")
     page.context.close()

@@ -3,6 +3,7 @@ coach → facilitator workflow, hours, reports, imports and the admin's pages.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html import unescape
 
@@ -26,6 +27,7 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "/coach/propositions": ({"coach"}, "Mes propositions"),
     "/coach/resume": ({"coach"}, "Mon résumé"),
     "/offres": ({"coach", "facilitator"}, "Offres ouvertes"),
+    "/facilitateur/tableau-de-bord": ({"facilitator"}, "Tableau de bord"),
     "/facilitateur/validation": ({"facilitator"}, "Propositions à valider"),
     "/facilitateur/propositions": ({"facilitator"}, "Suivi des propositions"),
     "/facilitateur/marches": ({"facilitator"}, "Marchés et lots"),
@@ -33,6 +35,7 @@ PAGES: dict[str, tuple[set[str], str]] = {
     "/facilitateur/rapports": ({"facilitator"}, "Rapports"),
     "/facilitateur/outils": ({"facilitator"}, "Outils"),
     "/facilitateur/imports": ({"facilitator"}, "Imports"),
+    "/facilitateur/comptes": ({"facilitator"}, "Comptes"),
     "/admin/utilisateurs": ({"admin"}, "Utilisateurs"),
     "/admin/modeles": ({"admin"}, "Versions du modèle"),
 }
@@ -368,31 +371,68 @@ def test_import_page_asks_for_the_rome_code_of_a_vague_title(
     assert session.scalar(select(Offer).where(Offer.external_id == "OE-WEB-3")) is None
 
 
-def test_admin_creates_a_user_with_a_password_who_can_then_log_in(
-    client: TestClient, session: Session, admin: User, login: Login
+def test_admin_asks_a_facilitator_approves_and_the_person_activates_their_account(
+    client: TestClient, session: Session, admin: User, facilitator: User, login: Login
 ) -> None:
+    """Finding 2 of issue 21 on the pages: the administrator never sees the coach's token,
+    password or setup code; the facilitator approves and hands over the code; the person
+    chooses their password and gets their token."""
     token = login(admin)
     resp = client.post(
         "/admin/utilisateurs",
-        data={
-            "csrf_token": token,
-            "username": "nouvelle.coach",
-            "role": "coach",
-            "password": "un-bon-mot-de-passe",
-        },
+        data={"csrf_token": token, "username": "nouvelle.coach", "role": "coach"},
     )
     assert resp.status_code == 200
-    page = unescape(resp.text)
-    assert "Compte nouvelle.coach créé" in page.replace("<strong>", "").replace("</strong>", "")
-    assert "Jeton d'API" in page
+    page = unescape(resp.text).replace("<strong>", "").replace("</strong>", "")
+    assert "Compte nouvelle.coach demandé" in page and "validé" in page
+    assert "Jeton d'API" not in page and "<code>" not in page
+    assert 'name="password"' not in page.split("Créer un compte")[1]
     resp = client.post(
         "/admin/utilisateurs",
         data={"csrf_token": token, "username": "Pas Valide", "role": "coach"},
     )
     assert resp.status_code == 422 and "Identifiant invalide" in resp.text
     created = session.scalar(select(User).where(User.username == "nouvelle.coach"))
-    assert created is not None and created.password_hash
+    assert created is not None and not created.is_active and created.password_hash is None
+    # The admin may not set a coach's password.
+    refused = client.post(
+        f"/admin/utilisateurs/{created.id}/mot-de-passe",
+        data={"csrf_token": token, "password": "un-bon-mot-de-passe"},
+    )
+    assert refused.status_code == 403
+
+    token = login(facilitator)
+    listing = unescape(client.get("/facilitateur/comptes").text)
+    assert "nouvelle.coach" in listing and "Demandes à valider" in listing
+    approved = client.post(
+        f"/facilitateur/comptes/{created.id}/valider", data={"csrf_token": token}
+    )
+    assert approved.status_code == 200
+    code = re.search(r"valable [0-9]+ h\) : <code>([^<]+)</code>", approved.text)
+    assert code is not None
+
     client.cookies.clear()
+    form = client.get("/compte/activation")
+    bad = client.post(
+        "/compte/activation",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "code": code.group(1),
+            "password": "un-bon-mot-de-passe",
+            "confirmation": "un-autre-mot-de-passe",
+        },
+    )
+    assert bad.status_code == 422 and "diffèrent" in unescape(bad.text)
+    done = client.post(
+        "/compte/activation",
+        data={
+            "csrf_token": csrf_of(bad.text),
+            "code": code.group(1),
+            "password": "un-bon-mot-de-passe",
+            "confirmation": "un-bon-mot-de-passe",
+        },
+    )
+    assert done.status_code == 200 and "jeton d'API" in unescape(done.text)
     page = client.get("/connexion")
     resp = client.post(
         "/connexion",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
+from service.db import utcnow
 from service.models.accounts import User
 from service.models.offers import Offer
 from service.models.people import Candidate, CandidateJob, CandidateLicence, name_key
@@ -28,6 +29,7 @@ def make_user(session: Session, *, role: str = "coach", **overrides: Any) -> Use
         "token_hash": hash_token(new_token()),
         "password_hash": _PASSWORD_HASH,
         "is_active": True,
+        "token_expires_at": utcnow() + timedelta(days=30),
     }
     fields.update(overrides)
     user = User(**fields)

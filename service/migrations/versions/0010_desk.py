@@ -2,7 +2,7 @@
 and the testimonies heard, the clause tenders a company answered.
 
 Revision ID: 0010_desk
-Revises: 0007_exposures
+Revises: 0009_retention
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from service.db import UTCDateTime
 
 revision: str = "0010_desk"
-down_revision: str | None = "0007_exposures"
+down_revision: str | None = "0009_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
