@@ -25,6 +25,7 @@ from service.accounts.audit import audit
 from service.errors import InvalidInput
 from service.imports.reading import ImportLimits, ImportRejected, RowError
 from service.imports.service import rejection
+from service.kit.cells import append_xlsx_row, neutralise_workbook
 from service.models.accounts import User
 from service.models.procurement import Lot
 from service.models.workflow import Placement
@@ -333,18 +334,21 @@ def timesheet_template(grid: GridRead) -> bytes:
     sheet = book.active
     sheet.title = "Relevé d'heures"
     months = [f"{m[5:]}/{m[:4]}" for m in grid.months]
-    sheet.append(["Identifiant de suivi", "Lot", *months])
+    append_xlsx_row(sheet, ["Identifiant de suivi", "Lot", *months])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     grey = PatternFill("solid", fgColor="DDDDDD")
     for row in grid.rows:
-        sheet.append([row.follow_up_id, row.lot_reference, *(row.hours[m] for m in grid.months)])
+        append_xlsx_row(
+            sheet, [row.follow_up_id, row.lot_reference, *(row.hours[m] for m in grid.months)]
+        )
         for offset, month in enumerate(grid.months):
             if not row.editable[month]:
                 sheet.cell(sheet.max_row, 3 + offset).fill = grey
     sheet.freeze_panes = "C2"
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 22
+    neutralise_workbook(book)  # the one escaping rule of every export (service.kit.cells)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -304,3 +304,15 @@ def test_the_template_a_company_fills_in_comes_back(
     filled = _post(client, facilitator, buffer.getvalue(), name="modele.xlsx")
     assert filled.json()["created"] == 1, filled.json()
     assert _hours(session)[(site.first.id, date(2026, 6, 1))] == 80.0
+
+
+def test_the_template_never_carries_a_formula(
+    client: TestClient, session: Session, facilitator: Actor, coach: Actor, site: Site
+) -> None:
+    odd = make_candidate(session, coach=coach, external_id="=HYPERLINK(1)")
+    _placement(session, odd.id, site.lot.id, date(2026, 3, 1), None)
+    params = {"contract_id": site.contract.id, "from": "2026-03", "months": 1}
+    template = client.get("/hours/template", params=params, headers=facilitator.headers)
+    sheet = load_workbook(io.BytesIO(template.content)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
+    assert cells and all(c.data_type == "s" for c in cells)
