@@ -56,6 +56,7 @@ from service.main import create_app
 from service.models.accounts import User
 from service.models.imports import RefusedOffer
 from service.models.offers import Offer, OfferLicence
+from service.models.outreach import OutreachEvent
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
 from service.models.procurement import Buyer, Company, Contract, Lot
 from service.models.workflow import Placement, PlacementHours, Proposal
@@ -468,9 +469,11 @@ def world(session: Session, coach: Actor) -> dict[str, int]:
     proposal = Proposal(
         candidate_id=person.id, offer_id=offer.id, proposed_by=coach.user.id, state="proposed"
     )
-    session.add_all([placement, proposal])
+    event = OutreachEvent(kind="autre", title="Réunion", held_on=date(2026, 3, 1), place="Sées")
+    session.add_all([placement, proposal, event])
     session.flush()
     return {
+        "event_id": event.id,
         "buyer_id": buyer.id,
         "company_id": company.id,
         "contract_id": contract.id,
