@@ -75,9 +75,13 @@ class RetentionRepository:
         return self._delete(WebSession, ended, dry_run)
 
     def login_failures(self, before: datetime, *, now: datetime, dry_run: bool) -> int:
-        """Failed-login counters last used before ``before`` whose lock has run out."""
+        """Login counters (failures, and an owner's known address) last used before ``before``
+        whose lock has run out."""
+        failed, succeeded = LoginThrottle.last_failure_at, LoginThrottle.succeeded_at
         old = and_(
-            LoginThrottle.last_failure_at < before,
+            or_(failed.is_not(None), succeeded.is_not(None)),
+            or_(failed.is_(None), failed < before),
+            or_(succeeded.is_(None), succeeded < before),
             or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
         )
         return self._delete(LoginThrottle, old, dry_run)

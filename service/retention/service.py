@@ -63,7 +63,7 @@ CATEGORIES: Final[dict[str, str]] = {
     "notices_cancelled": "Avis annulés (activité reprise ou changement de coach)",
     "anonymisation_refused": "Anonymisations refusées (ex. proposition en cours)",
     "web_sessions": "Sessions web terminées",
-    "login_failures": "Compteurs d'échecs de connexion",
+    "login_failures": "Compteurs de connexion (échecs, adresses déjà utilisées)",
     "audit_entries": "Entrées du journal d'audit",
     "drop_files": "Fichiers du dossier de dépôt (traités ou refusés)",
     "batch_lists": "Listes des traitements par lot (paires retenues)",

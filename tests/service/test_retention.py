@@ -109,7 +109,8 @@ def _old_rows(session: Session, coach: Actor) -> None:
                 csrf_token="y",
                 expires_at=NOW + timedelta(hours=10),
             ),
-            LoginThrottle(username="someone", failures=2, last_failure_at=old),
+            LoginThrottle(key="a" * 64, failures=2, last_failure_at=old),
+            LoginThrottle(key="b" * 64, failures=0, succeeded_at=old),
             OutboxEmail(to_address="c@example.org", kind="test", status="sent", created_at=old),
             OutboxEmail(to_address="c@example.org", kind="test", status="queued", created_at=old),
         ]
@@ -138,7 +139,7 @@ def test_dry_run_lists_then_the_run_applies_and_a_second_finds_nothing(
     counts = {k: v for k, v in dry.counts.items() if v}
     assert counts == {
         "web_sessions": 1,
-        "login_failures": 1,
+        "login_failures": 2,
         "batch_lists": 1,
         "shown_pairs": 1,
         "notifications": 1,

@@ -251,7 +251,7 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     # --- the facilitator
     _login(page, "facilitateur")
     expect(page).to_have_url(re.compile(r"/facilitateur/tableau-de-bord$"))
-    page.get_by_role("link", name="À valider").click()
+    page.get_by_role("link", name="À valider", exact=True).click()
     label = f"{demo.person_name} ({demo.person_external_id})"
     row = page.locator("tr", has=page.get_by_role("link", name=label, exact=True))
     expect(row.get_by_text("Motivée, disponible tout de suite")).to_be_visible()
