@@ -116,3 +116,5 @@ class Exposure(Base):
     model_version: Mapped[str] = mapped_column(sa.String(64))
     shown_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     shown_to: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The French explanation shown with the pair (none where only a score was shown: digests).
+    explanation: Mapped[str | None] = mapped_column(sa.Text)

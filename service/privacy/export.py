@@ -330,6 +330,7 @@ def _gather(session: Session, refs: Referentials, person: Candidate) -> PersonEx
             ("score", "Score"),
             ("model_version", "Version du classement"),
             ("shown_to", "Affiché à"),
+            ("explanation", "Explication affichée"),
         ),
         [
             {
@@ -340,6 +341,7 @@ def _gather(session: Session, refs: Referentials, person: Candidate) -> PersonEx
                 "score": e.score,
                 "model_version": e.model_version,
                 "shown_to": username(e.shown_to),
+                "explanation": e.explanation or "",
             }
             for e in exposures
         ],

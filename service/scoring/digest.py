@@ -84,7 +84,7 @@ def coach_digest(
         session,
         coach,
         "digest",
-        ((o.id, c.id, m.rank, m.score, m.model_version) for m, c, o in latest.values()),
+        ((o.id, c.id, m.rank, m.score, m.model_version, None) for m, c, o in latest.values()),
     )
     last = max((m.id for m, _, _ in rows), default=since)
     previous = mark.read_at if mark else None

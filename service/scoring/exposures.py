@@ -23,10 +23,10 @@ def record_exposures(
     session: Session,
     user: User | None,
     channel: str,
-    shown: Iterable[tuple[int, int, int, float, str]],
+    shown: Iterable[tuple[int, int, int, float, str, str | None]],
 ) -> None:
     """Record pairs shown to ``user`` through ``channel``: (offer id, person id, rank, score,
-    model version) each."""
+    model version, the explanation shown or ``None``) each."""
     at = utcnow()
     rows = [
         {
@@ -38,8 +38,9 @@ def record_exposures(
             "model_version": model_version,
             "shown_at": at,
             "shown_to": user.id if user else None,
+            "explanation": explanation,
         }
-        for offer_id, candidate_id, rank, score, model_version in shown
+        for offer_id, candidate_id, rank, score, model_version, explanation in shown
     ]
     if not rows:
         return

@@ -285,7 +285,17 @@ def shortlist_payload(
         session,
         user,
         "shortlist",
-        ((offer.id, row.id, row.rank, row.score, version) for row in rows),
+        (
+            (
+                offer.id,
+                item["candidate_id"],
+                item["rank"],
+                item["score"],
+                version,
+                item["explanation"],
+            )
+            for item in items
+        ),
     )
     audit(
         session,
@@ -388,7 +398,7 @@ def offers_for_candidate(
         session,
         user,
         "offers_for",
-        ((i.offer_id, person.id, i.rank, i.score, version) for i in items),
+        ((i.offer_id, person.id, i.rank, i.score, version, i.explanation) for i in items),
     )
     audit(session, user, "read_offers_for", "candidate", person.id, {"k": k})
     return CandidateOffersRead(

@@ -135,6 +135,27 @@ def test_export_json_holds_every_section(
     assert audit_entries(session, action="export", entity_id=person.id)
 
 
+def test_export_carries_the_explanations_shown_about_the_person(
+    client: TestClient, session: Session, coach: Actor, facilitator: Actor
+) -> None:
+    person = _person(session, coach)
+    offer = make_offer(session)
+    resp = client.get(f"/offers/{offer.id}/shortlist?k=10", headers=coach.headers)
+    assert resp.status_code == 200, resp.text
+    shown = {i["candidate_id"]: i["explanation"] for i in resp.json()["items"]}
+    assert shown[person.id]
+    resp = client.get(f"/candidates/{person.id}/offers?k=5", headers=coach.headers)
+    assert resp.status_code == 200, resp.text
+    best = {i["offer_id"]: i["explanation"] for i in resp.json()["items"]}
+
+    resp = client.get(f"/candidates/{person.id}/export", headers=facilitator.headers)
+    assert resp.status_code == 200, resp.text
+    rows = resp.json()["sections"]["exposures"]
+    by_channel = {r["channel"]: r["explanation"] for r in rows}
+    assert by_channel["shortlist"] == shown[person.id]
+    assert by_channel["offers_for"] == best[offer.id]
+
+
 def test_export_xlsx_is_a_french_workbook(
     client: TestClient, session: Session, coach: Actor
 ) -> None:
