@@ -21,6 +21,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from service.reports.cells import french_text
+from service.reports.labels import Kind
 from service.reports.summary import SUMMARY_LABELS, Summary
 from service.workflow.states import OUTCOME_LABELS
 
@@ -58,7 +59,7 @@ def _font(name: str) -> str:
     target = Path(tempfile.gettempdir()) / "clausematch-fonts" / f"latin-{stamp}-{name}"
     if target.exists():
         return str(target)
-    from fontTools import subset
+    from fontTools import subset  # type: ignore[import-untyped]
 
     options = subset.Options()
     options.name_IDs = ["*"]
@@ -75,7 +76,7 @@ def _font(name: str) -> str:
     return str(target)
 
 
-def _kind(code: str) -> str:
+def _kind(code: str) -> Kind:
     unit = SUMMARY_LABELS[code][1]
     return "ratio" if unit == "%" else "hours"
 
@@ -186,10 +187,10 @@ def bilan_pdf(summary: Summary, *, scope: str) -> bytes:
     if late.empty:
         pdf.cell(0, 4.5, "Aucun lot en retard à cette date.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for row in late.head(MAX_LATE).to_dict("records"):
-        rate = french_text(row["taux_realisation"], "ratio")
+        share = french_text(row["taux_realisation"], "ratio")
         elapsed = french_text(row["part_duree_ecoulee"], "ratio")
         text = (
-            f"{row['lot']} — {str(row['metier'])[:40]} : {rate} des heures pour {elapsed} "
+            f"{row['lot']} — {str(row['metier'])[:40]} : {share} des heures pour {elapsed} "
             "de la durée"
         )
         pdf.cell(0, 4.5, text[:120], new_x=XPos.LMARGIN, new_y=YPos.NEXT)

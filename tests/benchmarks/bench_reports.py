@@ -70,8 +70,7 @@ def _prepare(url: str, copies: int) -> dict[str, int]:
         session.commit()
         counts = {
             "placements": session.scalar(select(func.count()).select_from(Placement)) or 0,
-            "monthly hours": session.scalar(select(func.count()).select_from(PlacementHours))
-            or 0,
+            "monthly hours": session.scalar(select(func.count()).select_from(PlacementHours)) or 0,
             "proposals": session.scalar(select(func.count()).select_from(Proposal)) or 0,
         }
     engine.dispose()
@@ -182,9 +181,7 @@ def _command_line(url: str, repeat: int, out: Path) -> list[tuple[str, float, fl
     for label, args in cases:
 
         def run(prefix: list[str], args: list[str] = args) -> None:
-            subprocess.run(
-                [*prefix, *args], env=env, check=False, capture_output=True, timeout=300
-            )
+            subprocess.run([*prefix, *args], env=env, check=False, capture_output=True, timeout=300)
 
         before = _best(repeat, lambda: run(eager))
         after = _best(repeat, lambda: run(light))

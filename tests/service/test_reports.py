@@ -307,9 +307,12 @@ def test_fse_indicators(client: TestClient, facilitator: Actor, dataset: dict[st
     }
     xlsx = _get(client, facilitator, "fse", format="xlsx")
     sheet = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Indicateurs du projet")
-    assert dict(zip(sheet["Indicateur"], sheet["Valeur"], strict=True))[
-        "Heures travaillées par des bénéficiaires du RSA sur des marchés à clause"
-    ] == 850
+    assert (
+        dict(zip(sheet["Indicateur"], sheet["Valeur"], strict=True))[
+            "Heures travaillées par des bénéficiaires du RSA sur des marchés à clause"
+        ]
+        == 850
+    )
     people = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="Participants FSE+", dtype=str)
     assert people.loc[people["Code FSE+"] == "EECO01", "Total (personnes)"].item() == "6"
     assert people.loc[people["Code FSE+"] == "EECO01", "Femmes"].item() == "<5"

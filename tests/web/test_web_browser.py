@@ -625,6 +625,10 @@ def test_the_facilitator_reads_the_dashboard_imports_a_timesheet_sees_the_hours_
     expect(page.get_by_role("heading", name="Synthèse")).to_be_visible()
     summary = page.locator("table.summary-table")
     expect(summary).to_contain_text(f"{after_text} h")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.chart');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     _shot(page, demo, "24-facilitateur-rapport-fse")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger le rapport (Excel .xlsx)").click()
