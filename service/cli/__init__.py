@@ -58,6 +58,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "proposals": ("proposals", "propositions en cours"),
     "report": ("report", "rapports (exécution, FSE+, participants, entonnoir)"),
     "tools": ("tools", "outils du facilitateur (heures d'un lot, vivier)"),
+    "clause": ("clauses", "rédiger la clause sociale d'un lot (.docx)"),
 }
 
 
