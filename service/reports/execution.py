@@ -24,7 +24,10 @@ def execution_report(
     *,
     today: date,
     tolerance: float,
+    hours: pd.DataFrame | None = None,
 ) -> Report:
+    """``hours``: every row of ``placement_hours`` (columns ``HOUR_COLUMNS``) when the caller
+    has read them already (the summary reads them once for this report and the FSE+ one)."""
     repo = ReportRepository(session)
     as_of = where.date_to or today
     lots = pd.DataFrame(repo.lots(buyer_id=where.buyer_id, contract_id=where.contract_id))
@@ -51,10 +54,13 @@ def execution_report(
         lot_table = pd.DataFrame(columns=columns)
     else:
         lots = lots[in_territory(refs, where, site_commune(lots))].copy()
-        hours = pd.DataFrame(
-            repo.placement_hours(month_from=None, month_to=as_of),
-            columns=list(HOUR_COLUMNS),
-        )
+        if hours is None:
+            hours = pd.DataFrame(
+                repo.placement_hours(month_from=None, month_to=as_of),
+                columns=list(HOUR_COLUMNS),
+            )
+        else:
+            hours = hours[hours["month"] <= as_of]
         done = hours.groupby("lot_id")["hours"].sum()
         by_mode = hours.pivot_table(
             index="lot_id", columns="delivery_mode", values="hours", aggfunc="sum", fill_value=0.0
