@@ -153,6 +153,15 @@ def post_event_testimony(
     return service.add_testimony(session, user, event_id, data)
 
 
+@router.delete("/testimonies/{testimony_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_event_testimony(
+    session: SessionDep, user: FacilitatorUser, testimony_id: EntityId
+) -> Response:
+    """Delete a testimony."""
+    service.delete_testimony(session, user, testimony_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/tender-answers", response_model=list[TenderAnswerRead])
 def list_outreach_tender_answers(
     session: SessionDep,

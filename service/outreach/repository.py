@@ -136,6 +136,21 @@ class OutreachRepository(Repository[OutreachEvent]):
         )
         return [(int(c), d) for c, d in self.session.execute(stmt) if c is not None]
 
+    def lots_won_by(self, company_id: int) -> list[tuple[int, str, str, date]]:
+        """(lot id, lot reference, contract title, date won) of the lots awarded to a company."""
+        stmt = (
+            select(
+                Lot.id,
+                Lot.reference,
+                Contract.title,
+                func.coalesce(Contract.notified_on, Lot.start_date),
+            )
+            .join(Contract, Contract.id == Lot.contract_id)
+            .where(Lot.company_id == company_id)
+            .order_by(Lot.reference)
+        )
+        return [(int(i), str(r), str(t), d) for i, r, t, d in self.session.execute(stmt)]
+
     def all_lots(self) -> list[tuple[int, str, str]]:
         stmt = (
             select(Lot.id, Lot.reference, Contract.title)

@@ -63,6 +63,7 @@ __all__ = [
     "delete_contact",
     "delete_event",
     "delete_tender_answer",
+    "delete_testimony",
     "final_account",
     "get_event",
     "list_companies",
@@ -336,6 +337,19 @@ def add_testimony(session: Session, user: User, event_id: int, data: TestimonyIn
     session.flush()
     audit(session, user, "create", "outreach_testimony", row.id, {"event_id": event_id})
     return TestimonyRead.model_validate(row)
+
+
+def delete_testimony(session: Session, user: User, testimony_id: int) -> int:
+    """Delete a testimony (its text may name someone: it must be removable); the event's id."""
+    repo = OutreachRepository(session)
+    row = repo.testimony(testimony_id)
+    if row is None:
+        raise NotFound(f"témoignage {testimony_id} introuvable")
+    event_id = row.event_id
+    session.delete(row)
+    session.flush()
+    audit(session, user, "delete", "outreach_testimony", testimony_id, {"event_id": event_id})
+    return event_id
 
 
 # --------------------------------------------------------------------------- tenders

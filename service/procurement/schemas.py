@@ -80,6 +80,9 @@ class CompanyRead(ReadModel):
     legal_form: str | None
     commune_insee: str | None
     sector: str | None
+    naf_code: str | None = Field(
+        default=None, description="sous-classe NAF rév. 2 (PUT /outreach/companies/{id}/sector)"
+    )
     version: int
 
 

@@ -19,6 +19,8 @@
     body.append("placement_id", input.getAttribute("data-placement"));
     body.append("mois", input.getAttribute("data-month"));
     body.append("heures", input.value);
+    body.append("marche", form.querySelector("input[name=marche]").value);
+    body.append("entreprise", form.querySelector("input[name=entreprise]").value);
     show(input, "enregistrement…", true);
     fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.json().then(function (data) { return [response.ok, data]; }); })
@@ -28,6 +30,8 @@
           show(input, "enregistré", true);
           var total = form.querySelector("[data-row-total='" + input.getAttribute("data-placement") + "']");
           if (total) { total.textContent = String(data.row_total).replace(".", ","); }
+          var month = form.querySelector("[data-month-total='" + input.getAttribute("data-month") + "']");
+          if (month && data.month_total !== undefined) { month.textContent = String(data.month_total).replace(".", ","); }
         } else {
           show(input, data.error || data.detail || "refusé", false);
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Query, Response, UploadFile
 
 from service.accounts.auth import FacilitatorUser
 from service.db import SessionDep
@@ -15,7 +15,12 @@ from service.imports.service import limits_from, too_large
 from service.kit.deps import STANDARD_ERRORS, SettingsDep
 from service.timesheets.reading import parse_month
 from service.timesheets.schemas import GridRead, HoursImportRead
-from service.timesheets.service import MAX_GRID_MONTHS, import_hours, month_grid
+from service.timesheets.service import (
+    MAX_GRID_MONTHS,
+    import_hours,
+    month_grid,
+    timesheet_template,
+)
 
 __all__ = ["router"]
 
@@ -44,6 +49,33 @@ def post_hours_import(
         raise too_large(len(data), limits)
     return import_hours(
         session, data, limits=limits, user=user, dry_run=dry_run, filename=file.filename or ""
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/hours/template",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "classeur Excel"}},
+)
+def get_hours_template(
+    session: SessionDep,
+    user: FacilitatorUser,
+    contract_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    company_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    first_month: Annotated[
+        str | None, Query(alias="from", description="premier mois (AAAA-MM)", max_length=20)
+    ] = None,
+    months: Annotated[int, Query(ge=1, le=MAX_GRID_MONTHS)] = 12,
+) -> Response:
+    """The timesheet a company fills in (xlsx): its placements, one column per month."""
+    grid = get_hours_grid(session, user, contract_id, company_id, first_month, months)
+    return Response(
+        timesheet_template(grid),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="releve-heures.xlsx"'},
     )
 
 

@@ -15,6 +15,9 @@ hours                  ``Heures``, ``Nombre d'heures``, ``Heures réalisées``, 
                        travaillées``, ``Heures d'insertion``, ``Nb heures``
 =====================  ==========================================================================
 
+Or one line per person with a column per month (headers ``janv. 2026``, ``févr.-26``,
+``03/2026`` or Excel dates), the layout many companies send; an empty cell declares nothing.
+
 A person is identified by the follow-up id the Département gave them (never by name: name
 columns a company adds are ignored and named in a warning). A lot is its reference
 (``M2026-001-LOT01``), or its number when a contract column gives the contract's reference.
@@ -249,15 +252,42 @@ def is_xlsx(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
+def _month_columns(table: CsvTable) -> dict[str, date]:
+    """Columns whose header is a month (« janv. 2026 », « 01/2026 », an Excel date): the wide
+    layout, one column per month."""
+    out: dict[str, date] = {}
+    for header, original in zip(table.headers, table.original_headers, strict=True):
+        if not header or header in TIMESHEET_COLUMNS["hours"]:
+            continue
+        try:
+            out[header] = parse_month(original)
+        except ValueError:
+            continue
+    return out
+
+
 def parse_timesheet(data: bytes, *, limits: ImportLimits) -> ParseResult[TimesheetRow]:
-    """Every line of a timesheet, checked for form (the database checks come after)."""
+    """Every line of a timesheet, checked for form (the database checks come after).
+
+    Two layouts: one line per person and month (columns person, lot, month, hours), or one line
+    per person with a column per month (« janv. 2026 », « févr. 2026 »…; an empty cell declares
+    nothing)."""
     if is_xlsx(data):
         table, fmt = _xlsx_table(data, limits), "xlsx"
     else:
         table, fmt = read_csv_table(decode(data, limits=limits), limits=limits), "csv"
-    cols, warnings = map_columns(
-        table, TIMESHEET_COLUMNS, required=("person", "lot", "month", "hours")
-    )
+    months = _month_columns(table)
+    wide = bool(months) and not any(a in table.headers for a in TIMESHEET_COLUMNS["month"])
+    if wide:
+        aliases = {k: v for k, v in TIMESHEET_COLUMNS.items() if k in ("person", "lot", "contract")}
+        cols, _ = map_columns(table, aliases, required=("person", "lot"))
+        used = set(cols.values()) | set(months)
+        ignored = [h for h in table.headers if h and h not in used]
+        warnings = [f"Colonnes ignorées : {', '.join(ignored)}."] if ignored else []
+    else:
+        cols, warnings = map_columns(
+            table, TIMESHEET_COLUMNS, required=("person", "lot", "month", "hours")
+        )
     errors = list(table.errors)
     records: list[TimesheetRow] = []
     for values, line in zip(table.rows, table.lines, strict=True):
@@ -268,19 +298,32 @@ def parse_timesheet(data: bytes, *, limits: ImportLimits) -> ParseResult[Timeshe
             row.fail(cols["person"], "missing_person", "Identifiant de suivi de la personne vide.")
         if not lot:
             row.fail(cols["lot"], "missing_lot", "Lot vide.")
+        contract = row.get("contract") or None
+        if wide:
+            for column, month in months.items():
+                raw = values.get(column, "")
+                if not raw:
+                    continue
+                try:
+                    hours = parse_float(raw)
+                except ValueError as exc:
+                    row.fail(column, "bad_hours", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+                    continue
+                if person and lot:
+                    records.append(TimesheetRow(line, person, lot, contract, month, hours))
+            continue
         month = row.typed("month", parse_month, None)
         if month is None and not row.get("month"):
             row.fail(cols["month"], "missing_month", "Mois vide.")
-        hours = row.typed("hours", parse_float, None)
-        if hours is None and not row.get("hours"):
+        value = row.typed("hours", parse_float, None)
+        if value is None and not row.get("hours"):
             row.fail(cols["hours"], "missing_hours", "Nombre d'heures vide.")
-        if person and lot and month is not None and hours is not None:
-            records.append(
-                TimesheetRow(line, person, lot, row.get("contract") or None, month, hours)
-            )
+        if person and lot and month is not None and value is not None:
+            records.append(TimesheetRow(line, person, lot, contract, month, value))
     display = dict(zip(table.headers, table.original_headers, strict=True))
     shown = [
         RowError(e.line, display.get(e.column, e.column) if e.column else None, e.code, e.message)
         for e in errors
     ]
-    return ParseResult(records=records, errors=shown, warnings=warnings, format=fmt)
+    layout = f"{fmt}, une colonne par mois" if wide else fmt
+    return ParseResult(records=records, errors=shown, warnings=warnings, format=layout)

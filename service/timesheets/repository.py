@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from service.kit.repository import Repository
 from service.models.people import Candidate
@@ -67,6 +67,22 @@ class TimesheetRepository(Repository[Placement]):
             PlacementHours.placement_id.in_(sorted(set(placement_ids)))
         )
         return {(h.placement_id, h.month): float(h.hours) for h in self.session.scalars(stmt)}
+
+    def write_hours(
+        self, created: list[tuple[int, date, float]], replaced: list[tuple[int, date, float]]
+    ) -> None:
+        """New months inserted and declared months replaced, each in one statement."""
+        if created:
+            self.session.execute(
+                insert(PlacementHours),
+                [{"placement_id": p, "month": m, "hours": h} for p, m, h in created],
+            )
+        if replaced:
+            self.session.execute(
+                update(PlacementHours),
+                [{"placement_id": p, "month": m, "hours": h} for p, m, h in replaced],
+            )
+        self.session.flush()
 
     def lots_for(self, *, contract_id: int | None, company_id: int | None) -> list[Lot]:
         stmt = select(Lot).order_by(Lot.contract_id, Lot.number, Lot.id)

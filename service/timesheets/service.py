@@ -15,6 +15,7 @@ the same rule.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from datetime import date
 
@@ -31,10 +32,9 @@ from service.timesheets.reading import TimesheetRow, parse_timesheet
 from service.timesheets.repository import TimesheetRepository
 from service.timesheets.schemas import GridRead, GridRow, HoursImportLine, HoursImportRead
 from service.workflow.placements import check_hours
-from service.workflow.repository import PlacementRepository
 from service.workflow.schemas import MonthHours
 
-__all__ = ["add_months", "import_hours", "month_grid", "month_key"]
+__all__ = ["add_months", "import_hours", "month_grid", "month_key", "timesheet_template"]
 
 WHAT = "Relevé d'heures"
 
@@ -237,10 +237,10 @@ def import_hours(
     )
     if dry_run:
         return report
-    placement_repo = PlacementRepository(session)
-    for x in lines:
-        if x.change != "unchanged":
-            placement_repo.upsert_hours(x.placement_id, x.month, x.hours)
+    repo.write_hours(
+        [(x.placement_id, x.month, x.hours) for x in lines if x.change == "created"],
+        [(x.placement_id, x.month, x.hours) for x in lines if x.change == "replaced"],
+    )
     audit(
         session,
         user,
@@ -320,3 +320,31 @@ def month_grid(
             month_key(m): round(sum(hours.get((p.id, m)) or 0.0 for p in rows), 2) for m in columns
         },
     )
+
+
+def timesheet_template(grid: GridRead) -> bytes:
+    """The grid as the workbook a company fills in: one line per placement (follow-up id and
+    lot, never a name), one column per month, the hours already declared filled in, months
+    outside the placement greyed. Imported back as it is, it changes nothing."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Relevé d'heures"
+    months = [f"{m[5:]}/{m[:4]}" for m in grid.months]
+    sheet.append(["Identifiant de suivi", "Lot", *months])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    grey = PatternFill("solid", fgColor="DDDDDD")
+    for row in grid.rows:
+        sheet.append([row.follow_up_id, row.lot_reference, *(row.hours[m] for m in grid.months)])
+        for offset, month in enumerate(grid.months):
+            if not row.editable[month]:
+                sheet.cell(sheet.max_row, 3 + offset).fill = grey
+    sheet.freeze_panes = "C2"
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 22
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.db import SessionDep
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 from service.outreach import service
 from service.outreach.exports import to_csv, to_xlsx
 from service.outreach.repository import OutreachRepository
@@ -22,6 +22,8 @@ from service.outreach.schemas import (
     TenderAnswerIn,
     TestimonyIn,
 )
+from service.procurement import service as procurement
+from service.procurement.schemas import CompanyCreate
 from service.referentials.naf import load_naf
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.common import MAX_ID
@@ -46,9 +48,15 @@ def _or_none(text: str) -> str | None:
 # --------------------------------------------------------------------------- companies
 
 
-@router.get("/facilitateur/entreprises", response_class=HTMLResponse)
-def companies_page(
-    request: Request, session: SessionDep, web: FacilitatorPage, secteur: str = ""
+def _companies_page(
+    request: Request,
+    session: SessionDep,
+    web: WebContext,
+    *,
+    secteur: str = "",
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     naf = load_naf()
     section = secteur if secteur in naf.sections else None
@@ -56,11 +64,66 @@ def companies_page(
         request,
         "facilitator/outreach_companies.html",
         web,
+        status_code=status_code,
         page_title="Entreprises et secteurs",
         nav="entreprises",
         companies=service.list_companies(session, naf, section=section),
         sections=naf.sections,
         secteur=section or "",
+        naf_entries=list(naf.entries.values()),
+        error=error,
+        form=form or {},
+    )
+
+
+@router.get("/facilitateur/entreprises", response_class=HTMLResponse)
+def companies_page(
+    request: Request, session: SessionDep, web: FacilitatorPage, secteur: str = ""
+) -> HTMLResponse:
+    return _companies_page(request, session, web, secteur=secteur)
+
+
+@router.post("/facilitateur/entreprises", response_class=HTMLResponse)
+def create_company(
+    request: Request,
+    session: SessionDep,
+    web: FacilitatorPage,
+    siret: Annotated[str, Form(max_length=20)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    naf_code: Annotated[str, Form(max_length=12)] = "",
+    commune: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    """A company reached by the campaign (not yet awarded a lot): SIRET, name, sector."""
+    fields = {"siret": siret, "name": name, "naf_code": naf_code, "commune": commune}
+    created: list[int] = []
+
+    def make() -> None:
+        refs = request.app.state.referentials
+        naf = load_naf()
+        code = None
+        if naf_code.strip():
+            try:
+                code = naf.clean(naf_code)
+            except ValueError as exc:
+                raise InvalidInput(f"naf_code : {exc}") from None
+        data = CompanyCreate.model_validate(
+            {"siret": siret.replace(" ", ""), "name": name, "commune_insee": _or_none(commune)}
+        )
+        company = procurement.create_company(session, refs, web.user, data)
+        if code is not None:
+            service.set_sector(session, web.user, naf, company.id, code)
+        created.append(company.id)
+
+    error = refusal(make)
+    if error is None:
+        return RedirectResponse(f"/facilitateur/entreprises/{created[0]}?msg=modifie", 303)
+    return _companies_page(
+        request,
+        session,
+        web,
+        error=f"Entreprise non enregistrée : {error}",
+        form=fields,
+        status_code=422,
     )
 
 
@@ -92,6 +155,7 @@ def _company_page(
         contacts=service.list_contacts(session, web.user, company_id),
         answers=service.list_tender_answers(session, company_id),
         lots=OutreachRepository(session).all_lots(),
+        won=OutreachRepository(session).lots_won_by(company_id),
         statuses=service.TENDER_STATUS_LABELS,
         naf_entries=list(naf.entries.values()),
         error=error,
@@ -433,6 +497,14 @@ def add_testimony(
         ),
         "Témoignage non enregistré",
     )
+
+
+@router.post("/facilitateur/sensibilisation/temoignages/{testimony_id}/supprimer")
+def delete_testimony(
+    session: SessionDep, web: FacilitatorPage, testimony_id: int
+) -> RedirectResponse:
+    event_id = service.delete_testimony(session, web.user, _id(testimony_id, "témoignage"))
+    return RedirectResponse(f"/facilitateur/sensibilisation/{event_id}?msg=modifie", 303)
 
 
 @router.post("/facilitateur/sensibilisation/{event_id}/supprimer")

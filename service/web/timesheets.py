@@ -17,7 +17,7 @@ from service.errors import AppError, InvalidInput
 from service.imports.service import limits_from
 from service.procurement.service import get_company, get_contract, list_companies, list_contracts
 from service.timesheets.reading import parse_month
-from service.timesheets.service import import_hours, month_grid, month_key
+from service.timesheets.service import import_hours, month_grid, month_key, timesheet_template
 from service.web.auth import FacilitatorPage, WebContext, csrf_protect
 from service.web.common import ALL, MAX_ID, person_names
 from service.web.forms import refusal
@@ -75,9 +75,15 @@ def hours_upload(
     error: str | None = None
     errors: list[dict[str, object]] = []
     if not data:
-        error = "Le fichier est vide : choisissez le relevé de l'entreprise, puis « Vérifier »."
+        error = (
+            "Relevé refusé, rien n'a été modifié : le fichier est vide. Choisissez le relevé de "
+            "l'entreprise, puis « Vérifier »."
+        )
     elif len(data) > settings.import_max_bytes:
-        error = f"Fichier trop volumineux (au plus {settings.import_max_bytes // 1_048_576} Mo)."
+        error = (
+            "Relevé refusé, rien n'a été modifié : fichier trop volumineux (au plus "
+            f"{settings.import_max_bytes // 1_048_576} Mo)."
+        )
     else:
         try:
             report = import_hours(
@@ -156,6 +162,13 @@ def _scope(marche: str, entreprise: str) -> tuple[int | None, int | None]:
     return contract_id, company_id
 
 
+def _first_month(text: str) -> date | None:
+    try:
+        return parse_month(text) if text else None
+    except ValueError as exc:
+        raise InvalidInput(f"depuis : {exc}") from None
+
+
 def _grid_page(
     request: Request,
     session: SessionDep,
@@ -170,10 +183,7 @@ def _grid_page(
     saved: int | None = None,
 ) -> HTMLResponse:
     contract_id, company_id = _scope(marche, entreprise)
-    try:
-        first = parse_month(depuis) if depuis else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    first = _first_month(depuis)
     grid = month_grid(
         session,
         web.user,
@@ -215,6 +225,32 @@ def _shift(month: date, n: int) -> date:
     return date(month.year + y, m + 1, 1)
 
 
+@router.get("/facilitateur/heures/modele.xlsx")
+def grid_template(
+    session: SessionDep,
+    web: FacilitatorPage,
+    marche: str = "",
+    entreprise: str = "",
+    depuis: str = "",
+) -> Response:
+    """The workbook to send to the company: its placements, one column per month."""
+    contract_id, company_id = _scope(marche, entreprise)
+    grid = month_grid(
+        session,
+        web.user,
+        contract_id=contract_id,
+        company_id=company_id,
+        first_month=_first_month(depuis),
+        months=12,
+        today=date.today(),
+    )
+    return Response(
+        timesheet_template(grid),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="releve-heures.xlsx"'},
+    )
+
+
 @router.get("/facilitateur/heures/grille", response_class=HTMLResponse)
 def grid_page(
     request: Request,
@@ -236,7 +272,7 @@ def _save_cell(
         value = float(text.replace(",", ".").replace(" ", "").removesuffix("h"))
     except ValueError:
         return f"« {text} » n'est pas un nombre d'heures (ex. 120 ou 37,5)"
-    return refusal(
+    error = refusal(
         lambda: placements.put_hours(
             session,
             web.user,
@@ -245,6 +281,8 @@ def _save_cell(
         ),
         not_found_passes=False,
     )
+    # Beside its cell the month and the verdict go without saying.
+    return error.removeprefix("heures refusées : ") if error else None
 
 
 async def _form_fields(request: Request) -> dict[str, str]:
@@ -272,7 +310,7 @@ def grid_save(
         web.user,
         contract_id=contract_id,
         company_id=company_id,
-        first_month=parse_month(depuis) if depuis else None,
+        first_month=_first_month(depuis),
         months=12,
         today=date.today(),
     )
@@ -327,8 +365,11 @@ def grid_cell(
     placement_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     mois: Annotated[str, Form(min_length=7, max_length=7)],
     heures: Annotated[str, Form(max_length=20)] = "",
+    marche: Annotated[str, Form(max_length=12)] = "",
+    entreprise: Annotated[str, Form(max_length=12)] = "",
 ) -> JSONResponse:
-    """One cell saved at once (the grid's script): the new totals, or the French refusal."""
+    """One cell saved at once (the grid's script): the new totals (the placement's, and the
+    month's over the grid's scope when given), or the French refusal."""
     text = heures.strip()
     if not text:
         return JSONResponse(
@@ -339,4 +380,21 @@ def grid_cell(
         return JSONResponse({"ok": False, "error": error}, status_code=422)
     declared = placements.get_hours(session, placement_id)
     value = next(i.hours for i in declared.items if month_key(i.month) == mois)
-    return JSONResponse({"ok": True, "hours": value, "row_total": round(declared.total_hours, 2)})
+    body: dict[str, object] = {
+        "ok": True,
+        "hours": value,
+        "row_total": round(declared.total_hours, 2),
+    }
+    if marche or entreprise:
+        contract_id, company_id = _scope(marche, entreprise)
+        column = month_grid(
+            session,
+            web.user,
+            contract_id=contract_id,
+            company_id=company_id,
+            first_month=date.fromisoformat(f"{mois}-01"),
+            months=1,
+            today=date.today(),
+        )
+        body["month_total"] = column.month_totals[mois]
+    return JSONResponse(body)

@@ -30,7 +30,9 @@ def _event(client: TestClient, actor: Actor, held_on: str, title: str = "Petit-d
     return int(response.json()["id"])
 
 
-def test_sector_is_a_naf_sub_class(client: TestClient, session: Session, facilitator: Actor):
+def test_sector_is_a_naf_sub_class(
+    client: TestClient, session: Session, facilitator: Actor
+) -> None:
     company = make_company(session)
     url = f"/outreach/companies/{company.id}/sector"
     ok = client.put(url, json={"naf_code": "4399c"}, headers=facilitator.headers)
@@ -45,6 +47,8 @@ def test_sector_is_a_naf_sub_class(client: TestClient, session: Session, facilit
     assert bad.status_code == 422 and "code NAF « 99.99Z » inconnu" in bad.json()["detail"]
     session.refresh(company)
     assert company.naf_code == "43.99C"
+    read = client.get(f"/companies/{company.id}", headers=facilitator.headers).json()
+    assert read["naf_code"] == "43.99C"
     found = client.get("/outreach/naf", params={"q": "maçonnerie"}, headers=facilitator.headers)
     assert "43.99C" in [e["code"] for e in found.json()]
 
@@ -200,9 +204,21 @@ def test_final_account_counts_later_answers_and_wins(
     ]
     detail = client.get(f"/outreach/events/{first}", headers=facilitator.headers).json()
     assert detail["people"] == 6 and detail["testimony_items"][0]["may_publish"] is True
+    gone = client.delete(
+        f"/outreach/testimonies/{detail['testimony_items'][0]['id']}", headers=facilitator.headers
+    )
+    assert gone.status_code == 204
+    after = client.get(f"/outreach/events/{first}", headers=facilitator.headers).json()
+    assert after["testimony_items"] == []
+    assert (
+        client.delete("/outreach/testimonies/999999", headers=facilitator.headers).status_code
+        == 404
+    )
 
 
-def test_bad_input_changes_nothing(client: TestClient, session: Session, facilitator: Actor):
+def test_bad_input_changes_nothing(
+    client: TestClient, session: Session, facilitator: Actor
+) -> None:
     bad_kind = client.post(
         "/outreach/events",
         json={"kind": "fete", "title": "x", "held_on": "2026-03-01", "place": "Flers"},

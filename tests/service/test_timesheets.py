@@ -11,7 +11,7 @@ import pytest
 from factories import Actor, audit_entries, make_candidate, make_company, make_contract, make_lot
 from fastapi.testclient import TestClient
 from httpx import Response
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -252,3 +252,55 @@ def test_month_grid(client: TestClient, session: Session, facilitator: Actor, si
         headers=facilitator.headers,
     )
     assert bad_month.status_code == 422 and "n'est pas un mois" in bad_month.json()["detail"]
+
+
+def test_wide_timesheet_one_column_per_month(
+    client: TestClient, session: Session, facilitator: Actor, site: Site
+) -> None:
+    """What many companies send: a line per person, a column per month; an empty cell
+    declares nothing."""
+    data = (
+        "Identifiant de suivi;Nom;Lot;mars 2026;avr.-26;05/2026\n"
+        "P-A;Dupont;M-TS-1-LOT01;60;151,67;\n"
+        "P-B;Martin;M-TS-1-LOT01;;;35\n"
+    )
+    response = _post(client, facilitator, data.encode())
+    assert response.status_code == 200, response.json()
+    assert response.json()["format"] == "csv, une colonne par mois"
+    assert response.json()["warnings"] == ["Colonnes ignorées : nom."]
+    assert _hours(session) == {
+        (site.first.id, date(2026, 3, 1)): 60.0,
+        (site.first.id, date(2026, 4, 1)): 151.67,
+        (site.second.id, date(2026, 5, 1)): 35.0,
+    }
+    # A refused cell names its month column; nothing else is written.
+    bad = "Identifiant de suivi;Lot;juin 2026;juillet 2026\nP-A;M-TS-1-LOT01;10;x\n"
+    refused = _post(client, facilitator, bad.encode())
+    assert refused.status_code == 422
+    errors = refused.json()["errors"]
+    assert [(e["line"], e["column"]) for e in errors] == [(2, "juillet 2026")]
+    assert (site.first.id, date(2026, 6, 1)) not in _hours(session)
+
+
+def test_the_template_a_company_fills_in_comes_back(
+    client: TestClient, session: Session, facilitator: Actor, site: Site
+) -> None:
+    _post(client, facilitator, GOOD.encode())
+    params = {"contract_id": site.contract.id, "from": "2026-03", "months": 4}
+    template = client.get("/hours/template", params=params, headers=facilitator.headers)
+    assert template.status_code == 200
+    book = load_workbook(io.BytesIO(template.content))
+    sheet = book.active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Identifiant de suivi", "Lot", "03/2026", "04/2026", "05/2026", "06/2026")
+    assert rows[1] == ("P-A", "M-TS-1-LOT01", 60, 151.67, None, None)
+    assert "Dupont" not in str(rows)
+    # As it is: nothing changes. Filled in: the new months are declared.
+    again = _post(client, facilitator, template.content, name="modele.xlsx")
+    assert (again.json()["created"], again.json()["unchanged"]) == (0, 3), again.json()
+    sheet.cell(2, 6).value = 80  # P-A, June 2026
+    buffer = io.BytesIO()
+    book.save(buffer)
+    filled = _post(client, facilitator, buffer.getvalue(), name="modele.xlsx")
+    assert filled.json()["created"] == 1, filled.json()
+    assert _hours(session)[(site.first.id, date(2026, 6, 1))] == 80.0

@@ -90,7 +90,7 @@ def test_timesheet_refused_with_line_errors(
         files={"fichier": ("releve.csv", data.encode(), "text/csv")},
     )
     assert refused.status_code == 422
-    assert "Relevé refusé, rien n'a été modifié" in refused.text
+    assert "Relevé d&#39;heures refusé, rien n&#39;a été importé" in refused.text
     assert "plus que le plafond de 220 h" in refused.text
     assert _hours(session, placement) == {}
 
@@ -115,6 +115,17 @@ def test_month_grid_cell_and_whole_form(
         data={"csrf_token": token, "placement_id": placement.id, "mois": "2026-03", "heures": "80"},
     )
     assert cell.status_code == 200 and cell.json() == {"ok": True, "hours": 80.0, "row_total": 80.0}
+    with_scope = client.post(
+        "/facilitateur/heures/cellule",
+        data={
+            "csrf_token": token,
+            "placement_id": placement.id,
+            "mois": "2026-05",
+            "heures": "20",
+            "marche": str(lot.contract_id),
+        },
+    )
+    assert with_scope.json()["month_total"] == 20.0
     too_many = client.post(
         "/facilitateur/heures/cellule",
         data={
@@ -130,7 +141,7 @@ def test_month_grid_cell_and_whole_form(
         data={"csrf_token": token, "placement_id": placement.id, "mois": "2026-04", "heures": "x"},
     )
     assert not_number.status_code == 422 and "n'est pas un nombre" in not_number.json()["error"]
-    assert _hours(session, placement) == {date(2026, 3, 1): 80.0}
+    assert _hours(session, placement) == {date(2026, 3, 1): 80.0, date(2026, 5, 1): 20.0}
     # Without JavaScript: the whole grid, one good cell and one refused, shown beside it.
     whole = client.post(
         "/facilitateur/heures/grille",
@@ -147,7 +158,18 @@ def test_month_grid_cell_and_whole_form(
     assert whole.status_code == 422
     assert "1 case(s) refusée(s)" in whole.text and "plafond de 220 h" in whole.text
     assert 'value="500"' in whole.text  # what was typed stays in the cell
-    assert _hours(session, placement) == {date(2026, 3, 1): 80.0, date(2026, 4, 1): 100.5}
+    assert _hours(session, placement) == {
+        date(2026, 3, 1): 80.0,
+        date(2026, 4, 1): 100.5,
+        date(2026, 5, 1): 20.0,
+    }
+    bad_month = client.post(
+        "/facilitateur/heures/grille",
+        data={"csrf_token": token, "marche": str(lot.contract_id), "depuis": "hier"},
+    )
+    assert bad_month.status_code == 422 and "n&#39;est pas un mois" in bad_month.text
+    template = client.get(f"/facilitateur/heures/modele.xlsx?marche={lot.contract_id}")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
     no_scope = client.get("/facilitateur/heures/grille")
     assert no_scope.status_code == 422 and "choisissez un marché" in no_scope.text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -113,7 +114,18 @@ def test_outreach_journey(
         },
     )
     assert answered.status_code == 200 and "a remporté" in answered.text
+    assert "Aucun lot attribué." in answered.text
+    lot.company_id = company.id
+    session.flush()
+    assert lot.reference in client.get(base).text.split("Lots avec clause attribués")[1]
 
+    testimony = re.search(r"temoignages/(\d+)/supprimer", said.text)
+    assert testimony is not None
+    removed = client.post(
+        f"/facilitateur/sensibilisation/temoignages/{testimony.group(1)}/supprimer",
+        data={"csrf_token": token},
+    )
+    assert removed.status_code == 200 and "Nous avons recruté" not in removed.text
     account = client.get("/facilitateur/sensibilisation/bilan")
     assert account.status_code == 200
     assert "F — Construction" in account.text
@@ -127,6 +139,34 @@ def test_outreach_journey(
         .startswith("Section NAF;")
     )
     assert client.get("/facilitateur/sensibilisation/bilan.pdf").status_code == 404
+
+
+def test_a_company_reached_is_added_with_its_sector(
+    client: TestClient, login: Login, session: Session, facilitator: User
+) -> None:
+    token = login(facilitator)
+    bad = client.post(
+        "/facilitateur/entreprises",
+        data={"csrf_token": token, "siret": "123", "name": "Fonderie du Perche"},
+    )
+    assert bad.status_code == 422 and "Entreprise non enregistrée" in bad.text
+    bad_naf = client.post(
+        "/facilitateur/entreprises",
+        data={"csrf_token": token, "siret": "44306184100047", "name": "Fonderie", "naf_code": "1"},
+    )
+    assert bad_naf.status_code == 422 and "code NAF" in bad_naf.text
+    assert session.scalars(select(Company)).all() == []
+    ok = client.post(
+        "/facilitateur/entreprises",
+        data={
+            "csrf_token": token,
+            "siret": "443 061 841 00047",
+            "name": "Fonderie du Perche",
+            "naf_code": "24.51Z",
+            "commune": "61001",
+        },
+    )
+    assert ok.status_code == 200 and "Fonderie du Perche" in ok.text and "24.51Z" in ok.text
 
 
 def test_outreach_pages_are_the_facilitators(
