@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -28,7 +27,12 @@ from service.workflow.states import OUTCOME_LABELS
 __all__ = ["bilan_pdf"]
 
 
-FONT_DIR: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+def _font_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
 BLUE: Final = (0, 82, 155)
 LIGHT: Final = (157, 183, 213)
 RED: Final = (163, 20, 30)
@@ -54,7 +58,7 @@ def _font(name: str) -> str:
     """DejaVu Sans cut down to :data:`_UNICODES`, written once in the temporary folder (then
     reused by every process): fpdf2 parses the whole font on every document, half a second for
     DejaVu's 6,000 glyphs, and the cut one in a few milliseconds."""
-    source = FONT_DIR / name
+    source = _font_dir() / name
     stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}"
     target = Path(tempfile.gettempdir()) / "clausematch-fonts" / f"latin-{stamp}-{name}"
     if target.exists():

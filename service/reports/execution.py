@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
@@ -15,6 +14,9 @@ from service.reports.repository import HOUR_COLUMNS, ReportRepository
 from service.workflow.states import (
     DELIVERY_MODE_LABELS,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def execution_report(
@@ -169,6 +171,8 @@ def execution_report(
 
 
 def _execution_chart(report: Report) -> Figure:
+    from matplotlib.figure import Figure  # only when a chart is drawn: a light start-up
+
     table = report.tables["marches"]
     fig = Figure(figsize=(8, 1.2 + 0.5 * max(1, len(table))))
     ax = fig.add_subplot()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
@@ -17,6 +16,9 @@ from service.workflow.states import (
     IN_EMPLOYMENT,
     OUTCOME_LABELS,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _placements(session: Session, refs: Referentials, where: ReportFilter) -> pd.DataFrame:
@@ -185,6 +187,8 @@ def fse_report(
 
 
 def _monthly_chart(report: Report) -> Figure:
+    from matplotlib.figure import Figure  # only when a chart is drawn: a light start-up
+
     table = report.tables["heures_par_mois"]
     fig = Figure(figsize=(8, 4))
     ax = fig.add_subplot()
