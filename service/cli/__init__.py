@@ -12,8 +12,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from service.errors import AppError
-
 __all__ = ["CliError", "main"]
 
 # Modules under service.cli that register sub-commands, in the order ``--help`` lists them.
@@ -66,6 +64,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "proposals": ("proposals", "propositions en cours"),
     "report": ("report", "rapports (exécution, FSE+, participants, entonnoir)"),
     "tools": ("tools", "outils du facilitateur (heures d'un lot, vivier)"),
+    "clause": ("clauses", "rédiger la clause sociale d'un lot (.docx)"),
+    "people": ("people", "droits d'une personne : accès, effacement, ne pas proposer"),
+    "retention": ("retention", "durées de conservation : avis, anonymisation, purges"),
+    "audit": ("audit", "journal d'audit : vérifier la chaîne d'empreintes"),
+    "privacy": ("privacy", "données personnelles : registre des traitements"),
+    "backup": ("backup", "sauvegarder la base (cohérente même service en marche)"),
+    "restore": ("backup", "restaurer une sauvegarde (service arrêté)"),
+    "doctor": ("doctor", "vérifier les réglages d'une installation"),
 }
 
 
@@ -113,15 +119,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"clausematch: {exc}", file=sys.stderr)
         return 1
-    except AppError as exc:  # a service rule refused the input (e.g. a text its column lacks)
-        print(f"clausematch: {exc.detail}", file=sys.stderr)
-        return 1
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"clausematch: fichier illisible : {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("clausematch: interrompu", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A service rule refused the input (e.g. a text its column lacks). service.errors
+        # imports the web framework: looked up only if a command loaded it (a light start-up).
+        errors = sys.modules.get("service.errors")
+        if errors is not None and isinstance(exc, errors.AppError):
+            print(f"clausematch: {exc.detail}", file=sys.stderr)
+            return 1
+        raise
     return code
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import Any
 
@@ -21,7 +22,11 @@ class Steps:
         if on_terminal():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=what, unit="étape", leave=False, file=sys.stderr)
+            # A terminal that reports no width (0 columns) falls back to 80.
+            width = min(100, shutil.get_terminal_size((80, 24)).columns)
+            self._bar = tqdm(
+                total=total, desc=what, unit="étape", leave=False, file=sys.stderr, ncols=width
+            )
 
     def done(self, step: str) -> None:
         if self._bar is not None:

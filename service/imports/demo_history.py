@@ -168,11 +168,11 @@ def load_history(
 
     placement_of: dict[str, Placement] = {}
     for row in history.placements.to_dict("records"):
-        proposal = proposal_of.get(row["placement_ref"])
+        source = proposal_of.get(row["placement_ref"])
         placement = Placement(
             candidate_id=people[row["candidate_id"]],
             lot_id=lot_ids[row["lot_ref"]],
-            proposal_id=None if proposal is None else proposal.id,
+            proposal_id=None if source is None else source.id,
             delivery_mode=row["delivery_mode"],
             intermediary=_none(row["intermediary"]),
             contract_type=row["contract_type"],

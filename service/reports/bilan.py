@@ -16,18 +16,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from service.reports.cells import french_text
+from service.reports.labels import Kind
 from service.reports.summary import SUMMARY_LABELS, Summary
 from service.workflow.states import OUTCOME_LABELS
 
 __all__ = ["bilan_pdf"]
 
 
-FONT_DIR: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+def _font_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
 BLUE: Final = (0, 82, 155)
 LIGHT: Final = (157, 183, 213)
 RED: Final = (163, 20, 30)
@@ -53,12 +58,12 @@ def _font(name: str) -> str:
     """DejaVu Sans cut down to :data:`_UNICODES`, written once in the temporary folder (then
     reused by every process): fpdf2 parses the whole font on every document, half a second for
     DejaVu's 6,000 glyphs, and the cut one in a few milliseconds."""
-    source = FONT_DIR / name
+    source = _font_dir() / name
     stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}"
     target = Path(tempfile.gettempdir()) / "clausematch-fonts" / f"latin-{stamp}-{name}"
     if target.exists():
         return str(target)
-    from fontTools import subset
+    from fontTools import subset  # type: ignore[import-untyped]
 
     options = subset.Options()
     options.name_IDs = ["*"]
@@ -75,7 +80,7 @@ def _font(name: str) -> str:
     return str(target)
 
 
-def _kind(code: str) -> str:
+def _kind(code: str) -> Kind:
     unit = SUMMARY_LABELS[code][1]
     return "ratio" if unit == "%" else "hours"
 
@@ -186,10 +191,10 @@ def bilan_pdf(summary: Summary, *, scope: str) -> bytes:
     if late.empty:
         pdf.cell(0, 4.5, "Aucun lot en retard à cette date.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for row in late.head(MAX_LATE).to_dict("records"):
-        rate = french_text(row["taux_realisation"], "ratio")
+        share = french_text(row["taux_realisation"], "ratio")
         elapsed = french_text(row["part_duree_ecoulee"], "ratio")
         text = (
-            f"{row['lot']} — {str(row['metier'])[:40]} : {rate} des heures pour {elapsed} "
+            f"{row['lot']} — {str(row['metier'])[:40]} : {share} des heures pour {elapsed} "
             "de la durée"
         )
         pdf.cell(0, 4.5, text[:120], new_x=XPos.LMARGIN, new_y=YPos.NEXT)

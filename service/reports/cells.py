@@ -9,8 +9,10 @@ web pages and PDF bilans.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date
 from typing import Any
+
+import pandas as pd
 
 from service.reports.labels import Kind
 
@@ -30,7 +32,7 @@ def plain(value: Any) -> Any:
         return None
     if type(value).__name__ in {"NAType", "NaTType"}:
         return None
-    if isinstance(value, datetime) and type(value).__name__ == "Timestamp":
+    if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value
 

@@ -34,13 +34,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from service.errors import InvalidInput
 from service.referentials.service import Referentials
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["REPORT_NAMES", "SMALL_CELL", "Report", "ReportFilter"]
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
@@ -16,6 +15,9 @@ from service.workflow.states import (
     DELIVERY_MODE_LABELS,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def execution_report(
     session: Session,
@@ -24,7 +26,10 @@ def execution_report(
     *,
     today: date,
     tolerance: float,
+    hours: pd.DataFrame | None = None,
 ) -> Report:
+    """``hours``: every row of ``placement_hours`` (columns ``HOUR_COLUMNS``) when the caller
+    has read them already (the summary reads them once for this report and the FSE+ one)."""
     repo = ReportRepository(session)
     as_of = where.date_to or today
     lots = pd.DataFrame(repo.lots(buyer_id=where.buyer_id, contract_id=where.contract_id))
@@ -51,10 +56,13 @@ def execution_report(
         lot_table = pd.DataFrame(columns=columns)
     else:
         lots = lots[in_territory(refs, where, site_commune(lots))].copy()
-        hours = pd.DataFrame(
-            repo.placement_hours(month_from=None, month_to=as_of),
-            columns=list(HOUR_COLUMNS),
-        )
+        if hours is None:
+            hours = pd.DataFrame(
+                repo.placement_hours(month_from=None, month_to=as_of),
+                columns=list(HOUR_COLUMNS),
+            )
+        else:
+            hours = hours[hours["month"] <= as_of]
         done = hours.groupby("lot_id")["hours"].sum()
         by_mode = hours.pivot_table(
             index="lot_id", columns="delivery_mode", values="hours", aggfunc="sum", fill_value=0.0
@@ -163,6 +171,8 @@ def execution_report(
 
 
 def _execution_chart(report: Report) -> Figure:
+    from matplotlib.figure import Figure  # only when a chart is drawn: a light start-up
+
     table = report.tables["marches"]
     fig = Figure(figsize=(8, 1.2 + 0.5 * max(1, len(table))))
     ax = fig.add_subplot()

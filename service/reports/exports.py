@@ -47,7 +47,8 @@ def build_report(
             # The FSE+ common indicators for participants, as the FSE+ reporting lays them out.
             people = participants_report(session, refs, where, today=today)
             tables["participants"] = people.tables["participants"]
-            report.notes = list(dict.fromkeys([*report.notes, *people.notes]))
+            extra = [n for n in people.notes if not n.startswith("En emploi")]  # said already
+            report.notes = [*report.notes, *extra]
         report.tables = tables
         report.summary = summary
     elif name == "participants":

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from service.referentials.service import Referentials
@@ -17,6 +16,9 @@ from service.workflow.states import (
     IN_EMPLOYMENT,
     OUTCOME_LABELS,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _placements(session: Session, refs: Referentials, where: ReportFilter) -> pd.DataFrame:
@@ -43,14 +45,33 @@ def _ended_in(frame: pd.DataFrame, where: ReportFilter, as_of: date) -> pd.DataF
     return frame[keep.astype(bool)]
 
 
-def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, today: date) -> Report:
+def fse_report(
+    session: Session,
+    refs: Referentials,
+    where: ReportFilter,
+    *,
+    today: date,
+    hours: pd.DataFrame | None = None,
+    placements: pd.DataFrame | None = None,
+) -> Report:
+    """``hours`` (every row, columns ``HOUR_COLUMNS``) and ``placements`` (``_placements`` for
+    ``where``): when the caller has read them already."""
     as_of = where.date_to or today
-    placements = _placements(session, refs, where)
+    if placements is None:
+        placements = _placements(session, refs, where)
     month_from = where.date_from.replace(day=1) if where.date_from else None
-    hours = pd.DataFrame(
-        ReportRepository(session).placement_hours(month_from=month_from, month_to=where.date_to),
-        columns=list(HOUR_COLUMNS),
-    )
+    if hours is None:
+        hours = pd.DataFrame(
+            ReportRepository(session).placement_hours(
+                month_from=month_from, month_to=where.date_to
+            ),
+            columns=list(HOUR_COLUMNS),
+        )
+    else:
+        if month_from is not None:
+            hours = hours[hours["month"] >= month_from]
+        if where.date_to is not None:
+            hours = hours[hours["month"] <= where.date_to]
     kept = set(placements["placement_id"]) if not placements.empty else set()
     hours = hours[hours["placement_id"].isin(kept)]
     rsa_hours = hours[hours["rsa"].astype(bool)]
@@ -166,6 +187,8 @@ def fse_report(session: Session, refs: Referentials, where: ReportFilter, *, tod
 
 
 def _monthly_chart(report: Report) -> Figure:
+    from matplotlib.figure import Figure  # only when a chart is drawn: a light start-up
+
     table = report.tables["heures_par_mois"]
     fig = Figure(figsize=(8, 4))
     ax = fig.add_subplot()

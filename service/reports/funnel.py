@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from fixtures import REFERENTIALS_DIR
@@ -26,6 +25,9 @@ from service.reports.repository import PROPOSAL_COLUMNS, ReportRepository
 from service.workflow.states import (
     REFUSAL_REASONS,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def funnel_report(
@@ -166,6 +168,8 @@ _FUNNEL_COLUMNS: Final = (
 
 
 def _funnel_chart(report: Report) -> Figure:
+    from matplotlib.figure import Figure  # only when a chart is drawn: a light start-up
+
     table = report.tables["entonnoir"]
     fig = Figure(figsize=(7, 3.5))
     ax = fig.add_subplot()

@@ -12,8 +12,8 @@ earlier ranking chose who was shown; the rows say so, so that training and evalu
 - ``proposed`` — a proposal exists; ``validated`` — it reached *validated* at some point;
   ``hired`` — it reached *hired*; ``hours`` — insertion hours recorded on the placement it led
   to; ``outcome`` — the placement's situation at its end (``emploi_durable``,
-  ``emploi_transition``, ``sortie_positive``; empty for *other* or *unknown*, which the history
-  schema does not name).
+  ``emploi_transition``, ``sortie_positive`` (a qualifying training too); empty for *other* or
+  *unknown*, which the history schema does not name).
 - ``scored_on`` — the first day the pair was shown or proposed; ``decided_on`` — the day of the
   proposal's last move (``scored_on`` for a pair never proposed).
 - **The pool file** holds every person as stored, on ``pool_on`` = the first ``scored_on`` of
@@ -140,6 +140,8 @@ def _pairs(repo: HistoryRepository) -> tuple[dict[tuple[int, int], _Pair], int]:
         reached = {state for state, _ in moves} | {p.state}
         hired = bool(reached & set(_REACHED_HIRED))
         outcome = outcomes.get(p.id) if hired else None
+        # The history schema has no qualifying-training outcome: it is a positive exit there.
+        outcome = "sortie_positive" if outcome == "formation_qualifiante" else outcome
         proposed_day = _day(p.created_at)
         found = pair(p.candidate_id, p.offer_id, proposed_day)
         found.outcome = {

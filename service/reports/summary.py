@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from service.referentials.service import Referentials
 from service.reports.common import Report, ReportFilter, in_territory, rounded
 from service.reports.execution import execution_report
 from service.reports.fse import _placements, fse_report
-from service.reports.repository import PROPOSAL_COLUMNS, ReportRepository
+from service.reports.repository import HOUR_COLUMNS, PROPOSAL_COLUMNS, ReportRepository
 from service.workflow.states import OPEN_STATES
 
 __all__ = ["SUMMARY_LABELS", "Summary", "build_summary"]
@@ -107,14 +107,22 @@ def build_summary(
     """The headline figures (module docstring) for ``where`` on ``where.date_to`` or ``today``."""
     where.check()
     as_of = where.date_to or today
-    execution = execution_report(session, refs, where, today=today, tolerance=tolerance)
-    fse = fse_report(session, refs, where, today=today)
+    # Hours and placements read once, for both reports and the people in post.
+    hours = pd.DataFrame(
+        ReportRepository(session).placement_hours(month_from=None, month_to=None),
+        columns=list(HOUR_COLUMNS),
+    )
+    placements = _placements(session, refs, where)
+    execution = execution_report(
+        session, refs, where, today=today, tolerance=tolerance, hours=hours
+    )
+    fse = fse_report(session, refs, where, today=today, hours=hours, placements=placements)
     lots = execution.tables["lots"]
     committed = float(lots["heures_engagees"].sum()) if not lots.empty else 0.0
     done = float(lots["heures_realisees"].sum()) if not lots.empty else 0.0
     assessed = int(lots["part_duree_ecoulee"].notna().sum()) if not lots.empty else 0
     late = int(lots["en_retard"].astype(bool).sum()) if not lots.empty else 0
-    placements = _placements(session, refs, ReportFilter(**_filter_args(where)))
+    # A placement running on the report date overlaps the period: it is among ``placements``.
     in_post = 0
     if not placements.empty:
         running = (placements["start_date"] <= as_of) & placements["end_date"].map(
@@ -139,18 +147,6 @@ def build_summary(
     return Summary(
         as_of=as_of, values=values, waiting_by_state=waiting, execution=execution, fse=fse
     )
-
-
-def _filter_args(where: ReportFilter) -> dict[str, Any]:
-    # People in post are counted on the report date, whatever the period's start.
-    return {
-        "date_from": where.date_to,
-        "date_to": where.date_to,
-        "bassin": where.bassin,
-        "epci": where.epci,
-        "buyer_id": where.buyer_id,
-        "contract_id": where.contract_id,
-    }
 
 
 def _waiting(session: Session, refs: Referentials, where: ReportFilter) -> dict[str, int]:

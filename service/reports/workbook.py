@@ -69,6 +69,9 @@ CHARTS: Final[dict[str, ChartSpec]] = {
 HEADER_FILL: Final = PatternFill("solid", fgColor="1F4E79")
 
 
+WIDTH_SAMPLE: Final = 60
+
+
 def _sheet_title(title: str, used: set[str]) -> str:
     clean = "".join(c for c in title if c not in "[]:*?/\\")[:31]
     name, n = clean, 2
@@ -98,7 +101,8 @@ def _write_table(ws: Worksheet, shown: ReadableTable, table_number: int) -> None
             [min(len(header), 30)]
             + [
                 len(french_text(r[j - 1], k[j - 1]))
-                for r, k in zip(shown.rows, shown.kinds, strict=True)
+                # the first rows tell the width well enough (a long table costs no more)
+                for r, k in zip(shown.rows[:WIDTH_SAMPLE], shown.kinds[:WIDTH_SAMPLE], strict=True)
             ]
         )
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, width + 2))

@@ -29,12 +29,18 @@ def test_same_seed_same_history(history: object) -> None:
 
 
 def test_hours_are_plausible(history: object) -> None:
-    placements = history.placements.set_index("placement_ref")  # type: ignore[attr-defined]
+    placements = history.placements  # type: ignore[attr-defined]
+    dates = dict(
+        zip(
+            placements["placement_ref"],
+            zip(placements["start_date"], placements["end_date"], strict=True),
+            strict=True,
+        )
+    )
     hours = history.hours  # type: ignore[attr-defined]
     assert len(hours) > 300 and hours["hours"].between(0.5, 220).all()
     for ref, month, _ in hours.itertuples(index=False):
-        start = placements.loc[ref, "start_date"]
-        end = placements.loc[ref, "end_date"]
+        start, end = dates[ref]
         assert month >= start.replace(day=1)
         assert end is None or month <= end
         assert month < AS_OF.replace(day=1)  # complete months before the reference date

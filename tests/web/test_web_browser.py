@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -285,7 +285,7 @@ def test_coach_proposes_from_a_shortlist_then_the_facilitator_validates_places_r
     expect(page.locator("progress").first).to_be_visible()
     _shot(page, demo, "12-facilitateur-marches-et-lots")
 
-    page.get_by_role("link", name="Rapports").click()
+    page.get_by_role("link", name="Rapports", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rapports")
     expect(page.locator("img.chart")).to_be_visible()
     page.wait_for_function(
@@ -596,6 +596,114 @@ def test_a_coach_finds_a_person_by_name_adds_a_target_sees_the_offers_change_and
     _shot(page, demo, f"28-{label}-coach-resume")
     page.goto("/coach/nouvelles-offres")
     _shot(page, demo, f"29-{label}-coach-nouvelles-offres")
+    page.context.close()
+
+
+def _running_placement(url: str, month: date) -> tuple[str, str]:
+    """(follow-up id, lot reference) of a demo placement running through ``month`` with no hours
+    declared for it yet."""
+    from service.models.procurement import Lot
+    from service.models.workflow import Placement, PlacementHours
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            declared = select(PlacementHours.placement_id).where(PlacementHours.month == month)
+            row = session.execute(
+                select(Candidate.external_id, Lot.reference)
+                .join(Placement, Placement.candidate_id == Candidate.id)
+                .join(Lot, Lot.id == Placement.lot_id)
+                .where(
+                    Placement.start_date <= month,
+                    (Placement.end_date.is_(None)) | (Placement.end_date >= date.today()),
+                    Placement.id.not_in(declared),
+                )
+                .order_by(Placement.id)
+                .limit(1)
+            ).one()
+            return str(row[0]), str(row[1])
+    finally:
+        engine.dispose()
+
+
+def test_the_facilitator_reads_the_dashboard_imports_a_timesheet_sees_the_hours_move_and_exports_the_fse_report(
+    browser: object, demo_server: Demo
+) -> None:
+    import io
+
+    import openpyxl
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    _login(page, "facilitateur")
+    expect(page).to_have_url(re.compile(r"/facilitateur/tableau-de-bord$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord")
+    # three inline SVG charts, each with its title for screen readers
+    charts = page.locator("svg.svg-chart[role=img]")
+    expect(charts).to_have_count(3)
+    expect(charts.first.locator("title").first).to_have_text("Heures d'insertion par acheteur")
+    done = page.locator('[data-indicator="heures_realisees"]')
+    before = float(done.inner_text().replace("\u202f", "").replace(",", "."))
+    assert before > 0
+    assert int(page.locator('[data-indicator="lots_en_retard"]').inner_text()) > 0
+    _shot(page, demo, "20-facilitateur-tableau-de-bord")
+
+    # a company's monthly timesheet for last month, on a placement still running
+    today = date.today()
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    follow_up, lot = _running_placement(demo.database_url, month)
+    timesheet = f"Identifiant de suivi;Lot;Mois;Heures\n{follow_up};{lot};{month:%m/%Y};150\n"
+    page.get_by_role("link", name="Relevés d'heures", exact=True).click()
+    page.get_by_label(re.compile("^Relevé")).set_input_files(
+        {"name": "releve.csv", "mimeType": "text/csv", "buffer": timesheet.encode()}
+    )
+    page.get_by_role("button", name="Vérifier le relevé").click()
+    expect(page.get_by_text("rien n'est encore écrit")).to_be_visible()
+    _shot(page, demo, "21-facilitateur-releve-verifie")
+    page.get_by_role("button", name="Confirmer le relevé").click()
+    expect(page.get_by_text(re.compile("Relevé appliqué : 1 mois déclaré"))).to_be_visible()
+
+    # the dashboard moved: 150 h more, and last month's column in the chart's table
+    page.get_by_role("link", name="Tableau de bord", exact=True).click()
+    after_text = done.inner_text()
+    after = float(after_text.replace("\u202f", "").replace(",", "."))
+    assert after == pytest.approx(before + 150)
+    page.get_by_text("Les chiffres du graphique (tableau)").nth(1).click()
+    row = page.locator("tr", has=page.get_by_role("rowheader", name=f"{month:%m/%Y}"))
+    expect(row.get_by_role("cell").first).to_contain_text("150")
+    _shot(page, demo, "22-facilitateur-tableau-de-bord-apres-releve")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, demo, "23-facilitateur-tableau-de-bord-telephone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # the FSE+ report: the summary first, the same figure; the xlsx with its FSE+ sheets
+    page.get_by_role("link", name="Rapports", exact=True).click()
+    page.get_by_label("Rapport", exact=True).select_option("fse")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_role("heading", name="Synthèse")).to_be_visible()
+    summary = page.locator("table.summary-table")
+    expect(summary).to_contain_text(f"{after_text} h")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.chart');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
+    _shot(page, demo, "24-facilitateur-rapport-fse")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le rapport (Excel .xlsx)").click()
+    download = download_info.value
+    assert download.suggested_filename == "clausematch-fse.xlsx"
+    target = demo.artifacts / "rapport-fse.xlsx"
+    download.save_as(str(target))
+    book = openpyxl.load_workbook(io.BytesIO(target.read_bytes()))
+    assert {"Synthèse", "Indicateurs du projet", "Participants FSE+"} <= set(book.sheetnames)
+    cells = {r[0]: r[1] for r in book["Synthèse"].iter_rows(min_row=2, values_only=True)}
+    assert cells["Heures d'insertion réalisées"] == pytest.approx(after)
+    with page.expect_download() as pdf_info:
+        page.get_by_role("link", name=re.compile("^Bilan sur une page")).click()
+    pdf = demo.artifacts / "bilan-operation.pdf"
+    pdf_info.value.save_as(str(pdf))
+    assert pdf.read_bytes()[:5] == b"%PDF-"
     page.context.close()
 
 
