@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-from starlette.exceptions import HTTPException as StarletteHTTPException
+if TYPE_CHECKING:
+    # The web framework and the database layer are imported by the handlers only, so that a
+    # light command (the hours calculator) can raise these errors without loading them.
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 __all__ = [
     "AppError",
@@ -98,6 +97,8 @@ def error_body(error: str, detail: str) -> dict[str, str]:
 def _json(
     status: int, error: str, detail: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     return JSONResponse(error_body(error, detail), status_code=status, headers=headers)
 
 
@@ -185,6 +186,8 @@ def format_validation_errors(errors: Sequence[Any]) -> str:
 
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     assert isinstance(exc, AppError)
     if exc.errors is not None:
         body: dict[str, Any] = {**error_body(type(exc).__name__, exc.detail), "errors": exc.errors}
@@ -193,11 +196,15 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    from fastapi.exceptions import RequestValidationError
+
     assert isinstance(exc, RequestValidationError)
     return _json(422, "InvalidInput", format_validation_errors(exc.errors()))
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     assert isinstance(exc, StarletteHTTPException)
     name = _STATUS_NAMES.get(exc.status_code, "HTTPError")
     headers = dict(exc.headers) if exc.headers else None
@@ -223,6 +230,11 @@ async def _stale_error(_: Request, exc: Exception) -> JSONResponse:
 
 def register_handlers(app: FastAPI) -> None:
     """Map every error the API may raise to the one JSON shape."""
+    from fastapi.exceptions import RequestValidationError
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -48,7 +48,7 @@ def _hours(args: argparse.Namespace) -> int:
     # Imported here: ``tools --help`` and the other commands start without them.
     from service.config import get_settings
     from service.errors import AppError
-    from service.scoring.tools import estimate_hours, labour_shares
+    from service.scoring.hours import estimate_hours, labour_shares
 
     settings = get_settings()
     try:
