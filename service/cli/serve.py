@@ -57,6 +57,11 @@ def _serve(args: argparse.Namespace) -> int:
         # X-Forwarded-Proto makes a request HTTPS (secure cookies): believed from the proxy only.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        # uvicorn kills a worker that does not answer its supervisor's ping within this many
+        # seconds (5 by default). Building the engine state of 100,000 people holds the worker
+        # for tens of seconds on a busy host: with 5 s, workers were killed and restarted in a
+        # loop, each restart losing its state and its shortlist memo.
+        timeout_worker_healthcheck=120,
         log_level=settings.log_level.lower(),
     )
     return 0
