@@ -59,6 +59,11 @@ def _serve(args: argparse.Namespace) -> int:
         # with none set, uvicorn's default trust of 127.0.0.1 is off.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        # uvicorn kills a worker that does not answer its supervisor's ping within this many
+        # seconds (5 by default). Building the engine state of 100,000 people holds the worker
+        # for tens of seconds on a busy host: with 5 s, workers were killed and restarted in a
+        # loop, each restart losing its state and its shortlist memo.
+        timeout_worker_healthcheck=120,
         log_level=settings.log_level.lower(),
     )
     return 0

@@ -199,14 +199,46 @@ def main(argv: list[str] | None = None) -> int:
         help="also serve the code of this git revision (e.g. main), first, on the same "
         "database: the figure before a change, measured in the same run",
     )
+    parser.add_argument(
+        "--interleave",
+        type=int,
+        default=0,
+        help="with --baseline-ref: run both servers at once and measure them in N alternating "
+        "rounds of seconds/N each (a shared machine's load then weighs on both alike)",
+    )
+    parser.add_argument(
+        "--existing-database",
+        default=None,
+        help="a database already filled by an earlier run (its size given by --candidates "
+        "and --offers); the facilitator gets a fresh token",
+    )
     args = parser.parse_args(argv)
     departements = tuple(d for d in args.departements.split(",") if d)
 
-    with tempfile.TemporaryDirectory() as tmp, _database(args.database_url, Path(tmp)) as db_url:
-        t0 = time.perf_counter()
-        tokens = _prepare(db_url, Path(tmp) / "data", args.candidates, args.offers, departements)
-        print(f"database ready in {time.perf_counter() - t0:.1f} s ({args.candidates} candidates)")
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        if args.existing_database:
+            db_url = args.existing_database
+            tokens = {"facilitateur": _fresh_token(db_url, "facilitateur")}
+        else:
+            db_url = stack.enter_context(_database(args.database_url, Path(tmp)))
+            t0 = time.perf_counter()
+            tokens = _prepare(
+                db_url, Path(tmp) / "data", args.candidates, args.offers, departements
+            )
+            print(
+                f"database ready in {time.perf_counter() - t0:.1f} s ({args.candidates} candidates)"
+            )
         code = 0
+        if args.baseline_ref and args.interleave:
+            with _checkout(args.baseline_ref, Path(tmp)) as baseline_root:
+                return _interleaved(
+                    args,
+                    db_url,
+                    tokens,
+                    Path(tmp),
+                    {args.baseline_ref: baseline_root, "this code": ROOT},
+                )
         if args.baseline_ref:
             with _checkout(args.baseline_ref, Path(tmp)) as baseline_root:
                 code |= _serve_and_load(
@@ -214,6 +246,182 @@ def main(argv: list[str] | None = None) -> int:
                 )
         code |= _serve_and_load(args, db_url, tokens, Path(tmp), ROOT, label="this code")
     return code
+
+
+def _fresh_token(db_url: str, username: str) -> str:
+    from sqlalchemy import update
+
+    from service.accounts.auth import hash_token, new_token
+    from service.db import make_engine
+    from service.models.accounts import User
+
+    token = new_token()
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            update(User).where(User.username == username).values(token_hash=hash_token(token))
+        )
+    engine.dispose()
+    return token
+
+
+def _start(
+    code_root: Path, db_url: str, log: Path, workers: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CLAUSEMATCH_DATABASE_URL": db_url,
+        "CLAUSEMATCH_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(code_root),
+    }
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
+            + (["--workers", str(workers)] if workers > 1 else []),
+            env=env,
+            cwd=code_root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _wait_ready(base: str) -> None:
+    for _ in range(3000):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server at {base} did not start")
+
+
+def _live_offers(base: str, headers: dict[str, str], n: int) -> list[int]:
+    offers: list[dict[str, object]] = []
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+        while len(offers) < n:
+            items = c.get("/offers", params={"limit": 200, "offset": len(offers)}).json()["items"]
+            if not items:
+                break
+            offers += items
+    today = date.today().isoformat()
+    return [
+        int(str(o["id"]))
+        for o in offers
+        if o["status"] == "open" and (o["end_date"] is None or str(o["end_date"]) >= today)
+    ]
+
+
+def _interleaved(
+    args: argparse.Namespace,
+    db_url: str,
+    tokens: dict[str, str],
+    tmp: Path,
+    roots: dict[str, Path],
+) -> int:
+    """Both servers up at once; warm-ups then measured rounds alternate between them."""
+    headers = {"Authorization": f"Bearer {tokens['facilitateur']}"}
+    servers = {
+        label: _start(root, db_url, tmp / f"server-{n}.log", args.workers)
+        for n, (label, root) in enumerate(roots.items())
+    }
+    try:
+        for _, base in servers.values():
+            _wait_ready(base)
+        # Each worker builds its state after /health answers from the first one: let them all.
+        time.sleep(45 if args.candidates > 10_000 else 5)
+        offer_ids = _live_offers(next(iter(servers.values()))[1], headers, args.offers)
+        use_wrk = args.client == "wrk" or (args.client == "auto" and bool(shutil.which("wrk")))
+        run = _run_wrk if use_wrk else _run_threads
+        rounds = max(1, args.interleave)
+        warm = argparse.Namespace(**{**vars(args), "seconds": args.warmup / 2})
+        for _ in range(2):
+            for _, base in servers.values():
+                run(base, headers, offer_ids, warm)
+        part = argparse.Namespace(**{**vars(args), "seconds": args.seconds / rounds})
+        lat: dict[str, list[float]] = {label: [] for label in servers}
+        stats: dict[str, dict[str, float]] = {
+            label: {"n": 0, "errors": 0, "seconds": 0.0, "cpu": 0.0} for label in servers
+        }
+        for r in range(rounds):
+            order = list(servers) if r % 2 == 0 else list(reversed(servers))
+            for label in order:
+                server, base = servers[label]
+                cpu = _server_cpu_seconds(server.pid)
+                result = _run_threads_raw(base, headers, offer_ids, part)
+                stats[label]["cpu"] += _server_cpu_seconds(server.pid) - cpu
+                lat[label] += result[0]
+                stats[label]["n"] += len(result[0])
+                stats[label]["errors"] += result[1]
+                stats[label]["seconds"] += result[2]
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+        for server, _ in servers.values():
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    print(
+        f"\nGET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, {len(offer_ids)} "
+        f"offers, {args.clients} concurrent clients (python threads), {args.workers} worker(s) "
+        f"per server, {'PostgreSQL' if 'postgresql' in db_url else 'SQLite'}; both servers up "
+        f"at once, {args.warmup:g} s of warm-up each, then {rounds} alternating rounds of "
+        f"{args.seconds / rounds:g} s each"
+    )
+    print("| code | req/s | p50 | p95 | p99 | server CPU / request | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    code = 0
+    for label in servers:
+        arr = np.array(lat[label] or [float("nan")])
+        p50, p95, p99 = np.percentile(arr, [50, 95, 99])
+        st = stats[label]
+        print(
+            f"| {label} | {st['n'] / max(st['seconds'], 1e-9):.0f} | {p50:.1f} ms | {p95:.1f} ms "
+            f"| {p99:.1f} ms | {st['cpu'] / max(st['n'], 1) * 1000:.2f} ms | {int(st['errors'])} |"
+        )
+        code |= int(st["errors"] > 0)
+    return code
+
+
+def _run_threads_raw(
+    base: str, headers: dict[str, str], offer_ids: list[int], args: argparse.Namespace
+) -> tuple[list[float], int, float]:
+    """Latencies (ms), errors and wall seconds of one round of :func:`_run_threads`."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + args.seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        local: list[float] = []
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+            while time.perf_counter() < stop_at:
+                oid = rng.choice(offer_ids)
+                start = time.perf_counter()
+                try:
+                    ok = c.get(f"/offers/{oid}/shortlist", params={"k": 20}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if not ok:
+                    with lock:
+                        errors[0] += 1
+                    continue
+                local.append((time.perf_counter() - start) * 1000)
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0], time.perf_counter() - wall
 
 
 @contextlib.contextmanager

@@ -358,7 +358,10 @@ def _soak(
             f"| {p50:.0f} ms | {p95:.0f} ms | {p99:.0f} ms |"
         )
     print(f"| all | {total} | {n_errors} | | | |")
-    print(f"sent {n_sent} in {elapsed:.0f} s = {n_sent / elapsed:.1f} requests/s")
+    print(
+        f"sent {n_sent} in {elapsed:.0f} s = {n_sent / elapsed:.1f} requests/s (a proposal or "
+        "validation slot with nothing left to propose or validate sends nothing)"
+    )
     print(f"sent more than 100 ms late (load generator behind): {late}")
     t = np.array([s[0] for s in samples])
     rss = np.array([s[1] for s in samples])
@@ -371,6 +374,10 @@ def _soak(
         f"{rss[-1]:.0f} MB at the end; second fifth {first:.0f} MB → last fifth {last:.0f} MB; "
         f"slope after the first third {slope:+.1f} MB/min"
     )
+    minutes = ", ".join(
+        f"{int(t0 // 60)}:{int(t0 % 60):02d} {m:.0f}" for t0, m in samples[:: max(1, 12)]
+    )
+    print(f"RSS (MB) about every minute: {minutes}")
     grows = last > first * 1.05 + 10
     print(f"memory growth: {'YES' if grows else 'none'} (last fifth > second fifth × 1.05 + 10 MB)")
     for kind, errs in soak.errors.items():

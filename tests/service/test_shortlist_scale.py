@@ -70,6 +70,12 @@ def _items(payload: dict[str, Any]) -> list[tuple[str, int, float, str]]:
     ]
 
 
+def _masked(
+    items: list[tuple[str, int, float, str]], hidden: set[str]
+) -> list[tuple[str, int, float, str | None]]:
+    return [(c, r, s, None if c in hidden else e) for c, r, s, e in items]
+
+
 def test_ranked_lists_are_the_same_as_before(session: Session) -> None:
     coaches = [make_user(session, role="coach", username=f"coach-{n}") for n in range(3)]
     facilitator = make_user(session, role="facilitator", username="facil")
@@ -124,7 +130,14 @@ def test_ranked_lists_are_the_same_as_before(session: Session) -> None:
                                 scope=scope,
                                 today=TODAY,
                             )
-                            assert _items(got) == before
+                            # Other coaches' people are explained from the job relation and
+                            # the distance only (the pseudonymous view, tested apart).
+                            hidden = {
+                                str(i["candidate_id"])
+                                for i in got["items"]
+                                if i["components"] is None
+                            }
+                            assert _masked(_items(got), hidden) == _masked(before, hidden)
                         assert before, "a list to compare"
                         compared += 1
         assert compared == 3 * 2 * 4 * 2
