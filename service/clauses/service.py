@@ -23,6 +23,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Session
 
+from matching.french import MONTHS
 from service.accounts.audit import audit
 from service.errors import InvalidInput
 from service.models.accounts import User
@@ -57,26 +58,11 @@ PLACEHOLDERS: Final[dict[str, str]] = {
 
 FACILITATOR: Final = "Le facilitateur de la clause sociale du Département de l'Orne"
 
-_MONTHS: Final = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 
 def _date_fr(day: date | None) -> str:
     if day is None:
         return ""
-    return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _pct(x: float) -> str:
