@@ -875,3 +875,28 @@ def test_personal_data_pages_audit_log_retention_register_and_notice(
     _fits_the_screen(page)
     _shot(page, demo, f"54-admin-registre-{label}")
     page.context.close()
+
+
+def test_tables_read_as_cards_on_a_phone_say_each_columns_name(
+    browser: object, demo_server: Demo
+) -> None:
+    """Under 600 px the header row is hidden: every cell of a list names its column, also in
+    tables whose template sets no label (the people in post, the contracts)."""
+    from playwright.sync_api import Page, expect
+
+    demo = demo_server
+    page: Page = _page(browser, demo)  # type: ignore[assignment]
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "facilitateur")
+    for path in ("/facilitateur/placements", "/facilitateur/marches"):
+        page.goto(path)
+        table = page.locator("main table").first
+        expect(table).to_be_visible()
+        headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+        first = table.locator("tbody tr").first.locator("th, td")
+        labels = [first.nth(i).get_attribute("data-label") for i in range(first.count())]
+        assert labels and labels == headers[: len(labels)], (path, labels, headers)
+        shown = first.nth(0).evaluate("e => getComputedStyle(e, '::before').content")
+        assert headers[0] in shown, (path, shown)
+    _shot(page, demo, "30-390-facilitateur-marches-en-cartes")
+    page.context.close()
