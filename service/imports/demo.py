@@ -25,7 +25,8 @@ from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS
 from service.accounts.auth import hash_token, new_token
 from service.accounts.passwords import hash_password
 from service.db import utcnow
-from service.imports.demo_history import load_history
+from service.imports.demo_history import demo_as_of, load_history
+from service.imports.demo_outreach import load_outreach
 from service.imports.repository import DemoRepository
 from service.models.accounts import AuditEntry, User
 from service.models.offers import Offer, OfferLicence
@@ -282,6 +283,10 @@ def load_demo(session: Session, directory: Path) -> DemoLoadReport:
     session.flush()
     # Two years of invented placements, hours, outcomes and proposals (fixtures.demo.history).
     created.update(load_history(session, directory, users=users, coaches=coaches))
+    # Awareness events, the companies that came, tenders answered (no contact: personal data).
+    created.update(
+        load_outreach(session, facilitator=users["facilitateur"], as_of=demo_as_of(directory))
+    )
     session.add(
         AuditEntry(
             user_id=None,

@@ -24,12 +24,17 @@ from service.models.accounts import User
 from service.models.procurement import Buyer, Company, Contract, Lot
 from service.models.workflow import Placement, Proposal
 
-__all__ = ["demo_history", "load_history"]
+__all__ = ["demo_as_of", "demo_history", "load_history"]
 
 
 def _manifest(directory: Path) -> tuple[int, date]:
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     return int(manifest["seed"]), date.fromisoformat(manifest["as_of"])
+
+
+def demo_as_of(directory: Path) -> date:
+    """The demo set's reference day (its manifest's ``as_of``)."""
+    return _manifest(directory)[1]
 
 
 def demo_history(directory: Path, *, copy: int = 0) -> DemoHistory:

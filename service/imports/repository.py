@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -13,6 +13,7 @@ from service.kit.repository import table_of
 from service.models.accounts import User
 from service.models.imports import FeedOffer, FeedRun, RefusedOffer
 from service.models.offers import Offer, OfferLicence
+from service.models.outreach import OutreachEvent
 from service.models.people import Candidate, CandidateJob, CandidateLicence, CandidateReporting
 from service.models.procurement import Buyer, Company, Contract, Lot
 from service.models.workflow import Placement, PlacementHours, ProposalEvent
@@ -367,6 +368,20 @@ class DemoRepository:
 
     def has_placements(self) -> bool:
         return self.session.scalar(select(func.count()).select_from(Placement)) != 0
+
+    def has_outreach_events(self) -> bool:
+        return self.session.scalar(select(func.count()).select_from(OutreachEvent)) != 0
+
+    def awarded_lots(self) -> list[tuple[Lot, date]]:
+        """Every awarded lot with the day it was won (the contract's notification, else the
+        lot's start), oldest first."""
+        stmt = (
+            select(Lot, func.coalesce(Contract.notified_on, Lot.start_date))
+            .join(Contract, Contract.id == Lot.contract_id)
+            .where(Lot.company_id.is_not(None))
+            .order_by(Lot.id)
+        )
+        return [(lot, day) for lot, day in self.session.execute(stmt)]
 
     def candidate_ids(self) -> dict[str, int]:
         """External id → id of every person."""
