@@ -183,6 +183,6 @@ def _execution_chart(report: Report) -> Figure:
     ax.set_yticks(list(y), labels)
     ax.set_xlabel("heures d'insertion")
     ax.set_title("Heures d'insertion par marché")
-    ax.legend()
+    ax.legend(loc="lower right")  # "best" is searched, slowly on a busy machine (a warning)
     fig.tight_layout()
     return fig

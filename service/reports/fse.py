@@ -199,6 +199,6 @@ def _monthly_chart(report: Report) -> Figure:
     ax.set_xticks(list(x), labels, rotation=45, ha="right")
     ax.set_ylabel("heures")
     ax.set_title("Heures d'insertion par mois")
-    ax.legend()
+    ax.legend(loc="upper left")  # "best" is searched, slowly on a busy machine (a warning)
     fig.tight_layout()
     return fig
