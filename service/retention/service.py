@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit, seal_entries
@@ -330,14 +331,7 @@ def run_retention(
     )
     if run is None:
         return result
-    deleted = 0
-    for path in files:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            continue  # gone meanwhile: nothing left to purge
-        deleted += 1
-    counts["drop_files"] = deleted
+    _delete_after_commit(session, files)
     run.counts = counts
     run.finished_at = now
     detail = {"counts": counts, "audit_checkpoint": checkpoint}
@@ -351,6 +345,24 @@ def run_retention(
     result.run_id = run.id
     result.audit_head_seq, result.audit_head_hash = run.audit_head_seq, run.audit_head_hash
     return result
+
+
+def _delete_after_commit(session: Session, files: list[Path]) -> None:
+    """Delete ``files`` once the run is committed: a run that fails (rolled back) leaves them
+    for the next one, so no file goes without a recorded run."""
+    if not files:
+        return
+
+    def committed(_: Session) -> None:
+        event.remove(session, "after_rollback", rolled_back)
+        for path in files:
+            path.unlink(missing_ok=True)  # gone meanwhile: nothing left to purge
+
+    def rolled_back(_: Session) -> None:
+        event.remove(session, "after_commit", committed)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
 
 
 def list_runs(session: Session, *, limit: int, offset: int) -> tuple[list[RetentionRun], int]:

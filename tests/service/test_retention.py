@@ -293,6 +293,18 @@ def test_the_drop_folder_loses_its_old_processed_files_only(
     dry = _run(session, NOW, dry_run=True, drop_dir=tmp_path)
     assert dry.counts["drop_files"] == 3
     assert all(p.exists() for p in files.values())
+    # A run that fails (rolled back) deletes nothing: no file goes without a recorded run.
+    run_retention(
+        session,
+        periods=Periods(audit_months=60),
+        anonymise=anonymise_inactive(NOW.date()),
+        now=NOW,
+        user=None,
+        drop_dir=tmp_path,
+        dry_run=False,
+    )
+    session.rollback()
+    assert all(p.exists() for p in files.values())
     assert _run(session, NOW, drop_dir=tmp_path).counts["drop_files"] == 3
     assert sorted(n for n, p in files.items() if p.exists()) == ["done/recent.csv", "waiting.csv"]
 
