@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 
 from fixtures import REFERENTIALS_DIR
 from fixtures.demo import read_demo
-from fixtures.demo.build import assign_coaches, generate_reporting
+from fixtures.demo.build import assign_coaches, generate_reporting, write_manifest
 from fixtures.demo.identity import generate_identity
 from fixtures.demo.synthetic import generate_pool
 from fixtures.demo.tables import write_demo
@@ -141,6 +141,7 @@ def _write_set(
             for i in range(0, len(reporting), 10_000)
         ]
     ).to_csv(out / "identity.csv", index=False, lineterminator="\n")
+    write_manifest(out, data, seed=seed, departements=departements, as_of=as_of)
 
 
 def _bulk_people(session: Any, directory: Path, *, skip: set[str]) -> None:
