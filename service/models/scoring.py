@@ -118,3 +118,25 @@ class Exposure(Base):
     shown_to: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # The French explanation shown with the pair (none where only a score was shown: digests).
     explanation: Mapped[str | None] = mapped_column(sa.Text)
+
+
+DATA_VERSION_GROUPS: dict[str, tuple[str, ...]] = {
+    "candidates": ("candidates", "candidate_jobs", "candidate_licences"),
+    "offers": ("offers", "offer_licences"),
+}
+"""Each counter of :class:`DataVersion` and the tables whose changes move it: what the engine's
+in-memory state reads (``service.scoring.state``)."""
+
+
+class DataVersion(Base):
+    """A counter per group of tables the engine reads, moved by database triggers at the commit
+    of every transaction that changed one of them (migration ``0014_data_versions``) —
+    whoever wrote: a request, a command, another process, an SQL session.
+
+    A service process learns that it must update its engine state by reading these two rows,
+    whatever the size of the tables, instead of an aggregate over every person and offer."""
+
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)

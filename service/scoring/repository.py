@@ -14,12 +14,19 @@ from sqlalchemy.orm import Session
 from matching import columns as col
 from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS
 from service.db import after_reads, utcnow
-from service.kit.repository import table_of
+from service.kit.repository import insert_many, table_of
 from service.models.accounts import User
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
 from service.models.procurement import Lot
-from service.models.scoring import DigestMark, Exposure, Match, MatchRun, MatchRunOffer
+from service.models.scoring import (
+    DataVersion,
+    DigestMark,
+    Exposure,
+    Match,
+    MatchRun,
+    MatchRunOffer,
+)
 
 __all__ = [
     "BATCH_LOCK",
@@ -29,7 +36,6 @@ __all__ = [
     "OfferHeader",
     "ScoringRepository",
     "ShortlistRepository",
-    "TableSignature",
 ]
 
 
@@ -44,6 +50,7 @@ ROW_FIELDS: Final[dict[type[Any], tuple[str, ...]]] = {
 """The engine fields each table holds under the same name (:mod:`matching.fields`); licences
 come from their own tables and an offer's lot reference from its lot."""
 BATCH_LOCK = 0x636C_6D62  # "clmb": the advisory lock key of batch runs
+_DATA_VERSIONS = select(DataVersion.name, DataVersion.version)
 
 
 @dataclass(frozen=True)
@@ -53,36 +60,19 @@ class PendingOffer:
     open_positions: int
 
 
-@dataclass(frozen=True)
-class TableSignature:
-    """Changes whenever a row is added, removed or updated.
-
-    Versions only ever grow; the latest ``updated_at`` also catches a row deleted and another
-    created with the same id and version (SQLite reuses the highest id after a delete).
-    """
-
-    count: int
-    version_sum: int
-    max_id: int
-    last_update: str
-
-
 class ScoringRepository:
-    """The SQL the scoring state needs: signatures, versions, and the rows of the engine frames."""
+    """The SQL the scoring state needs: change counters, versions, the engine frames' rows."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def signature(self, model: type[Candidate] | type[Offer]) -> TableSignature:
-        row = self.session.execute(
-            select(
-                func.count(model.id),
-                func.coalesce(func.sum(model.version), 0),
-                func.coalesce(func.max(model.id), 0),
-                func.max(model.updated_at),
-            )
-        ).one()
-        return TableSignature(int(row[0]), int(row[1]), int(row[2]), str(row[3]))
+    def data_versions(self) -> tuple[int, int]:
+        """The change counters of the people's and the offers' tables (:class:`DataVersion`):
+        two rows, whatever the size of the tables."""
+        found = {
+            name: version for name, version in self.session.connection().execute(_DATA_VERSIONS)
+        }
+        return int(found.get("candidates", 0)), int(found.get("offers", 0))
 
     def versions(self, model: type[Candidate] | type[Offer]) -> dict[int, tuple[int, str]]:
         """Row id → (version, last update) of every row."""
@@ -250,8 +240,7 @@ class ExposureRepository:
         self.session = session
 
     def insert_rows(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(table_of(Exposure)), rows)
+        insert_many(self.session, table_of(Exposure), rows)
 
 
 class DigestRepository:

@@ -76,6 +76,45 @@ class _Row(NamedTuple):
     contributions: dict[str, float]
 
 
+# A ranked row as kept in the per-state memo: a plain tuple of numbers, text and tuples of
+# numbers, which the garbage collector stops tracking (a _Row holds two dicts: thousands of
+# memoised lists made every full collection walk hundreds of thousands of objects).
+_Packed = tuple[int, int, float, float, bool, str, tuple[float, ...], tuple[float, ...]]
+_KEYS = ("skills", "mobility", "readiness")
+
+
+def _pack(rows: Iterator[_Row]) -> tuple[_Packed, ...]:
+    return tuple(
+        (
+            r.id,
+            r.rank,
+            r.score,
+            r.distance_km,
+            r.beyond_range,
+            r.explanation,
+            tuple(r.components.values()),
+            tuple(r.contributions.values()),
+        )
+        for r in rows
+    )
+
+
+def _unpack(packed: tuple[_Packed, ...]) -> tuple[_Row, ...]:
+    return tuple(
+        _Row(
+            rid,
+            rank,
+            score,
+            dist,
+            beyond,
+            text,
+            dict(zip(_KEYS, c, strict=True)),
+            dict(zip(_KEYS, k, strict=True)),
+        )
+        for rid, rank, score, dist, beyond, text, c, k in packed
+    )
+
+
 def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_Row]:
     """Each ranked row, read column-wise (no per-row pandas objects)."""
     comps = ranked[list(col.COMPONENTS)].to_numpy(dtype=float)
@@ -140,7 +179,7 @@ def _offer_in_state(state: MatchingState, offer: Offer | OfferHeader, today: dat
 
 def _mine_rows(
     state: MatchingState, oid: str, caseload: frozenset[str], *, k: int, today: date
-) -> tuple[_Row, ...]:
+) -> tuple[_Packed, ...]:
     """The best ``k`` of ``caseload`` for offer ``oid``, explained."""
     ranked = state.shortlist(oid, len(state.pool) or 1, as_of=today, explain=False)
     ranked = ranked[ranked[col.CANDIDATE_ID].isin(caseload)].head(k).copy()
@@ -157,7 +196,7 @@ def _mine_rows(
         distance_km=ranked["distance_km"].to_numpy(dtype="float32"),
         as_of_day=as_day(today),
     )
-    return tuple(_rows(ranked))
+    return _pack(_rows(ranked))
 
 
 def shortlist_for_offer(
@@ -210,7 +249,7 @@ def shortlist_payload(
             ("caseload", user.id),
             lambda: frozenset(str(i) for i in repo.caseload_ids(user.id)),
         )
-        rows: tuple[_Row, ...] = scoring.memo(
+        packed = scoring.memo(
             state,
             ("shortlist_mine", oid, user.id, k, today),
             lambda: _mine_rows(state, oid, caseload, k=k, today=today),
@@ -218,11 +257,12 @@ def shortlist_payload(
     else:
         # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
         # and explained once per state. Who may see which details is decided below, per request.
-        rows = scoring.memo(
+        packed = scoring.memo(
             state,
             ("shortlist", oid, k, today),
-            lambda: tuple(_rows(state.shortlist(oid, k, as_of=today))),
+            lambda: _pack(_rows(state.shortlist(oid, k, as_of=today))),
         )
+    rows = _unpack(packed)
     people = repo.people_with_coach([row.id for row in rows])
     names = _commune_names(refs)
     pseudonymous: dict[int, str] = {}

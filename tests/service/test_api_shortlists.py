@@ -270,3 +270,24 @@ def test_other_coaches_people_are_explained_from_the_pseudonymous_view_only(
     mine = next(i for i in full["items"] if i["candidate_id"] == ids["near"])
     assert "permis B" in mine["explanation"] and mine["components"] is not None
     assert ShortlistRead.model_validate(body).model_dump(mode="json") == body
+
+
+def test_remembered_rankings_are_not_walked_by_the_garbage_collector(
+    app: FastAPI, client: TestClient, session: Session, coach: Actor, other_coach: Actor
+) -> None:
+    """Thousands of memoised lists must not make every full collection walk their rows."""
+    import gc
+
+    _people(session, coach, other_coach)
+    offer = make_offer(session)
+    session.flush()
+    body = client.get(f"/offers/{offer.id}/shortlist?k=10", headers=coach.headers).json()
+    assert body["items"]
+    scoring = app.state.scoring
+    gc.collect()
+    gc.collect()
+    remembered = [v for k, v in scoring._memo.items() if k[0] == "shortlist"]
+    assert remembered and all(len(v) for v in remembered)
+    assert not any(gc.is_tracked(row) for rows in remembered for row in rows)
+    # What start-up loaded was set aside from the collector's passes.
+    assert gc.get_freeze_count() > 0
