@@ -220,6 +220,23 @@ class MatchingState:
             explain=explain,
         )
 
+    def offers_within_reach(self, candidate_ids: Iterable[str]) -> list[str]:
+        """Ids of the offers that any of these people (those this state knows) could reach: an
+        offer's commune within the person's travel limit (range plus tolerance), whatever
+        their other constraints — a superset of the offers whose ranking they can enter.
+
+        An offer out of reach of everyone who changed keeps the same ranking: what a caller
+        holding rankings needs to know to keep the others when people change."""
+        idx = self.pool.lookup(candidate_ids)
+        idx = idx[idx >= 0]
+        if idx.size == 0 or len(self.offers) == 0:
+            return []
+        rows_c = self.distances.rows(self.pool.commune[idx])
+        rows_o = self.distances.rows(self.offers.commune)
+        km = self.distances.km[rows_c[:, None], rows_o[None, :]]
+        near = (km <= self.pool.limit_km[idx][:, None]).any(axis=0)
+        return [str(i) for i in self.offers.ids[near]]
+
     def top_k_per_offer(
         self,
         *,

@@ -69,6 +69,10 @@ _WATCHED = tuple(_GROUP_OF)
 
 _DIRTY_KEY = "clausematch.scoring_dirty"
 
+# Memo entries that depend only on one offer's ranking (the key's second item is the offer):
+# kept across a change that cannot reach that offer (ScoringState._carry_memo).
+_CARRIED = frozenset({"shortlist", "shortlist_pseudonymous"})
+
 
 class _HasScoringSettings(Protocol):
     @property
@@ -169,6 +173,7 @@ class ScoringState:
         self._memo_lock = threading.Lock()
         self.n_memo_hits = 0
         self.n_memo_misses = 0
+        self.n_memo_carried = 0
         # Any ORM write to what the engine reads, in this process, marks the state dirty.
         event.listen(Session, "after_flush", self._on_flush)
         event.listen(Session, "after_commit", self._on_commit)
@@ -341,12 +346,19 @@ class ScoringState:
                 return self._build_locked(session)
             if signatures == self._signatures and not local:
                 return self._state
-            state = self._state
+            old = state = self._state
             seen = self._signatures_or_empty()
+            # Offers whose rankings may differ in the new state; the others' are kept.
+            affected: set[str] = set()
             if signatures[0] != seen[0] or "candidates" in local:
-                state = self._sync_candidates(repo, state)
+                state, people = self._sync_candidates(repo, state)
+                if people:
+                    affected.update(old.offers_within_reach(people))
+                    affected.update(state.offers_within_reach(people))
             if signatures[1] != seen[1] or "offers" in local:
-                state = self._sync_offers(repo, state)
+                state, offers = self._sync_offers(repo, state)
+                affected.update(offers)
+            self._carry_memo(old, state, affected)
             self._state = state
             self._signatures = signatures
             self.n_incremental_updates += 1
@@ -369,12 +381,31 @@ class ScoringState:
         value = compute()
         with self._memo_lock:
             if self._memo_state is not state:
+                if state is not self._state:
+                    return value  # computed on a state already replaced: not kept
                 self._memo.clear()
                 self._memo_state = state
             self._memo.setdefault(key, value)
             while len(self._memo) > self.cache_size:
                 self._memo.popitem(last=False)
         return value
+
+    def _carry_memo(self, old: MatchingState, new: MatchingState, affected: set[str]) -> None:
+        """Keep, for ``new``, the rankings remembered for ``old`` of the offers not in
+        ``affected``: an offer that changed, or that a changed person could reach, is ranked
+        again; the others rank the same people the same way (a person's ranking, a coach's
+        caseload and the rest are computed again)."""
+        with self._memo_lock:
+            if self._memo_state is not old:
+                return
+            kept: OrderedDict[Hashable, object] = OrderedDict(
+                (key, value)
+                for key, value in self._memo.items()
+                if isinstance(key, tuple) and key[0] in _CARRIED and key[1] not in affected
+            )
+            self.n_memo_carried += len(kept)
+            self._memo = kept
+            self._memo_state = new
 
     def use_scorer(self, scorer_provider: Callable[[], Scorer]) -> None:
         """Score with another scorer from now on (a newly activated model)."""
@@ -386,7 +417,10 @@ class ScoringState:
     def _signatures_or_empty(self) -> tuple[int, int]:
         return self._signatures or (-1, -1)
 
-    def _sync_candidates(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:
+    def _sync_candidates(
+        self, repo: ScoringRepository, state: MatchingState
+    ) -> tuple[MatchingState, list[str]]:
+        """The state with the people changed since the last sync, and those people's ids."""
         now = repo.versions(Candidate)
         old = self._candidate_versions
         changed = [i for i, v in now.items() if old.get(i) != v]
@@ -401,9 +435,12 @@ class ScoringState:
         if frames is not None and len(frames[0]):
             state = state.with_candidates(frames[0], frames[1])
         self._candidate_versions = now
-        return state
+        return state, [*gone, *(str(i) for i in changed)]
 
-    def _sync_offers(self, repo: ScoringRepository, state: MatchingState) -> MatchingState:
+    def _sync_offers(
+        self, repo: ScoringRepository, state: MatchingState
+    ) -> tuple[MatchingState, list[str]]:
+        """The state with the offers changed since the last sync, and those offers' ids."""
         now = repo.versions(Offer)
         old = self._offer_versions
         changed = [i for i, v in now.items() if old.get(i) != v]
@@ -418,7 +455,7 @@ class ScoringState:
         if frame is not None and len(frame):
             state = state.with_offers(frame)
         self._offer_versions = now
-        return state
+        return state, [*drop, *(str(i) for i in changed)]
 
     @staticmethod
     def today() -> date:

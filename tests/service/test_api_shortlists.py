@@ -291,3 +291,63 @@ def test_remembered_rankings_are_not_walked_by_the_garbage_collector(
     assert not any(gc.is_tracked(row) for rows in remembered for row in rows)
     # What start-up loaded was set aside from the collector's passes.
     assert gc.get_freeze_count() > 0
+
+
+def test_rankings_out_of_reach_of_a_change_are_kept_and_the_same(
+    app: FastAPI, client: TestClient, session: Session, coach: Actor
+) -> None:
+    """After a change, the shortlists the service keeps (offers no changed person or offer can
+    reach) are exactly what a state built from scratch ranks."""
+    from fixtures import REFERENTIALS_DIR
+    from service.referentials.service import load_referentials
+    from service.scoring.state import ScoringState
+
+    facilitator = make_user(session, role="facilitator")
+    towns = ("61001", "61006", "61169", "61214", "61293")  # Alençon, Argentan, Flers, L'Aigle...
+    people = [
+        make_candidate(session, coach=coach, commune_insee=town, max_distance_km=8.0)
+        for town in towns
+        for _ in range(3)
+    ]
+    offers = [make_offer(session, commune_insee=town) for town in towns for _ in range(2)]
+    session.flush()
+    scoring = app.state.scoring
+
+    def lists() -> dict[int, list[tuple[int, float, str]]]:
+        out = {}
+        for offer in offers:
+            body = client.get(
+                f"/offers/{offer.id}/shortlist?k=5", headers=facilitator.headers
+            ).json()
+            out[offer.id] = [
+                (i["candidate_id"], i["score"], i["explanation"]) for i in body["items"]
+            ]
+        return out
+
+    lists()  # remembered
+    # One person of Alençon moves to Flers, an offer of L'Aigle changes its job.
+    people[0].commune_insee = "61169"
+    offers[6].code_rome, offers[6].code_ogr = "K2204", None
+    session.flush()
+    carried = scoring.n_memo_carried
+    misses = scoring.n_memo_misses
+    served = lists()
+    assert scoring.n_memo_carried > carried  # some rankings were kept...
+    assert scoring.n_memo_misses > misses  # ...and the reachable ones ranked again
+
+    refs = load_referentials(REFERENTIALS_DIR)
+    fresh = ScoringState(rome=refs.rome, communes=refs.communes, max_age_s=0)
+    try:
+        state = fresh.build(session)
+        today = fresh.today()
+        for offer in offers:
+            ranked = state.shortlist(str(offer.id), 5, as_of=today)
+            expected = [
+                (int(c), round(float(s), 4), str(e))
+                for c, s, e in zip(
+                    ranked["candidate_id"], ranked["score"], ranked["explanation"], strict=True
+                )
+            ]
+            assert served[offer.id] == expected, offer.id
+    finally:
+        fresh.close()
