@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from test_web_browser import (  # the demo server and browser of the main journeys
+    CHROMIUM,
     Demo,
     _fits_the_screen,
     _login,
@@ -28,7 +29,12 @@ from service.models.workflow import Placement
 
 __all__ = ["browser", "demo_server"]
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
