@@ -24,6 +24,7 @@ from service.accounts.repository import UNSEALED, AuditFilter, AuditRepository, 
 from service.db import after_reads, is_read_only, utcnow
 from service.errors import InvalidInput
 from service.kit.crud import Pagination
+from service.kit.repository import flush_queued
 from service.models.accounts import AuditEntry, User
 
 __all__ = [
@@ -151,6 +152,7 @@ def _seal_at_commit(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()
     if session.info.pop(UNSEALED, False):
+        flush_queued(session)  # read requests' entries, queued until now
         seal_entries(session)
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, text, update
 
 from service.accounts.chain import CHAINED_COLUMNS, GENESIS
-from service.kit.repository import Repository, table_of
+from service.kit.repository import Repository, queue_rows, table_of
 from service.models.accounts import AuditCheckpoint, AuditEntry, LoginThrottle, User, WebSession
 
 __all__ = ["AuditFilter", "AuditRepository", "UserRepository", "WebSessionRepository"]
@@ -67,7 +67,6 @@ class AuditFilter:
     until: datetime | None = None
 
 
-_AUDIT_INSERT = insert(table_of(AuditEntry))
 _AUDIT = table_of(AuditEntry)
 _CHAINED = [_AUDIT.c[name] for name in CHAINED_COLUMNS]
 _SEAL = (
@@ -93,9 +92,11 @@ class AuditRepository(Repository[AuditEntry]):
     model = AuditEntry
 
     def insert_rows(self, rows: list[dict[str, Any]]) -> None:
-        """A plain Core insert: no unit of work, no ORM bulk machinery (read requests' entries)."""
+        """Read requests' entries: inserted at this transaction's commit, just before they are
+        chained, with every other request's entries of the same group commit (one ``COPY`` on
+        PostgreSQL); no unit of work."""
         self.session.info[UNSEALED] = True
-        self.session.connection().execute(_AUDIT_INSERT, rows)
+        queue_rows(self.session, _AUDIT, rows)
 
     # ---------------------------------------------------------------- the chain
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Select, Table, event, func, insert, select
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.interfaces import ORMOption
 
 from service.db import Base
 
-__all__ = ["Repository", "insert_many", "table_of"]
+__all__ = ["Repository", "flush_queued", "insert_many", "queue_rows", "table_of"]
 
 M = TypeVar("M", bound=Base)
 
@@ -70,7 +71,7 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     On PostgreSQL one ``COPY … FROM STDIN``: a single round trip, where an executemany sends a
     statement per row (twenty per shortlist read, the service's most frequent write). The
     column types' own bind processing still applies (e.g. timestamps turned to UTC). Elsewhere
-    a plain executemany."""
+    a plain executemany. JSON values are serialised as the dialect would."""
     if not rows:
         return
     connection = session.connection()
@@ -80,7 +81,11 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     names = list(rows[0])
     columns = [table.c[name] for name in names]
-    processors = [column.type.bind_processor(dialect) for column in columns]
+    serialise = getattr(dialect, "_json_serializer", None) or json.dumps
+    processors = [
+        serialise if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
+        for column in columns
+    ]
     quote = dialect.identifier_preparer.quote
     statement = (
         f"COPY {dialect.identifier_preparer.format_table(table)} "
@@ -96,3 +101,40 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                     for value, proc in zip((row[n] for n in names), processors, strict=True)
                 ]
             )
+
+
+# Rows queued for the end of the transaction, by table (queue_rows / flush_queued).
+_QUEUED = "clausematch_queued_rows"
+
+
+def queue_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` when this transaction commits, together with every row
+    queued for the same table meanwhile: one ``COPY`` for the audit entries and shown pairs of
+    all the read requests a group commit carries (:class:`service.db.GroupWriter`), instead of
+    one per request. A rollback drops them."""
+    if rows:
+        session.connection()  # within this transaction: its rollback drops them
+        queued: dict[Table, list[dict[str, Any]]] = session.info.setdefault(_QUEUED, {})
+        queued.setdefault(table, []).extend(rows)
+
+
+def flush_queued(session: Session) -> None:
+    """Write what :func:`queue_rows` queued in this transaction (the commit does it; a step
+    that must read them first, such as chaining the audit entries, calls it before)."""
+    queued: dict[Table, list[dict[str, Any]]] | None = session.info.pop(_QUEUED, None)
+    for table, rows in (queued or {}).items():
+        for keys in dict.fromkeys(tuple(row) for row in rows):
+            insert_many(session, table, [row for row in rows if tuple(row) == keys])
+
+
+@event.listens_for(Session, "before_commit")
+def _flush_at_commit(session: Session) -> None:
+    if _QUEUED in session.info:
+        flush_queued(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_queued(session: Session, transaction: SessionTransaction) -> None:
+    # After a commit nothing is left; after a rollback what was queued goes with it.
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)

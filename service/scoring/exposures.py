@@ -45,6 +45,6 @@ def record_exposures(
     if not rows:
         return
     if is_read_only(session):
-        after_reads(session, lambda writer: ExposureRepository(writer).insert_rows(rows))
+        after_reads(session, lambda writer: ExposureRepository(writer).queue_rows(rows))
     else:
         ExposureRepository(session).insert_rows(rows)

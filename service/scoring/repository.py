@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from matching import columns as col
 from matching.fields import CANDIDATE_FIELDS, CANDIDATE_JOB_FIELDS, OFFER_FIELDS
 from service.db import after_reads, utcnow
-from service.kit.repository import insert_many, table_of
+from service.kit.repository import insert_many, queue_rows, table_of
 from service.models.accounts import User
 from service.models.offers import Offer, OfferLicence
 from service.models.people import Candidate, CandidateJob, CandidateLicence
@@ -241,6 +241,10 @@ class ExposureRepository:
 
     def insert_rows(self, rows: list[dict[str, Any]]) -> None:
         insert_many(self.session, table_of(Exposure), rows)
+
+    def queue_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert at this transaction's commit, with the other requests' rows it carries."""
+        queue_rows(self.session, table_of(Exposure), rows)
 
 
 class DigestRepository:
