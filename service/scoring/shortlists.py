@@ -63,6 +63,16 @@ def _scorer_version(state: MatchingState) -> str:
     return scorer_label(state.scorer)
 
 
+class _Header(NamedTuple):
+    """An offer's columns shown with its shortlist (kept in the memo with the list)."""
+
+    id: int
+    external_id: str
+    intitule: str
+    status: str
+    end_date: date | None
+
+
 class _Row(NamedTuple):
     """One ranked row, JSON-ready (components as plain dicts): kept in the per-state memo."""
 
@@ -233,11 +243,18 @@ def shortlist_payload(
     twenty pydantic objects (``tests/service/test_api_shortlists.py`` checks the shape)."""
     _check_k(k)
     repo = ShortlistRepository(session)
-    offer = repo.offer_header(offer_id)
-    if offer is None:
-        raise NotFound(f"offre {offer_id} introuvable")
     state = scoring.sync(session)
-    oid = _offer_in_state(state, offer, today)
+
+    def header() -> _Header:
+        # The offer's few columns shown with its list, read with it once per state (any
+        # change to the offer makes a new state, which reads them again).
+        offer = repo.offer_header(offer_id)
+        if offer is None:
+            raise NotFound(f"offre {offer_id} introuvable")
+        _offer_in_state(state, offer, today)
+        return _Header(offer.id, offer.external_id, offer.intitule, offer.status, offer.end_date)
+
+    oid = str(offer_id)
     mine_only = user.role == "coach" and scope == "mine"
     if mine_only:
         # A coach's caseload is the people whose coach_id is theirs: a change of coach is a
@@ -249,18 +266,18 @@ def shortlist_payload(
             ("caseload", user.id),
             lambda: frozenset(str(i) for i in repo.caseload_ids(user.id)),
         )
-        packed = scoring.memo(
+        offer, packed = scoring.memo(
             state,
             ("shortlist_mine", oid, user.id, k, today),
-            lambda: _mine_rows(state, oid, caseload, k=k, today=today),
+            lambda: (header(), _mine_rows(state, oid, caseload, k=k, today=today)),
         )
     else:
         # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
         # and explained once per state. Who may see which details is decided below, per request.
-        packed = scoring.memo(
+        offer, packed = scoring.memo(
             state,
             ("shortlist", oid, k, today),
-            lambda: _pack(_rows(state.shortlist(oid, k, as_of=today))),
+            lambda: (header(), _pack(_rows(state.shortlist(oid, k, as_of=today)))),
         )
     rows = _unpack(packed)
     people = repo.people_with_coach([row.id for row in rows])

@@ -286,7 +286,7 @@ def test_remembered_rankings_are_not_walked_by_the_garbage_collector(
     scoring = app.state.scoring
     gc.collect()
     gc.collect()
-    remembered = [v for k, v in scoring._memo.items() if k[0] == "shortlist"]
+    remembered = [v[1] for k, v in scoring._memo.items() if k[0] == "shortlist"]  # rows
     assert remembered and all(len(v) for v in remembered)
     assert not any(gc.is_tracked(row) for rows in remembered for row in rows)
     # What start-up loaded was set aside from the collector's passes.
