@@ -177,6 +177,13 @@ def main(argv: list[str] | None = None) -> int:
         help="load generator: wrk when installed (auto), else Python threads",
     )
     parser.add_argument(
+        "--open-rates",
+        default="",
+        help="after the closed-loop run, also send requests open loop at these rates "
+        "(requests/s, comma-separated): latency at a given load, from each request's scheduled "
+        "time (a slow answer does not slow the sender down)",
+    )
+    parser.add_argument(
         "--warmup",
         type=float,
         default=5.0,
@@ -564,6 +571,10 @@ def _serve_and_load(
         cpu_before = _server_cpu_seconds(server.pid)
         result = run(base, headers, offer_ids, args)
         server_cpu = _server_cpu_seconds(server.pid) - cpu_before
+        open_loop = [
+            (rate, _run_open_loop(base, headers, offer_ids, rate, args.seconds))
+            for rate in (float(r) for r in args.open_rates.split(",") if r)
+        ]
     finally:
         server.terminate()
         try:
@@ -596,6 +607,16 @@ def _serve_and_load(
     print(f"| naive p50 / served p50 | {naive_p50 / p50:.0f}× |")
     met = result["p95"] <= 50 and not result["errors"]
     print(f"| target p95 ≤ 50 ms, 0 errors | {'met' if met else 'NOT met'} |")
+    if open_loop:
+        print("\nOpen loop (requests sent at a steady rate, latency from the scheduled time):")
+        print("| offered rate | answered | p50 | p95 | p99 | errors |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for rate, (lat, errors) in open_loop:
+            q50, q95, q99 = np.percentile(np.array(lat or [float("nan")]), [50, 95, 99])
+            print(
+                f"| {rate:g} req/s | {len(lat)} | {q50:.1f} ms | {q95:.1f} ms | {q99:.1f} ms "
+                f"| {errors} |"
+            )
     if result["errors"]:
         print("server log (end):", log_tail)
     return 0 if not result["errors"] else 1
@@ -654,6 +675,49 @@ def _run_wrk(
         "p95": float(p95),
         "p99": float(p99),
     }
+
+
+def _run_open_loop(
+    base: str, headers: dict[str, str], offer_ids: list[int], rate: float, seconds: float
+) -> tuple[list[float], int]:
+    """Requests at ``rate`` per second for ``seconds``, each at its scheduled time, from a pool
+    of client threads; latency counted from the scheduled time (no coordinated omission)."""
+    n = int(rate * seconds)
+    rng = random.Random(7)
+    plan = [rng.choice(offer_ids) for _ in range(n)]
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    client = httpx.Client(base_url=base, headers=headers, timeout=30, limits=limits)
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=64)
+    # Threads and connections opened before the clock starts (not counted).
+    list(pool.map(lambda o: client.get(f"/offers/{o}/shortlist", params={"k": 20}), plan[:64]))
+    start = time.perf_counter() + 0.2
+
+    def send(i: int) -> None:
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            ok = client.get(f"/offers/{plan[i]}/shortlist", params={"k": 20}).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        with lock:
+            if ok:
+                latencies.append((time.perf_counter() - due) * 1000)
+            else:
+                errors[0] += 1
+
+    try:
+        with pool:
+            list(pool.map(send, range(n)))
+    finally:
+        client.close()
+    return latencies, errors[0]
 
 
 def _run_threads(
