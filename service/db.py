@@ -15,6 +15,7 @@ import anyio.to_thread
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from sqlalchemy import (
     Connection,
@@ -151,6 +152,31 @@ def _release_on_checkin(_: Any, record: Any) -> None:
         lock.release()
 
 
+_WRITE_TURNS: RunVar[dict[str, anyio.Semaphore]] = RunVar("clausematch_sqlite_write_turns")
+
+
+def _write_turn(factory: sessionmaker[Session]) -> anyio.Semaphore | None:
+    """The event-loop semaphore that gives this process's SQLite write transactions their turn, or
+    ``None`` on another database (PostgreSQL takes concurrent writers).
+
+    A write transaction holds the writer lock (``_sqlite_begin``) from its first statement to
+    its commit, and that commit runs in another call to the thread pool than the handler's.
+    Requests that waited for the writer lock inside the pool's threads could take every
+    thread (two by default), and the commit that would free the lock never got one: the
+    process hung for good, and the other workers' writers failed with "database is locked"
+    after the busy timeout (issue 21). Waiting here, on the event loop, holds no thread."""
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    url = bind.engine.url if isinstance(bind, Connection) else bind.url
+    try:
+        turns = _WRITE_TURNS.get()
+    except LookupError:
+        turns = {}
+        _WRITE_TURNS.set(turns)
+    return turns.setdefault(url.database or "", anyio.Semaphore(1))
+
+
 # Connections kept open: one per request being served (the thread pool runs up to 40), so
 # that a busy service does not open and close connections (and, on SQLite, re-run its
 # pragmas) for every request beyond the default five.
@@ -284,16 +310,14 @@ class GroupWriter:
                 self.n_transactions += 1
                 self.n_requests += len(batch)
                 try:
-                    await anyio.to_thread.run_sync(
-                        write_queued, self._factory, [w for writes, _ in batch for w in writes]
-                    )
+                    await self._write([w for writes, _ in batch for w in writes])
                 except Exception as exc:
                     if len(batch) == 1:
                         _settle(batch[0][1], exc)
                         continue
                     for writes, done in batch:
                         try:
-                            await anyio.to_thread.run_sync(write_queued, self._factory, writes)
+                            await self._write(writes)
                         except Exception as alone:
                             _settle(done, alone)
                         else:
@@ -303,6 +327,14 @@ class GroupWriter:
                         _settle(done, None)
         finally:
             self._flushing = False
+
+    async def _write(self, writes: list[Writer]) -> None:
+        turn = _write_turn(self._factory)
+        if turn is None:
+            await anyio.to_thread.run_sync(write_queued, self._factory, writes)
+            return
+        async with turn:
+            await anyio.to_thread.run_sync(write_queued, self._factory, writes)
 
 
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
@@ -343,20 +375,30 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
     async def request_session(request: Request) -> AsyncIterator[Session]:
         read, write = factories(request)
         read_only = request.method in READ_METHODS
-        session = (read if read_only else write)()
+        # A write request waits for its turn on SQLite here, before its first statement, not
+        # in a thread of the pool (see _write_turn).
+        turn = None if read_only else _write_turn(write)
+        if turn is not None:
+            await turn.acquire()
         try:
-            yield session
-        except BaseException:
+            session = (read if read_only else write)()
+            try:
+                yield session
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(session.close)  # rolls back
+                raise
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(session.close)  # rolls back
-            raise
+                if read_only and not session.in_transaction():
+                    # The handler already ended its reads (or made none): nothing to commit,
+                    # and closing a session that holds no connection does no I/O.
+                    session.close()
+                else:
+                    await anyio.to_thread.run_sync(_finish, session)
+        finally:
+            if turn is not None:
+                turn.release()
         with anyio.CancelScope(shield=True):
-            if read_only and not session.in_transaction():
-                # The handler already ended its reads (or made none): nothing to commit, and
-                # closing a session that holds no connection does no I/O.
-                session.close()
-            else:
-                await anyio.to_thread.run_sync(_finish, session)
             queued: list[Writer] = session.info.pop(_AFTER_READS, [])
             if read_only and queued:
                 entry = writers.get(id(write))

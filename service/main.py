@@ -29,6 +29,7 @@ from service.privacy import endpoints as privacy_endpoints
 from service.procurement import endpoints as procurement_endpoints
 from service.referentials import endpoints as referentials_endpoints
 from service.referentials.service import load_referentials
+from service.referentials.titles import title_index
 from service.reports import endpoints as reports_endpoints
 from service.retention import endpoints as retention_endpoints
 from service.scoring import endpoints as scoring_endpoints
@@ -151,6 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     owned.build(session)
                 # Other processes' writes are looked for in a background thread, not by requests.
                 owned.watch(lambda: Session(engine))
+                # The job-title index (offer and people imports, title search: about 60 MB and
+                # a few seconds) is built now too. Built by the first request that needed it,
+                # it held that request for seconds and raised the worker's memory by 70-130 MB
+                # at an unforeseeable time, long after start-up (issue 21).
+                title_index(settings.referentials_dir)
                 app.state.scoring = owned
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
             if getattr(app.state, "token_cache", None) is None:

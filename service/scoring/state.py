@@ -261,6 +261,7 @@ class ScoringState:
         )
         self._candidate_versions = repo.versions(Candidate)
         self._offer_versions = repo.versions(Offer)
+        self._forget_memo()
         self._signatures = signatures
         self._checked_at = time.monotonic()
         self.n_full_builds += 1
@@ -360,6 +361,7 @@ class ScoringState:
                 affected.update(offers)
             self._carry_memo(old, state, affected)
             self._state = state
+            self._forget_memo()
             self._signatures = signatures
             self.n_incremental_updates += 1
             return state
@@ -369,7 +371,12 @@ class ScoringState:
 
         Only for pure functions of the engine state and ``key`` (a ranking, its explanations):
         states are immutable and every change makes a new one, which empties the memo. Two
-        requests that miss at once both compute; the first to finish is kept."""
+        requests that miss at once both compute; the first to finish is kept.
+
+        Only the current state's answers are kept: an answer for a state already replaced (its
+        request began before the change) is returned, not remembered. Remembered, it emptied
+        the current state's memo and kept the replaced state's arrays alive beside the current
+        ones until the next miss."""
         if self.cache_size <= 0:
             return compute()
         with self._memo_lock:
@@ -380,6 +387,8 @@ class ScoringState:
             self.n_memo_misses += 1
         value = compute()
         with self._memo_lock:
+            if state is not self._state:
+                return value
             if self._memo_state is not state:
                 if state is not self._state:
                     return value  # computed on a state already replaced: not kept
@@ -413,6 +422,14 @@ class ScoringState:
             self._scorer_provider = scorer_provider
             if self._state is not None:
                 self._state = self._state.with_scorer(scorer_provider())
+                self._forget_memo()
+
+    def _forget_memo(self) -> None:
+        """Drop the answers of a replaced state: the state is freed as soon as the requests
+        still reading it end, not at the next miss."""
+        with self._memo_lock:
+            self._memo.clear()
+            self._memo_state = None
 
     def _signatures_or_empty(self) -> tuple[int, int]:
         return self._signatures or (-1, -1)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from types import SimpleNamespace
 
+import anyio
+import anyio.to_thread
 import pytest
 from factories import Actor, audit_entries, make_candidate
 from fastapi.testclient import TestClient
@@ -17,8 +21,10 @@ from service.db import (
     Writer,
     after_reads,
     is_read_only,
+    make_engine,
     make_read_sessionmaker,
     make_sessionmaker,
+    session_dependency,
 )
 from service.models.accounts import User
 
@@ -103,3 +109,48 @@ def test_group_commit_writes_concurrent_requests_together_and_fails_only_the_bad
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+
+
+def test_a_write_request_waits_for_its_turn_without_holding_a_thread(tmp_path: Path) -> None:
+    """SQLite: a write request queued behind another holds none of the pool's threads, so the
+    first one can always commit (issue 21: with every thread waiting for the writer lock, the
+    commit that would free it never ran and the process hung)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    dependency = session_dependency(
+        lambda _: (make_read_sessionmaker(engine), make_sessionmaker(engine))
+    )
+    post = SimpleNamespace(method="POST")
+
+    async def scenario() -> tuple[int, bool]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        first = dependency(post)  # type: ignore[arg-type]
+        session = await anext(first)
+        # Its first statement takes the writer lock until the commit.
+        await anyio.to_thread.run_sync(session.execute, text("SELECT 1"))
+        second_done = anyio.Event()
+
+        async def second() -> None:
+            later = dependency(post)  # type: ignore[arg-type]
+            other = await anext(later)
+            await anyio.to_thread.run_sync(other.execute, text("SELECT 1"))
+            with pytest.raises(StopAsyncIteration):
+                await anext(later)
+            second_done.set()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(second)
+            await anyio.wait_all_tasks_blocked()
+            threads_held = limiter.borrowed_tokens
+            if threads_held:
+                limiter.total_tokens = 2  # the old behaviour: let it end instead of hanging
+            with pytest.raises(StopAsyncIteration):
+                await anext(first)  # the first request commits
+        return threads_held, second_done.is_set()
+
+    try:
+        threads_held, second_done = anyio.run(scenario)
+    finally:
+        engine.dispose()
+    assert threads_held == 0
+    assert second_done

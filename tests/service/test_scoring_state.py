@@ -3,6 +3,9 @@ on every request."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from factories import Actor, make_candidate, make_offer
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
@@ -126,5 +129,35 @@ def test_memo_of_size_zero_always_computes(session: Session) -> None:
         counter = iter(range(10))
         assert scoring.memo(state, "k", lambda: next(counter)) == 0
         assert scoring.memo(state, "k", lambda: next(counter)) == 1
+    finally:
+        scoring.close()
+
+
+def test_replaced_states_are_not_kept_alive(session: Session, coach: Actor) -> None:
+    """However many changes, one engine state stays in memory once the requests reading an
+    older one end, even when such a request remembers an answer after the change (issue 21)."""
+    scoring = ScoringState(rome=REFS.rome, communes=REFS.communes, max_age_s=3600, cache_size=8)
+    try:
+        person = make_candidate(session, coach=coach)
+        make_offer(session)
+        state = scoring.build(session)
+        states = [weakref.ref(state)]
+        for i in range(12):
+            scoring.memo(state, ("before", i), lambda: "answer")
+            person.max_weekly_hours = 20.0 + i
+            session.flush()
+            new = scoring.sync(session)
+            assert new is not state
+            # A request that began on the replaced state finishes after the change.
+            assert scoring.memo(state, ("late", i), lambda: "late answer") == "late answer"
+            state = new
+            states.append(weakref.ref(state))
+            assert len(scoring._memo) <= scoring.cache_size
+        del new
+        gc.collect()
+        assert [ref() is not None for ref in states] == [False] * 12 + [True]
+        # The current state's memo was not emptied by the late answers.
+        scoring.memo(state, "kept", lambda: "x")
+        assert scoring.memo(state, "kept", lambda: "y") == "x"
     finally:
         scoring.close()
