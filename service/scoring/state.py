@@ -359,9 +359,9 @@ class ScoringState:
             if signatures[1] != seen[1] or "offers" in local:
                 state, offers = self._sync_offers(repo, state)
                 affected.update(offers)
-            self._carry_memo(old, state, affected)
             self._state = state
-            self._forget_memo()
+            # The kept lists are plain tuples: the replaced state is freed all the same.
+            self._carry_memo(old, state, affected)
             self._signatures = signatures
             self.n_incremental_updates += 1
             return state
@@ -370,7 +370,8 @@ class ScoringState:
         """``compute()``, remembered for ``state`` under ``key`` (least recently used first out).
 
         Only for pure functions of the engine state and ``key`` (a ranking, its explanations):
-        states are immutable and every change makes a new one, which empties the memo. Two
+        states are immutable and every change makes a new one, which keeps only the lists the
+        change cannot have touched (:meth:`_carry_memo`). Two
         requests that miss at once both compute; the first to finish is kept.
 
         Only the current state's answers are kept: an answer for a state already replaced (its
@@ -388,10 +389,8 @@ class ScoringState:
         value = compute()
         with self._memo_lock:
             if state is not self._state:
-                return value
+                return value  # computed on a state already replaced: not kept
             if self._memo_state is not state:
-                if state is not self._state:
-                    return value  # computed on a state already replaced: not kept
                 self._memo.clear()
                 self._memo_state = state
             self._memo.setdefault(key, value)

@@ -329,10 +329,10 @@ def test_rankings_out_of_reach_of_a_change_are_kept_and_the_same(
     people[0].commune_insee = "61169"
     offers[6].code_rome, offers[6].code_ogr = "K2204", None
     session.flush()
-    carried = scoring.n_memo_carried
-    misses = scoring.n_memo_misses
+    carried, hits, misses = scoring.n_memo_carried, scoring.n_memo_hits, scoring.n_memo_misses
     served = lists()
     assert scoring.n_memo_carried > carried  # some rankings were kept...
+    assert scoring.n_memo_hits > hits  # ...and served as they were...
     assert scoring.n_memo_misses > misses  # ...and the reachable ones ranked again
 
     refs = load_referentials(REFERENTIALS_DIR)
