@@ -97,7 +97,10 @@ def _is_json(scope: Scope) -> bool:
 class JsonBodyLimits:
     """ASGI middleware: a JSON request body larger than ``max_bytes`` (413) or nested deeper than
     ``max_depth`` (422) is answered in French in the API's error shape, before any parser or
-    route sees it. Other bodies (file uploads) pass untouched; their own limits apply."""
+    route sees it. Other bodies (file uploads) pass untouched; their own limits apply.
+
+    A NUL byte in the address (``%00`` in the path or the query string) is refused the same
+    way, for every request: no text column takes it (PostgreSQL answers a database error)."""
 
     def __init__(
         self,
@@ -111,6 +114,13 @@ class JsonBodyLimits:
         self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"").lower() or "\x00" in scope.get("path", "")
+        ):
+            await _answer(
+                send, 422, "InvalidInput", "adresse refusée : elle contient un caractère nul (%00)"
+            )
+            return
         if scope["type"] != "http" or not _is_json(scope):
             await self.app(scope, receive, send)
             return

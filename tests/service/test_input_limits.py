@@ -160,6 +160,21 @@ def test_api_deep_json_bodies_answer_422_json(
     assert snapshot(session) == before
 
 
+@pytest.mark.parametrize(
+    "url", ["/candidates?q=%00", "/offers?q=a%00b", "/candidates/1%00", "/personnes?q=%00"]
+)
+def test_a_nul_byte_in_the_address_is_refused_in_french(
+    client: TestClient, facilitator: Actor, url: str
+) -> None:
+    """Found by the schema-driven test on PostgreSQL: ``?q=%00`` reached the database (500)."""
+    r = client.get(url, headers=facilitator.headers)
+    assert r.status_code == 422, r.text
+    assert r.json() == {
+        "error": "InvalidInput",
+        "detail": "adresse refusée : elle contient un caractère nul (%00)",
+    }
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, empty_database_url: str) -> Iterator[str]:
     monkeypatch.setattr(service.cli, "_COMMAND_MODULES", ("imports",))
