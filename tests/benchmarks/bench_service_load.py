@@ -219,6 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         help="a database already filled by an earlier run (its size given by --candidates "
         "and --offers); the facilitator gets a fresh token",
     )
+    parser.add_argument(
+        "--baseline-database",
+        default=None,
+        help="with --interleave: the baseline server's own copy of the database (when a "
+        "migration lies between the two revisions, each needs a database at its own head); "
+        "its facilitator gets the same fresh token",
+    )
     args = parser.parse_args(argv)
     departements = tuple(d for d in args.departements.split(",") if d)
 
@@ -256,20 +263,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fresh_token(db_url: str, username: str) -> str:
+    from service.accounts.auth import new_token
+
+    token = new_token()
+    _set_token(db_url, username, token)
+    return token
+
+
+def _set_token(db_url: str, username: str, token: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
     from sqlalchemy import update
 
-    from service.accounts.auth import hash_token, new_token
+    from service.accounts.auth import hash_token
     from service.db import make_engine
     from service.models.accounts import User
 
-    token = new_token()
     engine = make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(
-            update(User).where(User.username == username).values(token_hash=hash_token(token))
+            update(User)
+            .where(User.username == username)
+            .values(
+                token_hash=hash_token(token),
+                token_expires_at=datetime.now(UTC) + timedelta(days=30),
+            )
         )
     engine.dispose()
-    return token
 
 
 def _start(
@@ -330,8 +350,16 @@ def _interleaved(
 ) -> int:
     """Both servers up at once; warm-ups then measured rounds alternate between them."""
     headers = {"Authorization": f"Bearer {tokens['facilitateur']}"}
+    baseline_db = args.baseline_database or db_url
+    if args.baseline_database:
+        _set_token(args.baseline_database, "facilitateur", headers["Authorization"][7:])
     servers = {
-        label: _start(root, db_url, tmp / f"server-{n}.log", args.workers)
+        label: _start(
+            root,
+            baseline_db if label == args.baseline_ref else db_url,
+            tmp / f"server-{n}.log",
+            args.workers,
+        )
         for n, (label, root) in enumerate(roots.items())
     }
     try:
