@@ -72,7 +72,7 @@ def number_fr(value: float) -> str:
 
 
 Bound = float | Callable[[date], float]
-"""A fixed bound, or one that depends on the day (a birth year)."""
+"""A fixed bound, or one computed from the day the value is checked (e.g. "at most this year")."""
 
 
 @dataclass(frozen=True, eq=False)

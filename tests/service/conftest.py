@@ -97,6 +97,15 @@ def empty_database_url(backend: str, tmp_path: Path, worker: str) -> Iterator[st
     drop_pg_database(name)
 
 
+@pytest.fixture
+def fresh_engine(empty_database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database migrated to head, for tests whose transactions commit."""
+    command.upgrade(alembic_config(empty_database_url), "head")
+    engine = make_engine(empty_database_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param

@@ -1,19 +1,16 @@
-"""The change counters the engine's state watches (migration ``0014_data_versions``): moved at
+"""The change counters the fresh_engine's state watches (migration ``0014_data_versions``): moved at
 the commit of any transaction that changed people or offers, whoever wrote it — the ORM, plain
 SQL, another connection — and by nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from alembic import command
 from factories import make_candidate, make_offer, make_user
 from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.exc import OperationalError
 
 from fixtures import REFERENTIALS_DIR
-from service.db import alembic_config, make_engine, make_sessionmaker
+from service.db import make_sessionmaker
 from service.models.offers import Offer
 from service.models.people import Candidate, CandidateJob
 from service.referentials.service import load_referentials
@@ -21,85 +18,79 @@ from service.scoring.repository import ScoringRepository
 from service.scoring.state import ScoringState
 
 
-@pytest.fixture
-def engine(empty_database_url: str) -> Iterator[Engine]:
-    command.upgrade(alembic_config(empty_database_url), "head")
-    engine = make_engine(empty_database_url)
-    yield engine
-    engine.dispose()
-
-
-def _versions(engine: Engine) -> tuple[int, int]:
-    with make_sessionmaker(engine)() as session:
+def _versions(fresh_engine: Engine) -> tuple[int, int]:
+    with make_sessionmaker(fresh_engine)() as session:
         return ScoringRepository(session).data_versions()
 
 
-def test_counters_move_at_commit_for_their_own_tables(engine: Engine) -> None:
-    factory = make_sessionmaker(engine)
-    assert _versions(engine) == (0, 0)
+def test_counters_move_at_commit_for_their_own_tables(fresh_engine: Engine) -> None:
+    factory = make_sessionmaker(fresh_engine)
+    assert _versions(fresh_engine) == (0, 0)
     with factory() as session:
         coach = make_user(session)
         person = make_candidate(session, coach=coach)
         session.commit()
         person_id = person.id
-    people, offers = _versions(engine)
+    people, offers = _versions(fresh_engine)
     assert people > 0 and offers == 0
 
     with factory() as session:
         make_offer(session)
         session.commit()
-    assert _versions(engine)[0] == people
-    assert _versions(engine)[1] > offers
-    people, offers = _versions(engine)
+    assert _versions(fresh_engine)[0] == people
+    assert _versions(fresh_engine)[1] > offers
+    people, offers = _versions(fresh_engine)
 
     # Plain SQL on a person's jobs, then a deletion: the people's counter, not the offers'.
-    with engine.begin() as conn:
+    with fresh_engine.begin() as conn:
         conn.execute(
             update(CandidateJob)
             .where(CandidateJob.candidate_id == person_id)
             .values(experience_years=5.0)
         )
-    assert _versions(engine)[0] > people and _versions(engine)[1] == offers
-    people = _versions(engine)[0]
-    with engine.begin() as conn:
+    assert _versions(fresh_engine)[0] > people and _versions(fresh_engine)[1] == offers
+    people = _versions(fresh_engine)[0]
+    with fresh_engine.begin() as conn:
         conn.execute(delete(Offer))
-    assert _versions(engine)[0] == people and _versions(engine)[1] > offers
+    assert _versions(fresh_engine)[0] == people and _versions(fresh_engine)[1] > offers
 
 
-def test_a_rolled_back_write_moves_nothing(engine: Engine) -> None:
-    factory = make_sessionmaker(engine)
+def test_a_rolled_back_write_moves_nothing(fresh_engine: Engine) -> None:
+    factory = make_sessionmaker(fresh_engine)
     with factory() as session:
         coach = make_user(session)
         session.commit()
-    before = _versions(engine)
+    before = _versions(fresh_engine)
     with factory() as session:
         make_candidate(session, coach=coach)
         make_offer(session)
         session.flush()
         session.rollback()
-    assert _versions(engine) == before
+    assert _versions(fresh_engine) == before
 
 
-def test_postgresql_counts_a_transaction_once_and_locks_only_at_commit(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
+def test_postgresql_counts_a_transaction_once_and_locks_only_at_commit(
+    fresh_engine: Engine,
+) -> None:
+    if fresh_engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: its triggers count rows")
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(fresh_engine)
     with factory() as session:
         coach = make_user(session)
         ids = [make_candidate(session, coach=coach).id for _ in range(5)]
         session.commit()
-    before = _versions(engine)[0]
-    with engine.begin() as conn:
+    before = _versions(fresh_engine)[0]
+    with fresh_engine.begin() as conn:
         conn.execute(update(Candidate).values(version=Candidate.version + 1))
-    assert _versions(engine)[0] == before + 1
+    assert _versions(fresh_engine)[0] == before + 1
 
     # A long writer (an import) holds no lock on the counter until it commits: another
     # transaction that changes people commits meanwhile.
-    with engine.connect() as long_writer:
+    with fresh_engine.connect() as long_writer:
         long_writer.execute(
             update(Candidate).where(Candidate.id == ids[0]).values(commune_insee="61169")
         )
-        with engine.connect() as coach_edit:
+        with fresh_engine.connect() as coach_edit:
             coach_edit.execute(text("SET lock_timeout = '2s'"))
             coach_edit.execute(
                 update(Candidate).where(Candidate.id == ids[1]).values(commune_insee="61169")
@@ -109,12 +100,12 @@ def test_postgresql_counts_a_transaction_once_and_locks_only_at_commit(engine: E
             except OperationalError as exc:  # pragma: no cover - the failure this guards
                 pytest.fail(f"the counter's lock was held before commit: {exc}")
         long_writer.commit()
-    assert _versions(engine)[0] == before + 3
+    assert _versions(fresh_engine)[0] == before + 3
 
 
-def test_the_state_follows_commits_and_undoes_a_rollback(engine: Engine) -> None:
+def test_the_state_follows_commits_and_undoes_a_rollback(fresh_engine: Engine) -> None:
     refs = load_referentials(REFERENTIALS_DIR)
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(fresh_engine)
     with factory() as session:
         coach = make_user(session)
         kept = make_candidate(session, coach=coach)
@@ -134,7 +125,7 @@ def test_the_state_follows_commits_and_undoes_a_rollback(engine: Engine) -> None
             ids = scoring.sync(session).pool.ids.tolist()
             assert str(dropped.id) not in ids and str(kept.id) in ids
         # Another writer's commit: seen through the counters (no ORM event in this process).
-        with engine.begin() as conn:
+        with fresh_engine.begin() as conn:
             conn.execute(
                 update(Candidate)
                 .where(Candidate.id == kept.id)

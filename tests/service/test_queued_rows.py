@@ -3,24 +3,12 @@ group transaction that carries them, in one go per table, chained; a rollback dr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from alembic import command
 from sqlalchemy import Engine, func, select
 
 from service.accounts.audit import verify_chain
 from service.accounts.repository import AuditRepository
-from service.db import alembic_config, make_engine, make_sessionmaker, utcnow
+from service.db import make_sessionmaker, utcnow
 from service.models.accounts import AuditEntry
-
-
-@pytest.fixture
-def engine(empty_database_url: str) -> Iterator[Engine]:
-    command.upgrade(alembic_config(empty_database_url), "head")
-    engine = make_engine(empty_database_url)
-    yield engine
-    engine.dispose()
 
 
 def _entry(n: int, detail: dict[str, object] | None) -> dict[str, object]:
@@ -36,9 +24,9 @@ def _entry(n: int, detail: dict[str, object] | None) -> dict[str, object]:
 
 
 def test_queued_entries_are_written_and_chained_at_commit_and_dropped_on_rollback(
-    engine: Engine,
+    fresh_engine: Engine,
 ) -> None:
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(fresh_engine)
     with factory() as session:
         # Three requests' entries in one group transaction (JSON details and none).
         for n in range(3):
