@@ -7,6 +7,11 @@ reads the chain's last entry, and numbers and hashes the transaction's entries a
 concurrent requests, the group commit of read requests' entries (:class:`service.db.GroupWriter`)
 and other processes (a CLI command, a second worker) all extend one chain; the lock is held only
 from this step to the commit. :func:`verify_chain` walks it and names the first broken entry.
+
+Read requests' entries, queued until the commit, are numbered and hashed *before* they are
+inserted (their ids drawn first): each is written once, chained, instead of inserted and then
+updated — the update of an indexed column rewrote the row and every index entry of it.
+Entries added through the ORM (write requests, commands) are chained after their flush.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from service.accounts.repository import UNSEALED, AuditFilter, AuditRepository, 
 from service.db import after_reads, is_read_only, utcnow
 from service.errors import InvalidInput
 from service.kit.crud import Pagination
-from service.kit.repository import flush_queued
+from service.kit.repository import before_queued_insert, flush_queued, table_of
 from service.models.accounts import AuditEntry, User
 
 __all__ = [
@@ -138,6 +143,24 @@ def seal_entries(session: Session) -> int:
     return len(links)
 
 
+def _seal_queued(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Number and hash queued entries after the chain's last one, before they are inserted."""
+    repo = AuditRepository(session)
+    repo.lock_chain()
+    seq, previous = repo.tail()
+    sealed = []
+    for row, entry_id in zip(rows, repo.next_ids(len(rows)), strict=True):
+        seq += 1
+        entry = {**row, "id": entry_id, "seq": seq}
+        previous = chain_hash(previous, entry)
+        entry["hash"] = previous
+        sealed.append(entry)
+    return sealed
+
+
+before_queued_insert(table_of(AuditEntry), _seal_queued)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_entries(session: Session, _: UOWTransaction) -> None:
     # Entries added through the ORM (audit(), a command's own AuditEntry) mark the session.
@@ -152,7 +175,7 @@ def _seal_at_commit(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()
     if session.info.pop(UNSEALED, False):
-        flush_queued(session)  # read requests' entries, queued until now
+        flush_queued(session)  # read requests' entries, queued until now (chained as inserted)
         seal_entries(session)
 
 

@@ -82,6 +82,10 @@ _TAIL = (
     .order_by(_AUDIT.c.seq.desc())
     .limit(1)
 )
+_NEXT_IDS = text(
+    f"SELECT nextval(pg_get_serial_sequence('{_AUDIT.name}', 'id')) FROM generate_series(1, :n)"
+)
+_MAX_ID = select(func.max(_AUDIT.c.id))
 # One number for PostgreSQL's advisory lock of the chain (any constant both processes share).
 _CHAIN_LOCK_KEY = 0x636C61757365  # "clause"
 # Set on a session whose transaction wrote audit entries: they are chained at its commit.
@@ -92,10 +96,9 @@ class AuditRepository(Repository[AuditEntry]):
     model = AuditEntry
 
     def insert_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Read requests' entries: inserted at this transaction's commit, just before they are
-        chained, with every other request's entries of the same group commit (one ``COPY`` on
-        PostgreSQL); no unit of work."""
-        self.session.info[UNSEALED] = True
+        """Read requests' entries: inserted at this transaction's commit with every other
+        request's entries of the same group commit (one ``COPY`` on PostgreSQL), numbered and
+        chained as they are inserted (:mod:`service.accounts.audit`); no unit of work."""
         queue_rows(self.session, _AUDIT, rows)
 
     # ---------------------------------------------------------------- the chain
@@ -108,6 +111,21 @@ class AuditRepository(Repository[AuditEntry]):
             self.session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY}
             )
+
+    def next_ids(self, n: int) -> list[int]:
+        """``n`` new entry ids, ascending, for entries this transaction inserts with their id.
+
+        PostgreSQL draws them from the column's sequence (what an insert would have taken).
+        SQLite counts on from the largest id: the transaction holds the database's one write
+        lock (an insert without an id would take the same numbers)."""
+        if n <= 0:
+            return []
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            drawn = connection.execute(_NEXT_IDS, {"n": n}).scalars()
+            return sorted(int(i) for i in drawn)
+        last = connection.execute(_MAX_ID).scalar()
+        return list(range(int(last or 0) + 1, int(last or 0) + n + 1))
 
     def unsealed(self) -> list[dict[str, Any]]:
         """Entries not chained yet (this transaction's), in the order they were written."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, Select, Table, event, func, insert, select
@@ -11,7 +12,14 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from service.db import Base
 
-__all__ = ["Repository", "flush_queued", "insert_many", "queue_rows", "table_of"]
+__all__ = [
+    "Repository",
+    "before_queued_insert",
+    "flush_queued",
+    "insert_many",
+    "queue_rows",
+    "table_of",
+]
 
 M = TypeVar("M", bound=Base)
 
@@ -118,11 +126,25 @@ def queue_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> No
         queued.setdefault(table, []).extend(rows)
 
 
+Prepare = Callable[[Session, list[dict[str, Any]]], list[dict[str, Any]]]
+_PREPARE: dict[Table, Prepare] = {}
+
+
+def before_queued_insert(table: Table, prepare: Prepare) -> None:
+    """Have ``prepare(session, rows)`` complete the rows queued for ``table`` just before they
+    are inserted, in the inserting transaction (the audit log numbers and chains its entries
+    there, so that they are written once, already chained)."""
+    _PREPARE[table] = prepare
+
+
 def flush_queued(session: Session) -> None:
     """Write what :func:`queue_rows` queued in this transaction (the commit does it; a step
     that must read them first, such as chaining the audit entries, calls it before)."""
     queued: dict[Table, list[dict[str, Any]]] | None = session.info.pop(_QUEUED, None)
     for table, rows in (queued or {}).items():
+        prepare = _PREPARE.get(table)
+        if prepare is not None:
+            rows = prepare(session, rows)
         for keys in dict.fromkeys(tuple(row) for row in rows):
             insert_many(session, table, [row for row in rows if tuple(row) == keys])
 

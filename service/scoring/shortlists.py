@@ -8,9 +8,9 @@ explanation, so the coach can ask a colleague. An admin reads no candidate data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ from training.registry import scorer_label
 
 __all__ = [
     "CaseloadOffer",
+    "NotInMemory",
     "caseload_offers",
     "offers_for_candidate",
     "shortlist_for_offer",
@@ -52,6 +53,8 @@ __all__ = [
 
 
 MAX_K = 200
+
+T = TypeVar("T")
 
 
 def _check_k(k: int) -> None:
@@ -226,6 +229,10 @@ def shortlist_for_offer(
     )
 
 
+class NotInMemory(Exception):
+    """:func:`shortlist_payload` with ``memory_only``: the answer needs the database."""
+
+
 def shortlist_payload(
     session: Session,
     scoring: ScoringState,
@@ -236,14 +243,34 @@ def shortlist_payload(
     k: int,
     scope: Scope,
     today: date,
+    memory_only: bool = False,
 ) -> dict[str, Any]:
     """:func:`shortlist_for_offer` as JSON-ready data (a :class:`ShortlistRead`'s fields).
 
     The API sends it as it is: the most asked-for answer skips building and re-validating
-    twenty pydantic objects (``tests/service/test_api_shortlists.py`` checks the shape)."""
+    twenty pydantic objects (``tests/service/test_api_shortlists.py`` checks the shape).
+
+    With ``memory_only``, answers only from the engine state and the rankings remembered for
+    it, with no query and no computing, or raises :class:`NotInMemory` having done nothing:
+    the API tries that on the event loop and goes to a thread otherwise. The entries the
+    answer needs (audit, shown pairs) are queued either way, and written before it leaves."""
     _check_k(k)
     repo = ShortlistRepository(session)
-    state = scoring.sync(session)
+    if memory_only:
+        current = scoring.current()
+        if current is None:
+            raise NotInMemory
+        state = current
+    else:
+        state = scoring.sync(session)
+
+    def remember(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        if not memory_only:
+            return scoring.memo(state, key, compute)
+        found, value = scoring.peek(state, key)
+        if not found:
+            raise NotInMemory
+        return cast(T, value)
 
     def header() -> _Header:
         # The offer's few columns shown with its list, read with it once per state (any
@@ -261,80 +288,78 @@ def shortlist_payload(
         # change of the person, which makes a new state. So the caseload (tens of thousands
         # of ids in a large Département) is read once per state and coach, not per request,
         # and so is the coach's ranking of an offer.
-        caseload = scoring.memo(
-            state,
+        caseload = remember(
             ("caseload", user.id),
             lambda: frozenset(str(i) for i in repo.caseload_ids(user.id)),
         )
-        offer, packed = scoring.memo(
-            state,
+        offer, packed, shown = remember(
             ("shortlist_mine", oid, user.id, k, today),
-            lambda: (header(), _mine_rows(state, oid, caseload, k=k, today=today)),
+            lambda: _with_people(
+                repo, header(), _mine_rows(state, oid, caseload, k=k, today=today)
+            ),
         )
     else:
         # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
         # and explained once per state. Who may see which details is decided below, per request.
-        offer, packed = scoring.memo(
-            state,
+        offer, packed, shown = remember(
             ("shortlist", oid, k, today),
-            lambda: (header(), _pack(_rows(state.shortlist(oid, k, as_of=today)))),
+            lambda: _with_people(
+                repo, header(), _pack(_rows(state.shortlist(oid, k, as_of=today)))
+            ),
         )
-    rows = _unpack(packed)
-    people = repo.people_with_coach([row.id for row in rows])
+    # A person erased or deleted since the list was ranked is not shown (their row is gone).
+    listed = [(row, person) for row, person in zip(packed, shown, strict=True) if person]
     names = _commune_names(refs)
     pseudonymous: dict[int, str] = {}
-    if user.role != "facilitator" and any(people[r.id].coach_id != user.id for r in rows):
-        pseudonymous = scoring.memo(
-            state,
+    if user.role != "facilitator" and any(p[_COACH] != user.id for _, p in listed):
+        pseudonymous = remember(
             ("shortlist_pseudonymous", oid, k, today),
-            lambda: _pseudonymous_explanations(state, oid, rows),
+            lambda: _pseudonymous_explanations(
+                state, oid, _unpack(tuple(row for row, _ in listed))
+            ),
         )
-    items = []
-    for row in rows:
-        person = people[row.id]
-        own = user.role == "facilitator" or person.coach_id == user.id
-        if not own:
+    items: list[dict[str, Any]] = []
+    for (rid, rank, score, km, beyond, text, parts, shares), person in listed:
+        pid, external_id, first, last, coach_id, commune, coach = person
+        is_own_caseload = coach_id == user.id
+        if not (is_own_caseload or user.role == "facilitator"):
             # The documented pseudonymous view (service/README_ACCESS.md): commune, score and
             # an explanation built from the job relation and the distance only.
             items.append(
                 {
-                    "rank": row.rank,
-                    "candidate_id": person.id,
+                    "rank": rank,
+                    "candidate_id": pid,
                     "external_id": None,
                     "name": None,
                     "is_own_caseload": False,
-                    "coach": person.username or "",
-                    "commune_insee": person.commune_insee,
-                    "commune": names.get(person.commune_insee, person.commune_insee),
-                    "score": row.score,
+                    "coach": coach or "",
+                    "commune_insee": commune,
+                    "commune": names.get(commune, commune),
+                    "score": score,
                     "components": None,
                     "contributions": None,
-                    "distance_km": row.distance_km,
+                    "distance_km": km,
                     "beyond_range": None,
-                    "explanation": pseudonymous[row.id],
+                    "explanation": pseudonymous[rid],
                 }
             )
             continue
         items.append(
             {
-                "rank": row.rank,
-                "candidate_id": person.id,
-                "external_id": person.external_id if own else None,
-                "name": (
-                    display_name(person.first_name, person.last_name, person.external_id)
-                    if own
-                    else None
-                ),
-                "is_own_caseload": person.coach_id == user.id,
-                "coach": person.username or "",
-                "commune_insee": person.commune_insee,
-                "commune": names.get(person.commune_insee, person.commune_insee),
-                "score": row.score,
-                "components": row.components,
-                "contributions": row.contributions,
-                "distance_km": row.distance_km,
-                "beyond_range": row.beyond_range,
-                "explanation": row.explanation,
+                "rank": rank,
+                "candidate_id": pid,
+                "external_id": external_id,
+                "name": display_name(first, last, external_id),
+                "is_own_caseload": is_own_caseload,
+                "coach": coach or "",
+                "commune_insee": commune,
+                "commune": names.get(commune, commune),
+                "score": score,
+                "components": dict(zip(_KEYS, parts, strict=True)),
+                "contributions": dict(zip(_KEYS, shares, strict=True)),
+                "distance_km": km,
+                "beyond_range": beyond,
+                "explanation": text,
             }
         )
     version = _scorer_version(state)
@@ -372,6 +397,41 @@ def shortlist_payload(
         "model_version": version,
         "items": items,
     }
+
+
+# Who a ranked row is, as kept in the memo beside the row: (id, external id, first name, last
+# name, coach id, commune, coach's username); ``None`` for a person no longer in the database.
+_Person = tuple[int, str, str | None, str | None, int | None, str, str | None]
+_COACH = 4
+
+
+def _with_people(
+    repo: ShortlistRepository, header: _Header, packed: tuple[_Packed, ...]
+) -> tuple[_Header, tuple[_Packed, ...], tuple[_Person | None, ...]]:
+    """A ranked list with its offer's header and the people it names, read once per state.
+
+    Kept in the per-state memo, so that a request served from it sends no query at all. The
+    people's columns (names, coach, commune) belong to the ``candidates`` group: a change to
+    any of them makes a new state, which drops the lists of the offers within that person's
+    reach (:meth:`ScoringState._carry_memo`); a coach's username never changes."""
+    found = repo.people_with_coach([p[0] for p in packed])
+    shown: list[_Person | None] = []
+    for p in packed:
+        person = found.get(p[0])
+        shown.append(
+            None
+            if person is None
+            else (
+                person.id,
+                person.external_id,
+                person.first_name,
+                person.last_name,
+                person.coach_id,
+                person.commune_insee,
+                person.username,
+            )
+        )
+    return header, packed, tuple(shown)
 
 
 def _check_rankable(person: Candidate) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
@@ -365,6 +365,30 @@ class ScoringState:
             self._signatures = signatures
             self.n_incremental_updates += 1
             return state
+
+    def current(self) -> MatchingState | None:
+        """The state, when :meth:`sync` would answer it without a query; else ``None``.
+
+        Never reads the database: a caller on the event loop uses it (with :meth:`peek`) to
+        answer from memory, and goes to a thread to :meth:`sync` when it gets ``None``."""
+        state = self._state
+        if state is None or self._dirty or self.max_age_s <= 0:
+            return None
+        now = time.monotonic()
+        watched = self._watcher is not None and now - self._watched_at < 3 * self.max_age_s
+        if watched or now - self._checked_at < self.max_age_s:
+            return state
+        return None
+
+    def peek(self, state: MatchingState, key: Hashable) -> tuple[bool, Any]:
+        """``(True, value)`` if :meth:`memo` holds ``key`` for ``state``, else ``(False, None)``;
+        never computes."""
+        with self._memo_lock:
+            if self._memo_state is state and key in self._memo:
+                self._memo.move_to_end(key)
+                self.n_memo_hits += 1
+                return True, self._memo[key]
+        return False, None
 
     def memo(self, state: MatchingState, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, remembered for ``state`` under ``key`` (least recently used first out).

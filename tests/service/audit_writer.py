@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 
 from service.accounts.audit import audit
-from service.db import make_engine, make_sessionmaker
+from service.accounts.repository import AuditRepository
+from service.db import make_engine, make_sessionmaker, utcnow
 
 
 def main(url: str, n: int, label: str) -> None:
@@ -15,12 +16,30 @@ def main(url: str, n: int, label: str) -> None:
     try:
         for i in range(n):
             with sessions() as session:
-                # Several entries in one transaction, as a request or a group commit writes.
+                # Several entries in one transaction, as a request or a group commit writes:
+                # through the ORM (chained after their flush), queued as read requests queue
+                # theirs (chained as they are inserted), or both.
                 for k in range(1 + i % 3):
-                    audit(session, None, "read", "candidate", i, {"writer": label, "k": k})
+                    detail = {"writer": label, "k": k}
+                    if (i + k) % 2:
+                        audit(session, None, "read", "candidate", i, detail)
+                    else:
+                        AuditRepository(session).insert_rows([_row(i, detail)])
                 session.commit()
     finally:
         engine.dispose()
+
+
+def _row(entity_id: int, detail: dict[str, object]) -> dict[str, object]:
+    return {
+        "at": utcnow(),
+        "user_id": None,
+        "role": "system",
+        "action": "read",
+        "entity_type": "candidate",
+        "entity_id": entity_id,
+        "detail": detail,
+    }
 
 
 if __name__ == "__main__":

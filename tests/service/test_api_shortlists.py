@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Any
 
+import pytest
 from factories import Actor, audit_entries, make_candidate, make_offer, make_user
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from service.scoring.schemas import ShortlistRead
@@ -197,7 +201,7 @@ def test_a_remembered_ranking_is_still_scoped_per_caller(
     }
     assert near_for["coach"]["external_id"] is None
     assert near_for["facilitator"]["external_id"] is not None
-    # Who follows a person is read per request: a change of coach shows at once.
+    # A change of coach is a change of the person: the list is ranked and named again at once.
     from service.models.people import Candidate
 
     person = session.get(Candidate, ids["near"])
@@ -351,3 +355,62 @@ def test_rankings_out_of_reach_of_a_change_are_kept_and_the_same(
             assert served[offer.id] == expected, offer.id
     finally:
         fresh.close()
+
+
+def test_a_remembered_list_is_answered_from_memory_without_a_query(
+    app: FastAPI,
+    client: TestClient,
+    session: Session,
+    coach: Actor,
+    other_coach: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A list remembered for the current state is answered on the event loop with no query
+    (names, coaches and the offer's columns are remembered with the ranking); a change to a
+    person's name makes a new state, whose list names them anew."""
+    from service.scoring import endpoints
+
+    ids = _people(session, coach, other_coach)
+    facilitator = make_user(session, role="facilitator")
+    offer = make_offer(session)
+    session.flush()
+    url = f"/offers/{offer.id}/shortlist?k=10"
+    threads: list[object] = []
+    real = endpoints.run_in_threadpool
+
+    async def counted(fn: Any, *args: Any) -> Any:
+        threads.append(fn)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(endpoints, "run_in_threadpool", counted)
+    first = client.get(url, headers=facilitator.headers)
+    assert first.status_code == 200 and len(threads) == 1  # ranked in a thread
+
+    statements: list[str] = []
+
+    def spy(conn: object, cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        again = client.get(url, headers=facilitator.headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert again.status_code == 200 and len(threads) == 1  # answered on the event loop
+    assert again.json()["items"] == first.json()["items"]
+    read = [s for s in statements if re.search(r"\bFROM (candidates|offers|users)\b", s)]
+    assert read == []
+    # Its audit entry and shown pairs were written all the same.
+    assert [e.action for e in audit_entries(session)][-2:] == ["shortlist", "shortlist"]
+
+    from service.models.people import Candidate
+
+    person = session.get(Candidate, ids["near"])
+    assert person is not None
+    person.first_name = "Renommée"
+    session.flush()
+    renamed = client.get(url, headers=facilitator.headers).json()
+    near = next(i for i in renamed["items"] if i["candidate_id"] == ids["near"])
+    assert near["name"].startswith("Renommée")

@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import command
 from factories import Actor, make_candidate
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from service.accounts.audit import audit, seal_entries, verify_chain
@@ -151,6 +151,57 @@ def test_a_purge_leaves_a_checkpoint_the_walk_starts_from(session: Session) -> N
     audit(session, None, "read", "candidate", 7, None)
     session.commit()
     assert verify_chain(session).ok
+
+
+def test_queued_entries_are_written_once_already_chained(session: Session) -> None:
+    """Read requests' entries (queued until the commit) are numbered and hashed before they are
+    inserted, in one chain with the ORM's entries of the same transaction: no entry is ever
+    stored unchained, so none is updated afterwards."""
+    from service.db import utcnow
+
+    def row(i: int) -> dict[str, object]:
+        return {
+            "at": utcnow(),
+            "user_id": None,
+            "role": "system",
+            "action": "read",
+            "entity_type": "candidate",
+            "entity_id": i,
+            "detail": {"i": i, "text": 'é\u00e8 "quoted"'},
+        }
+
+    audit(session, None, "read", "candidate", 0, None)
+    session.commit()
+    before = verify_chain(session).head_seq
+    repo = AuditRepository(session)
+    repo.insert_rows([row(1), row(2)])
+    audit(session, None, "update", "candidate", 3, {"fields": ["a"]})
+    repo.insert_rows([row(4)])
+    session.flush()
+    # The ORM's entry is stored unchained until the commit; the queued ones are not stored yet.
+    assert session.scalar(select(func.count()).where(AuditEntry.seq.is_(None))) == 1
+    updated: list[object] = []  # one item per row an UPDATE of the log touched
+
+    def spy(
+        conn: object, cursor: object, statement: str, params: object, ctx: object, many: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith("UPDATE AUDIT_LOG"):
+            updated.extend(params if many else [params])  # type: ignore[call-overload]
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    entries = [e for e in _chain(session) if (e.seq or 0) > before]
+    assert sorted(e.entity_id for e in entries) == [1, 2, 3, 4]
+    assert [e.seq for e in entries] == list(range(before + 1, before + 5))
+    assert len(updated) == 1  # the ORM's entry only; the queued ones were inserted chained
+    assert session.scalar(select(func.count()).where(AuditEntry.seq.is_(None))) == 0
+    report = verify_chain(session)
+    assert report.ok, report.problems
+    assert report.head_seq == before + 4
 
 
 def test_sealing_twice_changes_nothing(session: Session) -> None:
