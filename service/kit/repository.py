@@ -101,14 +101,15 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     )
     driver = connection.connection.driver_connection
     assert driver is not None
+    # Only the columns whose type converts its values are visited per row (a timestamp, JSON).
+    converted = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    value if proc is None or value is None else proc(value)
-                    for value, proc in zip((row[n] for n in names), processors, strict=True)
-                ]
-            )
+            values = [row[n] for n in names]
+            for i, proc in converted:
+                if values[i] is not None:
+                    values[i] = proc(values[i])
+            copy.write_row(values)
 
 
 # Rows queued for the end of the transaction, by table (queue_rows / flush_queued).

@@ -282,6 +282,7 @@ def shortlist_payload(
         return _Header(offer.id, offer.external_id, offer.intitule, offer.status, offer.end_date)
 
     oid = str(offer_id)
+    names = _commune_names(refs)
     mine_only = user.role == "coach" and scope == "mine"
     if mine_only:
         # A coach's caseload is the people whose coach_id is theirs: a change of coach is a
@@ -292,49 +293,55 @@ def shortlist_payload(
             ("caseload", user.id),
             lambda: frozenset(str(i) for i in repo.caseload_ids(user.id)),
         )
-        offer, packed, shown = remember(
+        offer, packed, shown, full = remember(
             ("shortlist_mine", oid, user.id, k, today),
             lambda: _with_people(
-                repo, header(), _mine_rows(state, oid, caseload, k=k, today=today)
+                repo, names, header(), _mine_rows(state, oid, caseload, k=k, today=today)
             ),
         )
     else:
         # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
         # and explained once per state. Who may see which details is decided below, per request.
-        offer, packed, shown = remember(
+        offer, packed, shown, full = remember(
             ("shortlist", oid, k, today),
             lambda: _with_people(
-                repo, header(), _pack(_rows(state.shortlist(oid, k, as_of=today)))
+                repo, names, header(), _pack(_rows(state.shortlist(oid, k, as_of=today)))
             ),
         )
     # A person erased or deleted since the list was ranked is not shown (their row is gone).
-    listed = [(row, person) for row, person in zip(packed, shown, strict=True) if person]
-    names = _commune_names(refs)
+    listed = [
+        (row, person, item)
+        for row, person, item in zip(packed, shown, full, strict=True)
+        if person is not None
+    ]
     pseudonymous: dict[int, str] = {}
-    if user.role != "facilitator" and any(p[_COACH] != user.id for _, p in listed):
+    if user.role != "facilitator" and any(p[_COACH] != user.id for _, p, _ in listed):
         pseudonymous = remember(
             ("shortlist_pseudonymous", oid, k, today),
             lambda: _pseudonymous_explanations(
-                state, oid, _unpack(tuple(row for row, _ in listed))
+                state, oid, _unpack(tuple(row for row, _, _ in listed))
             ),
         )
     items: list[dict[str, Any]] = []
-    for (rid, rank, score, km, beyond, text, parts, shares), person in listed:
-        pid, external_id, first, last, coach_id, commune, coach = person
-        is_own_caseload = coach_id == user.id
-        if not (is_own_caseload or user.role == "facilitator"):
+    for (rid, rank, score, km, _, _, _, _), person, item in listed:
+        _, _, _, _, coach_id, commune, coach = person
+        if coach_id == user.id:
+            items.append({**item, "is_own_caseload": True})
+        elif user.role == "facilitator":
+            items.append(item)  # the remembered full view, sent as it is
+        else:
             # The documented pseudonymous view (service/README_ACCESS.md): commune, score and
             # an explanation built from the job relation and the distance only.
             items.append(
                 {
                     "rank": rank,
-                    "candidate_id": pid,
+                    "candidate_id": item["candidate_id"],
                     "external_id": None,
                     "name": None,
                     "is_own_caseload": False,
                     "coach": coach or "",
                     "commune_insee": commune,
-                    "commune": names.get(commune, commune),
+                    "commune": item["commune"],
                     "score": score,
                     "components": None,
                     "contributions": None,
@@ -343,25 +350,6 @@ def shortlist_payload(
                     "explanation": pseudonymous[rid],
                 }
             )
-            continue
-        items.append(
-            {
-                "rank": rank,
-                "candidate_id": pid,
-                "external_id": external_id,
-                "name": display_name(first, last, external_id),
-                "is_own_caseload": is_own_caseload,
-                "coach": coach or "",
-                "commune_insee": commune,
-                "commune": names.get(commune, commune),
-                "score": score,
-                "components": dict(zip(_KEYS, parts, strict=True)),
-                "contributions": dict(zip(_KEYS, shares, strict=True)),
-                "distance_km": km,
-                "beyond_range": beyond,
-                "explanation": text,
-            }
-        )
     version = _scorer_version(state)
     record_exposures(
         session,
@@ -406,22 +394,28 @@ _COACH = 4
 
 
 def _with_people(
-    repo: ShortlistRepository, header: _Header, packed: tuple[_Packed, ...]
-) -> tuple[_Header, tuple[_Packed, ...], tuple[_Person | None, ...]]:
-    """A ranked list with its offer's header and the people it names, read once per state.
+    repo: ShortlistRepository, names: dict[str, str], header: _Header, packed: tuple[_Packed, ...]
+) -> tuple[_Header, tuple[_Packed, ...], tuple[_Person | None, ...], tuple[dict[str, Any], ...]]:
+    """A ranked list with its offer's header, the people it names (read once per state) and
+    each row's item in the full view, ready to send.
 
-    Kept in the per-state memo, so that a request served from it sends no query at all. The
-    people's columns (names, coach, commune) belong to the ``candidates`` group: a change to
-    any of them makes a new state, which drops the lists of the offers within that person's
-    reach (:meth:`ScoringState._carry_memo`); a coach's username never changes."""
+    Kept in the per-state memo, so that a request served from it sends no query at all and
+    builds nothing for a caller who may see every row in full. The people's columns (names,
+    coach, commune) belong to the ``candidates`` group: a change to any of them makes a new
+    state, which drops the lists of the offers within that person's reach
+    (:meth:`ScoringState._carry_memo`); a coach's username never changes. The items are
+    shared by the requests that send them: never changed after this."""
     found = repo.people_with_coach([p[0] for p in packed])
     shown: list[_Person | None] = []
-    for p in packed:
-        person = found.get(p[0])
+    full: list[dict[str, Any]] = []
+    for rid, rank, score, km, beyond, text, parts, shares in packed:
+        person = found.get(rid)
+        if person is None:
+            shown.append(None)
+            full.append({})
+            continue
         shown.append(
-            None
-            if person is None
-            else (
+            (
                 person.id,
                 person.external_id,
                 person.first_name,
@@ -431,7 +425,25 @@ def _with_people(
                 person.username,
             )
         )
-    return header, packed, tuple(shown)
+        full.append(
+            {
+                "rank": rank,
+                "candidate_id": person.id,
+                "external_id": person.external_id,
+                "name": display_name(person.first_name, person.last_name, person.external_id),
+                "is_own_caseload": False,
+                "coach": person.username or "",
+                "commune_insee": person.commune_insee,
+                "commune": names.get(person.commune_insee, person.commune_insee),
+                "score": score,
+                "components": dict(zip(_KEYS, parts, strict=True)),
+                "contributions": dict(zip(_KEYS, shares, strict=True)),
+                "distance_km": km,
+                "beyond_range": beyond,
+                "explanation": text,
+            }
+        )
+    return header, packed, tuple(shown), tuple(full)
 
 
 def _check_rankable(person: Candidate) -> None:
