@@ -36,6 +36,7 @@ __all__ = [
     "ChainReport",
     "audit",
     "audit_filter",
+    "audit_row",
     "audit_usernames",
     "export_audit",
     "list_audit",
@@ -56,7 +57,23 @@ def audit(
 
     In a write transaction the entry is part of it; a read-only request writes it once its
     reads are done, before the response leaves (:func:`service.db.after_reads`)."""
-    row = {
+    row = audit_row(user, action, entity_type, entity_id, detail)
+    if is_read_only(session):
+        after_reads(session, lambda writer: AuditRepository(writer).insert_rows([row]))
+    else:
+        AuditRepository(session).add(AuditEntry(**row))
+
+
+def audit_row(
+    user: User | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An audit entry's columns, stamped now (what :func:`audit` writes; for
+    :meth:`AuditRepository.insert_rows` too)."""
+    return {
         "at": utcnow(),
         "user_id": user.id if user else None,
         "role": user.role if user else "system",
@@ -65,10 +82,6 @@ def audit(
         "entity_id": entity_id,
         "detail": detail,
     }
-    if is_read_only(session):
-        after_reads(session, lambda writer: AuditRepository(writer).insert_rows([row]))
-    else:
-        AuditRepository(session).add(AuditEntry(**row))
 
 
 def list_audit(

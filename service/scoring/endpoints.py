@@ -7,6 +7,8 @@ thread pool so the event loop never blocks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -24,9 +26,7 @@ from service.accounts.auth import (
 from service.db import SessionDep
 from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, SettingsDep
 from service.kit.schemas import Page
-from service.models.accounts import User
 from service.referentials.deps import RefsDep
-from service.referentials.service import Referentials
 from service.scoring import schemas as scoring_schemas
 from service.scoring import shortlists, tools
 from service.scoring.batch import batch_parameters, list_runs, run_batch
@@ -62,40 +62,29 @@ async def get_offer_shortlist(
     # the database do not hold up other requests.
     state = request.app.state
     scoring: ScoringState = state.scoring
-    today = scoring.today()
+    answer = partial(
+        shortlists.shortlist_payload,
+        session,
+        scoring,
+        state.referentials,
+        user,
+        offer_id,
+        k=k,
+        scope=scope,
+        today=scoring.today(),
+    )
     try:
-        payload = shortlists.shortlist_payload(
-            session,
-            scoring,
-            state.referentials,
-            user,
-            offer_id,
-            k=k,
-            scope=scope,
-            today=today,
-            memory_only=True,
-        )
+        payload = answer(memory_only=True)
     except shortlists.NotInMemory:
-        payload = await run_in_threadpool(
-            _shortlist_from_database, session, scoring, state.referentials, user, offer_id, k, scope
-        )
+        payload = await run_in_threadpool(_then_end_reads, session, answer)
     return Response(orjson.dumps(payload), media_type="application/json")
 
 
-def _shortlist_from_database(
-    session: Session,
-    scoring: ScoringState,
-    refs: Referentials,
-    user: User,
-    offer_id: int,
-    k: int,
-    scope: scoring_schemas.Scope,
-) -> dict[str, Any]:
-    payload = shortlists.shortlist_payload(
-        session, scoring, refs, user, offer_id, k=k, scope=scope, today=scoring.today()
-    )
-    # Reads done: end the read transaction here, in this thread, which spares the session
-    # dependency a thread-pool round trip (the audit entry is still written before the answer).
+def _then_end_reads(session: Session, answer: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``answer()``, then the end of its read transaction, here in this thread: that spares the
+    session dependency a thread-pool round trip (the audit entry is still written before the
+    answer leaves)."""
+    payload = answer()
     if session.in_transaction():
         session.commit()
     return payload

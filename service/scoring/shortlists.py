@@ -112,22 +112,6 @@ def _pack(rows: Iterator[_Row]) -> tuple[_Packed, ...]:
     )
 
 
-def _unpack(packed: tuple[_Packed, ...]) -> tuple[_Row, ...]:
-    return tuple(
-        _Row(
-            rid,
-            rank,
-            score,
-            dist,
-            beyond,
-            text,
-            dict(zip(_KEYS, c, strict=True)),
-            dict(zip(_KEYS, k, strict=True)),
-        )
-        for rid, rank, score, dist, beyond, text, c, k in packed
-    )
-
-
 def _rows(ranked: pd.DataFrame, id_column: str = col.CANDIDATE_ID) -> Iterator[_Row]:
     """Each ranked row, read column-wise (no per-row pandas objects)."""
     comps = ranked[list(col.COMPONENTS)].to_numpy(dtype=float)
@@ -318,9 +302,7 @@ def shortlist_payload(
     if user.role != "facilitator" and any(p[_COACH] != user.id for _, p, _ in listed):
         pseudonymous = remember(
             ("shortlist_pseudonymous", oid, k, today),
-            lambda: _pseudonymous_explanations(
-                state, oid, _unpack(tuple(row for row, _, _ in listed))
-            ),
+            lambda: _pseudonymous_explanations(state, oid, [row for row, _, _ in listed]),
         )
     items: list[dict[str, Any]] = []
     for (rid, rank, score, km, _, _, _, _), person, item in listed:
@@ -455,10 +437,10 @@ def _check_rankable(person: Candidate) -> None:
 
 
 def _pseudonymous_explanations(
-    state: MatchingState, oid: str, rows: tuple[_Row, ...]
+    state: MatchingState, oid: str, rows: list[_Packed]
 ) -> dict[int, str]:
     """Person id → the explanation another coach may read (job relation and distance only)."""
-    idx_c = state.pool.index_of([str(r.id) for r in rows])
+    idx_c = state.pool.index_of([str(r[0]) for r in rows])
     idx_o = state.offers.index_of([oid] * len(rows))
     texts = explain_pairs_pseudonymous(
         state.pool,
@@ -467,9 +449,9 @@ def _pseudonymous_explanations(
         distances=state.distances,
         candidate_idx=idx_c,
         offer_idx=idx_o,
-        distance_km=np.asarray([r.distance_km for r in rows], dtype=np.float32),
+        distance_km=np.asarray([r[3] for r in rows], dtype=np.float32),
     )
-    return {r.id: text for r, text in zip(rows, texts, strict=True)}
+    return {r[0]: text for r, text in zip(rows, texts, strict=True)}
 
 
 def offers_for_candidate(

@@ -316,18 +316,11 @@ class ScoringState:
         event registered by the app): another process's writes are then seen within
         ``max_age_s`` seconds, and most requests send no query for the check at all.
         """
-        if max_age_s is None:
-            max_age_s = self.max_age_s
+        fresh = self._fresh(self.max_age_s if max_age_s is None else max_age_s)
+        if fresh is not None:
+            return fresh
         state = self._state
         now = time.monotonic()
-        watched = self._watcher is not None and now - self._watched_at < 3 * self.max_age_s
-        if (
-            state is not None
-            and not self._dirty
-            and max_age_s > 0
-            and (watched or now - self._checked_at < max_age_s)
-        ):
-            return state
         self._dirty = False
         with self._local_lock:
             local, self._local = self._local, set()
@@ -371,12 +364,17 @@ class ScoringState:
 
         Never reads the database: a caller on the event loop uses it (with :meth:`peek`) to
         answer from memory, and goes to a thread to :meth:`sync` when it gets ``None``."""
+        return self._fresh(self.max_age_s)
+
+    def _fresh(self, max_age_s: float) -> MatchingState | None:
+        """The state if nothing says it may be behind (no write of this process since, a
+        database check younger than ``max_age_s`` or a watcher that looked recently)."""
         state = self._state
-        if state is None or self._dirty or self.max_age_s <= 0:
+        if state is None or self._dirty or max_age_s <= 0:
             return None
         now = time.monotonic()
         watched = self._watcher is not None and now - self._watched_at < 3 * self.max_age_s
-        if watched or now - self._checked_at < self.max_age_s:
+        if watched or now - self._checked_at < max_age_s:
             return state
         return None
 

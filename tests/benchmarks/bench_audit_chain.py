@@ -18,9 +18,9 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from service.accounts import audit as audit_module
-from service.accounts.audit import audit, verify_chain
+from service.accounts.audit import audit, audit_row, verify_chain
 from service.accounts.repository import AuditRepository
-from service.db import alembic_config, make_engine, make_sessionmaker, utcnow
+from service.db import alembic_config, make_engine, make_sessionmaker
 
 
 def _transactions(sessions: object, n: int, per: int) -> float:
@@ -59,18 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         # Entries to walk: inserted in bulk, chained in one step.
         with sessions() as session:
             repo = AuditRepository(session)
-            batch = [
-                {
-                    "at": utcnow(),
-                    "user_id": None,
-                    "role": "system",
-                    "action": "read",
-                    "entity_type": "candidate",
-                    "entity_id": i,
-                    "detail": {"i": i},
-                }
-                for i in range(args.entries)
-            ]
+            batch = [audit_row(None, "read", "candidate", i, {"i": i}) for i in range(args.entries)]
             repo.insert_rows(batch)
             session.commit()
         with sessions() as session:

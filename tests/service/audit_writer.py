@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-from service.accounts.audit import audit
+from service.accounts.audit import audit, audit_row
 from service.accounts.repository import AuditRepository
-from service.db import make_engine, make_sessionmaker, utcnow
+from service.db import make_engine, make_sessionmaker
 
 
 def main(url: str, n: int, label: str) -> None:
@@ -24,22 +24,12 @@ def main(url: str, n: int, label: str) -> None:
                     if (i + k) % 2:
                         audit(session, None, "read", "candidate", i, detail)
                     else:
-                        AuditRepository(session).insert_rows([_row(i, detail)])
+                        AuditRepository(session).insert_rows(
+                            [audit_row(None, "read", "candidate", i, detail)]
+                        )
                 session.commit()
     finally:
         engine.dispose()
-
-
-def _row(entity_id: int, detail: dict[str, object]) -> dict[str, object]:
-    return {
-        "at": utcnow(),
-        "user_id": None,
-        "role": "system",
-        "action": "read",
-        "entity_type": "candidate",
-        "entity_id": entity_id,
-        "detail": detail,
-    }
 
 
 if __name__ == "__main__":

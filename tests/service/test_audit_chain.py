@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
-from service.accounts.audit import audit, seal_entries, verify_chain
+from service.accounts.audit import audit, audit_row, seal_entries, verify_chain
 from service.accounts.chain import GENESIS, chain_hash
 from service.accounts.repository import AuditRepository
 from service.db import alembic_config, make_engine, make_sessionmaker
@@ -157,18 +157,9 @@ def test_queued_entries_are_written_once_already_chained(session: Session) -> No
     """Read requests' entries (queued until the commit) are numbered and hashed before they are
     inserted, in one chain with the ORM's entries of the same transaction: no entry is ever
     stored unchained, so none is updated afterwards."""
-    from service.db import utcnow
 
     def row(i: int) -> dict[str, object]:
-        return {
-            "at": utcnow(),
-            "user_id": None,
-            "role": "system",
-            "action": "read",
-            "entity_type": "candidate",
-            "entity_id": i,
-            "detail": {"i": i, "text": 'é\u00e8 "quoted"'},
-        }
+        return audit_row(None, "read", "candidate", i, {"i": i, "text": 'é\u00e8 "quoted"'})
 
     audit(session, None, "read", "candidate", 0, None)
     session.commit()
