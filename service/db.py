@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
-from collections.abc import AsyncIterator, Callable
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,12 +43,15 @@ __all__ = [
     "check_at_head",
     "current_revision",
     "get_session",
+    "group_writer",
     "head_revision",
     "is_read_only",
     "make_engine",
     "make_read_sessionmaker",
     "make_sessionmaker",
+    "request_sessions",
     "session_dependency",
+    "take_queued",
     "utcnow",
 ]
 
@@ -337,6 +342,26 @@ class GroupWriter:
             await anyio.to_thread.run_sync(write_queued, self._factory, writes)
 
 
+_GROUP_WRITERS: weakref.WeakKeyDictionary[sessionmaker[Session], GroupWriter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def group_writer(writer_factory: sessionmaker[Session]) -> GroupWriter:
+    """The one :class:`GroupWriter` of ``writer_factory`` in this process (what read requests
+    queued is written by it, whichever route they came through)."""
+    found = _GROUP_WRITERS.get(writer_factory)
+    if found is None:
+        found = _GROUP_WRITERS[writer_factory] = GroupWriter(writer_factory)
+    return found
+
+
+def take_queued(session: Session) -> list[Writer]:
+    """What ``session``'s request queued with :func:`after_reads`, handed over (once)."""
+    queued: list[Writer] = session.info.pop(_AFTER_READS, [])
+    return queued
+
+
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
     if done.done():  # the request was cancelled meanwhile (its writes were still made)
         return
@@ -370,8 +395,6 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
     round trip per request instead of two. The clean-up is shielded from cancellation (a
     client that hangs up) so that a connection always goes back to the pool."""
 
-    writers: dict[int, tuple[sessionmaker[Session], GroupWriter]] = {}
-
     async def request_session(request: Request) -> AsyncIterator[Session]:
         read, write = factories(request)
         read_only = request.method in READ_METHODS
@@ -399,12 +422,9 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
             if turn is not None:
                 turn.release()
         with anyio.CancelScope(shield=True):
-            queued: list[Writer] = session.info.pop(_AFTER_READS, [])
+            queued = take_queued(session)
             if read_only and queued:
-                entry = writers.get(id(write))
-                if entry is None or entry[0] is not write:
-                    entry = writers[id(write)] = (write, GroupWriter(write))
-                await entry[1].write(queued)
+                await group_writer(write).write(queued)
 
     return request_session
 
@@ -412,7 +432,27 @@ def session_dependency(factories: Factories) -> Callable[[Request], AsyncIterato
 get_session = session_dependency(
     lambda request: (request.app.state.read_sessionmaker, request.app.state.sessionmaker)
 )
-get_session.__doc__ = "One session per request (see :func:`session_dependency`)."
+get_session.__doc__ = (
+    "One session per request (see :func:`session_dependency`), from the application's two "
+    "session makers (:func:`request_sessions`)."
+)
+
+
+@contextlib.contextmanager
+def request_sessions(
+    app: Any, read: sessionmaker[Session], write: sessionmaker[Session]
+) -> Iterator[None]:
+    """Requests to ``app`` get their sessions from ``read`` (GET, HEAD) and ``write`` (other
+    methods, and what read requests queued) while this lasts; the routes' session dependency
+    and the shortlists' fast route (:mod:`service.scoring.fast_route`) both take them from the
+    application's state. Tests bind them to a transaction they roll back."""
+    state = app.state
+    before = (state.read_sessionmaker, state.sessionmaker)
+    state.read_sessionmaker, state.sessionmaker = read, write
+    try:
+        yield
+    finally:
+        state.read_sessionmaker, state.sessionmaker = before
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -33,6 +33,7 @@ from service.referentials.titles import title_index
 from service.reports import endpoints as reports_endpoints
 from service.retention import endpoints as retention_endpoints
 from service.scoring import endpoints as scoring_endpoints
+from service.scoring.fast_route import ShortlistFastRoute
 from service.scoring.state import ScoringState, active_scorer, travel_tolerance
 from service.system import endpoints as system_endpoints
 from service.system.docs import install_docs
@@ -194,6 +195,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_web(app)  # HTML pages (kept out of the OpenAPI document), static files, error pages
 
+    # Innermost: remembered shortlists answered without routing nor dependencies (the rest,
+    # and every refusal, goes on to the routes; service/scoring/fast_route.py).
+    app.add_middleware(ShortlistFastRoute)
     # JSON bodies: size and nesting depth checked before any parser sees them.
     app.add_middleware(JsonBodyLimits)
     # Method, route template, status, time and user id only: never bodies nor query strings.

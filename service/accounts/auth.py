@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from itertools import chain
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import anyio.to_thread
 from fastapi import Depends, Request
@@ -26,6 +26,7 @@ from service.errors import Forbidden, Unauthorized
 from service.models.accounts import User
 
 __all__ = [
+    "CASELOAD_ROLES",
     "AdminUser",
     "AnyUser",
     "CaseloadUser",
@@ -37,6 +38,7 @@ __all__ = [
     "hash_token",
     "new_token",
     "require_roles",
+    "token_refusal",
 ]
 
 
@@ -97,14 +99,20 @@ class TokenCache:
     def _stale(self) -> bool:
         return self._signature is None or time.monotonic() - self._checked_at >= self.max_age_s
 
+    def peek(self, token_hash: str) -> User | None:
+        """The cache's own detached copy of the user holding ``token_hash`` when that is known
+        without any query, else ``None``. Shared: read its columns, never change it nor add
+        it to a session (:meth:`cached` gives a request its own)."""
+        found = None if self._stale() else self._users.get(token_hash)
+        if found is not None:
+            self.n_hits += 1
+        return found
+
     def cached(self, session: Session, token_hash: str) -> User | None:
         """The user holding ``token_hash`` when that is known without any query, else ``None``
         (then ask :meth:`user`). Merged into ``session`` without I/O."""
-        cached = None if self._stale() else self._users.get(token_hash)
-        if cached is None:
-            return None
-        self.n_hits += 1
-        return session.merge(cached, load=False)
+        found = self.peek(token_hash)
+        return None if found is None else session.merge(found, load=False)
 
     def user(self, session: Session, token_hash: str) -> User | None:
         """The user holding ``token_hash`` (active or not), or ``None``."""
@@ -152,19 +160,28 @@ async def get_current_user(
             user = await anyio.to_thread.run_sync(
                 UserRepository(session).get_by_token_hash, token_hash
             )
+    refusal = token_refusal(user)
+    if user is None or refusal is not None:
+        raise Unauthorized(refusal or "jeton invalide ou compte désactivé")
+    request.state.user_id = user.id
+    return user
+
+
+def token_refusal(user: User | None) -> str | None:
+    """Why the token that named ``user`` (``None``: no account holds it) does not
+    authenticate, in French; ``None`` when it does."""
     if user is None or not user.is_active:
-        raise Unauthorized("jeton invalide ou compte désactivé")
+        return "jeton invalide ou compte désactivé"
     expires = user.token_expires_at
     if expires is None or expires <= utcnow():
-        raise Unauthorized(
+        return (
             "jeton expiré"
             + (f" le {expires:%d/%m/%Y à %H:%M} (UTC)" if expires is not None else "")
             + " : renouvelez-le avant son échéance (POST /me/token) ; une fois expiré, "
             "demandez un code d'activation (à un facilitateur pour un coach ou un "
             "facilitateur, à un administrateur sinon)"
         )
-    request.state.user_id = user.id
-    return user
+    return None
 
 
 AnyUser = Annotated[User, Depends(get_current_user)]
@@ -194,7 +211,10 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, User]]:
 CoachUser = Annotated[User, Depends(require_roles("coach"))]
 """A coach (their own caseload)."""
 
-CaseloadUser = Annotated[User, Depends(require_roles("coach", "facilitator"))]
+CASELOAD_ROLES: Final = ("coach", "facilitator")
+"""The roles that follow people (their own caseload, or every one's for a facilitator)."""
+
+CaseloadUser = Annotated[User, Depends(require_roles(*CASELOAD_ROLES))]
 
 
 FacilitatorUser = Annotated[User, Depends(require_roles("facilitator"))]

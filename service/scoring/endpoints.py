@@ -56,10 +56,13 @@ async def get_offer_shortlist(
     """Best candidates for an offer, with explanations (``scope=mine``: a coach's own caseload)."""
     # The most asked-for route, kept lean: app state read directly rather than through two
     # more dependencies, and the answer (a ShortlistRead's fields, documented by
-    # response_model) sent as built with orjson, without re-validation. A list remembered for
-    # the current engine state is answered here, on the event loop, with no query (a
-    # microseconds' walk over twenty rows); otherwise in a thread, where ranking and reading
-    # the database do not hold up other requests.
+    # response_model) sent as built with orjson, without re-validation. Most requests for a
+    # list remembered for the current engine state never get here: the fast route in front
+    # of the application answers them with this same function
+    # (service/scoring/fast_route.py). The others come here: a remembered list is answered on
+    # the event loop, with no query (a microseconds' walk over twenty rows); otherwise in a
+    # thread, where ranking and reading the database do not hold up other requests. Every
+    # refusal (token, role, parameters, unknown offer) is this route's.
     state = request.app.state
     scoring: ScoringState = state.scoring
     answer = partial(

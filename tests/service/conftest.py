@@ -25,10 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.config import Settings
 from service.db import (
     alembic_config,
-    get_session,
     make_engine,
     make_read_sessionmaker,
-    session_dependency,
+    request_sessions,
 )
 
 if TYPE_CHECKING:
@@ -194,13 +193,8 @@ def client(app: FastAPI, _started: TestClient, connection: Connection) -> Iterat
     read = make_read_sessionmaker(connection, **options)
     write = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False, **options)
 
-    session_override = session_dependency(lambda _: (read, write))
-
-    app.dependency_overrides[get_session] = session_override
-    try:
+    with request_sessions(app, read, write):
         yield _started
-    finally:
-        app.dependency_overrides.pop(get_session, None)
 
 
 @pytest.fixture

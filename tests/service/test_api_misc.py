@@ -102,8 +102,11 @@ def test_health_reports_an_unreachable_database(
             yield s
 
     app.dependency_overrides[get_session] = unreachable
-    response = client.get("/health")
-    broken.dispose()
+    try:
+        response = client.get("/health")
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+        broken.dispose()
     assert response.status_code == 503
     assert response.json() == {
         "error": "ServiceUnavailable",

@@ -23,10 +23,9 @@ from web_helpers import Login, csrf_of
 from service.config import Settings
 from service.db import (
     alembic_config,
-    get_session,
     make_engine,
     make_read_sessionmaker,
-    session_dependency,
+    request_sessions,
 )
 from service.models.accounts import User
 
@@ -156,15 +155,12 @@ def client(web_app: FastAPI, _started: TestClient, connection: Connection) -> It
     read = make_read_sessionmaker(connection, **options)
     write = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False, **options)
 
-    session_override = session_dependency(lambda _: (read, write))
-
-    web_app.dependency_overrides[get_session] = session_override
     _started.cookies.clear()
     try:
-        yield _started
+        with request_sessions(web_app, read, write):
+            yield _started
     finally:
         _started.cookies.clear()
-        web_app.dependency_overrides.pop(get_session, None)
 
 
 @pytest.fixture
