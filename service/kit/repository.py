@@ -17,6 +17,7 @@ __all__ = [
     "before_queued_insert",
     "flush_queued",
     "insert_many",
+    "on_commit",
     "queue_rows",
     "table_of",
 ]
@@ -156,8 +157,25 @@ def _flush_at_commit(session: Session) -> None:
         flush_queued(session)
 
 
+# Callbacks for the commit of the session's transaction (on_commit).
+_ON_COMMIT = "clausematch_on_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once this session's transaction has committed; never if it rolls
+    back (a group commit retried request by request registers again in the retry)."""
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for callback in session.info.pop(_ON_COMMIT, ()):
+        callback()
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _drop_queued(session: Session, transaction: SessionTransaction) -> None:
     # After a commit nothing is left; after a rollback what was queued goes with it.
     if transaction.parent is None:
         session.info.pop(_QUEUED, None)
+        session.info.pop(_ON_COMMIT, None)

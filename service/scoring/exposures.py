@@ -2,17 +2,21 @@
 a person's best offers, with its rank, score and the scorer that ranked it.
 
 The outcome history (:mod:`service.reports.history_export`) needs them to say who could have
-been proposed; batch lists are read from their matches. A read-only request queues its rows
+been proposed (shown at least once, best rank, first day); batch lists are read from their
+matches. A shortlist is recorded once a day per reader (:mod:`service.scoring.shortlists`):
+seen again, unchanged, it adds nothing that the history or a person's access export could use. A read-only request queues its rows
 after its reads, in the same write as its audit entry (:func:`service.db.after_reads`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from sqlalchemy.orm import Session
 
 from service.db import after_reads, is_read_only, utcnow
+from service.kit.repository import on_commit
 from service.models.accounts import User
 from service.scoring.repository import ExposureRepository
 
@@ -24,9 +28,12 @@ def record_exposures(
     user: User | None,
     channel: str,
     shown: Iterable[tuple[int, int, int, float, str, str | None]],
+    *,
+    then: Callable[[], None] | None = None,
 ) -> None:
     """Record pairs shown to ``user`` through ``channel``: (offer id, person id, rank, score,
-    model version, the explanation shown or ``None``) each."""
+    model version, the explanation shown or ``None``) each; ``then()`` once they are
+    committed."""
     at = utcnow()
     rows = [
         {
@@ -44,7 +51,17 @@ def record_exposures(
     ]
     if not rows:
         return
+
+    def write(writer: Session, *, queued: bool) -> None:
+        repo = ExposureRepository(writer)
+        if queued:
+            repo.queue_rows(rows)
+        else:
+            repo.insert_rows(rows)
+        if then is not None:
+            on_commit(writer, then)
+
     if is_read_only(session):
-        after_reads(session, lambda writer: ExposureRepository(writer).queue_rows(rows))
+        after_reads(session, partial(write, queued=True))
     else:
-        ExposureRepository(session).insert_rows(rows)
+        write(session, queued=False)

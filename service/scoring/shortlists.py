@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import partial
 from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
@@ -277,7 +278,7 @@ def shortlist_payload(
             ("caseload", user.id),
             lambda: frozenset(str(i) for i in repo.caseload_ids(user.id)),
         )
-        offer, packed, shown, full = remember(
+        offer, packed, shown, full, recorded = remember(
             ("shortlist_mine", oid, user.id, k, today),
             lambda: _with_people(
                 repo, names, header(), _mine_rows(state, oid, caseload, k=k, today=today)
@@ -286,7 +287,7 @@ def shortlist_payload(
     else:
         # The engine's answer for (state, offer, k, day) is the same for every caller: ranked
         # and explained once per state. Who may see which details is decided below, per request.
-        offer, packed, shown, full = remember(
+        offer, packed, shown, full, recorded = remember(
             ("shortlist", oid, k, today),
             lambda: _with_people(
                 repo, names, header(), _pack(_rows(state.shortlist(oid, k, as_of=today)))
@@ -333,22 +334,28 @@ def shortlist_payload(
                 }
             )
     version = _scorer_version(state)
-    record_exposures(
-        session,
-        user,
-        "shortlist",
-        (
+    if user.id not in recorded:
+        # What this caller is shown of this list today is recorded once: the same list again
+        # (a reload, a return to the page) shows the same pairs, ranks, scores and
+        # explanations, and only its read is audited (below). Marked once committed, so that
+        # a failed write is made again by the next view.
+        record_exposures(
+            session,
+            user,
+            "shortlist",
             (
-                offer.id,
-                item["candidate_id"],
-                item["rank"],
-                item["score"],
-                version,
-                item["explanation"],
-            )
-            for item in items
-        ),
-    )
+                (
+                    offer.id,
+                    item["candidate_id"],
+                    item["rank"],
+                    item["score"],
+                    version,
+                    item["explanation"],
+                )
+                for item in items
+            ),
+            then=partial(recorded.add, user.id),
+        )
     audit(
         session,
         user,
@@ -377,9 +384,16 @@ _COACH = 4
 
 def _with_people(
     repo: ShortlistRepository, names: dict[str, str], header: _Header, packed: tuple[_Packed, ...]
-) -> tuple[_Header, tuple[_Packed, ...], tuple[_Person | None, ...], tuple[dict[str, Any], ...]]:
-    """A ranked list with its offer's header, the people it names (read once per state) and
-    each row's item in the full view, ready to send.
+) -> tuple[
+    _Header,
+    tuple[_Packed, ...],
+    tuple[_Person | None, ...],
+    tuple[dict[str, Any], ...],
+    set[int],
+]:
+    """A ranked list with its offer's header, the people it names (read once per state),
+    each row's item in the full view, ready to send, and the accounts whose view of it is
+    recorded (:func:`record_exposures`; the list is for one day: once a day each).
 
     Kept in the per-state memo, so that a request served from it sends no query at all and
     builds nothing for a caller who may see every row in full. The people's columns (names,
@@ -425,7 +439,7 @@ def _with_people(
                 "explanation": text,
             }
         )
-    return header, packed, tuple(shown), tuple(full)
+    return header, packed, tuple(shown), tuple(full), set()
 
 
 def _check_rankable(person: Candidate) -> None:
