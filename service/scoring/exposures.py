@@ -4,8 +4,9 @@ a person's best offers, with its rank, score and the scorer that ranked it.
 The outcome history (:mod:`service.reports.history_export`) needs them to say who could have
 been proposed (shown at least once, best rank, first day); batch lists are read from their
 matches. A shortlist is recorded once a day per reader (:mod:`service.scoring.shortlists`):
-seen again, unchanged, it adds nothing that the history or a person's access export could use. A read-only request queues its rows
-after its reads, in the same write as its audit entry (:func:`service.db.after_reads`).
+seen again, unchanged, it adds nothing that the history or a person's access export could use.
+A read-only request queues its rows after its reads, in the same write as its audit entry
+(:func:`service.db.after_reads`).
 """
 
 from __future__ import annotations
