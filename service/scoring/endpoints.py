@@ -26,13 +26,14 @@ from service.accounts.auth import (
 from service.db import SessionDep
 from service.kit.deps import STANDARD_ERRORS, EntityId, PageDep, SettingsDep
 from service.kit.schemas import Page
+from service.models.accounts import User
 from service.referentials.deps import RefsDep
 from service.scoring import schemas as scoring_schemas
 from service.scoring import shortlists, tools
 from service.scoring.batch import batch_parameters, list_runs, run_batch
 from service.scoring.deps import ScoringStateDep
 from service.scoring.digest import coach_digest
-from service.scoring.schemas import BatchRead, DigestRead, MatchRunRead
+from service.scoring.schemas import BatchRead, DigestRead, MatchRunRead, Scope
 from service.scoring.state import ScoringState
 
 __all__ = ["digest_router", "match_runs_router", "shortlists_router", "tools_router"]
@@ -63,9 +64,21 @@ async def get_offer_shortlist(
     # the event loop, with no query (a microseconds' walk over twenty rows); otherwise in a
     # thread, where ranking and reading the database do not hold up other requests. Every
     # refusal (token, role, parameters, unknown offer) is this route's.
-    state = request.app.state
+    answer = shortlist_answer(request.app.state, session, user, offer_id, k=k, scope=scope)
+    try:
+        payload = answer(memory_only=True)
+    except shortlists.NotInMemory:
+        payload = await run_in_threadpool(_then_end_reads, session, answer)
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+def shortlist_answer(
+    state: Any, session: Session, user: User, offer_id: int, *, k: int, scope: Scope
+) -> Callable[..., dict[str, Any]]:
+    """The shortlist's answer for the application ``state``, to call (with ``memory_only``
+    or not): for this route and for the fast route in front of it, with the same day."""
     scoring: ScoringState = state.scoring
-    answer = partial(
+    return partial(
         shortlists.shortlist_payload,
         session,
         scoring,
@@ -76,11 +89,6 @@ async def get_offer_shortlist(
         scope=scope,
         today=scoring.today(),
     )
-    try:
-        payload = answer(memory_only=True)
-    except shortlists.NotInMemory:
-        payload = await run_in_threadpool(_then_end_reads, session, answer)
-    return Response(orjson.dumps(payload), media_type="application/json")
 
 
 def _then_end_reads(session: Session, answer: Callable[[], dict[str, Any]]) -> dict[str, Any]:

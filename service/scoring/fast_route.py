@@ -42,7 +42,6 @@ from service.db import group_writer, take_queued
 from service.errors import AppError
 from service.kit.deps import MAX_ID
 from service.scoring import endpoints, shortlists
-from service.scoring.state import ScoringState
 
 __all__ = ["ShortlistFastRoute"]
 
@@ -132,26 +131,23 @@ class ShortlistFastRoute:
             return False
         state = scope["app"].state
         cache: TokenCache | None = getattr(state, "token_cache", None)
-        scoring: ScoringState | None = getattr(state, "scoring", None)
-        if cache is None or scoring is None:
-            return False
+        if cache is None or getattr(state, "scoring", None) is None:
+            return False  # not started
         user = cache.peek(hash_token(token))
         if user is None or user.role not in CASELOAD_ROLES or token_refusal(user) is not None:
             return False
         k, scope_name = query
         session = state.read_sessionmaker()
         try:
-            payload = shortlists.shortlist_payload(
+            answer = endpoints.shortlist_answer(
+                state,
                 session,
-                scoring,
-                state.referentials,
                 user,
                 offer_id,
                 k=k,
-                scope=scope_name,  # type: ignore[arg-type]  # one of _SCOPES
-                today=scoring.today(),
-                memory_only=True,
+                scope=scope_name,  # type: ignore[arg-type]
             )
+            payload = answer(memory_only=True)
         except (shortlists.NotInMemory, AppError):
             session.close()  # nothing was read nor written: the route answers
             return False
