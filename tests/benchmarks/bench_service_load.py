@@ -227,8 +227,19 @@ def main(argv: list[str] | None = None) -> int:
         "migration lies between the two revisions, each needs a database at its own head); "
         "its facilitator gets the same fresh token",
     )
+    parser.add_argument(
+        "--readers",
+        type=int,
+        default=1,
+        help="spread the requests at random over this many facilitator accounts (wrk only; "
+        "accounts bench-reader-N, made or given fresh tokens): a reader's first view of a "
+        "list in a day records its shown pairs, a repeat does not, so one reader (the "
+        "default) is the best case for that and many readers the worst",
+    )
     args = parser.parse_args(argv)
     departements = tuple(d for d in args.departements.split(",") if d)
+    if args.readers > 1 and (args.client == "threads" or not shutil.which("wrk")):
+        parser.error("--readers needs wrk (the Python client sends one reader's token)")
 
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
@@ -244,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"database ready in {time.perf_counter() - t0:.1f} s ({args.candidates} candidates)"
             )
+        args.reader_tokens = None
+        if args.readers > 1:
+            args.reader_tokens = _reader_accounts(db_url, args.readers)
+            if args.baseline_database:
+                _reader_accounts(args.baseline_database, args.readers, args.reader_tokens)
         code = 0
         if args.baseline_ref and args.interleave:
             with _checkout(args.baseline_ref, Path(tmp)) as baseline_root:
@@ -269,6 +285,40 @@ def _fresh_token(db_url: str, username: str) -> str:
     token = new_token()
     _set_token(db_url, username, token)
     return token
+
+
+def _reader_accounts(db_url: str, n: int, tokens: list[str] | None = None) -> list[str]:
+    """Facilitator accounts ``bench-reader-1`` … ``bench-reader-n``, made where missing, with
+    ``tokens`` (fresh ones by default); their tokens."""
+
+    from sqlalchemy import insert, select
+
+    from service.accounts.auth import new_token
+    from service.db import make_engine
+    from service.models.accounts import User
+
+    tokens = tokens or [new_token() for _ in range(n)]
+    names = [f"bench-reader-{i + 1}" for i in range(n)]
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        have = set(conn.scalars(select(User.username).where(User.username.in_(names))))
+        missing = [
+            {
+                "username": name,
+                "role": "facilitator",
+                "token_hash": f"unset-{name}",
+                "is_active": True,
+                "version": 1,
+            }
+            for name in names
+            if name not in have
+        ]
+        if missing:
+            conn.execute(insert(User), missing)
+    engine.dispose()
+    for name, token in zip(names, tokens, strict=True):
+        _set_token(db_url, name, token)
+    return tokens
 
 
 def _set_token(db_url: str, username: str, token: str) -> None:
@@ -449,7 +499,9 @@ def _print_rounds(
     not its samples, so the table shows each round's p95 and their median."""
     print(
         f"\nGET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, {n_offers} offers, "
-        f"{args.clients} concurrent clients (wrk), {args.workers} worker(s) per server, "
+        f"{args.clients} concurrent clients (wrk)"
+        + (f" reading as {args.readers} facilitators" if args.readers > 1 else "")
+        + f", {args.workers} worker(s) per server, "
         f"{'PostgreSQL' if 'postgresql' in db_url else 'SQLite'}; both servers up at once, "
         f"{WARM_SWEEPS} passes over every offer and {args.warmup:g} s of warm-up each, then "
         f"{rounds} alternating rounds of "
@@ -626,7 +678,9 @@ def _serve_and_load(
     print(
         f"\n{label}: GET /offers/{{id}}/shortlist?k=20, {args.candidates} candidates, "
         f"{len(offer_ids)} offers, "
-        f"{args.clients} concurrent clients ({result['client']}), {args.workers} server worker(s), "
+        f"{args.clients} concurrent clients ({result['client']})"
+        + (f" reading as {args.readers} facilitators" if args.readers > 1 else "")
+        + f", {args.workers} server worker(s), "
         f"{threads} thread(s) each, {'PostgreSQL' if 'postgresql' in db_url else 'SQLite'}, "
         f"{WARM_SWEEPS} passes over every offer and {args.warmup:g} s of warm-up"
     )
@@ -659,9 +713,20 @@ def _serve_and_load(
 
 _WRK_SCRIPT = """
 local ids = {%s}
-local token = "%s"
+local tokens = {%s}
+-- Each thread of each run draws its own sequence (unseeded, every wrk run and thread would
+-- send the same offers and readers in the same order).
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_no", threads)
+end
+init = function(args)
+  math.randomseed(os.time() * 100 + thread_no)
+end
 request = function()
   local id = ids[math.random(#ids)]
+  local token = tokens[math.random(#tokens)]
   return wrk.format("GET", "/offers/" .. id .. "/shortlist?k=20", {["Authorization"] = "Bearer " .. token})
 end
 done = function(summary, latency, requests)
@@ -678,9 +743,14 @@ def _run_wrk(
     base: str, headers: dict[str, str], offer_ids: list[int], args: argparse.Namespace
 ) -> dict[str, float | int | str]:
     """wrk (C, one thread per core) keeps the load generator's own CPU small."""
-    token = headers["Authorization"].removeprefix("Bearer ")
+    tokens = getattr(args, "reader_tokens", None) or [
+        headers["Authorization"].removeprefix("Bearer ")
+    ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(_WRK_SCRIPT % (", ".join(str(i) for i in offer_ids), token))
+        fh.write(
+            _WRK_SCRIPT
+            % (", ".join(str(i) for i in offer_ids), ", ".join(f'"{t}"' for t in tokens))
+        )
         script = fh.name
     out = subprocess.run(
         [
