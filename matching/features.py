@@ -4,9 +4,9 @@ The transparent weights read the three components only. A trained scorer may rea
 the engine knows about a pair (:data:`FEATURES`): the job relation, experience in that job,
 declared skills, the road distance and its share of the declared range, the means of travel,
 readiness stage, assessment age, the availability gap, how the weekly hours fit, licences held.
-No feature reads sex, age, nationality, health, disability or family situation: the engine's
-frames hold none of them (:mod:`matching.columns`), and a person's situation enters only as
-the constraints they declare.
+No feature reads a protected attribute or a person's identity: the engine's frames hold none
+(:mod:`matching.columns`; the tests check feature names against a deny-list), and a person's
+situation enters only as the constraints they declare.
 
 Each feature says which component its part of a score counts toward (``component``: the
 explanations show three contributions whatever the scorer), the direction a monotone scorer must
@@ -38,7 +38,6 @@ __all__ = [
     "PairFeatures",
     "check_feature_names",
     "pair_features",
-    "protected_attribute_names",
 ]
 
 F32 = npt.NDArray[np.float32]
@@ -138,26 +137,6 @@ FEATURES: Final[dict[str, FeatureSpec]] = {
     )
 }
 """Every feature the engine computes for a pair, in a stable order."""
-
-_PROTECTED: Final = (
-    "sex",
-    "gender",
-    "age",
-    "birth",
-    "nationality",
-    "origin",
-    "health",
-    "disability",
-    "handicap",
-    "family",
-    "children",
-    "marital",
-)
-
-
-def protected_attribute_names() -> tuple[str, ...]:
-    """Words no feature name may hold (its ``_``-separated words; checked by the tests)."""
-    return _PROTECTED
 
 
 @dataclass(frozen=True, eq=False)
