@@ -161,8 +161,9 @@ async def get_current_user(
                 UserRepository(session).get_by_token_hash, token_hash
             )
     refusal = token_refusal(user)
-    if user is None or refusal is not None:
-        raise Unauthorized(refusal or "jeton invalide ou compte désactivé")
+    if refusal is not None:
+        raise Unauthorized(refusal)
+    assert user is not None  # token_refusal refuses no account
     request.state.user_id = user.id
     return user
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -43,6 +43,9 @@ shortlists_router = APIRouter(tags=["matching"], responses=STANDARD_ERRORS)
 
 
 K = Annotated[int, Query(ge=1, le=shortlists.MAX_K, description="nombre de résultats")]
+DEFAULT_K: Final = 20
+DEFAULT_SCOPE: Final[Scope] = "all"
+"""A shortlist's defaults (the route's, and the fast route's in front of it)."""
 
 
 @shortlists_router.get("/offers/{offer_id}/shortlist", response_model=scoring_schemas.ShortlistRead)
@@ -51,8 +54,8 @@ async def get_offer_shortlist(
     session: SessionDep,
     user: CaseloadUser,
     offer_id: EntityId,
-    k: K = 20,
-    scope: scoring_schemas.Scope = "all",
+    k: K = DEFAULT_K,
+    scope: Scope = DEFAULT_SCOPE,
 ) -> Response:
     """Best candidates for an offer, with explanations (``scope=mine``: a coach's own caseload)."""
     # The most asked-for route, kept lean: app state read directly rather than through two

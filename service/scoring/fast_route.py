@@ -28,7 +28,7 @@ writes, and that every refusal comes from the plain route.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast, get_args
 from urllib.parse import parse_qsl
 
 import anyio
@@ -42,6 +42,7 @@ from service.db import group_writer, take_queued
 from service.errors import AppError
 from service.kit.deps import MAX_ID
 from service.scoring import endpoints, shortlists
+from service.scoring.schemas import Scope as ShortlistScope
 
 __all__ = ["ShortlistFastRoute"]
 
@@ -52,7 +53,7 @@ _ROUTE: Final = next(
     if getattr(r, "endpoint", None) is endpoints.get_offer_shortlist
 )
 _PREFIX, _SUFFIX = _ROUTE.path.split("{offer_id}")  # type: ignore[attr-defined]
-_SCOPES: Final = frozenset({"mine", "all"})
+_SCOPES: Final = frozenset(get_args(ShortlistScope))
 _HEADERS: Final = [(b"content-type", b"application/json")]
 
 
@@ -65,10 +66,10 @@ def _positive(text: str, highest: int) -> int | None:
     return value if value <= highest else None
 
 
-def _query(raw: bytes) -> tuple[int, str] | None:
+def _query(raw: bytes) -> tuple[int, ShortlistScope] | None:
     """(k, scope) from a query string of at most ``k`` and ``scope``, each once and plainly
     valid; else ``None``."""
-    k, scope = 20, "all"
+    k, scope = endpoints.DEFAULT_K, endpoints.DEFAULT_SCOPE
     if not raw:
         return k, scope
     try:
@@ -86,7 +87,7 @@ def _query(raw: bytes) -> tuple[int, str] | None:
                 return None
             k = parsed
         elif name == "scope" and value in _SCOPES:
-            scope = value
+            scope = cast(ShortlistScope, value)
         else:
             return None
     return k, scope
@@ -145,7 +146,7 @@ class ShortlistFastRoute:
                 user,
                 offer_id,
                 k=k,
-                scope=scope_name,  # type: ignore[arg-type]
+                scope=scope_name,
             )
             payload = answer(memory_only=True)
         except (shortlists.NotInMemory, AppError):
