@@ -289,16 +289,18 @@ def _fresh_token(db_url: str, username: str) -> str:
 
 def _reader_accounts(db_url: str, n: int, tokens: list[str] | None = None) -> list[str]:
     """Facilitator accounts ``bench-reader-1`` … ``bench-reader-n``, made where missing, with
-    ``tokens`` (fresh ones by default); their tokens."""
+    ``tokens`` (fresh ones by default), in one transaction; their tokens."""
+    from datetime import UTC, datetime, timedelta
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import bindparam, insert, select, update
 
-    from service.accounts.auth import new_token
+    from service.accounts.auth import hash_token, new_token
     from service.db import make_engine
     from service.models.accounts import User
 
     tokens = tokens or [new_token() for _ in range(n)]
     names = [f"bench-reader-{i + 1}" for i in range(n)]
+    expires = datetime.now(UTC) + timedelta(days=30)
     engine = make_engine(db_url)
     with engine.begin() as conn:
         have = set(conn.scalars(select(User.username).where(User.username.in_(names))))
@@ -315,9 +317,16 @@ def _reader_accounts(db_url: str, n: int, tokens: list[str] | None = None) -> li
         ]
         if missing:
             conn.execute(insert(User), missing)
+        conn.execute(
+            update(User)
+            .where(User.username == bindparam("name"))
+            .values(token_hash=bindparam("hash"), token_expires_at=expires),
+            [
+                {"name": name, "hash": hash_token(token)}
+                for name, token in zip(names, tokens, strict=True)
+            ],
+        )
     engine.dispose()
-    for name, token in zip(names, tokens, strict=True):
-        _set_token(db_url, name, token)
     return tokens
 
 
