@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,6 +196,26 @@ def client(app: FastAPI, _started: TestClient, connection: Connection) -> Iterat
 
     with request_sessions(app, read, write):
         yield _started
+
+
+@pytest.fixture
+def steady_memory(app: FastAPI, _started: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a request may answer from memory stays fresh for the whole test, however slow the
+    machine, so that a test can tell a request answered from memory from one that was not:
+
+    - the token cache's check of the users table is not due (this process's own changes to an
+      account still empty it at once);
+    - the engine state's watcher does not read the database. It reads the change counters as
+      other connections see them, behind those of the test's own uncommitted transaction, and
+      would mark the state behind at its next tick (in the service every connection sees the
+      same committed counters). This process's own writes still mark it at once."""
+    monkeypatch.setattr(app.state.token_cache, "max_age_s", 3600.0)
+    scoring = app.state.scoring
+
+    def looked(_: object) -> None:
+        scoring._watched_at = time.monotonic()
+
+    monkeypatch.setattr(scoring, "_watch_once", looked)
 
 
 @pytest.fixture

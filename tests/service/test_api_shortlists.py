@@ -357,6 +357,7 @@ def test_rankings_out_of_reach_of_a_change_are_kept_and_the_same(
         fresh.close()
 
 
+@pytest.mark.usefixtures("steady_memory")
 def test_a_remembered_list_is_answered_from_memory_without_a_query(
     app: FastAPI,
     client: TestClient,
@@ -383,9 +384,6 @@ def test_a_remembered_list_is_answered_from_memory_without_a_query(
         return await real(fn, *args)
 
     monkeypatch.setattr(endpoints, "run_in_threadpool", counted)
-    # The token cache's check of the users table is not due between the two requests,
-    # however slow the machine (it would read the users table, rightly).
-    monkeypatch.setattr(app.state.token_cache, "max_age_s", 3600.0)
     first = client.get(url, headers=facilitator.headers)
     assert first.status_code == 200 and len(threads) == 1  # ranked in a thread
 

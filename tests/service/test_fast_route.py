@@ -21,15 +21,8 @@ from service.models.accounts import User
 from service.models.scoring import Exposure
 from service.scoring.fast_route import ShortlistFastRoute
 
-
-@pytest.fixture(autouse=True)
-def _steady(app: FastAPI, _started: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The token cache's check against the users table (other processes' changes; this
-    process's own empty it at once) is not due between two requests of a test, however slow
-    the machine: a check due sends the request to the route, which makes it, rightly, and
-    the test would not see the fast route answer. (The engine state's freshness comes from
-    its watcher thread, every second, and holds for three.)"""
-    monkeypatch.setattr(app.state.token_cache, "max_age_s", 3600.0)
+# Every request a test expects from memory is answered from memory (see the fixture).
+pytestmark = pytest.mark.usefixtures("steady_memory")
 
 
 def _fast(app: FastAPI) -> ShortlistFastRoute:
